@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * vdmabuf wire protocol, version 1.
+ *
+ * The one definition of every structure that crosses the virtqueues, shared
+ * by the guest driver, the host kernel backend, the vhost-user daemon and
+ * libvdmabuf. protocol/vdmabuf-spec.md is the normative text; this header
+ * must match its tables byte for byte (tests/unit/test-protocol.c checks).
+ *
+ * All fields are little-endian. Every structure has a fixed size that is a
+ * multiple of 8 and no implicit padding.
+ */
+#ifndef VDMABUF_PROTO_H
+#define VDMABUF_PROTO_H
+
+#include <linux/types.h>
+
+#ifdef __KERNEL__
+#include <linux/kernel.h>
+#define vdmabuf_le16_to_cpu(x) le16_to_cpu(x)
+#define vdmabuf_le32_to_cpu(x) le32_to_cpu(x)
+#define vdmabuf_le64_to_cpu(x) le64_to_cpu(x)
+#else
+#include <endian.h>
+#include <stddef.h>
+#include <stdint.h>
+#define vdmabuf_le16_to_cpu(x) le16toh(x)
+#define vdmabuf_le32_to_cpu(x) le32toh(x)
+#define vdmabuf_le64_to_cpu(x) le64toh(x)
+#endif
+
+/*
+ * Device ID. The virtio PCI transport maps it to PCI device 0x1040 + ID, and
+ * Linux's virtio_pci only claims 0x1000..0x107f, so it must be <= 63. The
+ * virtio specification allocates IDs from 1 upwards; out-of-spec devices
+ * (crosvm's wayland, tpm and pvclock devices) count down from 63 and use
+ * 61..63. 56 is allocated by neither and no in-tree Linux driver binds it.
+ */
+#define VDMABUF_VIRTIO_ID		56
+
+/* Feature bits (device-specific bits 0..23). */
+#define VDMABUF_F_DAMAGE		0	/* PRESENT carries damage rects */
+#define VDMABUF_F_PRESENT_TIMING	1	/* RELEASE carries timestamps */
+#define VDMABUF_F_MODE_HINT		2	/* device sends MODE_HINT events */
+#define VDMABUF_F_CONSUMER_EVENTS	3	/* device sends CONSUMERS events */
+
+/* Virtqueues. */
+#define VDMABUF_VQ_CONTROL		0	/* driver requests, device replies */
+#define VDMABUF_VQ_EVENT		1	/* device events into driver buffers */
+#define VDMABUF_NUM_VQS			2
+
+/* Limits; the device may advertise smaller ones in its config space. */
+#define VDMABUF_MAX_PLANES		4
+#define VDMABUF_MAX_DAMAGE		16
+#define VDMABUF_MAX_EXTENTS		65536
+#define VDMABUF_MAX_BUFFER_SIZE		(1ULL << 30)
+#define VDMABUF_MAX_BUFFERS		4096
+#define VDMABUF_MAX_DIMENSION		16384
+#define VDMABUF_PAGE_SIZE		4096
+
+/* Device configuration space (read-only for the driver). */
+struct vdmabuf_config {
+	__le32 max_buffers;		/* live exports per device */
+	__le32 max_extents;		/* extents per EXPORT */
+	__le64 max_buffer_size;		/* bytes per buffer */
+	__le32 consumers;		/* host consumers attached now */
+	__le32 reserved;
+};
+
+/*
+ * A buffer id: 128 bits minted by the device. @device is random per device
+ * instance (new after every reset), so ids from two VMs or from before and
+ * after a reset never collide; @key holds a 32-bit sequence number in its
+ * high half and 32 random bits in its low half, so an id cannot be guessed
+ * from another one and a retired id is never minted again.
+ */
+struct vdmabuf_id {
+	__le64 device;
+	__le64 key;
+};
+
+/* Control requests (driver -> device) and their types. */
+enum vdmabuf_ctrl_type {
+	VDMABUF_CTRL_EXPORT	= 0x0101,
+	VDMABUF_CTRL_PRESENT	= 0x0102,
+	VDMABUF_CTRL_UNEXPORT	= 0x0103,
+};
+
+/* Statuses in every reply. */
+enum vdmabuf_status {
+	VDMABUF_S_OK		= 0,
+	VDMABUF_S_EINVAL	= 1,	/* malformed request */
+	VDMABUF_S_ERANGE	= 2,	/* address outside guest RAM, overflow */
+	VDMABUF_S_ENOENT	= 3,	/* unknown or retired id */
+	VDMABUF_S_ENOSPC	= 4,	/* a limit was reached */
+	VDMABUF_S_ENOMEM	= 5,	/* device out of resources */
+	VDMABUF_S_ENOTSUP	= 6,	/* unknown type, unnegotiated feature */
+	VDMABUF_S_EBUSY		= 7,	/* id already being unexported */
+};
+
+struct vdmabuf_ctrl_hdr {
+	__le32 type;			/* enum vdmabuf_ctrl_type */
+	__le32 flags;			/* 0 */
+	__le64 cookie;			/* echoed in the reply */
+};
+
+struct vdmabuf_reply {
+	__le32 status;			/* enum vdmabuf_status */
+	__le32 reserved;
+	__le64 cookie;
+	struct vdmabuf_id id;		/* EXPORT: the new id; else echoed */
+};
+
+struct vdmabuf_extent {
+	__le64 addr;			/* guest physical, page aligned */
+	__le64 len;			/* bytes, multiple of the page size */
+};
+
+struct vdmabuf_plane {
+	__le32 offset;			/* bytes from the buffer start */
+	__le32 stride;			/* bytes per row */
+};
+
+/*
+ * EXPORT: register a buffer once. Followed, in the same driver-readable
+ * part of the chain, by @num_extents struct vdmabuf_extent whose lengths
+ * add up to @size. The device keeps its import until UNEXPORT.
+ */
+struct vdmabuf_export {
+	struct vdmabuf_ctrl_hdr hdr;
+	__le32 width;
+	__le32 height;
+	__le32 fourcc;			/* DRM_FORMAT_* */
+	__le32 num_planes;		/* 1..VDMABUF_MAX_PLANES */
+	__le64 modifier;		/* DRM_FORMAT_MOD_* */
+	struct vdmabuf_plane planes[VDMABUF_MAX_PLANES];
+	__le64 size;			/* bytes, multiple of the page size */
+	__le32 num_extents;
+	__le32 reserved;
+	/* struct vdmabuf_extent extents[num_extents]; */
+};
+
+struct vdmabuf_rect {
+	__le32 x;
+	__le32 y;
+	__le32 width;
+	__le32 height;
+};
+
+/*
+ * PRESENT: show an exported buffer as the next frame. The buffer belongs
+ * to the host until the matching RELEASE event.
+ */
+struct vdmabuf_present {
+	struct vdmabuf_ctrl_hdr hdr;
+	struct vdmabuf_id id;
+	__le64 frame;			/* driver's frame counter, echoed */
+	__le32 num_damage;		/* 0: whole buffer */
+	__le32 reserved;
+	struct vdmabuf_rect damage[VDMABUF_MAX_DAMAGE];
+};
+
+/* UNEXPORT: the guest is done; the device answers RETIRED when it lets go. */
+struct vdmabuf_unexport {
+	struct vdmabuf_ctrl_hdr hdr;
+	struct vdmabuf_id id;
+};
+
+/* Events (device -> driver), each in one struct vdmabuf_event. */
+enum vdmabuf_event_type {
+	VDMABUF_EVENT_RELEASE	= 0x0201,
+	VDMABUF_EVENT_RETIRED	= 0x0202,
+	VDMABUF_EVENT_CONSUMERS	= 0x0203,
+	VDMABUF_EVENT_MODE_HINT	= 0x0204,
+};
+
+/* RELEASE flags. */
+#define VDMABUF_RELEASE_PRESENTED	(1u << 0)	/* shown, not dropped */
+#define VDMABUF_RELEASE_VSYNC		(1u << 1)	/* time is a vblank */
+#define VDMABUF_RELEASE_ZERO_COPY	(1u << 2)	/* shown without a copy */
+
+struct vdmabuf_release {
+	struct vdmabuf_id id;
+	__le64 frame;			/* PRESENT's frame */
+	__le64 present_ns;		/* host CLOCK_MONOTONIC; 0 if unknown */
+	__le32 refresh_ns;		/* host output period; 0 if unknown */
+	__le32 flags;			/* VDMABUF_RELEASE_* */
+};
+
+struct vdmabuf_retired {
+	struct vdmabuf_id id;
+};
+
+struct vdmabuf_consumers {
+	__le32 count;			/* host consumers attached now */
+	__le32 reserved;
+};
+
+struct vdmabuf_mode_hint {
+	__le32 width;
+	__le32 height;
+	__le32 refresh_mhz;		/* 0: no preference */
+	__le32 scale_120;		/* scale * 120, as wp_fractional_scale */
+};
+
+struct vdmabuf_event {
+	__le32 type;			/* enum vdmabuf_event_type */
+	__le32 reserved;
+	union {
+		struct vdmabuf_release release;
+		struct vdmabuf_retired retired;
+		struct vdmabuf_consumers consumers;
+		struct vdmabuf_mode_hint mode_hint;
+		__u8 raw[56];
+	} u;
+};
+
+/*
+ * Validation shared by every device side. Each returns a VDMABUF_S_* code;
+ * they look at the request only, guest RAM bounds are the caller's.
+ */
+static inline __u32 vdmabuf_check_export(const struct vdmabuf_export *req,
+					 __u64 readable_len, __u32 max_extents,
+					 __u64 max_size)
+{
+	__u64 size = vdmabuf_le64_to_cpu(req->size);
+	__u32 n = vdmabuf_le32_to_cpu(req->num_extents);
+	__u32 planes = vdmabuf_le32_to_cpu(req->num_planes);
+	__u32 w = vdmabuf_le32_to_cpu(req->width);
+	__u32 h = vdmabuf_le32_to_cpu(req->height);
+	__u32 i;
+
+	if (readable_len < sizeof(*req) || req->hdr.flags || req->reserved)
+		return VDMABUF_S_EINVAL;
+	if (n == 0 || size == 0 || size % VDMABUF_PAGE_SIZE)
+		return VDMABUF_S_EINVAL;
+	if (n > max_extents || size > max_size)
+		return VDMABUF_S_ENOSPC;
+	if ((readable_len - sizeof(*req)) / sizeof(struct vdmabuf_extent) < n)
+		return VDMABUF_S_EINVAL;
+	if (!w || !h || w > VDMABUF_MAX_DIMENSION || h > VDMABUF_MAX_DIMENSION)
+		return VDMABUF_S_EINVAL;
+	if (!planes || planes > VDMABUF_MAX_PLANES)
+		return VDMABUF_S_EINVAL;
+	for (i = 0; i < planes; i++) {
+		__u64 off = vdmabuf_le32_to_cpu(req->planes[i].offset);
+		__u64 stride = vdmabuf_le32_to_cpu(req->planes[i].stride);
+
+		if (!stride || off >= size)
+			return VDMABUF_S_EINVAL;
+	}
+	return VDMABUF_S_OK;
+}
+
+/* Checks one extent and adds it to *total; rejects wrap-around. */
+static inline __u32 vdmabuf_check_extent(const struct vdmabuf_extent *ext,
+					 __u64 *total)
+{
+	__u64 addr = vdmabuf_le64_to_cpu(ext->addr);
+	__u64 len = vdmabuf_le64_to_cpu(ext->len);
+
+	if (!len || addr % VDMABUF_PAGE_SIZE || len % VDMABUF_PAGE_SIZE)
+		return VDMABUF_S_EINVAL;
+	if (addr + len < addr || *total + len < *total)
+		return VDMABUF_S_ERANGE;
+	*total += len;
+	return VDMABUF_S_OK;
+}
+
+static inline __u32 vdmabuf_check_present(const struct vdmabuf_present *req,
+					  __u64 readable_len)
+{
+	__u32 n;
+
+	if (readable_len < sizeof(*req) || req->hdr.flags || req->reserved)
+		return VDMABUF_S_EINVAL;
+	n = vdmabuf_le32_to_cpu(req->num_damage);
+	if (n > VDMABUF_MAX_DAMAGE)
+		return VDMABUF_S_EINVAL;
+	return VDMABUF_S_OK;
+}
+
+#endif /* VDMABUF_PROTO_H */
