@@ -30,13 +30,14 @@
 #endif
 
 /*
- * Device ID. The virtio PCI transport maps it to PCI device 0x1040 + ID, and
- * Linux's virtio_pci only claims 0x1000..0x107f, so it must be <= 63. The
- * virtio specification allocates IDs from 1 upwards; out-of-spec devices
- * (crosvm's wayland, tpm and pvclock devices) count down from 63 and use
- * 61..63. 56 is allocated by neither and no in-tree Linux driver binds it.
+ * Device ID: 37, which the virtio specification set aside for a dmabuf
+ * sharing device (Linux names it VIRTIO_ID_DMABUF) and which no in-tree
+ * Linux driver binds. It has to be an ID the specification allocated:
+ * stock QEMU's vhost-user-test-device-pci aborts on any ID missing from its
+ * table of device names, and Linux's virtio_pci only claims PCI device IDs
+ * 0x1040 + ID up to 0x107f. protocol/vdmabuf-spec.md says more.
  */
-#define VDMABUF_VIRTIO_ID		56
+#define VDMABUF_VIRTIO_ID		37
 
 /* Feature bits (device-specific bits 0..23). */
 #define VDMABUF_F_DAMAGE		0	/* PRESENT carries damage rects */

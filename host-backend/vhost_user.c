@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <linux/virtio_config.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "vhost_user.h"
+#include "vhost_user_proto.h"
+
+#define PROTOCOL_FEATURES ((1ull << VHOST_USER_PROTOCOL_F_MQ) | \
+			   (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) | \
+			   (1ull << VHOST_USER_PROTOCOL_F_CONFIG) | \
+			   (1ull << VHOST_USER_PROTOCOL_F_RESET_DEVICE) | \
+			   (1ull << VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS))
+
+/* A restarted daemon finds QEMU's server socket again within this. */
+#define RECONNECT_NS (100 * 1000 * 1000)
+
+struct vhost_user_msg {
+	struct vhost_user_header hdr;
+	union vhost_user_payload payload;
+	int fds[VHOST_USER_MAX_FDS];
+	unsigned int num_fds;
+};
+
+static uint64_t offered_features(const struct vhost_user *vu)
+{
+	return vu->impl->features | (1ull << VIRTIO_F_VERSION_1) |
+	       (1ull << VHOST_USER_F_PROTOCOL_FEATURES);
+}
+
+bool vhost_user_has_feature(const struct vhost_user *vu, unsigned int bit)
+{
+	return vu->features & (1ull << bit);
+}
+
+static void close_fds(struct vhost_user_msg *msg)
+{
+	for (unsigned int i = 0; i < msg->num_fds; i++)
+		if (msg->fds[i] >= 0)
+			close(msg->fds[i]);
+	msg->num_fds = 0;
+}
+
+/* Takes fd i of msg, so close_fds leaves it open. */
+static int take_fd(struct vhost_user_msg *msg, unsigned int i)
+{
+	int fd = msg->fds[i];
+
+	msg->fds[i] = -1;
+	return fd;
+}
+
+static int read_msg(int fd, struct vhost_user_msg *msg)
+{
+	char control[CMSG_SPACE(VHOST_USER_MAX_FDS * sizeof(int))];
+	struct iovec iov = { &msg->hdr, sizeof(msg->hdr) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control, .msg_controllen = sizeof(control),
+	};
+	struct cmsghdr *cmsg;
+	ssize_t n;
+
+	msg->num_fds = 0;
+	n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	if (n <= 0)
+		return n < 0 ? -errno : -ECONNRESET;
+	for (cmsg = CMSG_FIRSTHDR(&mh); cmsg; cmsg = CMSG_NXTHDR(&mh, cmsg)) {
+		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
+			continue;
+		msg->num_fds = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		memcpy(msg->fds, CMSG_DATA(cmsg), msg->num_fds * sizeof(int));
+	}
+	if (mh.msg_flags & MSG_CTRUNC) {
+		close_fds(msg);
+		return -EMSGSIZE;
+	}
+	if (n != sizeof(msg->hdr) || msg->hdr.size > sizeof(msg->payload)) {
+		log_error("vhost-user: bad header (%zd bytes, payload %u)", n,
+			  msg->hdr.size);
+		close_fds(msg);
+		return -EPROTO;
+	}
+	if (msg->hdr.size) {
+		n = recv(fd, &msg->payload, msg->hdr.size, MSG_WAITALL);
+		if (n != (ssize_t)msg->hdr.size) {
+			close_fds(msg);
+			return -EPROTO;
+		}
+	}
+	return 0;
+}
+
+static int send_reply(struct vhost_user *vu, struct vhost_user_msg *msg,
+		      const void *payload, uint32_t size)
+{
+	struct vhost_user_header hdr = {
+		.request = msg->hdr.request,
+		.flags = VHOST_USER_VERSION | VHOST_USER_FLAG_REPLY,
+		.size = size,
+	};
+	struct iovec iov[2] = {
+		{ &hdr, sizeof(hdr) }, { (void *)payload, size },
+	};
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+
+	if (sendmsg(vu->client_source.fd, &mh, MSG_NOSIGNAL) !=
+	    (ssize_t)(sizeof(hdr) + size))
+		return -EIO;
+	/* The request was answered: no REPLY_ACK on top. */
+	msg->hdr.flags &= ~VHOST_USER_FLAG_NEED_REPLY;
+	return 0;
+}
+
+static int reply_u64(struct vhost_user *vu, struct vhost_user_msg *msg, uint64_t v)
+{
+	return send_reply(vu, msg, &v, sizeof(v));
+}
+
+static bool payload_has(const struct vhost_user_msg *msg, size_t size)
+{
+	if (msg->hdr.size >= size)
+		return true;
+	log_error("vhost-user: request %u: payload %u < %zu", msg->hdr.request,
+		  msg->hdr.size, size);
+	return false;
+}
+
+static struct virtqueue *msg_vq(struct vhost_user *vu, uint32_t index)
+{
+	if (index < vu->num_vqs)
+		return &vu->vqs[index];
+	log_error("vhost-user: queue %u out of range", index);
+	return NULL;
+}
+
+static bool queue_active(const struct vhost_user *vu, const struct virtqueue *vq)
+{
+	return vq->started &&
+	       (vq->enabled || !vhost_user_has_feature(vu, VHOST_USER_F_PROTOCOL_FEATURES));
+}
+
+static void maybe_start(struct vhost_user *vu)
+{
+	if (vu->running)
+		return;
+	for (unsigned int i = 0; i < vu->num_vqs; i++)
+		if (!queue_active(vu, &vu->vqs[i]))
+			return;
+	vu->running = true;
+	log_info("device ready: features=%#llx queues=%u regions=%u",
+		 (unsigned long long)vu->features, vu->num_vqs, vu->mem.num_regions);
+	vu->impl->start(vu);
+	/* Requests may already wait in the rings (a frontend reconnect). */
+	for (unsigned int i = 0; i < vu->num_vqs; i++)
+		vu->impl->kick(vu, &vu->vqs[i]);
+}
+
+static void stop_vq(struct vhost_user *vu, struct virtqueue *vq)
+{
+	event_loop_remove(vu->loop, &vq->kick_source);
+	if (vq->kick_fd >= 0)
+		close(vq->kick_fd);
+	vq->kick_fd = -1;
+	vq->started = false;
+}
+
+/* Device reset: every queue stopped and forgotten, the device told. */
+static void reset_device(struct vhost_user *vu)
+{
+	for (unsigned int i = 0; i < vu->num_vqs; i++) {
+		stop_vq(vu, &vu->vqs[i]);
+		virtqueue_reset(&vu->vqs[i]);
+	}
+	vu->running = false;
+	vu->impl->reset(vu);
+}
+
+static void handle_kick(struct event_source *source, uint32_t events)
+{
+	struct virtqueue *vq = container_of(source, struct virtqueue, kick_source);
+	/* vqs[] is an array: step back to its first element. */
+	struct vhost_user *vu = container_of(vq - vq->index, struct vhost_user, vqs[0]);
+	uint64_t count;
+
+	if (read(vq->kick_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		log_debug("vq %u: kick read: %s", vq->index, strerror(errno));
+	if (vu->running)
+		vu->impl->kick(vu, vq);
+}
+
+static int start_vq(struct vhost_user *vu, struct virtqueue *vq, int kick_fd)
+{
+	if (!virtqueue_map(vq, &vu->mem)) {
+		log_error("vq %u: ring outside guest memory or size unset", vq->index);
+		close(kick_fd);
+		return -EINVAL;
+	}
+	vq->kick_fd = kick_fd;
+	if (event_loop_add(vu->loop, &vq->kick_source, kick_fd, EPOLLIN,
+			   handle_kick) < 0) {
+		close(kick_fd);
+		vq->kick_fd = -1;
+		return -EIO;
+	}
+	vq->started = true;
+	vq->broken = false;
+	maybe_start(vu);
+	return 0;
+}
+
+static int set_mem_table(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
+	const struct vhost_user_memory *m = &msg->payload.memory;
+
+	if (!payload_has(msg, 8) || m->num_regions > VHOST_USER_MAX_FDS ||
+	    msg->hdr.size < 8 + m->num_regions * sizeof(m->regions[0]) ||
+	    msg->num_fds != m->num_regions) {
+		log_error("vhost-user: bad memory table");
+		return -EINVAL;
+	}
+	guest_memory_clear(&vu->mem);
+	for (uint32_t i = 0; i < m->num_regions; i++) {
+		const struct vhost_user_region *r = &m->regions[i];
+		int err = guest_memory_add(&vu->mem, r->guest_phys_addr,
+					   r->memory_size, r->userspace_addr,
+					   r->mmap_offset, take_fd(msg, i));
+		if (err)
+			return err;
+	}
+	/* Rings move with the memory they live in. */
+	for (unsigned int i = 0; i < vu->num_vqs; i++)
+		if (vu->vqs[i].started && !virtqueue_map(&vu->vqs[i], &vu->mem))
+			vu->vqs[i].broken = true;
+	return 0;
+}
+
+static int handle_msg(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
+	union vhost_user_payload *p = &msg->payload;
+	struct virtqueue *vq;
+	int fd;
+
+	switch (msg->hdr.request) {
+	case VHOST_USER_GET_FEATURES:
+		return reply_u64(vu, msg, offered_features(vu));
+	case VHOST_USER_SET_FEATURES:
+		if (!payload_has(msg, 8))
+			return -EINVAL;
+		if (p->u64 & ~offered_features(vu)) {
+			log_error("vhost-user: unoffered features %#llx",
+				  (unsigned long long)(p->u64 & ~offered_features(vu)));
+			return -EINVAL;
+		}
+		vu->features = p->u64;
+		return 0;
+	case VHOST_USER_GET_PROTOCOL_FEATURES:
+		return reply_u64(vu, msg, PROTOCOL_FEATURES);
+	case VHOST_USER_SET_PROTOCOL_FEATURES:
+		if (!payload_has(msg, 8))
+			return -EINVAL;
+		vu->protocol_features = p->u64 & PROTOCOL_FEATURES;
+		return 0;
+	case VHOST_USER_GET_QUEUE_NUM:
+		return reply_u64(vu, msg, vu->num_vqs);
+	case VHOST_USER_GET_MAX_MEM_SLOTS:
+		return reply_u64(vu, msg, GUEST_MEMORY_MAX_REGIONS);
+	case VHOST_USER_SET_OWNER:
+		return 0;
+	case VHOST_USER_RESET_OWNER:
+	case VHOST_USER_RESET_DEVICE:
+		log_info("device reset by the frontend");
+		reset_device(vu);
+		return 0;
+	case VHOST_USER_SET_MEM_TABLE:
+		return set_mem_table(vu, msg);
+	case VHOST_USER_ADD_MEM_REG: {
+		const struct vhost_user_region *r = &p->memory_single.region;
+
+		if (!payload_has(msg, sizeof(p->memory_single)) || msg->num_fds != 1)
+			return -EINVAL;
+		return guest_memory_add(&vu->mem, r->guest_phys_addr, r->memory_size,
+					r->userspace_addr, r->mmap_offset,
+					take_fd(msg, 0));
+	}
+	case VHOST_USER_REM_MEM_REG: {
+		const struct vhost_user_region *r = &p->memory_single.region;
+
+		if (!payload_has(msg, sizeof(p->memory_single)))
+			return -EINVAL;
+		return guest_memory_remove(&vu->mem, r->guest_phys_addr, r->memory_size);
+	}
+	case VHOST_USER_SET_VRING_NUM:
+		if (!payload_has(msg, sizeof(p->state)) || !(vq = msg_vq(vu, p->state.index)))
+			return -EINVAL;
+		if (!p->state.num || p->state.num > VIRTQUEUE_MAX_SIZE ||
+		    (p->state.num & (p->state.num - 1))) {
+			log_error("vq %u: bad size %u", vq->index, p->state.num);
+			return -EINVAL;
+		}
+		vq->num = p->state.num;
+		return 0;
+	case VHOST_USER_SET_VRING_ADDR:
+		if (!payload_has(msg, sizeof(p->addr)) || !(vq = msg_vq(vu, p->addr.index)))
+			return -EINVAL;
+		vq->desc_uva = p->addr.desc_user_addr;
+		vq->avail_uva = p->addr.avail_user_addr;
+		vq->used_uva = p->addr.used_user_addr;
+		return 0;
+	case VHOST_USER_SET_VRING_BASE:
+		if (!payload_has(msg, sizeof(p->state)) || !(vq = msg_vq(vu, p->state.index)))
+			return -EINVAL;
+		vq->last_avail_idx = p->state.num;
+		return 0;
+	case VHOST_USER_GET_VRING_BASE: {
+		struct vhost_user_vring_state state;
+
+		if (!payload_has(msg, sizeof(p->state)) || !(vq = msg_vq(vu, p->state.index)))
+			return -EINVAL;
+		/* The frontend stops the device queue by queue. */
+		stop_vq(vu, vq);
+		if (vu->running) {
+			log_info("device stopped");
+			vu->running = false;
+			vu->impl->reset(vu);
+		}
+		state = (struct vhost_user_vring_state){ vq->index, vq->last_avail_idx };
+		return send_reply(vu, msg, &state, sizeof(state));
+	}
+	case VHOST_USER_SET_VRING_KICK:
+	case VHOST_USER_SET_VRING_CALL:
+	case VHOST_USER_SET_VRING_ERR:
+		if (!payload_has(msg, 8) ||
+		    !(vq = msg_vq(vu, p->u64 & VHOST_USER_VRING_IDX_MASK)))
+			return -EINVAL;
+		fd = -1;
+		if (!(p->u64 & VHOST_USER_VRING_NOFD)) {
+			if (msg->num_fds != 1)
+				return -EINVAL;
+			fd = take_fd(msg, 0);
+		}
+		if (msg->hdr.request == VHOST_USER_SET_VRING_ERR) {
+			if (fd >= 0)
+				close(fd);
+			return 0;
+		}
+		if (msg->hdr.request == VHOST_USER_SET_VRING_CALL) {
+			if (vq->call_fd >= 0)
+				close(vq->call_fd);
+			vq->call_fd = fd;
+			return 0;
+		}
+		stop_vq(vu, vq);
+		if (fd < 0) {
+			log_error("vq %u: polling without a kick fd is not supported",
+				  vq->index);
+			return -EINVAL;
+		}
+		return start_vq(vu, vq, fd);
+	case VHOST_USER_SET_VRING_ENABLE:
+		if (!payload_has(msg, sizeof(p->state)) || !(vq = msg_vq(vu, p->state.index)))
+			return -EINVAL;
+		vq->enabled = p->state.num;
+		maybe_start(vu);
+		return 0;
+	case VHOST_USER_GET_CONFIG: {
+		struct vhost_user_config cfg = { 0 };
+		uint8_t config[VHOST_USER_MAX_CONFIG_SIZE] = { 0 };
+
+		if (!payload_has(msg, 12) || p->config.size > VHOST_USER_MAX_CONFIG_SIZE ||
+		    p->config.offset > VHOST_USER_MAX_CONFIG_SIZE - p->config.size)
+			return -EINVAL;
+		vu->impl->get_config(vu, config);
+		cfg.offset = p->config.offset;
+		cfg.size = p->config.size;
+		memcpy(cfg.region, config + cfg.offset, cfg.size);
+		return send_reply(vu, msg, &cfg, 12 + cfg.size);
+	}
+	case VHOST_USER_SET_CONFIG:
+		log_warn("vhost-user: config space is read-only");
+		return -EPERM;
+	default:
+		log_warn("vhost-user: unsupported request %u", msg->hdr.request);
+		return -ENOTSUP;
+	}
+}
+
+static void try_connect(struct vhost_user *vu);
+
+static void disconnect(struct vhost_user *vu)
+{
+	int fd = vu->client_source.fd;
+
+	reset_device(vu);
+	event_loop_remove(vu->loop, &vu->client_source);
+	close(fd);
+	guest_memory_clear(&vu->mem);
+	vu->features = 0;
+	vu->protocol_features = 0;
+	log_info("frontend disconnected; reconnecting");
+	try_connect(vu);
+}
+
+static void handle_client(struct event_source *source, uint32_t events)
+{
+	struct vhost_user *vu = container_of(source, struct vhost_user, client_source);
+	struct vhost_user_msg msg;
+	int err;
+
+	err = read_msg(source->fd, &msg);
+	if (err) {
+		if (err != -ECONNRESET)
+			log_error("vhost-user: read: %s", strerror(-err));
+		disconnect(vu);
+		return;
+	}
+	log_debug("vhost-user: request %u size %u fds %u", msg.hdr.request,
+		  msg.hdr.size, msg.num_fds);
+	err = handle_msg(vu, &msg);
+	close_fds(&msg);
+	if (err == -EIO) {
+		disconnect(vu);
+		return;
+	}
+	if (err)
+		log_warn("vhost-user: request %u failed: %s", msg.hdr.request,
+			 strerror(-err));
+	if ((msg.hdr.flags & VHOST_USER_FLAG_NEED_REPLY) &&
+	    (vu->protocol_features & (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK)))
+		if (reply_u64(vu, &msg, err ? 1 : 0) < 0)
+			disconnect(vu);
+}
+
+static void try_connect(struct vhost_user *vu)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct itimerspec retry = { .it_value.tv_nsec = RECONNECT_NS };
+	int fd;
+
+	strcpy(addr.sun_path, vu->socket_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 &&
+	    event_loop_add(vu->loop, &vu->client_source, fd, EPOLLIN, handle_client) == 0) {
+		log_info("connected to %s", vu->socket_path);
+		vu->waiting = false;
+		return;
+	}
+	if (!vu->waiting)
+		log_info("waiting for %s: %s", vu->socket_path, strerror(errno));
+	vu->waiting = true;
+	if (fd >= 0)
+		close(fd);
+	timerfd_settime(vu->retry_source.fd, 0, &retry, NULL);
+}
+
+static void handle_retry(struct event_source *source, uint32_t events)
+{
+	struct vhost_user *vu = container_of(source, struct vhost_user, retry_source);
+	uint64_t expirations;
+
+	if (read(source->fd, &expirations, sizeof(expirations)) < 0)
+		return;
+	if (vu->client_source.fd < 0)
+		try_connect(vu);
+}
+
+int vhost_user_init(struct vhost_user *vu, const struct vhost_user_impl *impl,
+		    struct event_loop *loop, const char *socket_path,
+		    unsigned int num_vqs)
+{
+	struct sockaddr_un addr;
+	int fd;
+
+	memset(vu, 0, sizeof(*vu));
+	vu->impl = impl;
+	vu->loop = loop;
+	vu->num_vqs = num_vqs;
+	vu->retry_source.fd = -1;
+	vu->client_source.fd = -1;
+	guest_memory_init(&vu->mem);
+	for (unsigned int i = 0; i < num_vqs; i++)
+		virtqueue_init(&vu->vqs[i], i);
+
+	if (strlen(socket_path) >= sizeof(addr.sun_path)) {
+		log_error("socket path too long: %s", socket_path);
+		return -ENAMETOOLONG;
+	}
+	vu->socket_path = strdup(socket_path);
+	fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (!vu->socket_path || fd < 0 ||
+	    event_loop_add(loop, &vu->retry_source, fd, EPOLLIN, handle_retry) < 0) {
+		if (fd >= 0)
+			close(fd);
+		free(vu->socket_path);
+		return -ENOMEM;
+	}
+	try_connect(vu);
+	return 0;
+}
+
+void vhost_user_finish(struct vhost_user *vu)
+{
+	int fd = vu->retry_source.fd;
+
+	if (vu->client_source.fd >= 0)
+		disconnect(vu);
+	event_loop_remove(vu->loop, &vu->retry_source);
+	if (fd >= 0)
+		close(fd);
+	free(vu->socket_path);
+}

@@ -1,0 +1,46 @@
+# Shared by the scripts that run inside the lab VMs (sourced, POSIX sh).
+# BUILD is the meson build tree, OUT this run's output directory.
+set -u
+BUILD=/src/${VDMABUF_BUILD_DIR:-build}
+OUT=${VDMABUF_VM_OUT:?not inside a lab VM}
+BACKEND_SOCK=/run/vdmabuf-backend.sock
+
+fail() {
+	printf '%s: FAIL: %s\n' "${VDMABUF_VM_ROLE:-?}" "$*" >&2
+	exit 1
+}
+
+pass() {
+	printf '%s: PASS: %s\n' "${VDMABUF_VM_ROLE:-?}" "$*"
+}
+
+expect_log() {
+	grep -q -- "$2" "$1" || fail "'$2' not in $1"
+}
+
+# Prints the sysfs path of the virtio device with device ID $1.
+find_virtio_device() {
+	for d in /sys/bus/virtio/devices/*; do
+		[ "$(cat "$d/device" 2>/dev/null)" = "$(printf '0x%04x' "$1")" ] &&
+			{ echo "$d"; return 0; }
+	done
+	return 1
+}
+
+# The daemon connects to the socket QEMU will listen on, and keeps trying.
+start_backend() {
+	"$BUILD/host-backend/vdmabuf-backend" --socket "$BACKEND_SOCK" "$@" \
+		>"$OUT/backend.log" 2>&1 &
+	BACKEND_PID=$!
+}
+
+stop_backend() {
+	kill -TERM "$BACKEND_PID" 2>/dev/null
+	wait "$BACKEND_PID"
+	rc=$?
+	[ $rc = 0 ] || fail "backend exited with $rc: $(tail -n 5 "$OUT/backend.log")"
+}
+
+run_guest() {
+	tools/vm guest --vdmabuf "$BACKEND_SOCK" --out "$OUT" "$@"
+}
