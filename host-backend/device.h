@@ -2,13 +2,20 @@
 #ifndef VDMABUF_DEVICE_H
 #define VDMABUF_DEVICE_H
 
-#include "vhost_user.h"
+#include <sys/types.h>
 
 struct event_loop;
 struct vdmabuf_device;
 
+struct vdmabuf_device_config {
+	const char *vhost_socket;	/* QEMU's vhost-user server socket */
+	const char *consumer_socket;	/* ours, for host consumers */
+	mode_t consumer_mode;
+	gid_t consumer_group;		/* (gid_t)-1: unchanged */
+};
+
 struct vdmabuf_device *vdmabuf_device_create(struct event_loop *loop,
-					     const char *socket_path);
+					     const struct vdmabuf_device_config *config);
 void vdmabuf_device_destroy(struct vdmabuf_device *dev);
 
 #endif

@@ -5,17 +5,21 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "device.h"
 #include "event_loop.h"
 #include "log.h"
+
+#define DEFAULT_CONSUMER_SOCKET "/run/vdmabuf/consumer.sock"
 
 struct daemon {
 	struct event_loop *loop;
@@ -37,32 +41,63 @@ static void handle_signal(struct event_source *source, uint32_t events)
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"Usage: %s --socket PATH [--log-level LEVEL]\n"
-		"Serve the vdmabuf virtio device to QEMU over vhost-user.\n\n"
-		"  -s, --socket PATH     QEMU's vhost-user socket (-chardev socket,server=on)\n"
-		"  -l, --log-level LVL   error, warning, info (default) or debug\n"
-		"  -h, --help            show this help\n", prog);
+		"Usage: %s --socket PATH [OPTIONS]\n"
+		"Serve the vdmabuf virtio device to QEMU over vhost-user and its\n"
+		"buffers, as host dmabufs, to consumers.\n\n"
+		"  -s, --socket PATH           QEMU's vhost-user socket (-chardev socket,server=on)\n"
+		"  -c, --consumer-socket PATH  consumers' socket (default %s)\n"
+		"  -m, --consumer-mode MODE    its file mode, octal (default 0660)\n"
+		"  -g, --consumer-group GROUP  its group: who may import buffers\n"
+		"  -l, --log-level LEVEL       error, warning, info (default) or debug\n"
+		"  -h, --help                  show this help\n", prog, DEFAULT_CONSUMER_SOCKET);
 }
 
 int main(int argc, char *argv[])
 {
 	static const struct option options[] = {
 		{ "socket", required_argument, NULL, 's' },
+		{ "consumer-socket", required_argument, NULL, 'c' },
+		{ "consumer-mode", required_argument, NULL, 'm' },
+		{ "consumer-group", required_argument, NULL, 'g' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	enum log_level level = LOG_LEVEL_INFO;
-	const char *socket_path = NULL;
+	struct vdmabuf_device_config config = {
+		.consumer_socket = DEFAULT_CONSUMER_SOCKET,
+		.consumer_mode = 0660,
+		.consumer_group = (gid_t)-1,
+	};
+	struct group *grp;
+	char *end;
 	struct vdmabuf_device *dev;
 	struct daemon d = { 0 };
 	sigset_t mask;
 	int opt, sfd, ret = EXIT_FAILURE;
 
-	while ((opt = getopt_long(argc, argv, "s:l:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:c:m:g:l:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 's':
-			socket_path = optarg;
+			config.vhost_socket = optarg;
+			break;
+		case 'c':
+			config.consumer_socket = optarg;
+			break;
+		case 'm':
+			config.consumer_mode = strtoul(optarg, &end, 8);
+			if (*end || config.consumer_mode > 0777) {
+				fprintf(stderr, "bad mode '%s'\n", optarg);
+				return EXIT_FAILURE;
+			}
+			break;
+		case 'g':
+			grp = getgrnam(optarg);
+			if (!grp) {
+				fprintf(stderr, "unknown group '%s'\n", optarg);
+				return EXIT_FAILURE;
+			}
+			config.consumer_group = grp->gr_gid;
 			break;
 		case 'l':
 			if (log_level_parse(optarg, &level) < 0) {
@@ -78,7 +113,7 @@ int main(int argc, char *argv[])
 			return EXIT_FAILURE;
 		}
 	}
-	if (!socket_path || optind != argc) {
+	if (!config.vhost_socket || optind != argc) {
 		usage(stderr, argv[0]);
 		return EXIT_FAILURE;
 	}
@@ -96,7 +131,10 @@ int main(int argc, char *argv[])
 		log_error("setup: %s", strerror(errno));
 		goto out;
 	}
-	dev = vdmabuf_device_create(d.loop, socket_path);
+	/* The default socket's directory is ours to make. */
+	if (strcmp(config.consumer_socket, DEFAULT_CONSUMER_SOCKET) == 0)
+		mkdir("/run/vdmabuf", 0755);
+	dev = vdmabuf_device_create(d.loop, &config);
 	if (!dev)
 		goto out;
 	while (!d.quit) {

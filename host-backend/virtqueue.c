@@ -164,7 +164,8 @@ size_t virtqueue_elem_read(const struct virtqueue_elem *elem, void *dst, size_t 
 
 		if (n > len - done)
 			n = len - done;
-		memcpy((uint8_t *)dst + done, elem->out[i].iov_base, n);
+		if (n)
+			memcpy((uint8_t *)dst + done, elem->out[i].iov_base, n);
 		done += n;
 	}
 	return done;
@@ -179,7 +180,8 @@ size_t virtqueue_elem_write(const struct virtqueue_elem *elem, const void *src, 
 
 		if (n > len - done)
 			n = len - done;
-		memcpy(elem->in[i].iov_base, (const uint8_t *)src + done, n);
+		if (n)
+			memcpy(elem->in[i].iov_base, (const uint8_t *)src + done, n);
 		done += n;
 	}
 	return done;

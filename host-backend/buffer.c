@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+#include <endian.h>
+#include <errno.h>
+#include <linux/udmabuf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "buffer.h"
+#include "guest_memory.h"
+#include "log.h"
+
+/* Appends [fd offset, +len) to the list, merging with the last item. */
+static bool add_item(struct udmabuf_create_list *list, uint32_t max_items,
+		     int fd, uint64_t offset, uint64_t len)
+{
+	struct udmabuf_create_item *last = list->count ? &list->list[list->count - 1] : NULL;
+
+	if (last && last->memfd == (uint32_t)fd && last->offset + last->size == offset) {
+		last->size += len;
+		return true;
+	}
+	if (list->count == max_items)
+		return false;
+	list->list[list->count++] = (struct udmabuf_create_item){
+		.memfd = fd, .offset = offset, .size = len,
+	};
+	return true;
+}
+
+uint32_t buffer_create(const struct guest_memory *mem, int udmabuf_dev,
+		       const struct vdmabuf_export *req,
+		       const struct vdmabuf_extent *extents, uint32_t max_items,
+		       struct buffer **out)
+{
+	uint32_t n = le32toh(req->num_extents);
+	struct udmabuf_create_list *list;
+	struct buffer *buffer;
+	__u64 total = 0;
+	uint32_t status;
+	int fd;
+
+	list = calloc(1, sizeof(*list) + (size_t)max_items * sizeof(list->list[0]));
+	if (!list)
+		return VDMABUF_S_ENOMEM;
+	list->flags = UDMABUF_FLAGS_CLOEXEC;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t addr = le64toh(extents[i].addr);
+		uint64_t len = le64toh(extents[i].len);
+
+		status = vdmabuf_check_extent(&extents[i], &total);
+		if (status != VDMABUF_S_OK) {
+			log_warn("export: extent %u (%#llx+%#llx) malformed", i,
+				 (unsigned long long)addr, (unsigned long long)len);
+			goto out;
+		}
+		/* An extent may straddle two RAM regions: split it. */
+		while (len) {
+			const struct guest_region *r =
+				guest_memory_find(mem, addr, VDMABUF_PAGE_SIZE);
+			uint64_t chunk;
+
+			if (!r) {
+				log_warn("export: extent %u at %#llx outside guest RAM", i,
+					 (unsigned long long)addr);
+				status = VDMABUF_S_ERANGE;
+				goto out;
+			}
+			chunk = r->size - (addr - r->gpa);
+			if (chunk > len)
+				chunk = len;
+			if (!add_item(list, max_items, r->fd,
+				      r->fd_offset + (addr - r->gpa), chunk)) {
+				log_warn("export: more than %u memory ranges", max_items);
+				status = VDMABUF_S_ENOSPC;
+				goto out;
+			}
+			addr += chunk;
+			len -= chunk;
+		}
+	}
+	if (total != le64toh(req->size)) {
+		log_warn("export: extents cover %llu bytes, size is %llu",
+			 (unsigned long long)total,
+			 (unsigned long long)le64toh(req->size));
+		status = VDMABUF_S_EINVAL;
+		goto out;
+	}
+
+	fd = ioctl(udmabuf_dev, UDMABUF_CREATE_LIST, list);
+	if (fd < 0) {
+		log_error("export: UDMABUF_CREATE_LIST of %u ranges: %s", list->count,
+			  strerror(errno));
+		status = VDMABUF_S_ENOMEM;
+		goto out;
+	}
+	buffer = calloc(1, sizeof(*buffer));
+	if (!buffer) {
+		close(fd);
+		status = VDMABUF_S_ENOMEM;
+		goto out;
+	}
+	list_init(&buffer->link);
+	buffer->dmabuf_fd = fd;
+	buffer->desc = (struct vdmabuf_cmsg_buffer){
+		.width = le32toh(req->width),
+		.height = le32toh(req->height),
+		.fourcc = le32toh(req->fourcc),
+		.num_planes = le32toh(req->num_planes),
+		.modifier = le64toh(req->modifier),
+		.size = total,
+		.num_extents = n,
+	};
+	for (unsigned int i = 0; i < VDMABUF_MAX_PLANES; i++) {
+		buffer->desc.planes[i].offset = le32toh(req->planes[i].offset);
+		buffer->desc.planes[i].stride = le32toh(req->planes[i].stride);
+	}
+	*out = buffer;
+	status = VDMABUF_S_OK;
+out:
+	free(list);
+	return status;
+}
+
+void buffer_destroy(struct buffer *buffer)
+{
+	list_remove(&buffer->link);
+	close(buffer->dmabuf_fd);
+	free(buffer);
+}

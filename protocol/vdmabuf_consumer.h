@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host consumer protocol: vdmabuf-backend <-> consumers (libvdmabuf),
+ * over a SOCK_SEQPACKET unix socket. Every message is exactly one struct
+ * vdmabuf_cmsg in native endianness; IMPORT's reply carries the host dmabuf
+ * fd as SCM_RIGHTS. Who may connect is decided by the socket's file mode:
+ * whoever can connect may import. protocol/vdmabuf-spec.md, "Host
+ * consumers", is the normative text.
+ *
+ * On connect the daemon sends HELLO, then BUFFER for every live buffer.
+ * Then, as they happen: BUFFER (exported), FRAME (presented), GONE
+ * (unexported: drop the import and close its fd), RESET (every id gone).
+ * Consumer requests and their replies (REPLY with the request's type in
+ * status_of and -errno in status, or IMPORT with the fd):
+ *   IMPORT id           take a host dmabuf of the buffer (one per consumer)
+ *   RELEASE id frame    done with FRAME frame; present_ns/refresh_ns/flags
+ *                       are what the consumer's display reported
+ *   DROP id             done with the import (the fd is closed)
+ *   MODE_HINT           ask the guest for an output mode
+ *   STATS               daemon counters, answered with STATS
+ */
+#ifndef VDMABUF_CONSUMER_H
+#define VDMABUF_CONSUMER_H
+
+#include <linux/types.h>
+
+#define VDMABUF_CONSUMER_VERSION 1
+
+enum vdmabuf_cmsg_type {
+	/* daemon -> consumer */
+	VDMABUF_CMSG_HELLO = 1,
+	VDMABUF_CMSG_BUFFER = 2,
+	VDMABUF_CMSG_FRAME = 3,
+	VDMABUF_CMSG_GONE = 4,
+	VDMABUF_CMSG_RESET = 5,
+	VDMABUF_CMSG_REPLY = 6,
+	/* consumer -> daemon */
+	VDMABUF_CMSG_IMPORT = 16,	/* reply: IMPORT + fd, or REPLY */
+	VDMABUF_CMSG_RELEASE = 17,	/* reply: REPLY only on error */
+	VDMABUF_CMSG_DROP = 18,		/* reply: REPLY only on error */
+	VDMABUF_CMSG_MODE_HINT = 19,	/* reply: REPLY only on error */
+	VDMABUF_CMSG_STATS = 20,	/* reply: STATS */
+};
+
+struct vdmabuf_cid {
+	__u64 device;
+	__u64 key;
+};
+
+struct vdmabuf_cmsg_hello {
+	__u32 version;
+	__u32 consumers;		/* including this one */
+	__u64 device;			/* id.device of the current instance */
+	__u32 guest_connected;		/* a driver is bound and running */
+	__u32 reserved;
+};
+
+/* BUFFER, and IMPORT's reply. */
+struct vdmabuf_cmsg_buffer {
+	__u32 width;
+	__u32 height;
+	__u32 fourcc;
+	__u32 num_planes;
+	__u64 modifier;
+	struct { __u32 offset, stride; } planes[4];
+	__u64 size;
+	__u32 num_extents;
+	__u32 reserved;
+};
+
+struct vdmabuf_cmsg_frame {
+	__u64 frame;
+	__u32 num_damage;		/* 0: whole buffer */
+	__u32 reserved;
+	struct { __u32 x, y, width, height; } damage[16];
+};
+
+struct vdmabuf_cmsg_release {
+	__u64 frame;
+	__u64 present_ns;		/* CLOCK_MONOTONIC; 0 if not shown */
+	__u32 refresh_ns;
+	__u32 flags;			/* VDMABUF_RELEASE_* of vdmabuf_proto.h */
+};
+
+struct vdmabuf_cmsg_mode {
+	__u32 width;
+	__u32 height;
+	__u32 refresh_mhz;
+	__u32 scale_120;
+};
+
+struct vdmabuf_cmsg_stats {
+	__u64 buffers;			/* live exports */
+	__u64 imports;			/* live imports, all consumers */
+	__u64 exports_total;
+	__u64 frames_total;		/* PRESENTs accepted */
+	__u64 releases_total;		/* RELEASE events sent to the guest */
+	__u64 bytes_copied;		/* pixels copied by the daemon: 0 */
+	__u64 bad_requests;		/* guest requests refused */
+	__u64 consumers;
+};
+
+struct vdmabuf_cmsg {
+	__u32 type;			/* enum vdmabuf_cmsg_type */
+	__s32 status;			/* REPLY, IMPORT reply: 0 or -errno */
+	__u32 status_of;		/* REPLY: the request's type */
+	__u32 reserved;
+	struct vdmabuf_cid id;
+	union {
+		struct vdmabuf_cmsg_hello hello;
+		struct vdmabuf_cmsg_buffer buffer;
+		struct vdmabuf_cmsg_frame frame;
+		struct vdmabuf_cmsg_release release;
+		struct vdmabuf_cmsg_mode mode;
+		struct vdmabuf_cmsg_stats stats;
+		__u8 raw[272];
+	} u;
+};
+
+#endif /* VDMABUF_CONSUMER_H */

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * /dev/vdmabuf, the guest driver's interface to producers (libvdmabuf).
+ * Native endianness; every struct is fixed size with explicit padding.
+ *
+ *   VDMABUF_IOC_INFO       device limits and state
+ *   VDMABUF_IOC_EXPORT     share a dmabuf once; returns its 128-bit id
+ *   VDMABUF_IOC_PRESENT    show an exported buffer as the next frame
+ *   VDMABUF_IOC_UNEXPORT   stop sharing; the buffer retires asynchronously
+ *   read()                 struct vdmabuf_uevent, one or more per call
+ *   poll()                 POLLIN when an event waits; POLLERR after the
+ *                          device is gone (every call then fails ENODEV)
+ *
+ * Closing the file unexports every buffer it exported.
+ */
+#ifndef VDMABUF_UAPI_H
+#define VDMABUF_UAPI_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+struct vdmabuf_uid {
+	__u64 device;
+	__u64 key;
+};
+
+struct vdmabuf_uplane {
+	__u32 offset;
+	__u32 stride;
+};
+
+struct vdmabuf_ioc_info {
+	__u64 features;			/* negotiated VDMABUF_F_* bits */
+	__u64 max_buffer_size;
+	__u32 max_buffers;		/* per device */
+	__u32 max_buffers_per_file;
+	__u32 max_extents;
+	__u32 consumers;		/* host consumers, if announced */
+};
+
+struct vdmabuf_ioc_export {
+	__s32 fd;			/* in: dmabuf fd */
+	__u32 flags;			/* in: 0 */
+	__u32 width;
+	__u32 height;
+	__u32 fourcc;			/* DRM_FORMAT_* */
+	__u32 num_planes;		/* 1..4 */
+	__u64 modifier;
+	struct vdmabuf_uplane planes[4];
+	struct vdmabuf_uid id;		/* out */
+	__u32 num_extents;		/* out: extents the pages merged into */
+	__u32 reserved;
+};
+
+struct vdmabuf_urect {
+	__u32 x, y, width, height;
+};
+
+struct vdmabuf_ioc_present {
+	struct vdmabuf_uid id;
+	__u64 frame;
+	__u32 num_damage;		/* 0: whole buffer; at most 16 */
+	__u32 flags;			/* 0 */
+	struct vdmabuf_urect damage[16];
+};
+
+struct vdmabuf_ioc_unexport {
+	struct vdmabuf_uid id;
+};
+
+#define VDMABUF_IOC_MAGIC	'V'
+#define VDMABUF_IOC_INFO	_IOR(VDMABUF_IOC_MAGIC, 0x00, struct vdmabuf_ioc_info)
+#define VDMABUF_IOC_EXPORT	_IOWR(VDMABUF_IOC_MAGIC, 0x01, struct vdmabuf_ioc_export)
+#define VDMABUF_IOC_PRESENT	_IOW(VDMABUF_IOC_MAGIC, 0x02, struct vdmabuf_ioc_present)
+#define VDMABUF_IOC_UNEXPORT	_IOW(VDMABUF_IOC_MAGIC, 0x03, struct vdmabuf_ioc_unexport)
+
+enum vdmabuf_uevent_type {
+	VDMABUF_UEVENT_RELEASE = 1,	/* id, frame, present_ns, refresh_ns, flags */
+	VDMABUF_UEVENT_RETIRED = 2,	/* id: the host let go after UNEXPORT */
+	VDMABUF_UEVENT_CONSUMERS = 3,	/* count */
+	VDMABUF_UEVENT_MODE_HINT = 4,	/* width, height, refresh_mhz, scale_120 */
+	VDMABUF_UEVENT_RESET = 5,	/* the device was reset: every id is gone */
+};
+
+struct vdmabuf_uevent {
+	__u32 type;
+	__u32 flags;			/* RELEASE: VDMABUF_RELEASE_* */
+	struct vdmabuf_uid id;
+	__u64 frame;
+	__u64 present_ns;		/* host CLOCK_MONOTONIC */
+	__u32 refresh_ns;
+	__u32 count;			/* CONSUMERS */
+	__u32 width, height, refresh_mhz, scale_120;	/* MODE_HINT */
+};
+
+#endif /* VDMABUF_UAPI_H */

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A vhost-user frontend for tests: it plays QEMU and a guest at once, so a
+ * test can put any bytes into the rings the real daemon reads, including
+ * what no correct driver would write. Guest RAM is one sealed memfd.
+ */
+#ifndef VDMABUF_FAKE_FRONTEND_H
+#define VDMABUF_FAKE_FRONTEND_H
+
+#include <linux/virtio_ring.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FF_RAM_SIZE (64u << 20)
+#define FF_RING_SIZE 256
+
+struct ff_vring {
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+	uint16_t avail_idx, used_seen;
+	int kick, call;
+};
+
+struct fake_frontend {
+	int listen_fd, sock;
+	int memfd;
+	uint8_t *ram;			/* guest physical 0 */
+	struct ff_vring vq[2];
+	uint64_t device_features;
+};
+
+/* Listens on path and waits (timeout_ms) for the daemon to connect. */
+int ff_accept(struct fake_frontend *ff, const char *path, int timeout_ms);
+/* Full negotiation up to running queues; returns 0 or -1. */
+int ff_start(struct fake_frontend *ff);
+void ff_close(struct fake_frontend *ff);
+/* GET_CONFIG into buf. */
+int ff_get_config(struct fake_frontend *ff, void *buf, uint32_t size);
+/* Sends a message with NEED_REPLY and waits for its ack (0 on success). */
+int ff_request(struct fake_frontend *ff, uint32_t request, const void *payload,
+	       uint32_t size, const int *fds, unsigned int num_fds);
+
+static inline void *ff_gpa(struct fake_frontend *ff, uint64_t gpa)
+{
+	return ff->ram + gpa;
+}
+
+/* Makes desc[head..] available on queue q and kicks. */
+void ff_make_available(struct fake_frontend *ff, unsigned int q, uint16_t head);
+/* Waits for the next used entry of queue q; returns 0 and fills id/len. */
+int ff_wait_used(struct fake_frontend *ff, unsigned int q, uint32_t *id,
+		 uint32_t *len, int timeout_ms);
+
+/*
+ * Sends one control request (req at a fixed guest address, reply after it)
+ * and returns the reply's status, or -1 when the device answered with no
+ * reply (used length 0: a request it refused to read).
+ */
+int ff_control(struct fake_frontend *ff, const void *req, size_t len, void *reply32);
+
+#endif
