@@ -50,7 +50,8 @@ struct vdmabuf_device {
 
 	struct vdmabuf_cmsg_mode mode_hint;	/* last one asked for */
 	struct vdmabuf_cmsg_stats stats;
-	struct virtqueue_elem *elem;
+	/* One each: handling a request may send events. */
+	struct virtqueue_elem *control_elem, *event_elem;
 	uint8_t *request;
 };
 
@@ -99,7 +100,7 @@ static struct buffer *find_buffer(struct vdmabuf_device *dev, const struct vdmab
 static void flush_events(struct vdmabuf_device *dev)
 {
 	struct virtqueue *vq = &dev->vhost.vqs[VDMABUF_VQ_EVENT];
-	struct virtqueue_elem *elem = dev->elem;
+	struct virtqueue_elem *elem = dev->event_elem;
 	bool used = false;
 	int ret;
 
@@ -372,7 +373,7 @@ static uint32_t handle_request(struct vdmabuf_device *dev, const uint8_t *req,
 
 static void process_control(struct vdmabuf_device *dev, struct virtqueue *vq)
 {
-	struct virtqueue_elem *elem = dev->elem;
+	struct virtqueue_elem *elem = dev->control_elem;
 	bool used = false;
 	int ret;
 
@@ -668,9 +669,10 @@ struct vdmabuf_device *vdmabuf_device_create(struct event_loop *loop,
 	random_bytes(&dev->instance, sizeof(dev->instance));
 	dev->next_seq = 1;
 
-	dev->elem = malloc(sizeof(*dev->elem));
+	dev->control_elem = malloc(sizeof(*dev->control_elem));
+	dev->event_elem = malloc(sizeof(*dev->event_elem));
 	dev->request = malloc(MAX_REQUEST);
-	if (!dev->elem || !dev->request)
+	if (!dev->control_elem || !dev->event_elem || !dev->request)
 		goto err;
 	if (consumer_server_init(&dev->consumers, &device_consumer_impl, loop,
 				 config->consumer_socket, config->consumer_mode,
@@ -685,7 +687,8 @@ struct vdmabuf_device *vdmabuf_device_create(struct event_loop *loop,
 err:
 	close(dev->udmabuf_dev);
 	free(dev->request);
-	free(dev->elem);
+	free(dev->event_elem);
+	free(dev->control_elem);
 	free(dev);
 	return NULL;
 }
@@ -702,6 +705,7 @@ void vdmabuf_device_destroy(struct vdmabuf_device *dev)
 		buffer_destroy(buffer);
 	close(dev->udmabuf_dev);
 	free(dev->request);
-	free(dev->elem);
+	free(dev->event_elem);
+	free(dev->control_elem);
 	free(dev);
 }

@@ -45,9 +45,13 @@ static int consumer_connect(void)
 	struct vdmabuf_cmsg hello;
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
+	int err;
+
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", consumer_path);
-	if (fd < 0 || connect(fd, (void *)&addr, sizeof(addr)) < 0 ||
-	    recv(fd, &hello, sizeof(hello), 0) != sizeof(hello)) {
+	do
+		err = connect(fd, (void *)&addr, sizeof(addr));
+	while (err < 0 && errno == EINTR);
+	if (fd < 0 || err < 0 || recv(fd, &hello, sizeof(hello), MSG_WAITALL) != sizeof(hello)) {
 		fprintf(stderr, "fuzz: consumer connect: %s\n", strerror(errno));
 		abort();
 	}
@@ -133,7 +137,11 @@ static void fuzz_consumer(const uint8_t *data, size_t size)
 	for (;;) {
 		ssize_t n;
 
-		if (poll(&pfd, 1, 5000) != 1) {
+		int ready = poll(&pfd, 1, 5000);
+
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready != 1) {
 			fprintf(stderr, "fuzz: the daemon stopped answering consumers\n");
 			abort();
 		}

@@ -20,6 +20,18 @@
 #define REPLY_GPA 0xc0000u
 #define EVENTS_GPA 0xd0000u
 
+/* libFuzzer's timeout alarm interrupts system calls: carry on. */
+static int poll_one(int fd, int timeout_ms)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	int n;
+
+	do
+		n = poll(&pfd, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
 struct msg_hdr {
 	uint32_t request, flags, size;
 } __attribute__((packed));
@@ -50,9 +62,8 @@ static int recv_reply(struct fake_frontend *ff, uint32_t request, void *payload,
 		      uint32_t size)
 {
 	struct msg_hdr hdr;
-	struct pollfd pfd = { ff->sock, POLLIN, 0 };
 
-	if (poll(&pfd, 1, 5000) != 1)
+	if (poll_one(ff->sock, 5000) != 1)
 		return -1;
 	if (recv(ff->sock, &hdr, sizeof(hdr), MSG_WAITALL) != sizeof(hdr) ||
 	    hdr.request != request || !(hdr.flags & 0x4) || hdr.size != size)
@@ -92,7 +103,6 @@ int ff_get_config(struct fake_frontend *ff, void *buf, uint32_t size)
 int ff_accept(struct fake_frontend *ff, const char *path, int timeout_ms)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	struct pollfd pfd;
 
 	memset(ff, 0, sizeof(*ff));
 	ff->sock = ff->memfd = -1;
@@ -102,8 +112,7 @@ int ff_accept(struct fake_frontend *ff, const char *path, int timeout_ms)
 	if (ff->listen_fd < 0 || bind(ff->listen_fd, (void *)&addr, sizeof(addr)) < 0 ||
 	    listen(ff->listen_fd, 1) < 0)
 		return -1;
-	pfd = (struct pollfd){ ff->listen_fd, POLLIN, 0 };
-	if (poll(&pfd, 1, timeout_ms) != 1)
+	if (poll_one(ff->listen_fd, timeout_ms) != 1)
 		return -1;
 	ff->sock = accept4(ff->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	return ff->sock < 0 ? -1 : 0;
@@ -200,11 +209,10 @@ int ff_wait_used(struct fake_frontend *ff, unsigned int q, uint32_t *id,
 		 uint32_t *len, int timeout_ms)
 {
 	struct ff_vring *vr = &ff->vq[q];
-	struct pollfd pfd = { vr->call, POLLIN, 0 };
 	uint64_t count;
 
 	while (__atomic_load_n(&vr->used->idx, __ATOMIC_ACQUIRE) == vr->used_seen) {
-		if (poll(&pfd, 1, timeout_ms) != 1)
+		if (poll_one(vr->call, timeout_ms) != 1)
 			return -1;
 		if (read(vr->call, &count, sizeof(count)) < 0 && errno != EAGAIN)
 			return -1;

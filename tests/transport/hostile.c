@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hostile VHOST_SOCKET CONSUMER_SOCKET: plays QEMU and a misbehaving guest
+ * against the real daemon (started with --socket VHOST_SOCKET), and a
+ * misbehaving consumer on its consumer socket. Every bad request must be
+ * refused with the right status, and good requests must keep working.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "fake-frontend.h"
+#include "vdmabuf_consumer.h"
+#include "vdmabuf_proto.h"
+
+static int failures, checks;
+
+#define CHECK(cond, ...) do {						\
+	checks++;							\
+	if (!(cond)) {							\
+		failures++;						\
+		fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+		fprintf(stderr, __VA_ARGS__);				\
+		fputc('\n', stderr);					\
+	}								\
+} while (0)
+
+#define BUF_GPA 0x1000000u
+#define XR24 0x34325258u
+
+/* Guest side */
+
+struct export_req {
+	struct vdmabuf_export hdr;
+	struct vdmabuf_extent ext[8];
+};
+
+static size_t make_export(struct export_req *r, uint64_t size, unsigned int n,
+			  const uint64_t (*ext)[2])
+{
+	memset(r, 0, sizeof(*r));
+	r->hdr.hdr.type = htole32(VDMABUF_CTRL_EXPORT);
+	r->hdr.width = htole32(64);
+	r->hdr.height = htole32(size / 256 ? size / 256 : 1);
+	r->hdr.fourcc = htole32(XR24);
+	r->hdr.num_planes = htole32(1);
+	r->hdr.planes[0].stride = htole32(256);
+	r->hdr.size = htole64(size);
+	r->hdr.num_extents = htole32(n);
+	for (unsigned int i = 0; i < n && i < 8; i++) {
+		r->ext[i].addr = htole64(ext[i][0]);
+		r->ext[i].len = htole64(ext[i][1]);
+	}
+	return sizeof(r->hdr) + (n < 8 ? n : 8) * sizeof(r->ext[0]);
+}
+
+static int export(struct fake_frontend *ff, struct export_req *r, size_t len,
+		  struct vdmabuf_id *id)
+{
+	struct vdmabuf_reply reply;
+	int status = ff_control(ff, r, len, &reply);
+
+	if (status == 0 && id)
+		*id = reply.id;
+	return status;
+}
+
+static int present(struct fake_frontend *ff, const struct vdmabuf_id *id, uint64_t frame)
+{
+	struct vdmabuf_present p = { .hdr.type = htole32(VDMABUF_CTRL_PRESENT) };
+	struct vdmabuf_reply reply;
+
+	p.id = *id;
+	p.frame = htole64(frame);
+	return ff_control(ff, &p, sizeof(p), &reply);
+}
+
+static int unexport(struct fake_frontend *ff, const struct vdmabuf_id *id)
+{
+	struct vdmabuf_unexport u = { .hdr.type = htole32(VDMABUF_CTRL_UNEXPORT) };
+	struct vdmabuf_reply reply;
+
+	u.id = *id;
+	return ff_control(ff, &u, sizeof(u), &reply);
+}
+
+/* Next event of a given type; others (CONSUMERS) are skipped. */
+static int next_event(struct fake_frontend *ff, uint32_t type, struct vdmabuf_event *ev)
+{
+	uint32_t head, len;
+
+	for (;;) {
+		if (ff_wait_used(ff, 1, &head, &len, 5000) < 0 || len != sizeof(*ev))
+			return -1;
+		memcpy(ev, ff_gpa(ff, ff->vq[1].desc[head].addr), sizeof(*ev));
+		ff_make_available(ff, 1, head);
+		if (le32toh(ev->type) == type)
+			return 0;
+	}
+}
+
+static int bad_chain(struct fake_frontend *ff, const struct vring_desc *desc, unsigned int n)
+{
+	uint32_t head, len;
+
+	memcpy(ff->vq[0].desc, desc, n * sizeof(*desc));
+	ff_make_available(ff, 0, 0);
+	if (ff_wait_used(ff, 0, &head, &len, 5000) < 0)
+		return -2;
+	return head == 0 ? (int)len : -3;
+}
+
+/* Consumer side: raw messages, as a hostile consumer would send them. */
+
+static int consumer_connect(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct vdmabuf_cmsg hello;
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	if (fd < 0 || connect(fd, (void *)&addr, sizeof(addr)) < 0 ||
+	    recv(fd, &hello, sizeof(hello), 0) != sizeof(hello) ||
+	    hello.type != VDMABUF_CMSG_HELLO || hello.u.hello.version != VDMABUF_CONSUMER_VERSION) {
+		perror("consumer connect");
+		exit(1);
+	}
+	return fd;
+}
+
+/* Receives the next message of type (skipping others), with its fd. */
+static int consumer_recv(int fd, uint32_t type, struct vdmabuf_cmsg *msg, int *msg_fd)
+{
+	char control[CMSG_SPACE(sizeof(int))];
+	struct pollfd pfd = { fd, POLLIN, 0 };
+
+	for (;;) {
+		struct iovec iov = { msg, sizeof(*msg) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = control, .msg_controllen = sizeof(control) };
+		struct cmsghdr *c;
+
+		if (poll(&pfd, 1, 5000) != 1 ||
+		    recvmsg(fd, &mh, MSG_CMSG_CLOEXEC) != sizeof(*msg))
+			return -1;
+		c = CMSG_FIRSTHDR(&mh);
+		if (msg_fd)
+			*msg_fd = -1;
+		if (c && c->cmsg_type == SCM_RIGHTS) {
+			int got;
+
+			memcpy(&got, CMSG_DATA(c), sizeof(got));
+			if (msg_fd)
+				*msg_fd = got;
+			else
+				close(got);
+		}
+		if (msg->type == type)
+			return 0;
+	}
+}
+
+static void consumer_send(int fd, uint32_t type, const struct vdmabuf_cid *id,
+			  const struct vdmabuf_cmsg_release *release)
+{
+	struct vdmabuf_cmsg msg = { .type = type };
+
+	if (id)
+		msg.id = *id;
+	if (release)
+		msg.u.release = *release;
+	if (send(fd, &msg, sizeof(msg), MSG_NOSIGNAL) != sizeof(msg))
+		exit(1);
+}
+
+static int consumer_request(int fd, uint32_t type, const struct vdmabuf_cid *id,
+			    const struct vdmabuf_cmsg_release *release, int *out_fd)
+{
+	struct vdmabuf_cmsg msg;
+	char control[CMSG_SPACE(sizeof(int))];
+	struct pollfd pfd = { fd, POLLIN, 0 };
+
+	consumer_send(fd, type, id, release);
+	consumer_send(fd, VDMABUF_CMSG_STATS, NULL, NULL);
+	if (out_fd)
+		*out_fd = -1;
+	/* Until the STATS fence: the error REPLY or the IMPORT, if any. */
+	for (int status = 0;;) {
+		struct iovec iov = { &msg, sizeof(msg) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = control, .msg_controllen = sizeof(control) };
+		struct cmsghdr *c;
+
+		if (poll(&pfd, 1, 5000) != 1 || recvmsg(fd, &mh, MSG_CMSG_CLOEXEC) != sizeof(msg))
+			return -EPIPE;
+		c = CMSG_FIRSTHDR(&mh);
+		if (c && c->cmsg_type == SCM_RIGHTS && out_fd)
+			memcpy(out_fd, CMSG_DATA(c), sizeof(int));
+		if (msg.type == VDMABUF_CMSG_REPLY && msg.status_of == type)
+			status = msg.status;
+		if (msg.type == VDMABUF_CMSG_STATS)
+			return status;
+	}
+}
+
+static struct vdmabuf_cid cid(const struct vdmabuf_id *id)
+{
+	return (struct vdmabuf_cid){ le64toh(id->device), le64toh(id->key) };
+}
+
+int main(int argc, char *argv[])
+{
+	static const uint64_t good[2][2] = { { BUF_GPA, 0x2000 }, { BUF_GPA + 0x100000, 0x2000 } };
+	struct vdmabuf_cmsg_release release = { .frame = 1, .present_ns = 123456789,
+						.refresh_ns = 16666667,
+						.flags = VDMABUF_RELEASE_PRESENTED };
+	struct fake_frontend ff;
+	struct vdmabuf_config config;
+	struct vdmabuf_id id, forged;
+	struct vdmabuf_cid c;
+	struct vdmabuf_event ev;
+	struct export_req req;
+	uint8_t *host;
+	int importer, other, dmabuf_fd;
+	size_t len;
+	int status;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: hostile VHOST_SOCKET CONSUMER_SOCKET\n");
+		return 2;
+	}
+	if (ff_accept(&ff, argv[1], 10000) < 0 || ff_start(&ff) < 0) {
+		fprintf(stderr, "negotiation with the daemon failed\n");
+		return 1;
+	}
+	CHECK(ff_get_config(&ff, &config, sizeof(config)) == 0 &&
+	      le32toh(config.max_buffers) == VDMABUF_MAX_BUFFERS, "config");
+	importer = consumer_connect(argv[2]);
+	other = consumer_connect(argv[2]);
+
+	/* A good buffer: two extents; the consumer sees the guest's bytes. */
+	for (unsigned int i = 0; i < 0x2000; i++) {
+		*(uint8_t *)ff_gpa(&ff, BUF_GPA + i) = i * 7;
+		*(uint8_t *)ff_gpa(&ff, BUF_GPA + 0x100000 + i) = i * 13;
+	}
+	len = make_export(&req, 0x4000, 2, good);
+	CHECK(export(&ff, &req, len, &id) == VDMABUF_S_OK, "good export");
+	c = cid(&id);
+	CHECK(c.device != 0 && (c.key >> 32) != 0, "id %016llx:%016llx",
+	      (unsigned long long)c.device, (unsigned long long)c.key);
+	CHECK(consumer_request(importer, VDMABUF_CMSG_IMPORT, &c, NULL, &dmabuf_fd) == 0 &&
+	      dmabuf_fd >= 0, "import");
+	host = mmap(NULL, 0x4000, PROT_READ | PROT_WRITE, MAP_SHARED, dmabuf_fd, 0);
+	CHECK(host != MAP_FAILED, "mmap of the host dmabuf: %s", strerror(errno));
+	if (host != MAP_FAILED) {
+		int bad = 0;
+
+		for (unsigned int i = 0; i < 0x2000; i++)
+			bad += host[i] != (uint8_t)(i * 7) ||
+			       host[0x2000 + i] != (uint8_t)(i * 13);
+		CHECK(bad == 0, "%d bytes differ", bad);
+		host[0x2100] = 0x5a;
+		CHECK(*(uint8_t *)ff_gpa(&ff, BUF_GPA + 0x100000 + 0x100) == 0x5a,
+		      "host write not seen by the guest");
+		munmap(host, 0x4000);
+	}
+
+	/* Present, replayed present, release from strangers, replayed release. */
+	CHECK(present(&ff, &id, 1) == VDMABUF_S_OK, "present");
+	CHECK(present(&ff, &id, 2) == VDMABUF_S_EBUSY, "present before release");
+	CHECK(consumer_request(other, VDMABUF_CMSG_RELEASE, &c, &release, NULL) == -EPERM,
+	      "release from a consumer that never imported");
+	CHECK(consumer_request(importer, VDMABUF_CMSG_RELEASE, &c, &release, NULL) == 0,
+	      "release");
+	CHECK(next_event(&ff, VDMABUF_EVENT_RELEASE, &ev) == 0 &&
+	      ev.u.release.id.key == id.key && le64toh(ev.u.release.frame) == 1 &&
+	      le64toh(ev.u.release.present_ns) == 123456789 &&
+	      le32toh(ev.u.release.refresh_ns) == 16666667 &&
+	      (le32toh(ev.u.release.flags) & VDMABUF_RELEASE_PRESENTED), "RELEASE event");
+	CHECK(consumer_request(importer, VDMABUF_CMSG_RELEASE, &c, &release, NULL) == -EALREADY,
+	      "replayed release");
+
+	/* Unknown, forged and replayed ids. */
+	forged = id;
+	forged.key ^= htole64(1);
+	CHECK(present(&ff, &forged, 3) == VDMABUF_S_ENOENT, "forged id");
+	forged = id;
+	forged.device ^= htole64(1);
+	CHECK(present(&ff, &forged, 3) == VDMABUF_S_ENOENT, "other device's id");
+	CHECK(consumer_request(other, VDMABUF_CMSG_IMPORT, &(struct vdmabuf_cid){ 1, 2 },
+			       NULL, NULL) == -ENOENT, "import of an unknown id");
+	CHECK(consumer_request(importer, VDMABUF_CMSG_IMPORT, &c, NULL, NULL) == -EEXIST,
+	      "second import");
+	CHECK(consumer_request(other, 99, &c, NULL, NULL) == -EOPNOTSUPP, "unknown request");
+
+	/* Unexport while imported: GONE, then RETIRED once dropped. */
+	CHECK(unexport(&ff, &id) == VDMABUF_S_OK, "unexport");
+	CHECK(unexport(&ff, &id) == VDMABUF_S_EBUSY, "double unexport while retiring");
+	CHECK(present(&ff, &id, 4) == VDMABUF_S_ENOENT, "present after unexport");
+	CHECK(consumer_request(importer, VDMABUF_CMSG_DROP, &c, NULL, NULL) == 0, "drop");
+	CHECK(next_event(&ff, VDMABUF_EVENT_RETIRED, &ev) == 0 &&
+	      ev.u.retired.id.key == id.key, "RETIRED after the last import went");
+	CHECK(unexport(&ff, &id) == VDMABUF_S_ENOENT, "unexport of a retired id");
+	close(dmabuf_fd);
+
+	/* Malformed EXPORTs. */
+	{
+		static const uint64_t outside[1][2] = { { FF_RAM_SIZE, 0x1000 } };
+		static const uint64_t straddle[1][2] = { { FF_RAM_SIZE - 0x1000, 0x2000 } };
+		static const uint64_t wrap[1][2] = { { 0xfffffffffffff000ull, 0x2000 } };
+		static const uint64_t unaligned[1][2] = { { BUF_GPA + 8, 0x1000 } };
+		static const uint64_t zero[1][2] = { { BUF_GPA, 0 } };
+
+		len = make_export(&req, 0x1000, 1, outside);
+		CHECK(export(&ff, &req, len, NULL) == VDMABUF_S_ERANGE, "outside RAM");
+		len = make_export(&req, 0x2000, 1, straddle);
+		CHECK(export(&ff, &req, len, NULL) == VDMABUF_S_ERANGE, "straddles RAM's end");
+		len = make_export(&req, 0x2000, 1, wrap);
+		CHECK(export(&ff, &req, len, NULL) == VDMABUF_S_ERANGE, "wraps around");
+		len = make_export(&req, 0x1000, 1, unaligned);
+		CHECK(export(&ff, &req, len, NULL) == VDMABUF_S_EINVAL, "unaligned");
+		len = make_export(&req, 0x1000, 1, zero);
+		CHECK(export(&ff, &req, len, NULL) == VDMABUF_S_EINVAL, "zero-length extent");
+		len = make_export(&req, 0x8000, 2, good);
+		CHECK(export(&ff, &req, len, NULL) == VDMABUF_S_EINVAL, "size != extents");
+		len = make_export(&req, 0, 2, good);
+		CHECK(export(&ff, &req, len, NULL) == VDMABUF_S_EINVAL, "zero size");
+		len = make_export(&req, 2ull << 30, 2, good);
+		CHECK(export(&ff, &req, len, NULL) == VDMABUF_S_ENOSPC, "oversized buffer");
+		len = make_export(&req, 0x4000, 2, good);
+		req.hdr.num_extents = htole32(VDMABUF_MAX_EXTENTS + 1);
+		CHECK(export(&ff, &req, len, NULL) == VDMABUF_S_ENOSPC, "too many extents");
+		req.hdr.num_extents = htole32(100);
+		CHECK(export(&ff, &req, len, NULL) == VDMABUF_S_EINVAL, "extents beyond the request");
+		req.hdr.num_extents = htole32(2);
+		req.hdr.num_planes = htole32(5);
+		CHECK(export(&ff, &req, len, NULL) == VDMABUF_S_EINVAL, "5 planes");
+		req.hdr.num_planes = htole32(1);
+		req.hdr.hdr.type = htole32(0x1ff);
+		CHECK(export(&ff, &req, len, NULL) == VDMABUF_S_ENOTSUP, "unknown request type");
+		CHECK(export(&ff, &req, 8, NULL) == VDMABUF_S_EINVAL, "8-byte request");
+	}
+
+	/* Descriptor chains no driver would write: answered with nothing. */
+	{
+		uint32_t reply = 0xc0000;
+		struct vring_desc outside[2] = {
+			{ FF_RAM_SIZE + 0x1000, 64, VRING_DESC_F_NEXT, 1 },
+			{ reply, 32, VRING_DESC_F_WRITE, 0 } };
+		struct vring_desc loop[2] = {
+			{ 0x40000, 64, VRING_DESC_F_NEXT, 1 },
+			{ 0x40000, 64, VRING_DESC_F_NEXT, 0 } };
+		struct vring_desc huge[2] = {
+			{ 0x40000, 0xffffffff, VRING_DESC_F_NEXT, 1 },
+			{ reply, 32, VRING_DESC_F_WRITE, 0 } };
+		struct vring_desc bad_next[1] = {
+			{ 0x40000, 64, VRING_DESC_F_NEXT, 4000 } };
+		struct vring_desc indirect[1] = {
+			{ 0x40000, 64, VRING_DESC_F_INDIRECT, 0 } };
+		struct vring_desc write_then_read[2] = {
+			{ reply, 32, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1 },
+			{ 0x40000, 64, 0, 0 } };
+		struct vring_desc small_reply[2] = {
+			{ 0x40000, 64, VRING_DESC_F_NEXT, 1 },
+			{ reply, 8, VRING_DESC_F_WRITE, 0 } };
+
+		CHECK(bad_chain(&ff, outside, 2) == 0, "descriptor outside RAM");
+		CHECK(bad_chain(&ff, loop, 2) == 0, "looping chain");
+		CHECK(bad_chain(&ff, huge, 2) == 0, "4 GiB descriptor");
+		CHECK(bad_chain(&ff, bad_next, 1) == 0, "next beyond the ring");
+		CHECK(bad_chain(&ff, indirect, 1) == 0, "indirect, not negotiated");
+		CHECK(bad_chain(&ff, write_then_read, 2) == 0, "readable after writable");
+		CHECK(bad_chain(&ff, small_reply, 2) == 0, "reply buffer too small");
+	}
+
+	/* Still serving: a good export after all that. */
+	len = make_export(&req, 0x4000, 2, good);
+	status = export(&ff, &req, len, &id);
+	CHECK(status == VDMABUF_S_OK, "export after the garbage: %d", status);
+	status = unexport(&ff, &id);
+	CHECK(status == VDMABUF_S_OK, "unexport: %d", status);
+	CHECK(next_event(&ff, VDMABUF_EVENT_RETIRED, &ev) == 0, "RETIRED with no importer");
+
+	/* A consumer that sends garbage is dropped; the others stay. */
+	CHECK(send(other, "garbage", 7, MSG_NOSIGNAL) == 7, "send");
+	CHECK(consumer_request(other, VDMABUF_CMSG_STATS, NULL, NULL, NULL) == -EPIPE,
+	      "garbage consumer dropped");
+	{
+		struct vdmabuf_cmsg stats;
+
+		consumer_send(importer, VDMABUF_CMSG_STATS, NULL, NULL);
+		CHECK(consumer_recv(importer, VDMABUF_CMSG_STATS, &stats, NULL) == 0 &&
+		      stats.u.stats.consumers == 1 && stats.u.stats.buffers == 0 &&
+		      stats.u.stats.imports == 0 && stats.u.stats.bad_requests >= 20,
+		      "stats: consumers %llu buffers %llu imports %llu bad %llu",
+		      (unsigned long long)stats.u.stats.consumers,
+		      (unsigned long long)stats.u.stats.buffers,
+		      (unsigned long long)stats.u.stats.imports,
+		      (unsigned long long)stats.u.stats.bad_requests);
+	}
+
+	/* A ring index the guest made up stops that queue, not the daemon. */
+	ff.vq[0].avail_idx += 1000;
+	ff_make_available(&ff, 0, 0);
+	usleep(200000);
+	consumer_send(importer, VDMABUF_CMSG_STATS, NULL, NULL);
+	{
+		struct vdmabuf_cmsg stats;
+
+		CHECK(consumer_recv(importer, VDMABUF_CMSG_STATS, &stats, NULL) == 0,
+		      "daemon alive after a broken ring");
+	}
+
+	ff_close(&ff);
+	close(importer);
+	close(other);
+	printf("hostile: %d checks, %d failed\n", checks, failures);
+	return failures ? 1 : 0;
+}
