@@ -427,7 +427,10 @@ static void device_get_config(struct vhost_user *vu, void *config)
 static void device_start(struct vhost_user *vu)
 {
 	struct vdmabuf_device *dev = device_from_vhost(vu);
+	struct vdmabuf_event reset = { .type = htole32(VDMABUF_EVENT_RESET) };
 
+	/* Whatever the driver exported before this start is gone. */
+	send_event(dev, &reset);
 	send_consumers(dev);
 	send_mode_hint(dev);
 }

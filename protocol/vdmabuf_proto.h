@@ -173,6 +173,12 @@ enum vdmabuf_event_type {
 	VDMABUF_EVENT_RETIRED	= 0x0202,
 	VDMABUF_EVENT_CONSUMERS	= 0x0203,
 	VDMABUF_EVENT_MODE_HINT	= 0x0204,
+	/*
+	 * The device lost every id: sent when its queues start without the
+	 * state of an earlier start (a restarted host backend, a VM resumed).
+	 * The driver drops every buffer as if RETIRED; producers export again.
+	 */
+	VDMABUF_EVENT_RESET	= 0x0205,
 };
 
 /* RELEASE flags. */

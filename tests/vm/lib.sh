@@ -44,3 +44,18 @@ stop_backend() {
 run_guest() {
 	tools/vm guest --vdmabuf "$BACKEND_SOCK" --out "$OUT" "$@"
 }
+
+# Sync points between L1 and L2: files in OUT, which both see.
+sync_point() {
+	mkdir -p "$OUT/sync"
+	: >"$OUT/sync/$1"
+}
+
+wait_for() {
+	i=0
+	while [ ! -e "$OUT/sync/$1" ]; do
+		i=$((i + 1))
+		[ $i -lt $((${2:-120} * 10)) ] || fail "timed out waiting for '$1'"
+		sleep 0.1
+	done
+}

@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: MIT
+/*
+ * producer [--size WxH] [--frames N] [--buffers K] [--alloc udmabuf|heap]
+ *          [--hold SEC] [--wait-consumer] [--any-release] [--expect-reset]
+ * The guest half of the transport tests: exports K dmabufs once through
+ * libvdmabuf, then for each frame fills a free buffer with the frame's
+ * pattern, presents it and waits for buffers to come back. Each release
+ * must name a frame in flight, carry the host's timing, and the buffer
+ * must hold the marker the host wrote through its own mapping: the proof
+ * that host and guest share the pages. Prints one summary line.
+ *
+ * --wait-consumer  start once a host consumer is attached
+ * --any-release    releases need not be presented (the host's consumer
+ *                  may be gone); no timing or marker checks
+ * --expect-reset   the host backend restarts meanwhile: on RESET export
+ *                  everything again and carry on; at least one must come
+ * --bench          no pattern, no marker: time the transport alone and
+ *                  print a "bench:" line (bench/transport)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/udmabuf.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <vdmabuf.h>
+
+#include "pattern.h"
+
+#define MAX_BUFFERS 16
+#define XR24 0x34325258u
+
+struct slot {
+	int fd;
+	uint8_t *map;
+	struct vdmabuf_id id;
+	uint64_t frame;		/* in flight, 0 when free */
+	uint64_t presented_at;
+};
+
+struct producer_test {
+	struct slot slots[MAX_BUFFERS];
+	unsigned int num_slots;
+	size_t size;
+	uint64_t releases, presented, not_marked, retired, resets;
+	uint64_t *latencies;
+	int failed;
+	bool any_release;
+	bool reset_pending;
+	bool bench;
+	uint64_t export_ns[MAX_BUFFERS];
+	uint64_t first_release_ns;	/* first export to first release */
+	uint64_t export_started;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "producer: %s: %s\n", what, strerror(err < 0 ? -err : err));
+	exit(1);
+}
+
+static int alloc_dmabuf(const char *kind, size_t size)
+{
+	if (strcmp(kind, "heap") == 0) {
+		struct dma_heap_allocation_data data = {
+			.len = size, .fd_flags = O_RDWR | O_CLOEXEC,
+		};
+		int heap = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
+
+		if (heap < 0 || ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &data) < 0)
+			die("DMA_HEAP_IOCTL_ALLOC", errno);
+		close(heap);
+		return data.fd;
+	} else {
+		struct udmabuf_create create = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = size };
+		int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+		int memfd = memfd_create("producer", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+		int fd;
+
+		if (dev < 0 || memfd < 0 || ftruncate(memfd, size) < 0 ||
+		    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0)
+			die("memfd for udmabuf", errno);
+		create.memfd = memfd;
+		fd = ioctl(dev, UDMABUF_CREATE, &create);
+		if (fd < 0)
+			die("UDMABUF_CREATE", errno);
+		close(memfd);
+		close(dev);
+		return fd;
+	}
+}
+
+static void cpu_access(int fd, unsigned long flags)
+{
+	struct dma_buf_sync sync = { .flags = flags | DMA_BUF_SYNC_RW };
+
+	while (ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync) < 0 && errno == EINTR)
+		;
+}
+
+static struct slot *find_slot(struct producer_test *t, const struct vdmabuf_id *id)
+{
+	for (unsigned int i = 0; i < t->num_slots; i++)
+		if (vdmabuf_id_equal(&t->slots[i].id, id))
+			return &t->slots[i];
+	return NULL;
+}
+
+static void on_release(void *data, const struct vdmabuf_id *id, uint64_t frame,
+		       uint64_t present_ns, uint32_t refresh_ns, uint32_t flags)
+{
+	struct producer_test *t = data;
+	struct slot *slot = find_slot(t, id);
+
+	if (!slot || slot->frame != frame) {
+		fprintf(stderr, "producer: release of frame %llu not in flight\n",
+			(unsigned long long)frame);
+		t->failed = 1;
+		return;
+	}
+	if (t->any_release) {
+		t->latencies[t->releases++] = now_ns() - slot->presented_at;
+		slot->frame = 0;
+		return;
+	}
+	if (!present_ns || !refresh_ns || !(flags & VDMABUF_RELEASE_PRESENTED)) {
+		fprintf(stderr, "producer: release of frame %llu without timing\n",
+			(unsigned long long)frame);
+		t->failed = 1;
+	}
+	if (!t->first_release_ns)
+		t->first_release_ns = now_ns() - t->export_started;
+	if (!t->bench) {
+		cpu_access(slot->fd, DMA_BUF_SYNC_START);
+		if (!pattern_marked(slot->map, frame))
+			t->not_marked++;
+		cpu_access(slot->fd, DMA_BUF_SYNC_END);
+	}
+	t->latencies[t->releases++] = now_ns() - slot->presented_at;
+	slot->frame = 0;
+}
+
+static void on_retired(void *data, const struct vdmabuf_id *id)
+{
+	((struct producer_test *)data)->retired++;
+}
+
+static void on_reset(void *data)
+{
+	struct producer_test *t = data;
+
+	t->resets++;
+	t->reset_pending = true;
+}
+
+static const struct vdmabuf_producer_listener listener = {
+	.release = on_release,
+	.retired = on_retired,
+	.reset = on_reset,
+};
+
+static void wait_events(struct vdmabuf_producer *p, struct producer_test *t, int timeout_ms)
+{
+	struct pollfd pfd = { vdmabuf_producer_get_fd(p), POLLIN, 0 };
+	int n = poll(&pfd, 1, timeout_ms);
+
+	if (n == 0 && timeout_ms >= 10000) {
+		fprintf(stderr, "producer: no event for %d ms\n", timeout_ms);
+		exit(1);
+	}
+	n = vdmabuf_producer_dispatch(p, &listener, t);
+	if (n < 0)
+		die("dispatch", n);
+}
+
+static void export_all(struct vdmabuf_producer *p, struct producer_test *t,
+		       unsigned int width, unsigned int height)
+{
+	t->export_started = now_ns();
+	for (unsigned int i = 0; i < t->num_slots; i++) {
+		struct slot *slot = &t->slots[i];
+		struct vdmabuf_buffer_desc desc = {
+			.width = width, .height = height, .fourcc = XR24,
+			.modifier = 0, .num_planes = 1,
+			.planes[0] = { .offset = 0, .stride = width * 4 },
+		};
+		uint64_t start = now_ns();
+		int err = vdmabuf_producer_export(p, slot->fd, &desc, &slot->id);
+
+		if (err < 0)
+			die("export", err);
+		t->export_ns[i] = now_ns() - start;
+		slot->frame = 0;
+	}
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int count_fds(void)
+{
+	char path[64];
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n += access(path, F_OK) == 0;
+	}
+	return n;
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct option options[] = {
+		{ "size", required_argument, NULL, 's' },
+		{ "frames", required_argument, NULL, 'n' },
+		{ "buffers", required_argument, NULL, 'b' },
+		{ "alloc", required_argument, NULL, 'a' },
+		{ "hold", required_argument, NULL, 'h' },
+		{ "wait-consumer", no_argument, NULL, 'w' },
+		{ "any-release", no_argument, NULL, 'r' },
+		{ "expect-reset", no_argument, NULL, 'e' },
+		{ "bench", no_argument, NULL, 'B' },
+		{ 0 },
+	};
+	unsigned int width = 256, height = 256, hold = 0;
+	uint64_t frames = 10;
+	const char *alloc = "udmabuf";
+	struct producer_test t = { .num_slots = 3 };
+	struct vdmabuf_producer *p;
+	bool wait_consumer = false, expect_reset = false;
+	int opt, err, fds_before;
+	uint64_t start;
+
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			if (sscanf(optarg, "%ux%u", &width, &height) != 2)
+				return 2;
+			break;
+		case 'n':
+			frames = strtoull(optarg, NULL, 0);
+			break;
+		case 'b':
+			t.num_slots = atoi(optarg);
+			break;
+		case 'a':
+			alloc = optarg;
+			break;
+		case 'h':
+			hold = atoi(optarg);
+			break;
+		case 'w':
+			wait_consumer = true;
+			break;
+		case 'r':
+			t.any_release = true;
+			break;
+		case 'B':
+			t.bench = true;
+			break;
+		case 'e':
+			expect_reset = true;
+			t.any_release = true;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (!t.num_slots || t.num_slots > MAX_BUFFERS)
+		return 2;
+	t.size = ((size_t)width * height * 4 + 4095) & ~(size_t)4095;
+	t.latencies = calloc(frames + 1, sizeof(*t.latencies));
+
+	fds_before = count_fds();
+	p = vdmabuf_producer_create(NULL, &err);
+	if (!p)
+		die("open /dev/vdmabuf", err);
+	for (unsigned int i = 0; i < t.num_slots; i++) {
+		struct slot *slot = &t.slots[i];
+
+		slot->fd = alloc_dmabuf(alloc, t.size);
+		slot->map = mmap(NULL, t.size, PROT_READ | PROT_WRITE, MAP_SHARED, slot->fd, 0);
+		if (slot->map == MAP_FAILED)
+			die("mmap", errno);
+	}
+	if (wait_consumer) {
+		struct vdmabuf_info info;
+
+		for (int waited = 0; vdmabuf_producer_info(p, &info) == 0 && !info.consumers;
+		     waited++) {
+			if (waited == 600)
+				die("no host consumer", ETIMEDOUT);
+			wait_events(p, &t, 100);
+		}
+	}
+	export_all(p, &t, width, height);
+	printf("producer: exported %u buffers\n", t.num_slots);
+	fflush(stdout);
+
+	start = now_ns();
+	for (uint64_t frame = 1; frame <= frames && !t.failed; frame++) {
+		struct slot *slot = NULL;
+
+		while (!slot) {
+			for (unsigned int i = 0; i < t.num_slots && !slot; i++)
+				if (!t.slots[i].frame)
+					slot = &t.slots[i];
+			if (!slot)
+				wait_events(p, &t, 10000);
+		}
+		if (!t.bench) {
+			cpu_access(slot->fd, DMA_BUF_SYNC_START);
+			pattern_fill(slot->map, t.size, frame);
+			memset(slot->map, 0, PATTERN_MARKER);
+			cpu_access(slot->fd, DMA_BUF_SYNC_END);
+		}
+		slot->frame = frame;
+		slot->presented_at = now_ns();
+		err = vdmabuf_producer_present(p, &slot->id, frame, NULL, 0);
+		if (err < 0 && expect_reset) {
+			/* The device lost our ids: its RESET follows. */
+			while (!t.reset_pending)
+				wait_events(p, &t, 10000);
+		} else if (err < 0) {
+			die("present", err);
+		} else {
+			t.presented++;
+		}
+		if (t.reset_pending) {
+			t.reset_pending = false;
+			t.presented = t.releases;
+			export_all(p, &t, width, height);
+			printf("producer: device reset at frame %llu; exported again\n",
+			       (unsigned long long)frame);
+			fflush(stdout);
+		}
+		if (expect_reset)
+			usleep(50000);
+	}
+	while (t.releases < t.presented && !t.failed)
+		wait_events(p, &t, 10000);
+	if (hold)
+		sleep(hold);
+
+	for (unsigned int i = 0; i < t.num_slots; i++) {
+		err = vdmabuf_producer_unexport(p, &t.slots[i].id);
+		if (err < 0)
+			die("unexport", err);
+		err = vdmabuf_producer_unexport(p, &t.slots[i].id);
+		if (err != -ENOENT) {
+			fprintf(stderr, "producer: double unexport gave %d\n", err);
+			t.failed = 1;
+		}
+	}
+	while (t.retired < t.num_slots && !t.reset_pending)
+		wait_events(p, &t, 10000);
+	for (unsigned int i = 0; i < t.num_slots; i++) {
+		munmap(t.slots[i].map, t.size);
+		close(t.slots[i].fd);
+	}
+	vdmabuf_producer_destroy(p);
+
+	qsort(t.latencies, t.releases, sizeof(*t.latencies), compare_u64);
+	printf("producer: %llu frames %ux%u (%s), %llu released, %llu not marked by the host, "
+	       "present-to-release median %.3f ms p99 %.3f ms, %.1f frames/s, fds %d -> %d\n",
+	       (unsigned long long)t.presented, width, height, alloc,
+	       (unsigned long long)t.releases, (unsigned long long)t.not_marked,
+	       t.releases ? t.latencies[t.releases / 2] / 1e6 : 0.0,
+	       t.releases ? t.latencies[t.releases * 99 / 100] / 1e6 : 0.0,
+	       t.presented * 1e9 / (double)(now_ns() - start), fds_before, count_fds());
+	if (t.bench) {
+		qsort(t.export_ns, t.num_slots, sizeof(t.export_ns[0]), compare_u64);
+		printf("bench: method=vdmabuf size=%ux%u frames=%llu export_ms_median=%.3f "
+		       "first_frame_ms=%.3f rtt_ms_median=%.3f rtt_ms_p99=%.3f bytes_copied_per_frame=0\n",
+		       width, height, (unsigned long long)t.releases,
+		       t.export_ns[t.num_slots / 2] / 1e6, t.first_release_ns / 1e6,
+		       t.latencies[t.releases / 2] / 1e6, t.latencies[t.releases * 99 / 100] / 1e6);
+	}
+	if (t.not_marked || count_fds() != fds_before || (expect_reset && !t.resets))
+		t.failed = 1;
+	return t.failed;
+}

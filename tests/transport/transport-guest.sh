@@ -1,0 +1,57 @@
+#!/bin/sh
+# Suite transport, in L2 (the guest); see transport-host.sh.
+. "${0%/*}/../vm/lib.sh"
+
+T=$BUILD/tests/transport
+insmod "$BUILD/kmod/virtio_vdmabuf.ko" || fail "insmod"
+mount -t debugfs none /sys/kernel/debug 2>/dev/null
+dmabufs() { grep -c '^[0-9]' /sys/kernel/debug/dma_buf/bufinfo 2>/dev/null || echo 0; }
+before=$(dmabufs)
+
+run() {
+	echo "+ $*"
+	"$@" || fail "$*"
+}
+
+# Pixels both ways, at 1080p, from udmabuf and from the system heap.
+run "$T/producer" --wait-consumer --size 1920x1080 --frames 30 --alloc udmabuf
+run "$T/producer" --wait-consumer --size 1920x1080 --frames 30 --alloc heap
+# 1000 present/release cycles; the producer checks its own fds.
+run "$T/producer" --wait-consumer --size 64x64 --frames 1000 --buffers 2
+[ "$(dmabufs)" = "$before" ] || fail "dmabufs leaked: $before before, $(dmabufs) after"
+run "$T/badinput"
+
+# kill -9 of a producer with buffers exported and frames in flight.
+"$T/producer" --size 256x256 --frames 1000000 --hold 600 >"$OUT/killed-producer.log" 2>&1 &
+pid=$!
+i=0
+until grep -q exported "$OUT/killed-producer.log"; do
+	i=$((i + 1)); [ $i -lt 300 ] || fail "producer never exported"; sleep 0.1
+done
+sleep 1
+kill -9 $pid
+wait $pid
+sync_point producer-killed
+wait_for host-checked-kill
+[ "$(dmabufs)" = "$before" ] || fail "killed producer's dmabufs still pinned"
+
+# Driver unload and reload, then it works again.
+run rmmod virtio_vdmabuf
+run insmod "$BUILD/kmod/virtio_vdmabuf.ko"
+
+# A consumer killed mid-stream: releases still come.
+sync_point kill-consumer-next
+wait_for consumer-ready
+"$T/producer" --wait-consumer --size 256x256 --frames 200 --any-release >"$OUT/orphan-producer.log" 2>&1 &
+pid=$!
+sleep 3
+sync_point consumer-stalled
+wait_for consumer-killed
+wait $pid || fail "producer after the consumer died: $(cat "$OUT/orphan-producer.log")"
+
+# The host daemon restarts under the running VM.
+sync_point restart-daemon-next
+run "$T/producer" --size 256x256 --frames 100 --expect-reset
+wait_for daemon-restarted
+[ "$(dmabufs)" = "$before" ] || fail "dmabufs leaked at the end"
+pass "transport guest: all phases"
