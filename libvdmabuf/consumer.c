@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: MIT
+/* The host half of libvdmabuf: vdmabuf-backend's consumer socket. */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vdmabuf.h"
+#include "vdmabuf_consumer.h"
+
+#define DEFAULT_SOCKET "/run/vdmabuf/consumer.sock"
+#define SYNC_TIMEOUT_MS 5000
+
+/*
+ * Messages that arrived while import or stats waited for their answer;
+ * dispatch delivers them first, in order.
+ */
+struct pending {
+	struct vdmabuf_cmsg *msgs;
+	size_t head, len, cap;
+};
+
+struct vdmabuf_consumer {
+	int fd;
+	struct pending pending;
+};
+
+static struct vdmabuf_id pub_id(const struct vdmabuf_cid *id)
+{
+	return (struct vdmabuf_id){ id->device, id->key };
+}
+
+static struct vdmabuf_cid wire_id(const struct vdmabuf_id *id)
+{
+	return (struct vdmabuf_cid){ id->device, id->key };
+}
+
+static int pending_push(struct pending *p, const struct vdmabuf_cmsg *msg)
+{
+	if (p->head + p->len == p->cap) {
+		if (p->head) {
+			memmove(p->msgs, p->msgs + p->head, p->len * sizeof(*msg));
+			p->head = 0;
+		} else {
+			size_t cap = p->cap ? 2 * p->cap : 16;
+			struct vdmabuf_cmsg *msgs = realloc(p->msgs, cap * sizeof(*msg));
+
+			if (!msgs)
+				return -ENOMEM;
+			p->msgs = msgs;
+			p->cap = cap;
+		}
+	}
+	p->msgs[p->head + p->len++] = *msg;
+	return 0;
+}
+
+static bool pending_pop(struct pending *p, struct vdmabuf_cmsg *msg)
+{
+	if (!p->len)
+		return false;
+	*msg = p->msgs[p->head++];
+	if (--p->len == 0)
+		p->head = 0;
+	return true;
+}
+
+/*
+ * Receives one message: 1, 0 when none waits (non-blocking), or -errno
+ * (-EPIPE when the daemon hung up). *fd gets an attached fd, else -1.
+ */
+static int receive(struct vdmabuf_consumer *c, struct vdmabuf_cmsg *msg, int *fd)
+{
+	char control[CMSG_SPACE(4 * sizeof(int))];
+	struct iovec iov = { msg, sizeof(*msg) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control, .msg_controllen = sizeof(control),
+	};
+	struct cmsghdr *cmsg;
+	ssize_t n;
+
+	*fd = -1;
+	do
+		n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	for (cmsg = CMSG_FIRSTHDR(&mh); cmsg; cmsg = CMSG_NXTHDR(&mh, cmsg)) {
+		int *fds = (int *)CMSG_DATA(cmsg);
+		size_t nfds;
+
+		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfds = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfds; i++) {
+			if (*fd < 0)
+				*fd = fds[i];
+			else
+				close(fds[i]);
+		}
+	}
+	if (n == 0)
+		return -EPIPE;
+	if (n != sizeof(*msg) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		return -EPROTO;
+	}
+	return 1;
+}
+
+static int send_msg(struct vdmabuf_consumer *c, const struct vdmabuf_cmsg *msg)
+{
+	ssize_t n;
+
+	do
+		n = send(c->fd, msg, sizeof(*msg), MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == ECONNRESET ? -EPIPE : -errno;
+	return n == sizeof(*msg) ? 0 : -EPROTO;
+}
+
+static int wait_readable(struct vdmabuf_consumer *c, struct timespec *deadline)
+{
+	struct timespec now;
+	struct pollfd pfd = { c->fd, POLLIN, 0 };
+	int ms, ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	if (ms <= 0)
+		return -ETIMEDOUT;
+	ret = poll(&pfd, 1, ms);
+	if (ret < 0)
+		return errno == EINTR ? 0 : -errno;
+	return ret == 0 ? -ETIMEDOUT : 0;
+}
+
+/*
+ * Waits for the answer to a request: a message of type @type (with the
+ * id, if @id) or a REPLY about @request. Everything else is kept for the
+ * next dispatch. Returns 0 with *answer filled, or -errno.
+ */
+static int wait_answer(struct vdmabuf_consumer *c, uint32_t type, uint32_t request,
+		       const struct vdmabuf_cid *id, struct vdmabuf_cmsg *answer, int *fd)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += SYNC_TIMEOUT_MS / 1000;
+	for (;;) {
+		int ret = receive(c, answer, fd);
+
+		if (ret < 0)
+			return ret;
+		if (ret == 0) {
+			ret = wait_readable(c, &deadline);
+			if (ret < 0)
+				return ret;
+			continue;
+		}
+		if ((answer->type == type ||
+		     (answer->type == VDMABUF_CMSG_REPLY && answer->status_of == request)) &&
+		    (!id || (answer->id.device == id->device && answer->id.key == id->key)))
+			return 0;
+		if (*fd >= 0)
+			close(*fd);
+		ret = pending_push(&c->pending, answer);
+		if (ret < 0)
+			return ret;
+	}
+}
+
+struct vdmabuf_consumer *vdmabuf_consumer_create_from_fd(int fd, int *err)
+{
+	struct vdmabuf_consumer *c = calloc(1, sizeof(*c));
+	struct vdmabuf_cmsg hello;
+	int ret, extra_fd;
+
+	if (!c) {
+		close(fd);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	c->fd = fd;
+	ret = wait_answer(c, VDMABUF_CMSG_HELLO, 0, NULL, &hello, &extra_fd);
+	if (ret == 0 && hello.type != VDMABUF_CMSG_HELLO)
+		ret = -EPROTO;
+	if (ret == 0 && hello.u.hello.version != VDMABUF_CONSUMER_VERSION)
+		ret = -EPROTONOSUPPORT;
+	if (ret < 0) {
+		*err = ret;
+		vdmabuf_consumer_destroy(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct vdmabuf_consumer *vdmabuf_consumer_connect(const char *path, int *err)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (!path)
+		path = getenv("VDMABUF_CONSUMER_SOCKET");
+	if (!path)
+		path = DEFAULT_SOCKET;
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		*err = -ENAMETOOLONG;
+		return NULL;
+	}
+	strcpy(addr.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		*err = -errno;
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	return vdmabuf_consumer_create_from_fd(fd, err);
+}
+
+void vdmabuf_consumer_destroy(struct vdmabuf_consumer *c)
+{
+	if (!c)
+		return;
+	close(c->fd);
+	free(c->pending.msgs);
+	free(c);
+}
+
+int vdmabuf_consumer_get_fd(struct vdmabuf_consumer *c)
+{
+	return c->fd;
+}
+
+static void deliver(const struct vdmabuf_cmsg *msg,
+		    const struct vdmabuf_consumer_listener *l, void *data)
+{
+	struct vdmabuf_id id = pub_id(&msg->id);
+
+	switch (msg->type) {
+	case VDMABUF_CMSG_BUFFER:
+		if (l->buffer) {
+			const struct vdmabuf_cmsg_buffer *b = &msg->u.buffer;
+			struct vdmabuf_buffer_desc desc = {
+				.width = b->width, .height = b->height, .fourcc = b->fourcc,
+				.num_planes = b->num_planes, .modifier = b->modifier,
+			};
+
+			for (unsigned int i = 0; i < 4; i++)
+				desc.planes[i] = (struct vdmabuf_plane){
+					b->planes[i].offset, b->planes[i].stride };
+			l->buffer(data, &id, &desc, b->size);
+		}
+		break;
+	case VDMABUF_CMSG_FRAME:
+		if (l->frame) {
+			const struct vdmabuf_cmsg_frame *f = &msg->u.frame;
+			struct vdmabuf_rect damage[VDMABUF_MAX_DAMAGE_RECTS];
+			unsigned int n = f->num_damage < VDMABUF_MAX_DAMAGE_RECTS ?
+				f->num_damage : VDMABUF_MAX_DAMAGE_RECTS;
+
+			for (unsigned int i = 0; i < n; i++)
+				damage[i] = (struct vdmabuf_rect){
+					(int32_t)f->damage[i].x, (int32_t)f->damage[i].y,
+					(int32_t)f->damage[i].width, (int32_t)f->damage[i].height };
+			l->frame(data, &id, f->frame, damage, n);
+		}
+		break;
+	case VDMABUF_CMSG_GONE:
+		if (l->gone)
+			l->gone(data, &id);
+		break;
+	case VDMABUF_CMSG_RESET:
+		if (l->reset)
+			l->reset(data);
+		break;
+	case VDMABUF_CMSG_REPLY:
+		if (l->error && msg->status)
+			l->error(data, msg->status_of, &id, msg->status);
+		break;
+	default:
+		/* HELLO again, answers nobody waits for, newer messages. */
+		break;
+	}
+}
+
+int vdmabuf_consumer_dispatch(struct vdmabuf_consumer *c,
+			      const struct vdmabuf_consumer_listener *listener, void *data)
+{
+	struct vdmabuf_cmsg msg;
+	int handled = 0;
+
+	/* A callback may import, which may queue more: pop one at a time. */
+	while (pending_pop(&c->pending, &msg)) {
+		deliver(&msg, listener, data);
+		handled++;
+	}
+	for (;;) {
+		int fd, ret = receive(c, &msg, &fd);
+
+		if (fd >= 0)
+			close(fd);
+		if (ret < 0)
+			return ret;
+		if (ret == 0)
+			return handled;
+		deliver(&msg, listener, data);
+		handled++;
+		while (pending_pop(&c->pending, &msg)) {
+			deliver(&msg, listener, data);
+			handled++;
+		}
+	}
+}
+
+int vdmabuf_consumer_import(struct vdmabuf_consumer *c, const struct vdmabuf_id *id,
+			    struct vdmabuf_buffer_desc *desc, uint64_t *size)
+{
+	struct vdmabuf_cmsg msg = { .type = VDMABUF_CMSG_IMPORT, .id = wire_id(id) };
+	int ret, fd;
+
+	ret = send_msg(c, &msg);
+	if (ret < 0)
+		return ret;
+	ret = wait_answer(c, VDMABUF_CMSG_IMPORT, VDMABUF_CMSG_IMPORT, &msg.id, &msg, &fd);
+	if (ret < 0)
+		return ret;
+	if (msg.type == VDMABUF_CMSG_REPLY || msg.status) {
+		if (fd >= 0)
+			close(fd);
+		return msg.status ? msg.status : -EPROTO;
+	}
+	if (fd < 0)
+		return -EPROTO;
+	if (desc) {
+		const struct vdmabuf_cmsg_buffer *b = &msg.u.buffer;
+
+		*desc = (struct vdmabuf_buffer_desc){
+			.width = b->width, .height = b->height, .fourcc = b->fourcc,
+			.num_planes = b->num_planes, .modifier = b->modifier,
+		};
+		for (unsigned int i = 0; i < 4; i++)
+			desc->planes[i] = (struct vdmabuf_plane){
+				b->planes[i].offset, b->planes[i].stride };
+	}
+	if (size)
+		*size = msg.u.buffer.size;
+	return fd;
+}
+
+int vdmabuf_consumer_release(struct vdmabuf_consumer *c, const struct vdmabuf_id *id,
+			     uint64_t frame, uint64_t present_ns, uint32_t refresh_ns,
+			     uint32_t flags)
+{
+	struct vdmabuf_cmsg msg = {
+		.type = VDMABUF_CMSG_RELEASE,
+		.id = wire_id(id),
+		.u.release = { frame, present_ns, refresh_ns, flags },
+	};
+
+	return send_msg(c, &msg);
+}
+
+int vdmabuf_consumer_drop(struct vdmabuf_consumer *c, const struct vdmabuf_id *id)
+{
+	struct vdmabuf_cmsg msg = { .type = VDMABUF_CMSG_DROP, .id = wire_id(id) };
+
+	return send_msg(c, &msg);
+}
+
+int vdmabuf_consumer_mode_hint(struct vdmabuf_consumer *c, uint32_t width,
+			       uint32_t height, uint32_t refresh_mhz, uint32_t scale_120)
+{
+	struct vdmabuf_cmsg msg = {
+		.type = VDMABUF_CMSG_MODE_HINT,
+		.u.mode = { width, height, refresh_mhz, scale_120 },
+	};
+
+	return send_msg(c, &msg);
+}
+
+int vdmabuf_consumer_stats(struct vdmabuf_consumer *c, struct vdmabuf_stats *stats)
+{
+	struct vdmabuf_cmsg msg = { .type = VDMABUF_CMSG_STATS };
+	int ret, fd;
+
+	ret = send_msg(c, &msg);
+	if (ret < 0)
+		return ret;
+	ret = wait_answer(c, VDMABUF_CMSG_STATS, VDMABUF_CMSG_STATS, NULL, &msg, &fd);
+	if (fd >= 0)
+		close(fd);
+	if (ret < 0)
+		return ret;
+	if (msg.type != VDMABUF_CMSG_STATS)
+		return msg.status ? msg.status : -EPROTO;
+	*stats = (struct vdmabuf_stats){
+		.buffers = msg.u.stats.buffers,
+		.imports = msg.u.stats.imports,
+		.exports_total = msg.u.stats.exports_total,
+		.frames_total = msg.u.stats.frames_total,
+		.releases_total = msg.u.stats.releases_total,
+		.bytes_copied = msg.u.stats.bytes_copied,
+		.bad_requests = msg.u.stats.bad_requests,
+		.consumers = msg.u.stats.consumers,
+	};
+	return 0;
+}

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libvdmabuf: share dmabufs from a guest with its host, without copies.
+ *
+ * Producers run in the guest and talk to /dev/vdmabuf (virtio_vdmabuf.ko):
+ * a buffer is exported once, then presented by id each frame; the host
+ * releases it when it is done, with the time it was shown.
+ * Consumers run on the host and talk to vdmabuf-backend's socket: they
+ * hear of buffers, import them as host dmabufs, and release frames.
+ *
+ * Conventions: functions return 0 (or a non-negative fd) on success and a
+ * negative errno on failure; nothing is printed; no thread is started.
+ * Each object has one fd to poll for POLLIN; its dispatch function never
+ * blocks and calls the listener for every pending event.
+ */
+#ifndef VDMABUF_H
+#define VDMABUF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A buffer's 128-bit id, unique across devices and never reused. */
+struct vdmabuf_id {
+	uint64_t device;
+	uint64_t key;
+};
+
+struct vdmabuf_plane {
+	uint32_t offset;
+	uint32_t stride;
+};
+
+/* What a buffer holds: size, DRM fourcc and modifier, 1 to 4 planes. */
+struct vdmabuf_buffer_desc {
+	uint32_t width;
+	uint32_t height;
+	uint32_t fourcc;
+	uint32_t num_planes;
+	uint64_t modifier;
+	struct vdmabuf_plane planes[4];
+};
+
+struct vdmabuf_rect {
+	int32_t x, y;
+	int32_t width, height;
+};
+
+#define VDMABUF_MAX_DAMAGE_RECTS 16
+
+/* Release flags (the same bits as the wire protocol's). */
+#ifndef VDMABUF_RELEASE_PRESENTED
+#define VDMABUF_RELEASE_PRESENTED	(1u << 0)	/* shown, not dropped */
+#define VDMABUF_RELEASE_VSYNC		(1u << 1)	/* time is a vblank */
+#define VDMABUF_RELEASE_ZERO_COPY	(1u << 2)	/* shown without a copy */
+#endif
+
+bool vdmabuf_id_equal(const struct vdmabuf_id *a, const struct vdmabuf_id *b);
+/* Writes "dddddddddddddddd:kkkkkkkkkkkkkkkk" and a NUL; returns buf. */
+char *vdmabuf_id_format(const struct vdmabuf_id *id, char buf[34]);
+
+/* Producer (guest) */
+
+struct vdmabuf_producer;
+
+struct vdmabuf_info {
+	uint64_t features;		/* negotiated VDMABUF_F_* bits */
+	uint64_t max_buffer_size;	/* bytes */
+	uint32_t max_buffers;		/* per device */
+	uint32_t max_buffers_per_file;	/* per producer */
+	uint32_t max_extents;		/* page runs per buffer */
+	uint32_t consumers;		/* host consumers attached */
+};
+
+/*
+ * Every callback is optional. release: the host is done with frame of id,
+ * shown at present_ns (host CLOCK_MONOTONIC, 0 if not shown) on an output
+ * refreshing every refresh_ns; the buffer may be drawn into again.
+ * retired: an unexported id is dead on the host too. reset: the device
+ * lost every id (host backend restarted, VM reset): export again.
+ */
+struct vdmabuf_producer_listener {
+	void (*release)(void *data, const struct vdmabuf_id *id, uint64_t frame,
+			uint64_t present_ns, uint32_t refresh_ns, uint32_t flags);
+	void (*retired)(void *data, const struct vdmabuf_id *id);
+	void (*consumers)(void *data, uint32_t count);
+	void (*mode_hint)(void *data, uint32_t width, uint32_t height,
+			  uint32_t refresh_mhz, uint32_t scale_120);
+	void (*reset)(void *data);
+};
+
+/* path NULL: /dev/vdmabuf. On failure returns NULL and sets *err. */
+struct vdmabuf_producer *vdmabuf_producer_create(const char *path, int *err);
+/* Closing unexports every buffer this producer exported. */
+void vdmabuf_producer_destroy(struct vdmabuf_producer *producer);
+int vdmabuf_producer_get_fd(struct vdmabuf_producer *producer);
+int vdmabuf_producer_info(struct vdmabuf_producer *producer, struct vdmabuf_info *info);
+/*
+ * Shares dmabuf_fd (which stays the caller's) once; *id names it from now
+ * on. -EBADF: not an fd; -EINVAL: not a dmabuf, or desc does not fit it;
+ * -EOPNOTSUPP: its memory has no pages the device can reach; -E2BIG: too
+ * large or too fragmented for the device; -ENOSPC: too many buffers.
+ */
+int vdmabuf_producer_export(struct vdmabuf_producer *producer, int dmabuf_fd,
+			    const struct vdmabuf_buffer_desc *desc, struct vdmabuf_id *id);
+/*
+ * Shows id as frame; damage NULL or num_damage 0: all of it. The buffer
+ * is the host's until its release. -ENOENT: not an id of this producer;
+ * -EBUSY: the previous frame of this buffer is not released yet.
+ */
+int vdmabuf_producer_present(struct vdmabuf_producer *producer, const struct vdmabuf_id *id,
+			     uint64_t frame, const struct vdmabuf_rect *damage,
+			     unsigned int num_damage);
+/* Stops sharing id; its pages stay pinned until retired. */
+int vdmabuf_producer_unexport(struct vdmabuf_producer *producer, const struct vdmabuf_id *id);
+/* Returns the number of events handled, or -ENODEV once the device is gone. */
+int vdmabuf_producer_dispatch(struct vdmabuf_producer *producer,
+			      const struct vdmabuf_producer_listener *listener, void *data);
+
+/* Consumer (host) */
+
+struct vdmabuf_consumer;
+
+struct vdmabuf_stats {
+	uint64_t buffers;		/* live exports */
+	uint64_t imports;		/* live imports, all consumers */
+	uint64_t exports_total;
+	uint64_t frames_total;
+	uint64_t releases_total;
+	uint64_t bytes_copied;		/* pixels the daemon copied */
+	uint64_t bad_requests;		/* guest requests refused */
+	uint64_t consumers;
+};
+
+/*
+ * Every callback is optional. buffer: a buffer exists (on connect, every
+ * live one); import it to show it. frame: show id's contents as frame,
+ * then release it. gone: the guest unexported id: drop the import and
+ * close its fd. reset: every id is gone. error: a request was refused.
+ */
+struct vdmabuf_consumer_listener {
+	void (*buffer)(void *data, const struct vdmabuf_id *id,
+		       const struct vdmabuf_buffer_desc *desc, uint64_t size);
+	void (*frame)(void *data, const struct vdmabuf_id *id, uint64_t frame,
+		      const struct vdmabuf_rect *damage, unsigned int num_damage);
+	void (*gone)(void *data, const struct vdmabuf_id *id);
+	void (*reset)(void *data);
+	void (*error)(void *data, uint32_t request, const struct vdmabuf_id *id, int err);
+};
+
+/*
+ * path NULL: $VDMABUF_CONSUMER_SOCKET, else /run/vdmabuf/consumer.sock.
+ * Waits for the daemon's greeting. On failure returns NULL, sets *err.
+ */
+struct vdmabuf_consumer *vdmabuf_consumer_connect(const char *path, int *err);
+/* Takes a connected SOCK_SEQPACKET socket (socket activation, tests). */
+struct vdmabuf_consumer *vdmabuf_consumer_create_from_fd(int fd, int *err);
+void vdmabuf_consumer_destroy(struct vdmabuf_consumer *consumer);
+int vdmabuf_consumer_get_fd(struct vdmabuf_consumer *consumer);
+/* Number of messages handled, or -EPIPE once the daemon is gone. */
+int vdmabuf_consumer_dispatch(struct vdmabuf_consumer *consumer,
+			      const struct vdmabuf_consumer_listener *listener, void *data);
+/*
+ * Returns a new host dmabuf fd of id (the caller closes it) and fills desc
+ * and size if not NULL. Waits up to 5 s for the daemon; messages arriving
+ * meanwhile wait for the next dispatch. -ENOENT: no such buffer;
+ * -EEXIST: already imported by this consumer.
+ */
+int vdmabuf_consumer_import(struct vdmabuf_consumer *consumer, const struct vdmabuf_id *id,
+			    struct vdmabuf_buffer_desc *desc, uint64_t *size);
+/* Done with frame of id; timing as the display reported it. */
+int vdmabuf_consumer_release(struct vdmabuf_consumer *consumer, const struct vdmabuf_id *id,
+			     uint64_t frame, uint64_t present_ns, uint32_t refresh_ns,
+			     uint32_t flags);
+/* Done with the import of id (its fd should be closed too). */
+int vdmabuf_consumer_drop(struct vdmabuf_consumer *consumer, const struct vdmabuf_id *id);
+/* Asks the guest for an output of this size, refresh (mHz) and scale (x120). */
+int vdmabuf_consumer_mode_hint(struct vdmabuf_consumer *consumer, uint32_t width,
+			       uint32_t height, uint32_t refresh_mhz, uint32_t scale_120);
+int vdmabuf_consumer_stats(struct vdmabuf_consumer *consumer, struct vdmabuf_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VDMABUF_H */

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+/* The guest half of libvdmabuf: /dev/vdmabuf (protocol/vdmabuf_uapi.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "vdmabuf.h"
+#include "vdmabuf_uapi.h"
+
+struct vdmabuf_producer {
+	int fd;
+};
+
+struct vdmabuf_producer *vdmabuf_producer_create(const char *path, int *err)
+{
+	struct vdmabuf_producer *producer = calloc(1, sizeof(*producer));
+
+	if (!producer) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	/* Non-blocking: dispatch reads until there is nothing left. */
+	producer->fd = open(path ? path : "/dev/vdmabuf", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (producer->fd < 0) {
+		*err = -errno;
+		free(producer);
+		return NULL;
+	}
+	return producer;
+}
+
+void vdmabuf_producer_destroy(struct vdmabuf_producer *producer)
+{
+	if (!producer)
+		return;
+	close(producer->fd);
+	free(producer);
+}
+
+int vdmabuf_producer_get_fd(struct vdmabuf_producer *producer)
+{
+	return producer->fd;
+}
+
+static int ioctl_retry(int fd, unsigned long request, void *arg)
+{
+	int ret;
+
+	do
+		ret = ioctl(fd, request, arg);
+	while (ret < 0 && errno == EINTR);
+	return ret < 0 ? -errno : ret;
+}
+
+int vdmabuf_producer_info(struct vdmabuf_producer *producer, struct vdmabuf_info *info)
+{
+	struct vdmabuf_ioc_info ioc = { 0 };
+	int ret = ioctl_retry(producer->fd, VDMABUF_IOC_INFO, &ioc);
+
+	if (ret < 0)
+		return ret;
+	*info = (struct vdmabuf_info){
+		.features = ioc.features,
+		.max_buffer_size = ioc.max_buffer_size,
+		.max_buffers = ioc.max_buffers,
+		.max_buffers_per_file = ioc.max_buffers_per_file,
+		.max_extents = ioc.max_extents,
+		.consumers = ioc.consumers,
+	};
+	return 0;
+}
+
+int vdmabuf_producer_export(struct vdmabuf_producer *producer, int dmabuf_fd,
+			    const struct vdmabuf_buffer_desc *desc, struct vdmabuf_id *id)
+{
+	struct vdmabuf_ioc_export ioc = {
+		.fd = dmabuf_fd,
+		.width = desc->width,
+		.height = desc->height,
+		.fourcc = desc->fourcc,
+		.num_planes = desc->num_planes,
+		.modifier = desc->modifier,
+	};
+	int ret;
+
+	for (unsigned int i = 0; i < 4; i++) {
+		ioc.planes[i].offset = desc->planes[i].offset;
+		ioc.planes[i].stride = desc->planes[i].stride;
+	}
+	ret = ioctl_retry(producer->fd, VDMABUF_IOC_EXPORT, &ioc);
+	if (ret < 0)
+		return ret;
+	id->device = ioc.id.device;
+	id->key = ioc.id.key;
+	return 0;
+}
+
+int vdmabuf_producer_present(struct vdmabuf_producer *producer, const struct vdmabuf_id *id,
+			     uint64_t frame, const struct vdmabuf_rect *damage,
+			     unsigned int num_damage)
+{
+	struct vdmabuf_ioc_present ioc = {
+		.id = { id->device, id->key },
+		.frame = frame,
+	};
+
+	if (num_damage > VDMABUF_MAX_DAMAGE_RECTS)
+		return -EINVAL;
+	ioc.num_damage = damage ? num_damage : 0;
+	for (unsigned int i = 0; i < ioc.num_damage; i++) {
+		if (damage[i].x < 0 || damage[i].y < 0 || damage[i].width < 0 ||
+		    damage[i].height < 0)
+			return -EINVAL;
+		ioc.damage[i] = (struct vdmabuf_urect){ damage[i].x, damage[i].y,
+							damage[i].width, damage[i].height };
+	}
+	return ioctl_retry(producer->fd, VDMABUF_IOC_PRESENT, &ioc);
+}
+
+int vdmabuf_producer_unexport(struct vdmabuf_producer *producer, const struct vdmabuf_id *id)
+{
+	struct vdmabuf_ioc_unexport ioc = { .id = { id->device, id->key } };
+
+	return ioctl_retry(producer->fd, VDMABUF_IOC_UNEXPORT, &ioc);
+}
+
+static void deliver(const struct vdmabuf_uevent *ev,
+		    const struct vdmabuf_producer_listener *l, void *data)
+{
+	struct vdmabuf_id id = { ev->id.device, ev->id.key };
+
+	switch (ev->type) {
+	case VDMABUF_UEVENT_RELEASE:
+		if (l->release)
+			l->release(data, &id, ev->frame, ev->present_ns, ev->refresh_ns,
+				   ev->flags);
+		break;
+	case VDMABUF_UEVENT_RETIRED:
+		if (l->retired)
+			l->retired(data, &id);
+		break;
+	case VDMABUF_UEVENT_CONSUMERS:
+		if (l->consumers)
+			l->consumers(data, ev->count);
+		break;
+	case VDMABUF_UEVENT_MODE_HINT:
+		if (l->mode_hint)
+			l->mode_hint(data, ev->width, ev->height, ev->refresh_mhz, ev->scale_120);
+		break;
+	case VDMABUF_UEVENT_RESET:
+		if (l->reset)
+			l->reset(data);
+		break;
+	default:
+		/* Newer drivers may add events; older producers skip them. */
+		break;
+	}
+}
+
+int vdmabuf_producer_dispatch(struct vdmabuf_producer *producer,
+			      const struct vdmabuf_producer_listener *listener, void *data)
+{
+	struct vdmabuf_uevent events[16];
+	int handled = 0;
+
+	for (;;) {
+		ssize_t n = read(producer->fd, events, sizeof(events));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return handled;
+			return -errno;
+		}
+		if (n == 0 || n % sizeof(events[0]))
+			return n == 0 ? handled : -EPROTO;
+		for (size_t i = 0; i < n / sizeof(events[0]); i++, handled++)
+			deliver(&events[i], listener, data);
+	}
+}
