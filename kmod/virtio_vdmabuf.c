@@ -1,20 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * virtio_vdmabuf: the guest side of vdmabuf. Shares dmabufs with the host
- * through the vdmabuf virtio device (protocol/vdmabuf-spec.md).
+ * through the vdmabuf virtio device (protocol/vdmabuf-spec.md) and offers
+ * them to producers as /dev/vdmabuf (protocol/vdmabuf_uapi.h).
+ *
+ * A buffer is exported once: the driver attaches to the dmabuf, walks its
+ * pages into extents and keeps the attachment, so the pages stay pinned,
+ * until the device retires the buffer. Each frame is then a PRESENT naming
+ * the buffer's id. Events from the device reach the file that owns the id.
  */
-#include <linux/module.h>
+#include <linux/dma-buf.h>
+#include <linux/kref.h>
 #include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/virtio.h>
 #include <linux/virtio_config.h>
-#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #include "vdmabuf_proto.h"
+#include "vdmabuf_uapi.h"
 
-#define EVENT_BUFFERS 64
+#define EVENT_BUFFERS		64
+#define FILE_EVENTS		256
+#define REQUEST_TIMEOUT		(10 * HZ)
+
+static unsigned int max_buffers_per_file = 64;
+module_param(max_buffers_per_file, uint, 0644);
+MODULE_PARM_DESC(max_buffers_per_file, "Buffers one open file may export (default 64)");
 
 struct vdmabuf_dev {
+	struct kref kref;
 	struct virtio_device *vdev;
 	struct virtqueue *ctrl_vq;
 	struct virtqueue *event_vq;
@@ -25,16 +46,391 @@ struct vdmabuf_dev {
 	u32 max_extents;
 	u64 max_buffer_size;
 
-	/* Guards event_vq; events are drained in event_work. */
+	/* Guards ctrl_vq and inflight (requests the device holds). */
+	spinlock_t ctrl_lock;
+	struct list_head inflight;
+
+	/* Guards event_vq; events are handled in event_work. */
 	spinlock_t event_lock;
 	struct vdmabuf_event *events;
 	struct work_struct event_work;
 	bool ready;
+
+	/*
+	 * Held for reading by every ioctl and release, for writing by remove
+	 * once it has failed the requests in flight: vdev stays valid for
+	 * whoever holds it and sees !gone.
+	 */
+	struct rw_semaphore remove_sem;
+
+	/*
+	 * Guards files, every file's buffers list, retiring, num_buffers,
+	 * consumers and gone. Never held while waiting for the device.
+	 */
+	struct mutex lock;
+	struct list_head files;
+	struct list_head retiring;	/* unexported, waiting for RETIRED */
+	u32 num_buffers;		/* on files' lists, all files */
+	u32 consumers;
+	bool gone;			/* removed: every call fails ENODEV */
 };
 
-/* Only one device: /dev/vdmabuf names it. */
+struct vdmabuf_file {
+	struct vdmabuf_dev *vd;
+	struct list_head link;		/* vd->files */
+	struct list_head buffers;	/* exported by this file */
+	u32 num_buffers;
+	/* Serialises this file's ioctls and its teardown. */
+	struct mutex ioctl_lock;
+
+	/* Guards the event ring. */
+	spinlock_t ev_lock;
+	struct vdmabuf_uevent ev[FILE_EVENTS];
+	unsigned int ev_head, ev_len;
+	unsigned long ev_lost;
+	bool dead;
+	wait_queue_head_t wait;
+};
+
+struct vdmabuf_buffer {
+	struct list_head link;		/* owner->buffers or vd->retiring */
+	struct vdmabuf_file *owner;	/* NULL once its file is closed */
+	u64 id_device, id_key;
+	struct dma_buf *dmabuf;
+	struct dma_buf_attachment *attach;
+	struct sg_table *sgt;
+};
+
+/* One control request and its reply, as long as the device holds them. */
+struct vdmabuf_request {
+	struct list_head link;		/* vd->inflight */
+	struct completion done;
+	bool abandoned;			/* the waiter gave up: callback frees */
+	unsigned int reply_len;
+	struct vdmabuf_reply reply;
+	u8 *req;			/* kvmalloc'd: EXPORTs may be large */
+	size_t len;			/* bytes of req to send */
+	struct scatterlist *sg;		/* one entry per page of req */
+};
+
 static DEFINE_MUTEX(vdmabuf_dev_lock);
 static struct vdmabuf_dev *vdmabuf_the_dev;
+
+static void vdmabuf_dev_free(struct kref *kref)
+{
+	struct vdmabuf_dev *vd = container_of(kref, struct vdmabuf_dev, kref);
+
+	kfree(vd->events);
+	kfree(vd);
+}
+
+/* Control requests */
+
+static struct vdmabuf_request *vdmabuf_request_alloc(size_t len)
+{
+	struct vdmabuf_request *r;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return NULL;
+	r->req = kvzalloc(len, GFP_KERNEL);
+	if (!r->req) {
+		kfree(r);
+		return NULL;
+	}
+	r->len = len;
+	init_completion(&r->done);
+	return r;
+}
+
+static void vdmabuf_request_free(struct vdmabuf_request *r)
+{
+	kfree(r->sg);
+	kvfree(r->req);
+	kfree(r);
+}
+
+/* Describes r->req page by page: it may be vmalloc memory. */
+static int vdmabuf_request_map(struct vdmabuf_request *r)
+{
+	unsigned int i, n = DIV_ROUND_UP(offset_in_page(r->req) + r->len, PAGE_SIZE);
+	u8 *p = r->req;
+	size_t left = r->len;
+
+	r->sg = kmalloc_array(n, sizeof(*r->sg), GFP_KERNEL);
+	if (!r->sg)
+		return -ENOMEM;
+	sg_init_table(r->sg, n);
+	for (i = 0; i < n; i++) {
+		size_t chunk = min_t(size_t, left, PAGE_SIZE - offset_in_page(p));
+		struct page *page = is_vmalloc_addr(p) ? vmalloc_to_page(p) : virt_to_page(p);
+
+		sg_set_page(&r->sg[i], page, chunk, offset_in_page(p));
+		p += chunk;
+		left -= chunk;
+	}
+	return 0;
+}
+
+static int vdmabuf_status_errno(u32 status)
+{
+	switch (status) {
+	case VDMABUF_S_OK:
+		return 0;
+	case VDMABUF_S_EINVAL:
+		return -EINVAL;
+	case VDMABUF_S_ERANGE:
+		return -ERANGE;
+	case VDMABUF_S_ENOENT:
+		return -ENOENT;
+	case VDMABUF_S_ENOSPC:
+		return -ENOSPC;
+	case VDMABUF_S_ENOMEM:
+		return -ENOMEM;
+	case VDMABUF_S_ENOTSUP:
+		return -EOPNOTSUPP;
+	case VDMABUF_S_EBUSY:
+		return -EBUSY;
+	default:
+		return -EIO;
+	}
+}
+
+/*
+ * Sends r and waits for its reply. Returns the device's status as an
+ * errno; -EIO when the device returned no reply (it refused to read the
+ * request), -ETIMEDOUT, -ENODEV when the device went away. The request
+ * belongs to the caller again unless -ETIMEDOUT was returned.
+ */
+static int vdmabuf_request_send(struct vdmabuf_dev *vd, struct vdmabuf_request *r)
+{
+	struct scatterlist reply_sg, *sgs[2];
+	unsigned long flags;
+	int err;
+
+	err = vdmabuf_request_map(r);
+	if (err)
+		return err;
+	sg_init_one(&reply_sg, &r->reply, sizeof(r->reply));
+	sgs[0] = r->sg;
+	sgs[1] = &reply_sg;
+
+	spin_lock_irqsave(&vd->ctrl_lock, flags);
+	if (!vd->ready) {
+		spin_unlock_irqrestore(&vd->ctrl_lock, flags);
+		return -ENODEV;
+	}
+	err = virtqueue_add_sgs(vd->ctrl_vq, sgs, 1, 1, r, GFP_ATOMIC);
+	if (!err) {
+		list_add_tail(&r->link, &vd->inflight);
+		virtqueue_kick(vd->ctrl_vq);
+	}
+	spin_unlock_irqrestore(&vd->ctrl_lock, flags);
+	if (err)
+		return err == -ENOSPC ? -EBUSY : err;
+
+	if (!wait_for_completion_timeout(&r->done, REQUEST_TIMEOUT)) {
+		spin_lock_irqsave(&vd->ctrl_lock, flags);
+		if (!completion_done(&r->done)) {
+			r->abandoned = true;
+			spin_unlock_irqrestore(&vd->ctrl_lock, flags);
+			dev_warn_ratelimited(&vd->vdev->dev, "request timed out\n");
+			return -ETIMEDOUT;
+		}
+		spin_unlock_irqrestore(&vd->ctrl_lock, flags);
+	}
+	if (r->reply_len == UINT_MAX)
+		return -ENODEV;
+	if (r->reply_len < sizeof(r->reply))
+		return -EIO;
+	return vdmabuf_status_errno(le32_to_cpu(r->reply.status));
+}
+
+/* Finishes a request; ctrl_lock held. */
+static void vdmabuf_request_done(struct vdmabuf_request *r, unsigned int len)
+{
+	list_del(&r->link);
+	r->reply_len = len;
+	if (r->abandoned)
+		vdmabuf_request_free(r);
+	else
+		complete(&r->done);
+}
+
+static void vdmabuf_ctrl_done(struct virtqueue *vq)
+{
+	struct vdmabuf_dev *vd = vq->vdev->priv;
+	struct vdmabuf_request *r;
+	unsigned long flags;
+	unsigned int len;
+
+	spin_lock_irqsave(&vd->ctrl_lock, flags);
+	do {
+		virtqueue_disable_cb(vq);
+		while ((r = virtqueue_get_buf(vq, &len)))
+			vdmabuf_request_done(r, len);
+	} while (!virtqueue_enable_cb(vq));
+	spin_unlock_irqrestore(&vd->ctrl_lock, flags);
+}
+
+/* Per-file events */
+
+static void vdmabuf_file_queue(struct vdmabuf_file *f, const struct vdmabuf_uevent *ev)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&f->ev_lock, flags);
+	if (f->ev_len == FILE_EVENTS) {
+		/* The producer stopped reading: the oldest event goes. */
+		f->ev_head = (f->ev_head + 1) % FILE_EVENTS;
+		f->ev_len--;
+		if (!f->ev_lost++)
+			pr_warn_ratelimited("virtio_vdmabuf: a producer does not read its events\n");
+	}
+	f->ev[(f->ev_head + f->ev_len++) % FILE_EVENTS] = *ev;
+	spin_unlock_irqrestore(&f->ev_lock, flags);
+	wake_up_interruptible(&f->wait);
+}
+
+static void vdmabuf_queue_all(struct vdmabuf_dev *vd, const struct vdmabuf_uevent *ev)
+{
+	struct vdmabuf_file *f;
+
+	lockdep_assert_held(&vd->lock);
+	list_for_each_entry(f, &vd->files, link)
+		vdmabuf_file_queue(f, ev);
+}
+
+/* Buffers */
+
+static void vdmabuf_buffer_free(struct vdmabuf_buffer *b)
+{
+	dma_buf_unmap_attachment_unlocked(b->attach, b->sgt, DMA_BIDIRECTIONAL);
+	dma_buf_detach(b->dmabuf, b->attach);
+	dma_buf_put(b->dmabuf);
+	kfree(b);
+}
+
+static struct vdmabuf_buffer *vdmabuf_find(struct list_head *list, u64 device, u64 key)
+{
+	struct vdmabuf_buffer *b;
+
+	list_for_each_entry(b, list, link)
+		if (b->id_device == device && b->id_key == key)
+			return b;
+	return NULL;
+}
+
+/* Moves every buffer (of every file, and retiring) to @out; vd->lock held. */
+static void vdmabuf_collect_all(struct vdmabuf_dev *vd, struct list_head *out)
+{
+	struct vdmabuf_file *f;
+
+	lockdep_assert_held(&vd->lock);
+	list_for_each_entry(f, &vd->files, link) {
+		list_splice_init(&f->buffers, out);
+		vd->num_buffers -= f->num_buffers;
+		f->num_buffers = 0;
+	}
+	list_splice_init(&vd->retiring, out);
+}
+
+static void vdmabuf_free_list(struct list_head *list)
+{
+	struct vdmabuf_buffer *b, *tmp;
+
+	list_for_each_entry_safe(b, tmp, list, link) {
+		list_del(&b->link);
+		vdmabuf_buffer_free(b);
+	}
+}
+
+/* Device events */
+
+static void vdmabuf_handle_event(struct vdmabuf_dev *vd,
+				 const struct vdmabuf_event *ev, unsigned int len)
+{
+	struct vdmabuf_uevent uev = { 0 };
+	struct vdmabuf_buffer *b = NULL;
+	struct vdmabuf_file *f;
+	LIST_HEAD(dead);
+	u64 device, key;
+
+	if (len < sizeof(*ev)) {
+		dev_warn_ratelimited(&vd->vdev->dev, "short event (%u bytes)\n", len);
+		return;
+	}
+	mutex_lock(&vd->lock);
+	switch (le32_to_cpu(ev->type)) {
+	case VDMABUF_EVENT_RELEASE:
+		device = le64_to_cpu(ev->u.release.id.device);
+		key = le64_to_cpu(ev->u.release.id.key);
+		list_for_each_entry(f, &vd->files, link) {
+			b = vdmabuf_find(&f->buffers, device, key);
+			if (b)
+				break;
+		}
+		if (!b) {
+			dev_dbg(&vd->vdev->dev, "release of %016llx:%016llx: no owner\n",
+				device, key);
+			break;
+		}
+		uev.type = VDMABUF_UEVENT_RELEASE;
+		uev.id.device = device;
+		uev.id.key = key;
+		uev.frame = le64_to_cpu(ev->u.release.frame);
+		uev.present_ns = le64_to_cpu(ev->u.release.present_ns);
+		uev.refresh_ns = le32_to_cpu(ev->u.release.refresh_ns);
+		uev.flags = le32_to_cpu(ev->u.release.flags);
+		vdmabuf_file_queue(b->owner, &uev);
+		break;
+	case VDMABUF_EVENT_RETIRED:
+		device = le64_to_cpu(ev->u.retired.id.device);
+		key = le64_to_cpu(ev->u.retired.id.key);
+		b = vdmabuf_find(&vd->retiring, device, key);
+		if (!b) {
+			dev_warn_ratelimited(&vd->vdev->dev,
+					     "retired %016llx:%016llx was not unexported\n",
+					     device, key);
+			break;
+		}
+		list_move(&b->link, &dead);
+		if (b->owner) {
+			uev.type = VDMABUF_UEVENT_RETIRED;
+			uev.id.device = device;
+			uev.id.key = key;
+			vdmabuf_file_queue(b->owner, &uev);
+		}
+		dev_dbg(&vd->vdev->dev, "%016llx:%016llx retired\n", device, key);
+		break;
+	case VDMABUF_EVENT_CONSUMERS:
+		vd->consumers = le32_to_cpu(ev->u.consumers.count);
+		uev.type = VDMABUF_UEVENT_CONSUMERS;
+		uev.count = vd->consumers;
+		vdmabuf_queue_all(vd, &uev);
+		break;
+	case VDMABUF_EVENT_MODE_HINT:
+		uev.type = VDMABUF_UEVENT_MODE_HINT;
+		uev.width = le32_to_cpu(ev->u.mode_hint.width);
+		uev.height = le32_to_cpu(ev->u.mode_hint.height);
+		uev.refresh_mhz = le32_to_cpu(ev->u.mode_hint.refresh_mhz);
+		uev.scale_120 = le32_to_cpu(ev->u.mode_hint.scale_120);
+		vdmabuf_queue_all(vd, &uev);
+		break;
+	case VDMABUF_EVENT_RESET:
+		vdmabuf_collect_all(vd, &dead);
+		if (!list_empty(&dead))
+			dev_info(&vd->vdev->dev, "device reset: every buffer dropped\n");
+		uev.type = VDMABUF_UEVENT_RESET;
+		vdmabuf_queue_all(vd, &uev);
+		break;
+	default:
+		dev_dbg(&vd->vdev->dev, "unknown event %#x\n", le32_to_cpu(ev->type));
+		break;
+	}
+	mutex_unlock(&vd->lock);
+	vdmabuf_free_list(&dead);
+}
 
 static int vdmabuf_post_event(struct vdmabuf_dev *vd, struct vdmabuf_event *ev)
 {
@@ -44,30 +440,22 @@ static int vdmabuf_post_event(struct vdmabuf_dev *vd, struct vdmabuf_event *ev)
 	return virtqueue_add_inbuf(vd->event_vq, &sg, 1, ev, GFP_ATOMIC);
 }
 
-static void vdmabuf_handle_event(struct vdmabuf_dev *vd,
-				 const struct vdmabuf_event *ev, unsigned int len)
-{
-	if (len < sizeof(*ev)) {
-		dev_warn_ratelimited(&vd->vdev->dev, "short event (%u bytes)\n", len);
-		return;
-	}
-	dev_dbg(&vd->vdev->dev, "event %#x\n", le32_to_cpu(ev->type));
-}
-
 static void vdmabuf_event_work(struct work_struct *work)
 {
 	struct vdmabuf_dev *vd = container_of(work, struct vdmabuf_dev, event_work);
-	struct vdmabuf_event *ev;
+	struct vdmabuf_event *ev, copy;
 	unsigned int len;
 	bool kick = false;
 
 	spin_lock_irq(&vd->event_lock);
 	while (vd->ready && (ev = virtqueue_get_buf(vd->event_vq, &len))) {
-		spin_unlock_irq(&vd->event_lock);
-		vdmabuf_handle_event(vd, ev, len);
-		spin_lock_irq(&vd->event_lock);
+		/* Handled from a copy: the buffer goes straight back. */
+		copy = *ev;
 		if (vdmabuf_post_event(vd, ev) == 0)
 			kick = true;
+		spin_unlock_irq(&vd->event_lock);
+		vdmabuf_handle_event(vd, &copy, len);
+		spin_lock_irq(&vd->event_lock);
 	}
 	if (kick)
 		virtqueue_kick(vd->event_vq);
@@ -79,10 +467,6 @@ static void vdmabuf_event_done(struct virtqueue *vq)
 	struct vdmabuf_dev *vd = vq->vdev->priv;
 
 	schedule_work(&vd->event_work);
-}
-
-static void vdmabuf_ctrl_done(struct virtqueue *vq)
-{
 }
 
 static int vdmabuf_fill_events(struct vdmabuf_dev *vd)
@@ -99,16 +483,491 @@ static int vdmabuf_fill_events(struct vdmabuf_dev *vd)
 	return 0;
 }
 
+/* ioctls */
+
+static long vdmabuf_ioctl_info(struct vdmabuf_file *f, void __user *arg)
+{
+	struct vdmabuf_dev *vd = f->vd;
+	struct vdmabuf_ioc_info info = {
+		.max_buffer_size = vd->max_buffer_size,
+		.max_buffers = vd->max_buffers,
+		.max_buffers_per_file = max_buffers_per_file,
+		.max_extents = vd->max_extents,
+	};
+
+	mutex_lock(&vd->lock);
+	if (!vd->gone) {
+		info.features = vd->vdev->features & GENMASK_ULL(23, 0);
+		info.consumers = vd->consumers;
+	}
+	mutex_unlock(&vd->lock);
+	if (copy_to_user(arg, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Writes the extents of sgt into ext (room for max) and returns their
+ * number: physically contiguous pages merge into one extent.
+ */
+static int vdmabuf_sgt_extents(struct sg_table *sgt, struct vdmabuf_extent *ext,
+			       unsigned int max, u64 *total)
+{
+	struct scatterlist *sg;
+	phys_addr_t end = 0;
+	unsigned int i;
+	int n = 0;
+
+	*total = 0;
+	for_each_sgtable_sg(sgt, sg, i) {
+		struct page *page = sg_page(sg);
+		phys_addr_t addr;
+
+		if (!page)
+			return -EOPNOTSUPP;
+		if (!sg->length)
+			continue;
+		if (sg->offset % PAGE_SIZE || sg->length % PAGE_SIZE)
+			return -EOPNOTSUPP;
+		addr = page_to_phys(page) + sg->offset;
+		if (n && addr == end) {
+			ext[n - 1].len = cpu_to_le64(le64_to_cpu(ext[n - 1].len) + sg->length);
+		} else {
+			if (n == max)
+				return -E2BIG;
+			ext[n].addr = cpu_to_le64(addr);
+			ext[n].len = cpu_to_le64(sg->length);
+			n++;
+		}
+		end = addr + sg->length;
+		*total += sg->length;
+	}
+	return n;
+}
+
+static long vdmabuf_ioctl_export(struct vdmabuf_file *f, void __user *arg)
+{
+	struct vdmabuf_dev *vd = f->vd;
+	struct vdmabuf_ioc_export args;
+	struct vdmabuf_request *r = NULL;
+	struct vdmabuf_export *req;
+	struct vdmabuf_buffer *b;
+	unsigned int i, max;
+	u64 total;
+	int n, err;
+
+	if (copy_from_user(&args, arg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || args.reserved || !args.num_planes ||
+	    args.num_planes > VDMABUF_MAX_PLANES || !args.width || !args.height ||
+	    args.width > VDMABUF_MAX_DIMENSION || args.height > VDMABUF_MAX_DIMENSION)
+		return -EINVAL;
+
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
+	b->dmabuf = dma_buf_get(args.fd);
+	if (IS_ERR(b->dmabuf)) {
+		err = PTR_ERR(b->dmabuf);
+		kfree(b);
+		return err;
+	}
+	err = -EINVAL;
+	if (!b->dmabuf->size || b->dmabuf->size % PAGE_SIZE)
+		goto err_put;
+	err = -E2BIG;
+	if (b->dmabuf->size > vd->max_buffer_size)
+		goto err_put;
+	err = -EINVAL;
+	for (i = 0; i < args.num_planes; i++)
+		if (!args.planes[i].stride || args.planes[i].offset >= b->dmabuf->size)
+			goto err_put;
+
+	mutex_lock(&vd->lock);
+	err = vd->gone ? -ENODEV : 0;
+	if (!err && (f->num_buffers >= max_buffers_per_file ||
+		     vd->num_buffers >= vd->max_buffers))
+		err = -ENOSPC;
+	if (!err) {
+		f->num_buffers++;
+		vd->num_buffers++;
+	}
+	mutex_unlock(&vd->lock);
+	if (err)
+		goto err_put;
+
+	b->attach = dma_buf_attach(b->dmabuf, vd->vdev->dev.parent);
+	if (IS_ERR(b->attach)) {
+		err = PTR_ERR(b->attach);
+		goto err_unreserve;
+	}
+	b->sgt = dma_buf_map_attachment_unlocked(b->attach, DMA_BIDIRECTIONAL);
+	if (IS_ERR(b->sgt)) {
+		err = PTR_ERR(b->sgt);
+		goto err_detach;
+	}
+
+	max = min_t(unsigned int, b->sgt->orig_nents, vd->max_extents);
+	r = vdmabuf_request_alloc(sizeof(*req) + max * sizeof(struct vdmabuf_extent));
+	err = -ENOMEM;
+	if (!r)
+		goto err_unmap;
+	req = (struct vdmabuf_export *)r->req;
+	n = vdmabuf_sgt_extents(b->sgt, (struct vdmabuf_extent *)(req + 1), max, &total);
+	if (n < 0 || total != b->dmabuf->size) {
+		err = n < 0 ? n : -EINVAL;
+		if (err == -EOPNOTSUPP)
+			dev_warn_ratelimited(&vd->vdev->dev,
+					     "dmabuf of %s has memory without pages\n",
+					     b->dmabuf->exp_name);
+		goto err_free_request;
+	}
+	req->hdr.type = cpu_to_le32(VDMABUF_CTRL_EXPORT);
+	req->width = cpu_to_le32(args.width);
+	req->height = cpu_to_le32(args.height);
+	req->fourcc = cpu_to_le32(args.fourcc);
+	req->num_planes = cpu_to_le32(args.num_planes);
+	req->modifier = cpu_to_le64(args.modifier);
+	for (i = 0; i < args.num_planes; i++) {
+		req->planes[i].offset = cpu_to_le32(args.planes[i].offset);
+		req->planes[i].stride = cpu_to_le32(args.planes[i].stride);
+	}
+	req->size = cpu_to_le64(total);
+	req->num_extents = cpu_to_le32(n);
+	/* Send only the extents used. */
+	r->len = sizeof(*req) + n * sizeof(struct vdmabuf_extent);
+
+	err = vdmabuf_request_send(vd, r);
+	if (err == -ETIMEDOUT) {
+		r = NULL;	/* the callback frees it */
+		goto err_unmap;
+	}
+	if (err)
+		goto err_free_request;
+
+	b->id_device = le64_to_cpu(r->reply.id.device);
+	b->id_key = le64_to_cpu(r->reply.id.key);
+	args.id.device = b->id_device;
+	args.id.key = b->id_key;
+	args.num_extents = n;
+	vdmabuf_request_free(r);
+
+	mutex_lock(&vd->lock);
+	b->owner = f;
+	list_add_tail(&b->link, &f->buffers);
+	mutex_unlock(&vd->lock);
+	dev_dbg(&vd->vdev->dev, "exported %016llx:%016llx: %llu bytes, %d extents\n",
+		b->id_device, b->id_key, total, n);
+	/* The buffer is exported; a failed copy only loses the caller its id. */
+	if (copy_to_user(arg, &args, sizeof(args)))
+		return -EFAULT;
+	return 0;
+
+err_free_request:
+	vdmabuf_request_free(r);
+err_unmap:
+	dma_buf_unmap_attachment_unlocked(b->attach, b->sgt, DMA_BIDIRECTIONAL);
+err_detach:
+	dma_buf_detach(b->dmabuf, b->attach);
+err_unreserve:
+	mutex_lock(&vd->lock);
+	f->num_buffers--;
+	vd->num_buffers--;
+	mutex_unlock(&vd->lock);
+err_put:
+	dma_buf_put(b->dmabuf);
+	kfree(b);
+	return err;
+}
+
+/* Looks up an id of this file; returns -ENOENT or -ENODEV. */
+static int vdmabuf_file_has(struct vdmabuf_file *f, const struct vdmabuf_uid *id)
+{
+	struct vdmabuf_dev *vd = f->vd;
+	int err = 0;
+
+	mutex_lock(&vd->lock);
+	if (vd->gone)
+		err = -ENODEV;
+	else if (!vdmabuf_find(&f->buffers, id->device, id->key))
+		err = -ENOENT;
+	mutex_unlock(&vd->lock);
+	return err;
+}
+
+static long vdmabuf_ioctl_present(struct vdmabuf_file *f, void __user *arg)
+{
+	struct vdmabuf_ioc_present args;
+	struct vdmabuf_present *req;
+	struct vdmabuf_request *r;
+	unsigned int i;
+	int err;
+
+	if (copy_from_user(&args, arg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || args.num_damage > VDMABUF_MAX_DAMAGE)
+		return -EINVAL;
+	err = vdmabuf_file_has(f, &args.id);
+	if (err)
+		return err;
+	r = vdmabuf_request_alloc(sizeof(*req));
+	if (!r)
+		return -ENOMEM;
+	req = (struct vdmabuf_present *)r->req;
+	req->hdr.type = cpu_to_le32(VDMABUF_CTRL_PRESENT);
+	req->id.device = cpu_to_le64(args.id.device);
+	req->id.key = cpu_to_le64(args.id.key);
+	req->frame = cpu_to_le64(args.frame);
+	req->num_damage = cpu_to_le32(args.num_damage);
+	for (i = 0; i < args.num_damage; i++) {
+		req->damage[i].x = cpu_to_le32(args.damage[i].x);
+		req->damage[i].y = cpu_to_le32(args.damage[i].y);
+		req->damage[i].width = cpu_to_le32(args.damage[i].width);
+		req->damage[i].height = cpu_to_le32(args.damage[i].height);
+	}
+	err = vdmabuf_request_send(f->vd, r);
+	if (err != -ETIMEDOUT)
+		vdmabuf_request_free(r);
+	return err;
+}
+
+/*
+ * Unexports b (already off its file's list): it retires when the device
+ * says so, or at once if the device does not know it any more.
+ */
+static int vdmabuf_unexport(struct vdmabuf_dev *vd, struct vdmabuf_buffer *b)
+{
+	struct vdmabuf_buffer *it;
+	struct vdmabuf_unexport *req;
+	struct vdmabuf_request *r;
+	bool retiring = false, found = false;
+	int err = -ENOMEM;
+
+	/* On the list before the device can answer RETIRED. */
+	mutex_lock(&vd->lock);
+	vd->num_buffers--;
+	if (!vd->gone) {
+		list_add_tail(&b->link, &vd->retiring);
+		retiring = true;
+	}
+	mutex_unlock(&vd->lock);
+	if (!retiring) {
+		vdmabuf_buffer_free(b);
+		return 0;
+	}
+
+	r = vdmabuf_request_alloc(sizeof(*req));
+	if (r) {
+		req = (struct vdmabuf_unexport *)r->req;
+		req->hdr.type = cpu_to_le32(VDMABUF_CTRL_UNEXPORT);
+		req->id.device = cpu_to_le64(b->id_device);
+		req->id.key = cpu_to_le64(b->id_key);
+		err = vdmabuf_request_send(vd, r);
+		if (err != -ETIMEDOUT)
+			vdmabuf_request_free(r);
+	}
+	if (err != -ENOENT && err != -ENODEV)
+		return err;	/* pinned until RETIRED, reset or remove */
+
+	/*
+	 * The device has no such id (it was reset, or is gone): nobody on
+	 * the host reads the pages. Take the buffer back unless a reset or
+	 * remove already freed it.
+	 */
+	mutex_lock(&vd->lock);
+	list_for_each_entry(it, &vd->retiring, link) {
+		if (it == b) {
+			list_del(&b->link);
+			found = true;
+			break;
+		}
+	}
+	mutex_unlock(&vd->lock);
+	if (found)
+		vdmabuf_buffer_free(b);
+	return 0;
+}
+
+static long vdmabuf_ioctl_unexport(struct vdmabuf_file *f, void __user *arg)
+{
+	struct vdmabuf_ioc_unexport args;
+	struct vdmabuf_dev *vd = f->vd;
+	struct vdmabuf_buffer *b;
+
+	if (copy_from_user(&args, arg, sizeof(args)))
+		return -EFAULT;
+	mutex_lock(&vd->lock);
+	b = vd->gone ? NULL : vdmabuf_find(&f->buffers, args.id.device, args.id.key);
+	if (b) {
+		list_del_init(&b->link);
+		f->num_buffers--;
+	}
+	mutex_unlock(&vd->lock);
+	if (!b)
+		return vd->gone ? -ENODEV : -ENOENT;
+	return vdmabuf_unexport(vd, b);
+}
+
+static long vdmabuf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct vdmabuf_file *f = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	long ret;
+
+	mutex_lock(&f->ioctl_lock);
+	down_read(&f->vd->remove_sem);
+	switch (cmd) {
+	case VDMABUF_IOC_INFO:
+		ret = vdmabuf_ioctl_info(f, uarg);
+		break;
+	case VDMABUF_IOC_EXPORT:
+		ret = vdmabuf_ioctl_export(f, uarg);
+		break;
+	case VDMABUF_IOC_PRESENT:
+		ret = vdmabuf_ioctl_present(f, uarg);
+		break;
+	case VDMABUF_IOC_UNEXPORT:
+		ret = vdmabuf_ioctl_unexport(f, uarg);
+		break;
+	default:
+		ret = -ENOTTY;
+		break;
+	}
+	up_read(&f->vd->remove_sem);
+	mutex_unlock(&f->ioctl_lock);
+	return ret;
+}
+
+/* read, poll, open, release */
+
+static ssize_t vdmabuf_read(struct file *file, char __user *buf, size_t count, loff_t *ppos)
+{
+	struct vdmabuf_file *f = file->private_data;
+	struct vdmabuf_uevent ev;
+	size_t done = 0;
+	int err;
+
+	if (count < sizeof(ev))
+		return -EINVAL;
+	for (;;) {
+		spin_lock_irq(&f->ev_lock);
+		if (f->ev_len || f->dead)
+			break;
+		spin_unlock_irq(&f->ev_lock);
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		err = wait_event_interruptible(f->wait, READ_ONCE(f->ev_len) || READ_ONCE(f->dead));
+		if (err)
+			return err;
+	}
+	while (f->ev_len && count - done >= sizeof(ev)) {
+		ev = f->ev[f->ev_head];
+		f->ev_head = (f->ev_head + 1) % FILE_EVENTS;
+		f->ev_len--;
+		spin_unlock_irq(&f->ev_lock);
+		if (copy_to_user(buf + done, &ev, sizeof(ev)))
+			return done ? done : -EFAULT;
+		done += sizeof(ev);
+		spin_lock_irq(&f->ev_lock);
+	}
+	spin_unlock_irq(&f->ev_lock);
+	return done ? done : -ENODEV;
+}
+
+static __poll_t vdmabuf_poll(struct file *file, poll_table *wait)
+{
+	struct vdmabuf_file *f = file->private_data;
+	__poll_t mask = 0;
+
+	poll_wait(file, &f->wait, wait);
+	spin_lock_irq(&f->ev_lock);
+	if (f->ev_len)
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (f->dead)
+		mask |= EPOLLERR | EPOLLHUP;
+	spin_unlock_irq(&f->ev_lock);
+	return mask;
+}
+
 static int vdmabuf_open(struct inode *inode, struct file *file)
 {
+	struct vdmabuf_dev *vd;
+	struct vdmabuf_file *f;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&f->buffers);
+	mutex_init(&f->ioctl_lock);
+	spin_lock_init(&f->ev_lock);
+	init_waitqueue_head(&f->wait);
+
+	mutex_lock(&vdmabuf_dev_lock);
+	vd = vdmabuf_the_dev;
+	if (!vd) {
+		mutex_unlock(&vdmabuf_dev_lock);
+		kfree(f);
+		return -ENODEV;
+	}
+	kref_get(&vd->kref);
+	mutex_unlock(&vdmabuf_dev_lock);
+
+	f->vd = vd;
+	mutex_lock(&vd->lock);
+	list_add_tail(&f->link, &vd->files);
+	mutex_unlock(&vd->lock);
+	file->private_data = f;
+	return stream_open(inode, file);
+}
+
+static int vdmabuf_release(struct inode *inode, struct file *file)
+{
+	struct vdmabuf_file *f = file->private_data;
+	struct vdmabuf_dev *vd = f->vd;
+	struct vdmabuf_buffer *b;
+	LIST_HEAD(mine);
+	unsigned int n = 0;
+
+	mutex_lock(&f->ioctl_lock);
+	down_read(&vd->remove_sem);
+	mutex_lock(&vd->lock);
+	list_del(&f->link);
+	list_splice_init(&f->buffers, &mine);
+	f->num_buffers = 0;
+	/* Buffers already retiring outlive the file. */
+	list_for_each_entry(b, &vd->retiring, link)
+		if (b->owner == f)
+			b->owner = NULL;
+	mutex_unlock(&vd->lock);
+
+	while (!list_empty(&mine)) {
+		b = list_first_entry(&mine, struct vdmabuf_buffer, link);
+		list_del_init(&b->link);
+		b->owner = NULL;
+		vdmabuf_unexport(vd, b);
+		n++;
+	}
+	up_read(&vd->remove_sem);
+	mutex_unlock(&f->ioctl_lock);
+	if (n)
+		pr_debug("virtio_vdmabuf: closed with %u buffers exported\n", n);
+	kfree(f);
+	kref_put(&vd->kref, vdmabuf_dev_free);
 	return 0;
 }
 
 static const struct file_operations vdmabuf_fops = {
 	.owner = THIS_MODULE,
 	.open = vdmabuf_open,
+	.release = vdmabuf_release,
+	.read = vdmabuf_read,
+	.poll = vdmabuf_poll,
+	.unlocked_ioctl = vdmabuf_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
 };
+
+/* virtio driver */
 
 static int vdmabuf_probe(struct virtio_device *vdev)
 {
@@ -137,10 +996,17 @@ static int vdmabuf_probe(struct virtio_device *vdev)
 		err = -ENOMEM;
 		goto err_free;
 	}
+	kref_init(&vd->kref);
 	vd->vdev = vdev;
 	vdev->priv = vd;
+	spin_lock_init(&vd->ctrl_lock);
 	spin_lock_init(&vd->event_lock);
+	INIT_LIST_HEAD(&vd->inflight);
 	INIT_WORK(&vd->event_work, vdmabuf_event_work);
+	init_rwsem(&vd->remove_sem);
+	mutex_init(&vd->lock);
+	INIT_LIST_HEAD(&vd->files);
+	INIT_LIST_HEAD(&vd->retiring);
 
 	virtio_cread_le(vdev, struct vdmabuf_config, max_buffers, &vd->max_buffers);
 	virtio_cread_le(vdev, struct vdmabuf_config, max_extents, &vd->max_extents);
@@ -163,7 +1029,9 @@ static int vdmabuf_probe(struct virtio_device *vdev)
 
 	virtio_device_ready(vdev);
 	vd->ready = true;
+	spin_lock_irq(&vd->event_lock);
 	err = vdmabuf_fill_events(vd);
+	spin_unlock_irq(&vd->event_lock);
 	if (err)
 		goto err_reset;
 
@@ -171,6 +1039,7 @@ static int vdmabuf_probe(struct virtio_device *vdev)
 	vd->misc.name = "vdmabuf";
 	vd->misc.fops = &vdmabuf_fops;
 	vd->misc.parent = &vdev->dev;
+	vd->misc.mode = 0660;
 	err = misc_register(&vd->misc);
 	if (err)
 		goto err_reset;
@@ -199,20 +1068,47 @@ err_unlock:
 static void vdmabuf_remove(struct virtio_device *vdev)
 {
 	struct vdmabuf_dev *vd = vdev->priv;
+	struct vdmabuf_request *r, *tmp;
+	struct vdmabuf_file *f;
+	LIST_HEAD(dead);
 
 	mutex_lock(&vdmabuf_dev_lock);
 	misc_deregister(&vd->misc);
 	vdmabuf_the_dev = NULL;
 	mutex_unlock(&vdmabuf_dev_lock);
 
+	/* No callback runs after the reset: fail what the device held. */
 	spin_lock_irq(&vd->event_lock);
 	vd->ready = false;
 	spin_unlock_irq(&vd->event_lock);
 	virtio_reset_device(vdev);
 	cancel_work_sync(&vd->event_work);
+	spin_lock_irq(&vd->ctrl_lock);
+	list_for_each_entry_safe(r, tmp, &vd->inflight, link)
+		vdmabuf_request_done(r, UINT_MAX);
+	spin_unlock_irq(&vd->ctrl_lock);
+
+	/* Every id dies with the device; open files learn it and fail. */
+	down_write(&vd->remove_sem);
+	mutex_lock(&vd->lock);
+	vd->gone = true;
+	vdmabuf_collect_all(vd, &dead);
+	list_for_each_entry(f, &vd->files, link) {
+		struct vdmabuf_uevent ev = { .type = VDMABUF_UEVENT_RESET };
+
+		vdmabuf_file_queue(f, &ev);
+		spin_lock_irq(&f->ev_lock);
+		f->dead = true;
+		spin_unlock_irq(&f->ev_lock);
+		wake_up_interruptible(&f->wait);
+	}
+	mutex_unlock(&vd->lock);
+	up_write(&vd->remove_sem);
+	vdmabuf_free_list(&dead);
+
 	vdev->config->del_vqs(vdev);
-	kfree(vd->events);
-	kfree(vd);
+	dev_info(&vdev->dev, "removed\n");
+	kref_put(&vd->kref, vdmabuf_dev_free);
 }
 
 static const struct virtio_device_id vdmabuf_id_table[] = {
@@ -239,4 +1135,5 @@ static struct virtio_driver vdmabuf_driver = {
 module_virtio_driver(vdmabuf_driver);
 
 MODULE_DESCRIPTION("vdmabuf: share guest dmabufs with the host");
+MODULE_IMPORT_NS(DMA_BUF);
 MODULE_LICENSE("GPL");

@@ -5,8 +5,9 @@
 . "${0%/*}/../vm/lib.sh"
 
 BACKEND_SOCK=/run/hostile.sock
-start_backend --consumer-socket /run/hostile-consumer.sock --log-level debug
-"$BUILD/tests/transport/hostile" "$BACKEND_SOCK" /run/hostile-consumer.sock ||
+CONSUMER_SOCK=/run/hostile-consumer.sock
+start_backend --log-level debug
+"$BUILD/tests/transport/hostile" "$BACKEND_SOCK" "$CONSUMER_SOCK" ||
 	fail "hostile checks failed"
 stop_backend
 expect_log "$OUT/backend.log" 'outside guest RAM'

@@ -4,6 +4,9 @@ set -u
 BUILD=/src/${VDMABUF_BUILD_DIR:-build}
 OUT=${VDMABUF_VM_OUT:?not inside a lab VM}
 BACKEND_SOCK=/run/vdmabuf-backend.sock
+# The daemon's log is L1's; each run starts it afresh.
+[ "${VDMABUF_VM_ROLE:-}" = l1 ] && rm -f "$OUT/backend.log" "$OUT/l2.log"
+CONSUMER_SOCK=/run/vdmabuf/consumer.sock
 
 fail() {
 	printf '%s: FAIL: %s\n' "${VDMABUF_VM_ROLE:-?}" "$*" >&2
@@ -27,11 +30,20 @@ find_virtio_device() {
 	return 1
 }
 
-# The daemon connects to the socket QEMU will listen on, and keeps trying.
+# The daemon connects to the socket QEMU will listen on, and keeps trying;
+# its consumer socket is there once this returns.
 start_backend() {
-	"$BUILD/host-backend/vdmabuf-backend" --socket "$BACKEND_SOCK" "$@" \
-		>"$OUT/backend.log" 2>&1 &
+	rm -f "$CONSUMER_SOCK"
+	"$BUILD/host-backend/vdmabuf-backend" --socket "$BACKEND_SOCK" \
+		--consumer-socket "$CONSUMER_SOCK" "$@" >>"$OUT/backend.log" 2>&1 &
 	BACKEND_PID=$!
+	i=0
+	while [ ! -S "$CONSUMER_SOCK" ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "backend made no $CONSUMER_SOCK"
+		kill -0 "$BACKEND_PID" 2>/dev/null || fail "backend died: $(cat "$OUT/backend.log")"
+		sleep 0.1
+	done
 }
 
 stop_backend() {
