@@ -21,8 +21,22 @@ daemon_stat() {
 start_backend
 "$consumer" --frames 1060 --timeout 900 >"$OUT/consumer-main.log" 2>&1 &
 main_consumer=$!
-run_guest tests/transport/transport-guest.sh >/dev/null 2>&1 &
+run_guest tests/transport/transport-guest.sh >"$OUT/l2-qemu.log" 2>&1 &
 guest=$!
+
+daemon_fds() { ls "/proc/$BACKEND_PID/fd" | wc -l; }
+daemon_rss() { awk '/^VmRSS/ {print $2}' "/proc/$BACKEND_PID/status"; }
+
+# 1000 present/release cycles leave the daemon as they found it.
+wait_for cycles-start 600
+fds=$(daemon_fds) rss=$(daemon_rss)
+sync_point host-measured
+wait_for cycles-done 600
+sleep 1
+[ "$(daemon_fds)" -le "$fds" ] || fail "daemon fds: $fds before 1000 cycles, $(daemon_fds) after"
+[ $(($(daemon_rss) - rss)) -lt 1024 ] || fail "daemon RSS grew from $rss to $(daemon_rss) KiB"
+echo "daemon over 1000 cycles: fds $fds -> $(daemon_fds), RSS $rss -> $(daemon_rss) KiB" >"$OUT/cycles.txt"
+sync_point host-checked-cycles
 
 # Producer killed with -9: its buffers leave the host.
 wait_for producer-killed 600
@@ -36,7 +50,8 @@ sync_point host-checked-kill
 
 # A consumer killed with -9 mid-stream: the guest still gets its releases.
 wait_for kill-consumer-next
-kill -TERM "$main_consumer"
+# It stops by itself once it has checked every frame; else it is told to.
+kill -TERM "$main_consumer" 2>/dev/null
 wait "$main_consumer" || fail "main consumer: $(tail -n 5 "$OUT/consumer-main.log")"
 "$consumer" --frames 1000000 --timeout 300 --stall-after 20 >"$OUT/consumer-killed.log" 2>&1 &
 doomed=$!
@@ -46,19 +61,8 @@ sleep 1
 kill -9 "$doomed" 2>/dev/null
 sync_point consumer-killed
 
-# The daemon restarted while QEMU runs: the guest is told and exports again.
-wait_for restart-daemon-next 600
-sleep 1
-kill -9 "$BACKEND_PID"
-sleep 0.5
-echo "--- restarted by the test ---" >>"$OUT/backend.log"
-start_backend
-sync_point daemon-restarted
-
 wait "$guest" || fail "guest half failed (see $OUT/l2.log)"
 [ "$(daemon_stat buffers)" = 0 ] || fail "buffers left after the guest finished"
 stop_backend
 grep -q 'consumer: .* 0 bad' "$OUT/consumer-main.log" || fail "main consumer: $(cat "$OUT/consumer-main.log")"
-sed -n '/--- restarted by the test ---/,$p' "$OUT/backend.log" | grep -q 'device ready' ||
-	fail "restarted daemon never served the device"
-pass "transport: $(grep 'frames checked' "$OUT/consumer-main.log")"
+pass "transport: $(grep 'frames checked' "$OUT/consumer-main.log"); $(cat "$OUT/cycles.txt")"
