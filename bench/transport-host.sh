@@ -3,6 +3,7 @@
 . "$(dirname "$0")/../tests/vm/lib.sh"
 
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel
+modprobe vhost_vsock || fail "no vhost_vsock in L1"
 echo 65536 >/sys/module/udmabuf/parameters/list_limit
 start_backend
 "$BUILD/tests/transport/consumer" --bench --frames 90 --timeout 2000 \
@@ -10,12 +11,14 @@ start_backend
 consumer=$!
 "$BUILD/bench/copy-baseline" receive --size 1920x1080 --frames 60 --port 5000 \
 	>"$OUT/copy-1080p.log" 2>&1 &
+copy_1080p=$!
 "$BUILD/bench/copy-baseline" receive --size 3840x2160 --frames 30 --port 5001 \
 	>"$OUT/copy-4k.log" 2>&1 &
+copy_4k=$!
 tools/vm guest --vdmabuf "$BACKEND_SOCK" --vsock 3 --timeout 2000 --mem 2048 \
 	--out "$OUT" bench/transport-guest.sh || fail "guest half failed"
 wait "$consumer" || fail "consumer: $(cat "$OUT/consumer.log")"
-wait
+wait "$copy_1080p" "$copy_4k" || fail "copy baseline receivers failed"
 stop_backend
 
 {
