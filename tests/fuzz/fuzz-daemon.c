@@ -48,10 +48,16 @@ static int consumer_connect(void)
 	int err;
 
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", consumer_path);
+	ssize_t n;
+
+	/* libFuzzer's timeout alarm interrupts system calls: carry on. */
 	do
 		err = connect(fd, (void *)&addr, sizeof(addr));
 	while (err < 0 && errno == EINTR);
-	if (fd < 0 || err < 0 || recv(fd, &hello, sizeof(hello), MSG_WAITALL) != sizeof(hello)) {
+	do
+		n = err < 0 ? -1 : recv(fd, &hello, sizeof(hello), 0);
+	while (n < 0 && errno == EINTR && err == 0);
+	if (fd < 0 || err < 0 || n != sizeof(hello)) {
 		fprintf(stderr, "fuzz: consumer connect: %s\n", strerror(errno));
 		abort();
 	}
@@ -146,6 +152,8 @@ static void fuzz_consumer(const uint8_t *data, size_t size)
 			abort();
 		}
 		n = recv(consumer_fd, reply, sizeof(reply), MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0)
 			goto reconnect;
 		if (n == sizeof(msg) && ((struct vdmabuf_cmsg *)reply)->type == VDMABUF_CMSG_STATS)
