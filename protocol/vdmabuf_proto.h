@@ -95,7 +95,7 @@ enum vdmabuf_status {
 	VDMABUF_S_ENOENT	= 3,	/* unknown or retired id */
 	VDMABUF_S_ENOSPC	= 4,	/* a limit was reached */
 	VDMABUF_S_ENOMEM	= 5,	/* device out of resources */
-	VDMABUF_S_ENOTSUP	= 6,	/* unknown type, unnegotiated feature */
+	VDMABUF_S_ENOTSUP	= 6,	/* unknown request type */
 	VDMABUF_S_EBUSY		= 7,	/* id already being unexported */
 };
 
@@ -230,15 +230,17 @@ static inline __u32 vdmabuf_check_export(const struct vdmabuf_export *req,
 					 __u64 readable_len, __u32 max_extents,
 					 __u64 max_size)
 {
-	__u64 size = vdmabuf_le64_to_cpu(req->size);
-	__u32 n = vdmabuf_le32_to_cpu(req->num_extents);
-	__u32 planes = vdmabuf_le32_to_cpu(req->num_planes);
-	__u32 w = vdmabuf_le32_to_cpu(req->width);
-	__u32 h = vdmabuf_le32_to_cpu(req->height);
-	__u32 i;
+	__u64 size;
+	__u32 n, planes, w, h, i;
 
+	/* Nothing of the request is read before its length is known. */
 	if (readable_len < sizeof(*req) || req->hdr.flags || req->reserved)
 		return VDMABUF_S_EINVAL;
+	size = vdmabuf_le64_to_cpu(req->size);
+	n = vdmabuf_le32_to_cpu(req->num_extents);
+	planes = vdmabuf_le32_to_cpu(req->num_planes);
+	w = vdmabuf_le32_to_cpu(req->width);
+	h = vdmabuf_le32_to_cpu(req->height);
 	if (n == 0 || size == 0 || size % VDMABUF_PAGE_SIZE)
 		return VDMABUF_S_EINVAL;
 	if (n > max_extents || size > max_size)
