@@ -41,6 +41,12 @@ uint32_t buffer_create(const struct guest_memory *mem, int udmabuf_dev,
 	uint32_t status;
 	int fd;
 
+	/*
+	 * Splits at region ends add at most one item per region; sized to the
+	 * request, not to the limit, so that a small buffer costs little.
+	 */
+	if ((uint64_t)n + mem->num_regions < max_items)
+		max_items = n + mem->num_regions;
 	list = calloc(1, sizeof(*list) + (size_t)max_items * sizeof(list->list[0]));
 	if (!list)
 		return VDMABUF_S_ENOMEM;

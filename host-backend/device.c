@@ -682,7 +682,7 @@ struct vdmabuf_device *vdmabuf_device_create(struct event_loop *loop,
 				 config->consumer_group) < 0)
 		goto err;
 	if (vhost_user_init(&dev->vhost, &device_vhost_impl, loop,
-			    config->vhost_socket, VDMABUF_NUM_VQS) < 0) {
+			    config->vhost_socket, VDMABUF_NUM_VQS, config->fd_store) < 0) {
 		consumer_server_finish(&dev->consumers);
 		goto err;
 	}

@@ -12,6 +12,7 @@ struct vdmabuf_device_config {
 	const char *consumer_socket;	/* ours, for host consumers */
 	mode_t consumer_mode;
 	gid_t consumer_group;		/* (gid_t)-1: unchanged */
+	struct fd_store *fd_store;	/* NULL: no restart without a VM reset */
 };
 
 struct vdmabuf_device *vdmabuf_device_create(struct event_loop *loop,

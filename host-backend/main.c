@@ -17,6 +17,7 @@
 
 #include "device.h"
 #include "event_loop.h"
+#include "fd_store.h"
 #include "log.h"
 
 #define DEFAULT_CONSUMER_SOCKET "/run/vdmabuf/consumer.sock"
@@ -69,6 +70,7 @@ int main(int argc, char *argv[])
 		.consumer_mode = 0660,
 		.consumer_group = (gid_t)-1,
 	};
+	struct fd_store store;
 	struct group *grp;
 	char *end;
 	struct vdmabuf_device *dev;
@@ -118,6 +120,8 @@ int main(int argc, char *argv[])
 		return EXIT_FAILURE;
 	}
 	log_init("vdmabuf-backend", level);
+	fd_store_init(&store);
+	config.fd_store = &store;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -135,6 +139,7 @@ int main(int argc, char *argv[])
 	if (strcmp(config.consumer_socket, DEFAULT_CONSUMER_SOCKET) == 0)
 		mkdir("/run/vdmabuf", 0755);
 	dev = vdmabuf_device_create(d.loop, &config);
+	fd_store_close_inherited(&store);
 	if (!dev)
 		goto out;
 	while (!d.quit) {
@@ -151,5 +156,6 @@ out:
 	event_loop_destroy(d.loop);
 	if (sfd >= 0)
 		close(sfd);
+	fd_store_finish(&store);
 	return ret;
 }

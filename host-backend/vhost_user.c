@@ -13,6 +13,7 @@
 #include "log.h"
 #include "vhost_user.h"
 #include "vhost_user_proto.h"
+#include "vhost_user_session.h"
 
 #define PROTOCOL_FEATURES ((1ull << VHOST_USER_PROTOCOL_F_MQ) | \
 			   (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) | \
@@ -166,6 +167,7 @@ static void maybe_start(struct vhost_user *vu)
 
 static void stop_vq(struct vhost_user *vu, struct virtqueue *vq)
 {
+	session_keep_fd(vu, "kick", vq->index, -1);
 	event_loop_remove(vu->loop, &vq->kick_source);
 	if (vq->kick_fd >= 0)
 		close(vq->kick_fd);
@@ -178,6 +180,7 @@ static void reset_device(struct vhost_user *vu)
 {
 	for (unsigned int i = 0; i < vu->num_vqs; i++) {
 		stop_vq(vu, &vu->vqs[i]);
+		session_keep_fd(vu, "call", i, -1);
 		virtqueue_reset(&vu->vqs[i]);
 	}
 	vu->running = false;
@@ -240,6 +243,7 @@ static int set_mem_table(struct vhost_user *vu, struct vhost_user_msg *msg)
 	for (unsigned int i = 0; i < vu->num_vqs; i++)
 		if (vu->vqs[i].started && !virtqueue_map(&vu->vqs[i], &vu->mem))
 			vu->vqs[i].broken = true;
+	session_keep_memory(vu);
 	return 0;
 }
 
@@ -284,19 +288,25 @@ static int handle_msg(struct vhost_user *vu, struct vhost_user_msg *msg)
 		return set_mem_table(vu, msg);
 	case VHOST_USER_ADD_MEM_REG: {
 		const struct vhost_user_region *r = &p->memory_single.region;
+		int err;
 
 		if (!payload_has(msg, sizeof(p->memory_single)) || msg->num_fds != 1)
 			return -EINVAL;
-		return guest_memory_add(&vu->mem, r->guest_phys_addr, r->memory_size,
-					r->userspace_addr, r->mmap_offset,
-					take_fd(msg, 0));
+		err = guest_memory_add(&vu->mem, r->guest_phys_addr, r->memory_size,
+				       r->userspace_addr, r->mmap_offset,
+				       take_fd(msg, 0));
+		session_keep_memory(vu);
+		return err;
 	}
 	case VHOST_USER_REM_MEM_REG: {
 		const struct vhost_user_region *r = &p->memory_single.region;
+		int err;
 
 		if (!payload_has(msg, sizeof(p->memory_single)))
 			return -EINVAL;
-		return guest_memory_remove(&vu->mem, r->guest_phys_addr, r->memory_size);
+		err = guest_memory_remove(&vu->mem, r->guest_phys_addr, r->memory_size);
+		session_keep_memory(vu);
+		return err;
 	}
 	case VHOST_USER_SET_VRING_NUM:
 		if (!payload_has(msg, sizeof(p->state)) || !(vq = msg_vq(vu, p->state.index)))
@@ -356,9 +366,11 @@ static int handle_msg(struct vhost_user *vu, struct vhost_user_msg *msg)
 			if (vq->call_fd >= 0)
 				close(vq->call_fd);
 			vq->call_fd = fd;
+			session_keep_fd(vu, "call", vq->index, fd);
 			return 0;
 		}
 		stop_vq(vu, vq);
+		session_keep_fd(vu, "kick", vq->index, fd);
 		if (fd < 0) {
 			log_error("vq %u: polling without a kick fd is not supported",
 				  vq->index);
@@ -395,7 +407,8 @@ static int handle_msg(struct vhost_user *vu, struct vhost_user_msg *msg)
 
 static void try_connect(struct vhost_user *vu);
 
-static void disconnect(struct vhost_user *vu)
+/* Lets go of the connection here; what the fd store keeps stays there. */
+static void close_connection(struct vhost_user *vu)
 {
 	int fd = vu->client_source.fd;
 
@@ -405,6 +418,15 @@ static void disconnect(struct vhost_user *vu)
 	guest_memory_clear(&vu->mem);
 	vu->features = 0;
 	vu->protocol_features = 0;
+	if (vu->session_fd >= 0)
+		close(vu->session_fd);
+	vu->session_fd = -1;
+}
+
+static void disconnect(struct vhost_user *vu)
+{
+	session_forget(vu);
+	close_connection(vu);
 	log_info("frontend disconnected; reconnecting");
 	try_connect(vu);
 }
@@ -426,6 +448,7 @@ static void handle_client(struct event_source *source, uint32_t events)
 		  msg.hdr.size, msg.num_fds);
 	err = handle_msg(vu, &msg);
 	close_fds(&msg);
+	session_save(vu);
 	if (err == -EIO) {
 		disconnect(vu);
 		return;
@@ -451,6 +474,7 @@ static void try_connect(struct vhost_user *vu)
 	    event_loop_add(vu->loop, &vu->client_source, fd, EPOLLIN, handle_client) == 0) {
 		log_info("connected to %s", vu->socket_path);
 		vu->waiting = false;
+		session_keep_fd(vu, "vhost-user", 0, fd);
 		return;
 	}
 	if (!vu->waiting)
@@ -472,9 +496,38 @@ static void handle_retry(struct event_source *source, uint32_t events)
 		try_connect(vu);
 }
 
+/* Picks up the session a previous daemon left in the fd store. */
+static bool resume_session(struct vhost_user *vu)
+{
+	int kick_fds[VHOST_USER_MAX_QUEUES];
+	int fd = vu->store ? fd_store_take(vu->store, "vhost-user-0") : -1;
+
+	if (fd < 0)
+		return false;
+	if (session_restore(vu, kick_fds) < 0 ||
+	    event_loop_add(vu->loop, &vu->client_source, fd, EPOLLIN, handle_client) < 0) {
+		for (unsigned int i = 0; i < vu->num_vqs; i++)
+			if (kick_fds[i] >= 0)
+				close(kick_fds[i]);
+		close(fd);
+		session_forget(vu);
+		reset_device(vu);
+		guest_memory_clear(&vu->mem);
+		vu->features = 0;
+		vu->protocol_features = 0;
+		return false;
+	}
+	log_info("resumed the session of a previous daemon: %u regions",
+		 vu->mem.num_regions);
+	for (unsigned int i = 0; i < vu->num_vqs; i++)
+		if (kick_fds[i] >= 0 && start_vq(vu, &vu->vqs[i], kick_fds[i]) < 0)
+			vu->vqs[i].broken = true;
+	return true;
+}
+
 int vhost_user_init(struct vhost_user *vu, const struct vhost_user_impl *impl,
 		    struct event_loop *loop, const char *socket_path,
-		    unsigned int num_vqs)
+		    unsigned int num_vqs, struct fd_store *store)
 {
 	struct sockaddr_un addr;
 	int fd;
@@ -483,6 +536,8 @@ int vhost_user_init(struct vhost_user *vu, const struct vhost_user_impl *impl,
 	vu->impl = impl;
 	vu->loop = loop;
 	vu->num_vqs = num_vqs;
+	vu->store = store;
+	vu->session_fd = -1;
 	vu->retry_source.fd = -1;
 	vu->client_source.fd = -1;
 	guest_memory_init(&vu->mem);
@@ -502,7 +557,8 @@ int vhost_user_init(struct vhost_user *vu, const struct vhost_user_impl *impl,
 		free(vu->socket_path);
 		return -ENOMEM;
 	}
-	try_connect(vu);
+	if (!resume_session(vu))
+		try_connect(vu);
 	return 0;
 }
 
@@ -510,8 +566,11 @@ void vhost_user_finish(struct vhost_user *vu)
 {
 	int fd = vu->retry_source.fd;
 
+	/* A daemon that stops under a service manager's fd store leaves the
+	 * session there for the next one. */
+	vu->store = NULL;
 	if (vu->client_source.fd >= 0)
-		disconnect(vu);
+		close_connection(vu);
 	event_loop_remove(vu->loop, &vu->retry_source);
 	if (fd >= 0)
 		close(fd);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "event_loop.h"
+#include "fd_store.h"
 #include "guest_memory.h"
 #include "virtqueue.h"
 
@@ -29,8 +30,9 @@ struct vhost_user_impl {
 /*
  * The backend end of one vhost-user connection. The daemon connects to the
  * socket QEMU listens on (`-chardev socket,server=on`) and connects again
- * whenever the connection is lost: QEMU's vhost-user devices re-initialise
- * a backend that comes back, so the daemon can restart under a running VM.
+ * whenever the connection is lost (a new VM on the same socket). Under a
+ * service manager with an fd store the session survives the daemon: see
+ * vhost_user_session.c.
  */
 struct vhost_user {
 	const struct vhost_user_impl *impl;
@@ -45,11 +47,15 @@ struct vhost_user {
 	struct virtqueue vqs[VHOST_USER_MAX_QUEUES];
 	unsigned int num_vqs;
 	bool running;			/* impl->start called, no reset since */
+	struct fd_store *store;		/* NULL: the session dies with us */
+	int session_fd;			/* memfd of saved state, or -1 */
+	unsigned int kept_regions;	/* "mem-N" names in the store */
 };
 
+/* With a store, resumes the session a previous daemon kept there, if any. */
 int vhost_user_init(struct vhost_user *vu, const struct vhost_user_impl *impl,
 		    struct event_loop *loop, const char *socket_path,
-		    unsigned int num_vqs);
+		    unsigned int num_vqs, struct fd_store *store);
 void vhost_user_finish(struct vhost_user *vu);
 bool vhost_user_has_feature(const struct vhost_user *vu, unsigned int bit);
 

@@ -31,16 +31,34 @@ find_virtio_device() {
 }
 
 # The daemon connects to the socket QEMU will listen on, and keeps trying;
-# its consumer socket is there once this returns.
+# its consumer socket is there once this returns. With BACKEND_MANAGED=1
+# it runs as under systemd with its unit's fd store: restarted when it
+# dies, its vhost-user session kept (tests/vm/service-manager.py).
+BACKEND_PIDFILE=/run/vdmabuf-backend.pid
 start_backend() {
-	rm -f "$CONSUMER_SOCK"
-	"$BUILD/host-backend/vdmabuf-backend" --socket "$BACKEND_SOCK" \
-		--consumer-socket "$CONSUMER_SOCK" "$@" >>"$OUT/backend.log" 2>&1 &
+	rm -f "$CONSUMER_SOCK" "$BACKEND_PIDFILE"
+	if [ "${BACKEND_MANAGED:-0}" = 1 ]; then
+		python3 "${0%/*}/../vm/service-manager.py" "$BACKEND_PIDFILE" \
+			"$BUILD/host-backend/vdmabuf-backend" --socket "$BACKEND_SOCK" \
+			--consumer-socket "$CONSUMER_SOCK" "$@" >>"$OUT/backend.log" 2>&1 &
+	else
+		"$BUILD/host-backend/vdmabuf-backend" --socket "$BACKEND_SOCK" \
+			--consumer-socket "$CONSUMER_SOCK" "$@" >>"$OUT/backend.log" 2>&1 &
+	fi
 	BACKEND_PID=$!
+	wait_backend
+}
+
+# The daemon's own pid (not its service manager's).
+backend_pid() {
+	if [ -s "$BACKEND_PIDFILE" ]; then cat "$BACKEND_PIDFILE"; else echo "$BACKEND_PID"; fi
+}
+
+wait_backend() {
 	i=0
 	while [ ! -S "$CONSUMER_SOCK" ]; do
 		i=$((i + 1))
-		[ $i -lt 100 ] || fail "backend made no $CONSUMER_SOCK"
+		[ $i -lt 300 ] || fail "backend made no $CONSUMER_SOCK"
 		kill -0 "$BACKEND_PID" 2>/dev/null || fail "backend died: $(cat "$OUT/backend.log")"
 		sleep 0.1
 	done
