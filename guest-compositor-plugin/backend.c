@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The vdmabuf backend: one /dev/vdmabuf producer shared by its outputs.
+ * Device events (releases, resets, consumers coming and going, the host's
+ * preferred mode) arrive on the producer's fd in the compositor's loop.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <wlr/util/log.h>
+
+#include "backend.h"
+
+#define MAX_RENDER_NODES 64
+
+static const struct wlr_backend_impl backend_impl;
+
+struct vdmabuf_backend *vdmabuf_backend_from_backend(struct wlr_backend *wlr_backend)
+{
+	assert(wlr_backend_is_vdmabuf(wlr_backend));
+	return wl_container_of(wlr_backend, (struct vdmabuf_backend *)NULL, base);
+}
+
+static struct vdmabuf_export *find_export(struct vdmabuf_backend *backend,
+					  const struct vdmabuf_id *id)
+{
+	struct vdmabuf_export *export;
+
+	wl_list_for_each(export, &backend->exports, link)
+		if (vdmabuf_id_equal(&export->id, id))
+			return export;
+	return NULL;
+}
+
+static void device_release(void *data, const struct vdmabuf_id *id, uint64_t frame,
+			   uint64_t present_ns, uint32_t refresh_ns, uint32_t flags)
+{
+	struct vdmabuf_export *export = find_export(data, id);
+
+	if (export && export->commit_seq == (uint32_t)frame)
+		vdmabuf_output_handle_release(export, present_ns, refresh_ns, flags);
+}
+
+static void device_consumers(void *data, uint32_t count)
+{
+	struct vdmabuf_backend *backend = data;
+	struct vdmabuf_output *output;
+
+	if (count != backend->consumers)
+		wlr_log(WLR_INFO, "vdmabuf: %u host consumers", count);
+	backend->consumers = count;
+	wl_list_for_each(output, &backend->outputs, link)
+		vdmabuf_output_update_frame(output);
+}
+
+static void device_mode_hint(void *data, uint32_t width, uint32_t height,
+			     uint32_t refresh_mhz, uint32_t scale_120)
+{
+	struct vdmabuf_backend *backend = data;
+	struct vdmabuf_output *output;
+
+	/* The host shows one window per device: its first output. */
+	if (wl_list_empty(&backend->outputs))
+		return;
+	output = wl_container_of(backend->outputs.prev, output, link);
+	vdmabuf_output_handle_mode_hint(output, width, height, refresh_mhz, scale_120);
+}
+
+static void device_reset(void *data)
+{
+	struct vdmabuf_backend *backend = data;
+	struct vdmabuf_output *output;
+
+	wlr_log(WLR_INFO, "vdmabuf: device reset; sharing buffers again");
+	wl_list_for_each(output, &backend->outputs, link)
+		vdmabuf_output_handle_reset(output);
+}
+
+static const struct vdmabuf_producer_listener producer_listener = {
+	.release = device_release,
+	.consumers = device_consumers,
+	.mode_hint = device_mode_hint,
+	.reset = device_reset,
+};
+
+static int handle_device(int fd, uint32_t mask, void *data)
+{
+	struct vdmabuf_backend *backend = data;
+	int ret = vdmabuf_producer_dispatch(backend->producer, &producer_listener, backend);
+
+	if (ret < 0 && ret != -EAGAIN) {
+		wlr_log(WLR_ERROR, "vdmabuf: device lost: %s", strerror(-ret));
+		wl_event_source_remove(backend->device_source);
+		backend->device_source = NULL;
+	}
+	return 0;
+}
+
+/* wlr_backend_impl */
+
+static bool backend_start(struct wlr_backend *wlr_backend)
+{
+	struct vdmabuf_backend *backend = vdmabuf_backend_from_backend(wlr_backend);
+	struct vdmabuf_output *output;
+	struct vdmabuf_info info;
+
+	if (vdmabuf_producer_info(backend->producer, &info) == 0)
+		backend->consumers = info.consumers;
+	backend->started = true;
+	wl_list_for_each(output, &backend->outputs, link)
+		wl_signal_emit_mutable(&backend->base.events.new_output, &output->base);
+	return true;
+}
+
+static void backend_destroy(struct wlr_backend *wlr_backend)
+{
+	struct vdmabuf_backend *backend = vdmabuf_backend_from_backend(wlr_backend);
+	struct vdmabuf_output *output, *tmp;
+
+	wlr_backend_finish(wlr_backend);
+	wl_list_for_each_safe(output, tmp, &backend->outputs, link)
+		wlr_output_destroy(&output->base);
+	wl_list_remove(&backend->event_loop_destroy.link);
+	if (backend->device_source)
+		wl_event_source_remove(backend->device_source);
+	/* Closing the device unexports whatever is left. */
+	vdmabuf_producer_destroy(backend->producer);
+	if (backend->drm_fd >= 0)
+		close(backend->drm_fd);
+	free(backend);
+}
+
+static int backend_get_drm_fd(struct wlr_backend *wlr_backend)
+{
+	return vdmabuf_backend_from_backend(wlr_backend)->drm_fd;
+}
+
+static uint32_t backend_get_buffer_caps(struct wlr_backend *wlr_backend)
+{
+	return WLR_BUFFER_CAP_DMABUF;
+}
+
+static const struct wlr_backend_impl backend_impl = {
+	.start = backend_start,
+	.destroy = backend_destroy,
+	.get_drm_fd = backend_get_drm_fd,
+	.get_buffer_caps = backend_get_buffer_caps,
+};
+
+bool wlr_backend_is_vdmabuf(struct wlr_backend *wlr_backend)
+{
+	return wlr_backend->impl == &backend_impl;
+}
+
+static void handle_event_loop_destroy(struct wl_listener *listener, void *data)
+{
+	struct vdmabuf_backend *backend =
+		wl_container_of(listener, backend, event_loop_destroy);
+
+	wlr_backend_destroy(&backend->base);
+}
+
+/* The guest's GPU, if it has one (a passed-through card): render there. */
+static int open_render_node(void)
+{
+	char path[64];
+
+	for (int i = 128; i < 128 + MAX_RENDER_NODES; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/dri/renderD%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd >= 0) {
+			wlr_log(WLR_INFO, "vdmabuf: rendering on %s", path);
+			return fd;
+		}
+	}
+	wlr_log(WLR_INFO, "vdmabuf: no GPU render node; software rendering "
+		"into page-backed buffers");
+	return -1;
+}
+
+struct wlr_backend *wlr_vdmabuf_backend_create(struct wl_event_loop *loop,
+					       const char *device_path)
+{
+	struct vdmabuf_backend *backend = calloc(1, sizeof(*backend));
+	int err;
+
+	if (!backend)
+		return NULL;
+	backend->producer = vdmabuf_producer_create(device_path, &err);
+	if (!backend->producer) {
+		wlr_log(WLR_ERROR, "vdmabuf: cannot open %s: %s",
+			device_path ? device_path : "/dev/vdmabuf", strerror(-err));
+		free(backend);
+		return NULL;
+	}
+	backend->device_source = wl_event_loop_add_fd(loop,
+		vdmabuf_producer_get_fd(backend->producer), WL_EVENT_READABLE,
+		handle_device, backend);
+	if (!backend->device_source) {
+		vdmabuf_producer_destroy(backend->producer);
+		free(backend);
+		return NULL;
+	}
+	wlr_backend_init(&backend->base, &backend_impl);
+	backend->loop = loop;
+	backend->drm_fd = open_render_node();
+	wl_list_init(&backend->outputs);
+	wl_list_init(&backend->exports);
+	backend->event_loop_destroy.notify = handle_event_loop_destroy;
+	wl_event_loop_add_destroy_listener(loop, &backend->event_loop_destroy);
+	return &backend->base;
+}
+
+struct wlr_output *wlr_vdmabuf_add_output(struct wlr_backend *wlr_backend,
+					  int width, int height, int refresh_mhz)
+{
+	struct vdmabuf_backend *backend = vdmabuf_backend_from_backend(wlr_backend);
+	struct vdmabuf_output *output;
+
+	output = vdmabuf_output_create(backend, width, height, refresh_mhz);
+	if (!output)
+		return NULL;
+	if (backend->started)
+		wl_signal_emit_mutable(&backend->base.events.new_output, &output->base);
+	return &output->base;
+}

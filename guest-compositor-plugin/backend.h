@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef WLR_VDMABUF_BACKEND_H
+#define WLR_VDMABUF_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <vdmabuf.h>
+#include <wayland-server-core.h>
+#include <wlr/backend/interface.h>
+#include <wlr/interfaces/wlr_output.h>
+#include <wlr/util/addon.h>
+
+#include "wlr-vdmabuf.h"
+
+struct vdmabuf_backend {
+	struct wlr_backend base;
+	struct wl_event_loop *loop;
+	struct vdmabuf_producer *producer;
+	struct wl_event_source *device_source;
+	int drm_fd;			/* a GPU render node, or -1 */
+	struct wl_list outputs;		/* vdmabuf_output.link */
+	struct wl_list exports;		/* vdmabuf_export.link, every output's */
+	uint32_t consumers;		/* host consumers attached */
+	bool started;
+	struct wl_listener event_loop_destroy;
+};
+
+struct vdmabuf_output {
+	struct wlr_output base;
+	struct vdmabuf_backend *backend;
+	struct wl_list link;		/* vdmabuf_backend.outputs */
+	struct wl_event_source *frame_timer;
+	bool frame_owed;		/* committed, frame event not yet sent */
+	uint64_t last_frame_ns;		/* CLOCK_MONOTONIC of the last frame event */
+	uint32_t host_refresh_ns;	/* from the host's releases; 0: unknown */
+	struct wlr_vdmabuf_output_stats stats;
+};
+
+/*
+ * One wlr_buffer shared with the host: exported on its first commit, then
+ * presented by id. While in flight the buffer is locked, so the swapchain
+ * cannot hand it out for rendering; the host's release unlocks it.
+ */
+struct vdmabuf_export {
+	struct wlr_addon addon;		/* on buffer->addons, owned by the output */
+	struct vdmabuf_output *output;
+	struct wlr_buffer *buffer;
+	struct vdmabuf_id id;
+	struct wl_list link;		/* vdmabuf_backend.exports */
+	bool in_flight;
+	uint32_t commit_seq;		/* of the frame in flight */
+};
+
+struct vdmabuf_backend *vdmabuf_backend_from_backend(struct wlr_backend *backend);
+struct vdmabuf_output *vdmabuf_output_create(struct vdmabuf_backend *backend,
+					     int width, int height, int refresh_mhz);
+void vdmabuf_output_handle_release(struct vdmabuf_export *export, uint64_t present_ns,
+				   uint32_t refresh_ns, uint32_t flags);
+/* The device forgot every id: drop them all, unlock what was in flight. */
+void vdmabuf_output_handle_reset(struct vdmabuf_output *output);
+void vdmabuf_output_handle_mode_hint(struct vdmabuf_output *output, uint32_t width,
+				     uint32_t height, uint32_t refresh_mhz,
+				     uint32_t scale_120);
+/* A frame event may be due: releases and consumer changes call this. */
+void vdmabuf_output_update_frame(struct vdmabuf_output *output);
+
+#endif

@@ -1,0 +1,650 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vdmabuf-compositor: a small kiosk compositor whose only output is a
+ * window on the VM's host, built on the wlr-vdmabuf backend. Every
+ * toplevel fills the output; the newest has the focus. Keyboards and
+ * pointers the backends offer drive the seat.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <wayland-server-core.h>
+#include <wlr/backend.h>
+#include <wlr/render/allocator.h>
+#include <wlr/render/wlr_renderer.h>
+#include <wlr/types/wlr_compositor.h>
+#include <wlr/types/wlr_cursor.h>
+#include <wlr/types/wlr_data_device.h>
+#include <wlr/types/wlr_input_device.h>
+#include <wlr/types/wlr_keyboard.h>
+#include <wlr/types/wlr_output.h>
+#include <wlr/types/wlr_output_layout.h>
+#include <wlr/types/wlr_pointer.h>
+#include <wlr/types/wlr_presentation_time.h>
+#include <wlr/types/wlr_scene.h>
+#include <wlr/types/wlr_seat.h>
+#include <wlr/types/wlr_subcompositor.h>
+#include <wlr/types/wlr_xcursor_manager.h>
+#include <wlr/types/wlr_xdg_shell.h>
+#include <wlr/util/log.h>
+#include <xkbcommon/xkbcommon.h>
+
+#include "wlr-vdmabuf.h"
+
+struct server {
+	struct wl_display *display;
+	struct wlr_backend *backend;
+	struct wlr_renderer *renderer;
+	struct wlr_allocator *allocator;
+	struct wlr_scene *scene;
+	struct wlr_scene_output_layout *scene_layout;
+	struct wlr_output_layout *output_layout;
+	struct wlr_xdg_shell *xdg_shell;
+	struct wlr_seat *seat;
+	struct wlr_cursor *cursor;
+	struct wlr_xcursor_manager *cursor_manager;
+	struct wl_list outputs;		/* output.link */
+	struct wl_list toplevels;	/* toplevel.link, newest first */
+	struct wl_list keyboards;	/* keyboard.link */
+	const char *stats_path;
+	pid_t kiosk_pid;
+	int exit_status;
+
+	struct wl_listener new_output;
+	struct wl_listener new_input;
+	struct wl_listener new_toplevel;
+	struct wl_listener cursor_motion;
+	struct wl_listener cursor_motion_absolute;
+	struct wl_listener cursor_button;
+	struct wl_listener cursor_axis;
+	struct wl_listener cursor_frame;
+	struct wl_listener request_set_cursor;
+};
+
+struct output {
+	struct server *server;
+	struct wlr_output *wlr_output;
+	struct wlr_scene_output *scene_output;
+	struct wl_list link;
+	struct wl_listener frame;
+	struct wl_listener request_state;
+	struct wl_listener destroy;
+};
+
+struct toplevel {
+	struct server *server;
+	struct wlr_xdg_toplevel *xdg;
+	struct wlr_scene_tree *tree;
+	struct wl_list link;
+	struct wl_listener commit;
+	struct wl_listener map;
+	struct wl_listener unmap;
+	struct wl_listener destroy;
+};
+
+struct keyboard {
+	struct server *server;
+	struct wlr_keyboard *wlr_keyboard;
+	struct wl_list link;
+	struct wl_listener modifiers;
+	struct wl_listener key;
+	struct wl_listener destroy;
+};
+
+/* Toplevels: each fills the output. */
+
+static void output_size(struct server *server, int *width, int *height)
+{
+	struct wlr_box box;
+
+	wlr_output_layout_get_box(server->output_layout, NULL, &box);
+	*width = box.width > 0 ? box.width : 640;
+	*height = box.height > 0 ? box.height : 480;
+}
+
+static void toplevel_fit(struct toplevel *toplevel)
+{
+	int width, height;
+
+	output_size(toplevel->server, &width, &height);
+	wlr_xdg_toplevel_set_size(toplevel->xdg, width, height);
+}
+
+static void focus(struct toplevel *toplevel)
+{
+	struct wlr_seat *seat = toplevel->server->seat;
+	struct wlr_surface *surface = toplevel->xdg->base->surface;
+	struct wlr_surface *previous = seat->keyboard_state.focused_surface;
+	struct wlr_keyboard *keyboard = wlr_seat_get_keyboard(seat);
+	struct wlr_xdg_toplevel *prev_toplevel;
+
+	if (previous == surface)
+		return;
+	if (previous && (prev_toplevel = wlr_xdg_toplevel_try_from_wlr_surface(previous)))
+		wlr_xdg_toplevel_set_activated(prev_toplevel, false);
+	wlr_scene_node_raise_to_top(&toplevel->tree->node);
+	wlr_xdg_toplevel_set_activated(toplevel->xdg, true);
+	if (keyboard)
+		wlr_seat_keyboard_notify_enter(seat, surface, keyboard->keycodes,
+					       keyboard->num_keycodes, &keyboard->modifiers);
+	else
+		wlr_seat_keyboard_notify_enter(seat, surface, NULL, 0, NULL);
+}
+
+static void toplevel_handle_commit(struct wl_listener *listener, void *data)
+{
+	struct toplevel *toplevel = wl_container_of(listener, toplevel, commit);
+
+	if (toplevel->xdg->base->initial_commit)
+		toplevel_fit(toplevel);
+}
+
+static void toplevel_handle_map(struct wl_listener *listener, void *data)
+{
+	struct toplevel *toplevel = wl_container_of(listener, toplevel, map);
+
+	wl_list_insert(&toplevel->server->toplevels, &toplevel->link);
+	focus(toplevel);
+}
+
+static void toplevel_handle_unmap(struct wl_listener *listener, void *data)
+{
+	struct toplevel *toplevel = wl_container_of(listener, toplevel, unmap);
+	struct server *server = toplevel->server;
+
+	wl_list_remove(&toplevel->link);
+	wl_list_init(&toplevel->link);
+	if (!wl_list_empty(&server->toplevels))
+		focus(wl_container_of(server->toplevels.next, toplevel, link));
+}
+
+static void toplevel_handle_destroy(struct wl_listener *listener, void *data)
+{
+	struct toplevel *toplevel = wl_container_of(listener, toplevel, destroy);
+
+	wl_list_remove(&toplevel->commit.link);
+	wl_list_remove(&toplevel->map.link);
+	wl_list_remove(&toplevel->unmap.link);
+	wl_list_remove(&toplevel->destroy.link);
+	free(toplevel);
+}
+
+static void handle_new_toplevel(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, new_toplevel);
+	struct wlr_xdg_toplevel *xdg = data;
+	struct toplevel *toplevel = calloc(1, sizeof(*toplevel));
+
+	if (!toplevel)
+		return;
+	toplevel->server = server;
+	toplevel->xdg = xdg;
+	toplevel->tree = wlr_scene_xdg_surface_create(&server->scene->tree, xdg->base);
+	wl_list_init(&toplevel->link);
+	toplevel->commit.notify = toplevel_handle_commit;
+	wl_signal_add(&xdg->base->surface->events.commit, &toplevel->commit);
+	toplevel->map.notify = toplevel_handle_map;
+	wl_signal_add(&xdg->base->surface->events.map, &toplevel->map);
+	toplevel->unmap.notify = toplevel_handle_unmap;
+	wl_signal_add(&xdg->base->surface->events.unmap, &toplevel->unmap);
+	toplevel->destroy.notify = toplevel_handle_destroy;
+	wl_signal_add(&xdg->events.destroy, &toplevel->destroy);
+}
+
+/* Outputs */
+
+static void output_handle_frame(struct wl_listener *listener, void *data)
+{
+	struct output *output = wl_container_of(listener, output, frame);
+	struct timespec now;
+
+	wlr_scene_output_commit(output->scene_output, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	wlr_scene_output_send_frame_done(output->scene_output, &now);
+}
+
+/* The host's window changed size: follow it, and so do the clients. */
+static void output_handle_request_state(struct wl_listener *listener, void *data)
+{
+	struct output *output = wl_container_of(listener, output, request_state);
+	const struct wlr_output_event_request_state *event = data;
+	struct toplevel *toplevel;
+
+	if (!wlr_output_commit_state(output->wlr_output, event->state)) {
+		wlr_log(WLR_ERROR, "output %s: requested state refused", output->wlr_output->name);
+		return;
+	}
+	wlr_log(WLR_INFO, "output %s: now %dx%d", output->wlr_output->name,
+		output->wlr_output->width, output->wlr_output->height);
+	wl_list_for_each(toplevel, &output->server->toplevels, link)
+		toplevel_fit(toplevel);
+}
+
+static void write_stats(struct server *server, FILE *f)
+{
+	struct output *output;
+
+	wl_list_for_each(output, &server->outputs, link) {
+		struct wlr_vdmabuf_output_stats s;
+
+		if (!wlr_output_is_vdmabuf(output->wlr_output))
+			continue;
+		wlr_vdmabuf_output_get_stats(output->wlr_output, &s);
+		fprintf(f, "output %s: %dx%d exports=%" PRIu64 " frames=%" PRIu64
+			" releases=%" PRIu64 " presented=%" PRIu64 " fallback_frames=%" PRIu64
+			" resets=%" PRIu64 " in_flight=%u consumers=%u\n",
+			output->wlr_output->name, output->wlr_output->width,
+			output->wlr_output->height, s.exports, s.frames, s.releases,
+			s.presented, s.fallback_frames, s.resets, s.in_flight, s.consumers);
+	}
+}
+
+static void output_handle_destroy(struct wl_listener *listener, void *data)
+{
+	struct output *output = wl_container_of(listener, output, destroy);
+
+	wl_list_remove(&output->frame.link);
+	wl_list_remove(&output->request_state.link);
+	wl_list_remove(&output->destroy.link);
+	wl_list_remove(&output->link);
+	free(output);
+}
+
+static void handle_new_output(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, new_output);
+	struct wlr_output *wlr_output = data;
+	struct wlr_output_layout_output *layout_output;
+	struct wlr_output_state state;
+	struct output *output;
+
+	if (!wlr_output_init_render(wlr_output, server->allocator, server->renderer))
+		return;
+	wlr_output_state_init(&state);
+	wlr_output_state_set_enabled(&state, true);
+	if (!wlr_output_commit_state(wlr_output, &state)) {
+		wlr_log(WLR_ERROR, "output %s: cannot enable", wlr_output->name);
+		wlr_output_state_finish(&state);
+		return;
+	}
+	wlr_output_state_finish(&state);
+
+	output = calloc(1, sizeof(*output));
+	if (!output)
+		return;
+	output->server = server;
+	output->wlr_output = wlr_output;
+	output->frame.notify = output_handle_frame;
+	wl_signal_add(&wlr_output->events.frame, &output->frame);
+	output->request_state.notify = output_handle_request_state;
+	wl_signal_add(&wlr_output->events.request_state, &output->request_state);
+	output->destroy.notify = output_handle_destroy;
+	wl_signal_add(&wlr_output->events.destroy, &output->destroy);
+	wl_list_insert(&server->outputs, &output->link);
+
+	layout_output = wlr_output_layout_add_auto(server->output_layout, wlr_output);
+	output->scene_output = wlr_scene_output_create(server->scene, wlr_output);
+	wlr_scene_output_layout_add_output(server->scene_layout, layout_output,
+					   output->scene_output);
+	wlr_log(WLR_INFO, "output %s: %dx%d", wlr_output->name, wlr_output->width,
+		wlr_output->height);
+}
+
+/* Input */
+
+static void keyboard_handle_modifiers(struct wl_listener *listener, void *data)
+{
+	struct keyboard *keyboard = wl_container_of(listener, keyboard, modifiers);
+
+	wlr_seat_set_keyboard(keyboard->server->seat, keyboard->wlr_keyboard);
+	wlr_seat_keyboard_notify_modifiers(keyboard->server->seat,
+					   &keyboard->wlr_keyboard->modifiers);
+}
+
+static void keyboard_handle_key(struct wl_listener *listener, void *data)
+{
+	struct keyboard *keyboard = wl_container_of(listener, keyboard, key);
+	struct wlr_keyboard_key_event *event = data;
+
+	wlr_seat_set_keyboard(keyboard->server->seat, keyboard->wlr_keyboard);
+	wlr_seat_keyboard_notify_key(keyboard->server->seat, event->time_msec,
+				     event->keycode, event->state);
+}
+
+static void keyboard_handle_destroy(struct wl_listener *listener, void *data)
+{
+	struct keyboard *keyboard = wl_container_of(listener, keyboard, destroy);
+
+	wl_list_remove(&keyboard->modifiers.link);
+	wl_list_remove(&keyboard->key.link);
+	wl_list_remove(&keyboard->destroy.link);
+	wl_list_remove(&keyboard->link);
+	free(keyboard);
+}
+
+static void add_keyboard(struct server *server, struct wlr_input_device *device)
+{
+	struct wlr_keyboard *wlr_keyboard = wlr_keyboard_from_input_device(device);
+	struct xkb_context *context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
+	struct xkb_keymap *keymap = xkb_keymap_new_from_names(context, NULL,
+							      XKB_KEYMAP_COMPILE_NO_FLAGS);
+	struct keyboard *keyboard = calloc(1, sizeof(*keyboard));
+
+	if (keymap)
+		wlr_keyboard_set_keymap(wlr_keyboard, keymap);
+	xkb_keymap_unref(keymap);
+	xkb_context_unref(context);
+	if (!keyboard)
+		return;
+	keyboard->server = server;
+	keyboard->wlr_keyboard = wlr_keyboard;
+	keyboard->modifiers.notify = keyboard_handle_modifiers;
+	wl_signal_add(&wlr_keyboard->events.modifiers, &keyboard->modifiers);
+	keyboard->key.notify = keyboard_handle_key;
+	wl_signal_add(&wlr_keyboard->events.key, &keyboard->key);
+	keyboard->destroy.notify = keyboard_handle_destroy;
+	wl_signal_add(&device->events.destroy, &keyboard->destroy);
+	wl_list_insert(&server->keyboards, &keyboard->link);
+	wlr_seat_set_keyboard(server->seat, wlr_keyboard);
+}
+
+static void handle_new_input(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, new_input);
+	struct wlr_input_device *device = data;
+	uint32_t caps = WL_SEAT_CAPABILITY_POINTER;
+
+	switch (device->type) {
+	case WLR_INPUT_DEVICE_KEYBOARD:
+		add_keyboard(server, device);
+		break;
+	case WLR_INPUT_DEVICE_POINTER:
+		wlr_cursor_attach_input_device(server->cursor, device);
+		break;
+	default:
+		break;
+	}
+	if (!wl_list_empty(&server->keyboards))
+		caps |= WL_SEAT_CAPABILITY_KEYBOARD;
+	wlr_seat_set_capabilities(server->seat, caps);
+}
+
+/* The pointer goes to whatever surface is under it. */
+static void pointer_focus(struct server *server, uint32_t time_msec)
+{
+	double sx, sy;
+	struct wlr_scene_node *node = wlr_scene_node_at(&server->scene->tree.node,
+		server->cursor->x, server->cursor->y, &sx, &sy);
+	struct wlr_scene_surface *scene_surface = NULL;
+
+	if (node && node->type == WLR_SCENE_NODE_BUFFER)
+		scene_surface = wlr_scene_surface_try_from_buffer(wlr_scene_buffer_from_node(node));
+	if (!scene_surface) {
+		wlr_cursor_set_xcursor(server->cursor, server->cursor_manager, "default");
+		wlr_seat_pointer_clear_focus(server->seat);
+		return;
+	}
+	wlr_seat_pointer_notify_enter(server->seat, scene_surface->surface, sx, sy);
+	wlr_seat_pointer_notify_motion(server->seat, time_msec, sx, sy);
+}
+
+static void handle_cursor_motion(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, cursor_motion);
+	struct wlr_pointer_motion_event *event = data;
+
+	wlr_cursor_move(server->cursor, &event->pointer->base, event->delta_x, event->delta_y);
+	pointer_focus(server, event->time_msec);
+}
+
+static void handle_cursor_motion_absolute(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, cursor_motion_absolute);
+	struct wlr_pointer_motion_absolute_event *event = data;
+
+	wlr_cursor_warp_absolute(server->cursor, &event->pointer->base, event->x, event->y);
+	pointer_focus(server, event->time_msec);
+}
+
+static void handle_cursor_button(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, cursor_button);
+	struct wlr_pointer_button_event *event = data;
+
+	wlr_seat_pointer_notify_button(server->seat, event->time_msec, event->button,
+				       event->state);
+}
+
+static void handle_cursor_axis(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, cursor_axis);
+	struct wlr_pointer_axis_event *event = data;
+
+	wlr_seat_pointer_notify_axis(server->seat, event->time_msec, event->orientation,
+				     event->delta, event->delta_discrete, event->source,
+				     event->relative_direction);
+}
+
+static void handle_cursor_frame(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, cursor_frame);
+
+	wlr_seat_pointer_notify_frame(server->seat);
+}
+
+static void handle_request_set_cursor(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, request_set_cursor);
+	struct wlr_seat_pointer_request_set_cursor_event *event = data;
+
+	if (event->seat_client == server->seat->pointer_state.focused_client)
+		wlr_cursor_set_surface(server->cursor, event->surface, event->hotspot_x,
+				       event->hotspot_y);
+}
+
+static void setup_input(struct server *server)
+{
+	server->seat = wlr_seat_create(server->display, "seat0");
+	server->cursor = wlr_cursor_create();
+	wlr_cursor_attach_output_layout(server->cursor, server->output_layout);
+	server->cursor_manager = wlr_xcursor_manager_create(NULL, 24);
+	wl_list_init(&server->keyboards);
+#define LISTEN(signal, field, fn) \
+	do { server->field.notify = fn; wl_signal_add(signal, &server->field); } while (0)
+	LISTEN(&server->backend->events.new_input, new_input, handle_new_input);
+	LISTEN(&server->cursor->events.motion, cursor_motion, handle_cursor_motion);
+	LISTEN(&server->cursor->events.motion_absolute, cursor_motion_absolute,
+	       handle_cursor_motion_absolute);
+	LISTEN(&server->cursor->events.button, cursor_button, handle_cursor_button);
+	LISTEN(&server->cursor->events.axis, cursor_axis, handle_cursor_axis);
+	LISTEN(&server->cursor->events.frame, cursor_frame, handle_cursor_frame);
+	LISTEN(&server->seat->events.request_set_cursor, request_set_cursor,
+	       handle_request_set_cursor);
+#undef LISTEN
+}
+
+/* Kiosk: the compositor lives as long as its command. */
+
+static int handle_signal(int signo, void *data)
+{
+	struct server *server = data;
+	int status;
+	pid_t pid;
+
+	if (signo == SIGUSR1) {
+		write_stats(server, stderr);
+		return 0;
+	}
+	if (signo != SIGCHLD) {
+		wl_display_terminate(server->display);
+		return 0;
+	}
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid != server->kiosk_pid)
+			continue;
+		server->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		wlr_log(WLR_INFO, "kiosk command ended (%d)", server->exit_status);
+		wl_display_terminate(server->display);
+	}
+	return 0;
+}
+
+static pid_t spawn(const char *command)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execl("/bin/sh", "/bin/sh", "-c", command, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"Usage: %s [OPTIONS] [-s COMMAND]\n"
+		"A kiosk Wayland compositor whose output is a window on the VM's host.\n\n"
+		"  -s, --startup COMMAND  run COMMAND (sh -c) and exit when it does\n"
+		"  -m, --mode WxH[@HZ]    initial output mode (default 1280x720@60)\n"
+		"  -d, --device PATH      the vdmabuf device (default /dev/vdmabuf)\n"
+		"  -S, --stats PATH       write output statistics there at exit\n"
+		"  -v, --verbose          debug logging\n"
+		"  -h, --help             show this help\n"
+		"SIGUSR1 prints the statistics to stderr.\n", prog);
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct option options[] = {
+		{ "startup", required_argument, NULL, 's' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "stats", required_argument, NULL, 'S' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct server server = { .kiosk_pid = -1 };
+	const char *command = NULL, *device = NULL, *socket;
+	int width = 1280, height = 720, hz = 60, opt;
+	enum wlr_log_importance level = WLR_INFO;
+	struct wl_event_loop *loop;
+	struct wl_event_source *signals[5];
+	static const int signos[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1 };
+	sigset_t mask;
+	FILE *f;
+
+	while ((opt = getopt_long(argc, argv, "s:m:d:S:vh", options, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			command = optarg;
+			break;
+		case 'm':
+			if (sscanf(optarg, "%dx%d@%d", &width, &height, &hz) < 2 ||
+			    width <= 0 || height <= 0 || hz <= 0) {
+				fprintf(stderr, "bad mode '%s'\n", optarg);
+				return EXIT_FAILURE;
+			}
+			break;
+		case 'd':
+			device = optarg;
+			break;
+		case 'S':
+			server.stats_path = optarg;
+			break;
+		case 'v':
+			level = WLR_DEBUG;
+			break;
+		case 'h':
+			usage(stdout, argv[0]);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr, argv[0]);
+			return EXIT_FAILURE;
+		}
+	}
+	wlr_log_init(level, NULL);
+
+	/* Signals arrive through the event loop; children start with none blocked. */
+	sigemptyset(&mask);
+	for (size_t i = 0; i < sizeof(signos) / sizeof(signos[0]); i++)
+		sigaddset(&mask, signos[i]);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+
+	server.display = wl_display_create();
+	loop = wl_display_get_event_loop(server.display);
+	for (size_t i = 0; i < sizeof(signos) / sizeof(signos[0]); i++)
+		signals[i] = wl_event_loop_add_signal(loop, signos[i], handle_signal, &server);
+
+	server.backend = wlr_vdmabuf_backend_create(loop, device);
+	if (!server.backend)
+		return EXIT_FAILURE;
+	wlr_vdmabuf_add_output(server.backend, width, height, hz * 1000);
+	server.renderer = wlr_renderer_autocreate(server.backend);
+	if (!server.renderer)
+		return EXIT_FAILURE;
+	wlr_renderer_init_wl_display(server.renderer, server.display);
+	server.allocator = wlr_vdmabuf_allocator_create(server.backend, server.renderer);
+	if (!server.allocator)
+		return EXIT_FAILURE;
+
+	wlr_compositor_create(server.display, 5, server.renderer);
+	wlr_subcompositor_create(server.display);
+	wlr_data_device_manager_create(server.display);
+	wlr_presentation_create(server.display, server.backend);
+	server.output_layout = wlr_output_layout_create(server.display);
+	server.scene = wlr_scene_create();
+	server.scene_layout = wlr_scene_attach_output_layout(server.scene, server.output_layout);
+	wl_list_init(&server.outputs);
+	wl_list_init(&server.toplevels);
+	server.new_output.notify = handle_new_output;
+	wl_signal_add(&server.backend->events.new_output, &server.new_output);
+	server.xdg_shell = wlr_xdg_shell_create(server.display, 3);
+	server.new_toplevel.notify = handle_new_toplevel;
+	wl_signal_add(&server.xdg_shell->events.new_toplevel, &server.new_toplevel);
+	setup_input(&server);
+
+	socket = wl_display_add_socket_auto(server.display);
+	if (!socket || !wlr_backend_start(server.backend)) {
+		wlr_log(WLR_ERROR, "cannot start: no socket or backend");
+		return EXIT_FAILURE;
+	}
+	setenv("WAYLAND_DISPLAY", socket, true);
+	wlr_log(WLR_INFO, "running on WAYLAND_DISPLAY=%s", socket);
+	if (command)
+		server.kiosk_pid = spawn(command);
+
+	wl_display_run(server.display);
+
+	if (server.stats_path && (f = fopen(server.stats_path, "w"))) {
+		write_stats(&server, f);
+		fclose(f);
+	}
+	write_stats(&server, stderr);
+	if (server.kiosk_pid > 0)
+		kill(server.kiosk_pid, SIGTERM);
+	wl_display_destroy_clients(server.display);
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		if (signals[i])
+			wl_event_source_remove(signals[i]);
+	wlr_scene_node_destroy(&server.scene->tree.node);
+	wlr_xcursor_manager_destroy(server.cursor_manager);
+	wlr_cursor_destroy(server.cursor);
+	wlr_backend_destroy(server.backend);
+	wlr_allocator_destroy(server.allocator);
+	wlr_renderer_destroy(server.renderer);
+	wl_display_destroy(server.display);
+	return server.exit_status;
+}

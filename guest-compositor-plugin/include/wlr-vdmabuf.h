@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wlr-vdmabuf: a wlroots 0.18 backend whose outputs are windows on the
+ * VM's host. Each frame the compositor commits is shared once through
+ * /dev/vdmabuf (virtio_vdmabuf.ko) and then presented by id with its
+ * damage; the buffer stays locked until the host releases it, and the
+ * host's releases pace the output's frame events.
+ *
+ * A compositor adds it next to its other backends:
+ *
+ *	struct wlr_backend *vdmabuf = wlr_vdmabuf_backend_create(loop, NULL);
+ *	wlr_multi_backend_add(multi, vdmabuf);	// or use it alone
+ *	wlr_vdmabuf_add_output(vdmabuf, 1280, 720, 60000);
+ *	renderer = wlr_renderer_autocreate(backend);
+ *	allocator = wlr_vdmabuf_allocator_create(backend, renderer);
+ *	// on new_output: wlr_output_init_render(output, allocator, renderer),
+ *	// and honour output->events.request_state: the host's window size.
+ *
+ * Build with `pkg-config --cflags --libs wlr-vdmabuf` and -DWLR_USE_UNSTABLE.
+ */
+#ifndef WLR_VDMABUF_H
+#define WLR_VDMABUF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <wayland-server-core.h>
+
+#define WLR_VDMABUF_API __attribute__((visibility("default")))
+
+struct wlr_allocator;
+struct wlr_backend;
+struct wlr_output;
+struct wlr_renderer;
+
+/*
+ * Opens the vdmabuf device (device_path NULL: /dev/vdmabuf) and, when the
+ * guest has one, a GPU render node to render with. NULL on failure,
+ * with the reason logged.
+ */
+WLR_VDMABUF_API struct wlr_backend *wlr_vdmabuf_backend_create(struct wl_event_loop *loop,
+					       const char *device_path);
+WLR_VDMABUF_API bool wlr_backend_is_vdmabuf(struct wlr_backend *backend);
+
+/*
+ * Adds an output of this initial mode (refresh in mHz; 0 for 60 Hz). The
+ * host may ask for another mode at any time through request_state.
+ */
+WLR_VDMABUF_API struct wlr_output *wlr_vdmabuf_add_output(struct wlr_backend *backend,
+					  int width, int height, int refresh_mhz);
+WLR_VDMABUF_API bool wlr_output_is_vdmabuf(struct wlr_output *output);
+
+/*
+ * An allocator whose buffers the device can share: GBM when the renderer
+ * has a GPU, else page-backed dmabufs (udmabuf, or the DMA-BUF system heap)
+ * the pixman renderer draws into. backend may be a multi-backend.
+ */
+WLR_VDMABUF_API struct wlr_allocator *wlr_vdmabuf_allocator_create(struct wlr_backend *backend,
+						   struct wlr_renderer *renderer);
+
+/* What an output did so far; for tests and statistics. */
+struct wlr_vdmabuf_output_stats {
+	uint64_t exports;		/* buffers shared */
+	uint64_t frames;		/* presents */
+	uint64_t releases;		/* of which came back */
+	uint64_t presented;		/* ... shown by a host consumer */
+	uint64_t fallback_frames;	/* frame events from the fallback clock */
+	uint64_t resets;		/* device resets survived */
+	uint32_t in_flight;		/* presented, not yet released */
+	uint32_t consumers;		/* host consumers attached */
+};
+
+WLR_VDMABUF_API void wlr_vdmabuf_output_get_stats(struct wlr_output *output,
+				  struct wlr_vdmabuf_output_stats *stats);
+
+#endif

@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A vdmabuf output: each committed buffer is exported once, presented by
+ * id with its damage, and locked until the host releases it.
+ *
+ * Pacing: the host holds the frame it shows until the next one replaces
+ * it, so a release of the previous frame means the new one is up. A frame
+ * event is sent once at most one frame is held by the host (the one on
+ * screen) and no sooner than one refresh after the last: the host's
+ * refresh from its releases, else the mode's. With no consumer the device
+ * hands frames straight back and the mode's refresh alone clocks the
+ * output (the fallback clock). A paused consumer holds two frames and the
+ * output stops until it lets one go.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wlr/interfaces/wlr_buffer.h>
+#include <wlr/render/dmabuf.h>
+#include <wlr/util/log.h>
+
+#include "backend.h"
+
+#define DEFAULT_REFRESH_MHZ 60000
+#define MAX_HELD_BY_HOST 1
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+}
+
+static struct vdmabuf_output *output_from_wlr(struct wlr_output *wlr_output)
+{
+	assert(wlr_output_is_vdmabuf(wlr_output));
+	return wl_container_of(wlr_output, (struct vdmabuf_output *)NULL, base);
+}
+
+static uint64_t refresh_ns(const struct vdmabuf_output *output)
+{
+	int mhz = output->base.refresh > 0 ? output->base.refresh : DEFAULT_REFRESH_MHZ;
+
+	if (output->host_refresh_ns)
+		return output->host_refresh_ns;
+	return 1000000000000ull / (uint64_t)mhz;
+}
+
+void vdmabuf_output_update_frame(struct vdmabuf_output *output)
+{
+	uint64_t now, due;
+
+	if (!output->frame_owed || output->stats.in_flight > MAX_HELD_BY_HOST)
+		return;
+	now = now_ns();
+	due = output->last_frame_ns + refresh_ns(output);
+	if (now + 500000 < due) {
+		wl_event_source_timer_update(output->frame_timer,
+					     (int)((due - now + 999999) / 1000000));
+		return;
+	}
+	output->frame_owed = false;
+	output->last_frame_ns = now;
+	if (!output->backend->consumers)
+		output->stats.fallback_frames++;
+	wlr_output_send_frame(&output->base);
+}
+
+static int handle_frame_timer(void *data)
+{
+	struct vdmabuf_output *output = data;
+
+	vdmabuf_output_update_frame(output);
+	return 0;
+}
+
+/* Exports */
+
+static void export_destroy(struct vdmabuf_export *export, bool unexport)
+{
+	struct vdmabuf_output *output = export->output;
+	struct wlr_buffer *buffer = export->buffer;
+	bool in_flight = export->in_flight;
+	char name[34];
+
+	if (unexport) {
+		int err = vdmabuf_producer_unexport(output->backend->producer, &export->id);
+
+		if (err < 0 && err != -ENOENT)
+			wlr_log(WLR_ERROR, "vdmabuf: unexport %s: %s",
+				vdmabuf_id_format(&export->id, name), strerror(-err));
+	}
+	if (in_flight)
+		output->stats.in_flight--;
+	wl_list_remove(&export->link);
+	wlr_addon_finish(&export->addon);
+	free(export);
+	/* Last: the unlock may destroy the buffer. */
+	if (in_flight)
+		wlr_buffer_unlock(buffer);
+}
+
+static void export_handle_buffer_destroy(struct wlr_addon *addon)
+{
+	struct vdmabuf_export *export = wl_container_of(addon, export, addon);
+
+	export_destroy(export, true);
+}
+
+static const struct wlr_addon_interface export_addon_impl = {
+	.name = "vdmabuf_export",
+	.destroy = export_handle_buffer_destroy,
+};
+
+static struct vdmabuf_export *export_find(struct vdmabuf_output *output,
+					  struct wlr_buffer *buffer)
+{
+	struct wlr_addon *addon = wlr_addon_find(&buffer->addons, output,
+						 &export_addon_impl);
+
+	return addon ? wl_container_of(addon, (struct vdmabuf_export *)NULL, addon) : NULL;
+}
+
+static struct vdmabuf_export *export_create(struct vdmabuf_output *output,
+					    struct wlr_buffer *buffer)
+{
+	struct wlr_dmabuf_attributes attr;
+	struct vdmabuf_buffer_desc desc = { 0 };
+	struct vdmabuf_export *export;
+	char name[34];
+	int err;
+
+	if (!wlr_buffer_get_dmabuf(buffer, &attr)) {
+		wlr_log(WLR_ERROR, "vdmabuf: the output's buffer is not a dmabuf; "
+			"use wlr_vdmabuf_allocator_create()");
+		return NULL;
+	}
+	for (int i = 1; i < attr.n_planes; i++) {
+		if (attr.fd[i] != attr.fd[0]) {
+			wlr_log(WLR_ERROR, "vdmabuf: planes in separate dmabufs are not supported");
+			return NULL;
+		}
+	}
+	desc = (struct vdmabuf_buffer_desc){
+		.width = attr.width,
+		.height = attr.height,
+		.fourcc = attr.format,
+		.num_planes = attr.n_planes,
+		.modifier = attr.modifier,
+	};
+	for (int i = 0; i < attr.n_planes; i++)
+		desc.planes[i] = (struct vdmabuf_plane){ attr.offset[i], attr.stride[i] };
+
+	export = calloc(1, sizeof(*export));
+	if (!export)
+		return NULL;
+	err = vdmabuf_producer_export(output->backend->producer, attr.fd[0], &desc,
+				      &export->id);
+	if (err < 0) {
+		wlr_log(WLR_ERROR, "vdmabuf: export of a %dx%d buffer: %s", attr.width,
+			attr.height, strerror(-err));
+		free(export);
+		return NULL;
+	}
+	export->output = output;
+	export->buffer = buffer;
+	wlr_addon_init(&export->addon, &buffer->addons, output, &export_addon_impl);
+	wl_list_insert(&output->backend->exports, &export->link);
+	output->stats.exports++;
+	wlr_log(WLR_DEBUG, "vdmabuf: exported %s (%dx%d)",
+		vdmabuf_id_format(&export->id, name), attr.width, attr.height);
+	return export;
+}
+
+static int present(struct vdmabuf_output *output, struct vdmabuf_export *export,
+		   const struct wlr_output_state *state, uint32_t seq)
+{
+	struct vdmabuf_rect rects[VDMABUF_MAX_DAMAGE_RECTS];
+	unsigned int n = 0;
+
+	if (state->committed & WLR_OUTPUT_STATE_DAMAGE) {
+		int count;
+		const pixman_box32_t *boxes =
+			pixman_region32_rectangles((pixman_region32_t *)&state->damage, &count);
+
+		/* More rectangles than the protocol carries: the whole frame. */
+		if (count > 0 && count <= VDMABUF_MAX_DAMAGE_RECTS) {
+			for (int i = 0; i < count; i++)
+				rects[n++] = (struct vdmabuf_rect){
+					boxes[i].x1, boxes[i].y1,
+					boxes[i].x2 - boxes[i].x1, boxes[i].y2 - boxes[i].y1,
+				};
+		}
+	}
+	return vdmabuf_producer_present(output->backend->producer, &export->id, seq,
+					n ? rects : NULL, n);
+}
+
+static bool commit_buffer(struct vdmabuf_output *output, const struct wlr_output_state *state)
+{
+	struct wlr_buffer *buffer = state->buffer;
+	struct vdmabuf_export *export = export_find(output, buffer);
+	uint32_t seq = output->base.commit_seq + 1;
+	char name[34];
+	int err;
+
+	if (!export && !(export = export_create(output, buffer)))
+		return false;
+	if (export->in_flight) {
+		/* Cannot happen while the lock holds; never draw over the host. */
+		wlr_log(WLR_ERROR, "vdmabuf: %s committed while the host holds it",
+			vdmabuf_id_format(&export->id, name));
+		return false;
+	}
+	err = present(output, export, state, seq);
+	if (err == -ENOENT) {
+		/* The device was reset under us and its RESET is still queued. */
+		export_destroy(export, false);
+		if (!(export = export_create(output, buffer)))
+			return false;
+		err = present(output, export, state, seq);
+	}
+	if (err < 0) {
+		wlr_log(WLR_ERROR, "vdmabuf: present %s: %s",
+			vdmabuf_id_format(&export->id, name), strerror(-err));
+		return false;
+	}
+	export->in_flight = true;
+	export->commit_seq = seq;
+	wlr_buffer_lock(buffer);
+	output->stats.frames++;
+	output->stats.in_flight++;
+	output->frame_owed = true;
+	return true;
+}
+
+void vdmabuf_output_handle_release(struct vdmabuf_export *export, uint64_t present_ns,
+				   uint32_t host_refresh_ns, uint32_t flags)
+{
+	struct vdmabuf_output *output = export->output;
+	struct wlr_buffer *buffer = export->buffer;
+	struct timespec when;
+	struct wlr_output_event_present event = {
+		.output = &output->base,
+		.commit_seq = export->commit_seq,
+		.presented = flags & VDMABUF_RELEASE_PRESENTED,
+		.when = &when,
+	};
+
+	if (!export->in_flight)
+		return;
+	export->in_flight = false;
+	output->stats.in_flight--;
+	output->stats.releases++;
+	if (flags & VDMABUF_RELEASE_PRESENTED) {
+		output->stats.presented++;
+		output->host_refresh_ns = host_refresh_ns;
+		event.refresh = host_refresh_ns;
+		if (flags & VDMABUF_RELEASE_VSYNC)
+			event.flags |= WLR_OUTPUT_PRESENT_VSYNC;
+		if (flags & VDMABUF_RELEASE_ZERO_COPY)
+			event.flags |= WLR_OUTPUT_PRESENT_ZERO_COPY;
+	}
+	/*
+	 * present_ns is on the host's clock, which the guest cannot read; the
+	 * release reaches us a transport hop after it, close enough to pace by.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &when);
+	wlr_output_send_present(&output->base, &event);
+	wlr_buffer_unlock(buffer);
+	vdmabuf_output_update_frame(output);
+}
+
+void vdmabuf_output_handle_reset(struct vdmabuf_output *output)
+{
+	struct vdmabuf_export *export, *tmp;
+
+	wl_list_for_each_safe(export, tmp, &output->backend->exports, link)
+		if (export->output == output)
+			export_destroy(export, false);
+	output->stats.resets++;
+	output->host_refresh_ns = 0;
+	vdmabuf_output_update_frame(output);
+}
+
+void vdmabuf_output_handle_mode_hint(struct vdmabuf_output *output, uint32_t width,
+				     uint32_t height, uint32_t refresh_mhz,
+				     uint32_t scale_120)
+{
+	struct wlr_output_state state;
+
+	if (!width || !height || width > 16384 || height > 16384) {
+		wlr_log(WLR_ERROR, "vdmabuf: ignoring mode hint %ux%u", width, height);
+		return;
+	}
+	wlr_log(WLR_INFO, "vdmabuf: host asks for %ux%u@%u.%03u scale %u/120", width,
+		height, refresh_mhz / 1000, refresh_mhz % 1000, scale_120);
+	wlr_output_state_init(&state);
+	wlr_output_state_set_custom_mode(&state, width, height,
+					 refresh_mhz ? (int)refresh_mhz : output->base.refresh);
+	if (scale_120)
+		wlr_output_state_set_scale(&state, scale_120 / 120.0f);
+	wlr_output_send_request_state(&output->base, &state);
+	wlr_output_state_finish(&state);
+}
+
+/* wlr_output_impl */
+
+static const uint32_t supported_state = WLR_OUTPUT_STATE_BACKEND_OPTIONAL |
+	WLR_OUTPUT_STATE_BUFFER | WLR_OUTPUT_STATE_MODE | WLR_OUTPUT_STATE_ENABLED;
+
+static bool output_test(struct wlr_output *wlr_output, const struct wlr_output_state *state)
+{
+	uint32_t unsupported = state->committed & ~supported_state;
+
+	if (unsupported) {
+		wlr_log(WLR_DEBUG, "vdmabuf: unsupported output state %#x", unsupported);
+		return false;
+	}
+	if ((state->committed & WLR_OUTPUT_STATE_MODE) &&
+	    state->mode_type != WLR_OUTPUT_STATE_MODE_CUSTOM) {
+		wlr_log(WLR_DEBUG, "vdmabuf: only custom modes");
+		return false;
+	}
+	return true;
+}
+
+static bool output_commit(struct wlr_output *wlr_output, const struct wlr_output_state *state)
+{
+	struct vdmabuf_output *output = output_from_wlr(wlr_output);
+
+	if (!output_test(wlr_output, state))
+		return false;
+	if (state->committed & WLR_OUTPUT_STATE_MODE)
+		output->host_refresh_ns = 0;
+	if ((state->committed & WLR_OUTPUT_STATE_BUFFER) && !commit_buffer(output, state))
+		return false;
+	vdmabuf_output_update_frame(output);
+	return true;
+}
+
+static void output_destroy(struct wlr_output *wlr_output)
+{
+	struct vdmabuf_output *output = output_from_wlr(wlr_output);
+	struct vdmabuf_export *export, *tmp;
+
+	wl_list_for_each_safe(export, tmp, &output->backend->exports, link)
+		if (export->output == output)
+			export_destroy(export, true);
+	wl_list_remove(&output->link);
+	wl_event_source_remove(output->frame_timer);
+	free(output);
+}
+
+static const struct wlr_output_impl output_impl = {
+	.destroy = output_destroy,
+	.test = output_test,
+	.commit = output_commit,
+};
+
+bool wlr_output_is_vdmabuf(struct wlr_output *wlr_output)
+{
+	return wlr_output->impl == &output_impl;
+}
+
+void wlr_vdmabuf_output_get_stats(struct wlr_output *wlr_output,
+				  struct wlr_vdmabuf_output_stats *stats)
+{
+	struct vdmabuf_output *output = output_from_wlr(wlr_output);
+
+	*stats = output->stats;
+	stats->consumers = output->backend->consumers;
+}
+
+struct vdmabuf_output *vdmabuf_output_create(struct vdmabuf_backend *backend,
+					     int width, int height, int refresh_mhz)
+{
+	static unsigned int next_number = 1;
+	struct vdmabuf_output *output = calloc(1, sizeof(*output));
+	struct wlr_output_state state;
+	char name[32];
+
+	if (!output)
+		return NULL;
+	output->backend = backend;
+	output->frame_timer = wl_event_loop_add_timer(backend->loop, handle_frame_timer, output);
+	if (!output->frame_timer) {
+		free(output);
+		return NULL;
+	}
+	wlr_output_state_init(&state);
+	wlr_output_state_set_custom_mode(&state, width, height,
+					 refresh_mhz > 0 ? refresh_mhz : DEFAULT_REFRESH_MHZ);
+	wlr_output_init(&output->base, &backend->base, &output_impl, backend->loop, &state);
+	wlr_output_state_finish(&state);
+	snprintf(name, sizeof(name), "VDMABUF-%u", next_number++);
+	wlr_output_set_name(&output->base, name);
+	wlr_output_set_description(&output->base, "vdmabuf output: a window on the VM's host");
+	wl_list_insert(&backend->outputs, &output->link);
+	return output;
+}
