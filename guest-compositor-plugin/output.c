@@ -50,7 +50,8 @@ static uint64_t refresh_ns(const struct vdmabuf_output *output)
 	return 1000000000000ull / (uint64_t)mhz;
 }
 
-void vdmabuf_output_update_frame(struct vdmabuf_output *output)
+/* deferred: never from inside a commit, whose frame_pending comes after. */
+static void update_frame(struct vdmabuf_output *output, bool deferred)
 {
 	uint64_t now, due;
 
@@ -58,9 +59,10 @@ void vdmabuf_output_update_frame(struct vdmabuf_output *output)
 		return;
 	now = now_ns();
 	due = output->last_frame_ns + refresh_ns(output);
-	if (now + 500000 < due) {
-		wl_event_source_timer_update(output->frame_timer,
-					     (int)((due - now + 999999) / 1000000));
+	if (deferred || now + 500000 < due) {
+		int ms = due > now ? (int)((due - now + 999999) / 1000000) : 0;
+
+		wl_event_source_timer_update(output->frame_timer, ms > 0 ? ms : 1);
 		return;
 	}
 	output->frame_owed = false;
@@ -70,11 +72,16 @@ void vdmabuf_output_update_frame(struct vdmabuf_output *output)
 	wlr_output_send_frame(&output->base);
 }
 
+void vdmabuf_output_update_frame(struct vdmabuf_output *output)
+{
+	update_frame(output, false);
+}
+
 static int handle_frame_timer(void *data)
 {
 	struct vdmabuf_output *output = data;
 
-	vdmabuf_output_update_frame(output);
+	update_frame(output, false);
 	return 0;
 }
 
@@ -326,6 +333,16 @@ static bool output_test(struct wlr_output *wlr_output, const struct wlr_output_s
 		wlr_log(WLR_DEBUG, "vdmabuf: only custom modes");
 		return false;
 	}
+	/*
+	 * Only dmabufs can be shared: a client's shm buffer offered for direct
+	 * scan-out is refused here, and the compositor composites it instead.
+	 */
+	if (state->committed & WLR_OUTPUT_STATE_BUFFER) {
+		struct wlr_dmabuf_attributes attr;
+
+		if (!wlr_buffer_get_dmabuf(state->buffer, &attr))
+			return false;
+	}
 	return true;
 }
 
@@ -339,7 +356,7 @@ static bool output_commit(struct wlr_output *wlr_output, const struct wlr_output
 		output->host_refresh_ns = 0;
 	if ((state->committed & WLR_OUTPUT_STATE_BUFFER) && !commit_buffer(output, state))
 		return false;
-	vdmabuf_output_update_frame(output);
+	update_frame(output, true);
 	return true;
 }
 
