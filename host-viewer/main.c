@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vdmabuf-viewer: shows a VM's output, the dmabufs its compositor shares
+ * through vdmabuf, in a window of the host's Wayland desktop, without a
+ * copy where the host compositor imports them.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "viewer.h"
+
+static void consumer_buffer(void *data, const struct vdmabuf_id *id,
+			    const struct vdmabuf_buffer_desc *desc, uint64_t size)
+{
+	struct viewer *viewer = data;
+
+	if (!view_buffer_find(viewer, id))
+		view_buffer_create(viewer, id);
+}
+
+static void consumer_frame(void *data, const struct vdmabuf_id *id, uint64_t frame,
+			   const struct vdmabuf_rect *damage, unsigned int num_damage)
+{
+	struct viewer *viewer = data;
+	struct view_buffer *buffer = view_buffer_find(viewer, id);
+
+	if (!buffer && !(buffer = view_buffer_create(viewer, id)))
+		return;
+	view_buffer_show(buffer, frame, damage, num_damage);
+}
+
+static void consumer_gone(void *data, const struct vdmabuf_id *id)
+{
+	struct view_buffer *buffer = view_buffer_find(data, id);
+
+	if (buffer)
+		view_buffer_destroy(buffer);
+}
+
+static void consumer_reset(void *data)
+{
+	struct viewer *viewer = data;
+
+	for (unsigned int i = 0; i < MAX_BUFFERS; i++)
+		if (viewer->buffers[i])
+			view_buffer_destroy(viewer->buffers[i]);
+}
+
+static void consumer_error(void *data, uint32_t request, const struct vdmabuf_id *id, int err)
+{
+	char name[34];
+
+	fprintf(stderr, "vdmabuf-viewer: request %u on %s refused: %s\n", request,
+		vdmabuf_id_format(id, name), strerror(-err));
+}
+
+static const struct vdmabuf_consumer_listener consumer_listener = {
+	.buffer = consumer_buffer,
+	.frame = consumer_frame,
+	.gone = consumer_gone,
+	.reset = consumer_reset,
+	.error = consumer_error,
+};
+
+static void write_stats(const struct viewer *viewer, FILE *f)
+{
+	const struct viewer_stats *s = &viewer->stats;
+
+	fprintf(f, "viewer: frames=%" PRIu64 " presented=%" PRIu64 " releases=%" PRIu64
+		" dmabuf_buffers=%" PRIu64 " shm_buffers=%" PRIu64 " bytes_copied=%" PRIu64
+		" path=%s\n", s->frames, s->presented, s->releases, s->dmabuf_buffers,
+		s->shm_buffers, s->bytes_copied,
+		s->shm_buffers ? (s->dmabuf_buffers ? "mixed" : "shm") : "dmabuf");
+}
+
+/* One poll loop: the Wayland display, the daemon and signals. */
+static int run(struct viewer *viewer, int signal_fd)
+{
+	struct pollfd fds[3] = {
+		{ .fd = wl_display_get_fd(viewer->display), .events = POLLIN },
+		{ .fd = vdmabuf_consumer_get_fd(viewer->consumer), .events = POLLIN },
+		{ .fd = signal_fd, .events = POLLIN },
+	};
+
+	while (!viewer->quit) {
+		int ret;
+
+		while (wl_display_prepare_read(viewer->display) != 0)
+			wl_display_dispatch_pending(viewer->display);
+		if (wl_display_flush(viewer->display) < 0 && errno != EAGAIN) {
+			wl_display_cancel_read(viewer->display);
+			fprintf(stderr, "vdmabuf-viewer: lost the Wayland display\n");
+			return -1;
+		}
+		ret = poll(fds, 3, -1);
+		if (ret < 0) {
+			wl_display_cancel_read(viewer->display);
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (fds[0].revents & POLLIN) {
+			if (wl_display_read_events(viewer->display) < 0)
+				return -1;
+		} else {
+			wl_display_cancel_read(viewer->display);
+		}
+		if (wl_display_dispatch_pending(viewer->display) < 0) {
+			fprintf(stderr, "vdmabuf-viewer: Wayland error\n");
+			return -1;
+		}
+		if (fds[1].revents) {
+			ret = vdmabuf_consumer_dispatch(viewer->consumer, &consumer_listener, viewer);
+			if (ret < 0) {
+				fprintf(stderr, "vdmabuf-viewer: daemon: %s\n", strerror(-ret));
+				return -1;
+			}
+		}
+		if (fds[2].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(signal_fd, &si, sizeof(si)) == sizeof(si))
+				viewer->quit = true;
+		}
+	}
+	return 0;
+}
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"Usage: %s [OPTIONS]\n"
+		"Show a VM's output, shared through vdmabuf, in a Wayland window.\n\n"
+		"  -s, --socket PATH   the daemon's consumer socket (default\n"
+		"                      $VDMABUF_CONSUMER_SOCKET or /run/vdmabuf/consumer.sock)\n"
+		"  -n, --name NAME     the VM's name, for the title (default \"VM\")\n"
+		"  -f, --fullscreen    start fullscreen (F11 toggles)\n"
+		"      --shm           copy every frame into wl_shm (the fallback, forced)\n"
+		"      --frames N      exit after N frames were shown\n"
+		"      --stats PATH    write statistics there at exit\n"
+		"  -h, --help          show this help\n", prog);
+}
+
+int main(int argc, char *argv[])
+{
+	enum { OPT_SHM = 256, OPT_FRAMES, OPT_STATS };
+	static const struct option options[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "fullscreen", no_argument, NULL, 'f' },
+		{ "shm", no_argument, NULL, OPT_SHM },
+		{ "frames", required_argument, NULL, OPT_FRAMES },
+		{ "stats", required_argument, NULL, OPT_STATS },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct viewer viewer = { .name = "VM" };
+	const char *socket_path = NULL, *stats_path = NULL;
+	sigset_t mask;
+	int opt, err, signal_fd, ret = EXIT_FAILURE;
+	FILE *f;
+
+	while ((opt = getopt_long(argc, argv, "s:n:fh", options, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			socket_path = optarg;
+			break;
+		case 'n':
+			viewer.name = optarg;
+			break;
+		case 'f':
+			viewer.fullscreen = true;
+			break;
+		case OPT_SHM:
+			viewer.force_shm = true;
+			break;
+		case OPT_FRAMES:
+			viewer.exit_after = strtoull(optarg, NULL, 10);
+			break;
+		case OPT_STATS:
+			stats_path = optarg;
+			break;
+		case 'h':
+			usage(stdout, argv[0]);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr, argv[0]);
+			return EXIT_FAILURE;
+		}
+	}
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal_fd = signalfd(-1, &mask, SFD_CLOEXEC);
+
+	viewer.consumer = vdmabuf_consumer_connect(socket_path, &err);
+	if (!viewer.consumer) {
+		fprintf(stderr, "vdmabuf-viewer: cannot reach the daemon: %s\n", strerror(-err));
+		return EXIT_FAILURE;
+	}
+	viewer.display = wl_display_connect(NULL);
+	if (!viewer.display) {
+		fprintf(stderr, "vdmabuf-viewer: no Wayland display\n");
+		goto out_consumer;
+	}
+	if (window_create(&viewer) < 0)
+		goto out_display;
+	fprintf(stderr, "vdmabuf-viewer: showing %s (%u dmabuf formats importable)\n",
+		viewer.name, viewer.formats.len);
+	ret = run(&viewer, signal_fd) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+
+	write_stats(&viewer, stderr);
+	if (stats_path && (f = fopen(stats_path, "w"))) {
+		write_stats(&viewer, f);
+		fclose(f);
+	}
+	for (unsigned int i = 0; i < MAX_BUFFERS; i++)
+		if (viewer.buffers[i])
+			view_buffer_destroy(viewer.buffers[i]);
+	window_destroy(&viewer);
+out_display:
+	wl_display_disconnect(viewer.display);
+out_consumer:
+	vdmabuf_consumer_destroy(viewer.consumer);
+	close(signal_fd);
+	return ret;
+}

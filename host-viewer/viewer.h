@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VDMABUF_VIEWER_H
+#define VDMABUF_VIEWER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <vdmabuf.h>
+#include <wayland-client.h>
+
+#include "linux-dmabuf-v1-client-protocol.h"
+#include "presentation-time-client-protocol.h"
+#include "viewporter-client-protocol.h"
+#include "xdg-shell-client-protocol.h"
+
+#define MAX_BUFFERS 64
+
+/* What the viewer did; printed at exit and written with --stats. */
+struct viewer_stats {
+	uint64_t frames;		/* frames committed to the host compositor */
+	uint64_t presented;		/* ... that it reported shown */
+	uint64_t releases;		/* frames handed back to the guest */
+	uint64_t dmabuf_buffers;	/* buffers shown straight from their dmabuf */
+	uint64_t shm_buffers;		/* buffers shown through the shm copy */
+	uint64_t bytes_copied;		/* by the shm fallback */
+};
+
+/* The (format, modifier) pairs the host compositor can import. */
+struct format_set {
+	struct { uint32_t format; uint64_t modifier; } *pairs;
+	unsigned int len, cap;
+};
+
+/* One guest buffer as the viewer shows it: one wl_buffer per buffer id. */
+struct view_buffer {
+	struct viewer *viewer;
+	struct vdmabuf_id id;
+	struct vdmabuf_buffer_desc desc;
+	uint64_t size;
+	int dmabuf_fd;
+	struct wl_buffer *wl_buffer;
+	bool shm;			/* the copy fallback */
+	void *shm_data;			/* the wl_shm pool's mapping */
+	bool held;			/* the host compositor has it */
+	bool owed;			/* a frame of it is not yet released */
+	uint64_t frame;
+	uint64_t present_ns;		/* of that frame, once shown */
+	uint32_t refresh_ns;
+	uint32_t flags;			/* VDMABUF_RELEASE_* learnt so far */
+};
+
+struct viewer {
+	struct wl_display *display;
+	struct wl_registry *registry;
+	struct wl_compositor *compositor;
+	struct wl_shm *shm;
+	struct xdg_wm_base *wm_base;
+	struct zwp_linux_dmabuf_v1 *dmabuf;
+	struct wp_presentation *presentation;
+	struct wp_viewporter *viewporter;
+	struct wl_seat *seat;
+	struct wl_keyboard *keyboard;
+	struct wl_surface *surface;
+	struct xdg_surface *xdg_surface;
+	struct xdg_toplevel *toplevel;
+	struct wp_viewport *viewport;
+	struct format_set formats;
+	bool formats_done;
+
+	struct vdmabuf_consumer *consumer;
+	struct view_buffer *buffers[MAX_BUFFERS];
+
+	const char *name;
+	bool force_shm;
+	bool shm_warned;
+	bool configured;
+	bool fullscreen;
+	int32_t window_width, window_height;	/* 0: follow the guest */
+	uint32_t hinted_width, hinted_height;	/* last mode hint sent */
+	uint64_t exit_after;			/* presented frames; 0: never */
+	bool quit;
+	struct viewer_stats stats;
+};
+
+/* formats.c: what zwp_linux_dmabuf_v1 (v4 feedback, or v3 events) allows. */
+void formats_listen(struct viewer *viewer);
+bool formats_allow(const struct format_set *set, uint32_t format, uint64_t modifier);
+void formats_finish(struct format_set *set);
+
+/* view_buffer.c */
+struct view_buffer *view_buffer_create(struct viewer *viewer, const struct vdmabuf_id *id);
+void view_buffer_destroy(struct view_buffer *buffer);
+struct view_buffer *view_buffer_find(struct viewer *viewer, const struct vdmabuf_id *id);
+/* Shows frame of buffer with damage; false if it cannot be shown. */
+bool view_buffer_show(struct view_buffer *buffer, uint64_t frame,
+		      const struct vdmabuf_rect *damage, unsigned int num_damage);
+
+/* window.c */
+int window_create(struct viewer *viewer);
+void window_destroy(struct viewer *viewer);
+void window_set_fullscreen(struct viewer *viewer, bool fullscreen);
+/* The guest's buffer size changed or the window did: scale to fit. */
+void window_update_viewport(struct viewer *viewer, const struct view_buffer *buffer);
+
+#endif

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The viewer's window: an xdg toplevel titled with the VM's name. Its size
+ * is the host user's: a resize asks the guest for that mode, and until
+ * the guest follows, wp_viewporter scales its frames to the window. F11
+ * toggles fullscreen.
+ */
+#include <linux/input-event-codes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "viewer.h"
+
+static void send_mode_hint(struct viewer *viewer)
+{
+	uint32_t w = viewer->window_width, h = viewer->window_height;
+	int err;
+
+	if (!w || !h || (w == viewer->hinted_width && h == viewer->hinted_height))
+		return;
+	err = vdmabuf_consumer_mode_hint(viewer->consumer, w, h, 0, 120);
+	if (err < 0) {
+		fprintf(stderr, "vdmabuf-viewer: mode hint %ux%u: %s\n", w, h, strerror(-err));
+		return;
+	}
+	viewer->hinted_width = w;
+	viewer->hinted_height = h;
+	fprintf(stderr, "vdmabuf-viewer: window %ux%u; asked the guest for that mode\n", w, h);
+}
+
+void window_update_viewport(struct viewer *viewer, const struct view_buffer *buffer)
+{
+	int32_t w = viewer->window_width, h = viewer->window_height;
+
+	if (!viewer->viewport)
+		return;
+	if (!w || !h || ((uint32_t)w == buffer->desc.width && (uint32_t)h == buffer->desc.height))
+		wp_viewport_set_destination(viewer->viewport, -1, -1);
+	else
+		wp_viewport_set_destination(viewer->viewport, w, h);
+}
+
+static void xdg_surface_configure(void *data, struct xdg_surface *xdg_surface, uint32_t serial)
+{
+	struct viewer *viewer = data;
+
+	xdg_surface_ack_configure(xdg_surface, serial);
+	if (!viewer->configured) {
+		viewer->configured = true;
+		wl_surface_commit(viewer->surface);
+	}
+	send_mode_hint(viewer);
+}
+
+static const struct xdg_surface_listener xdg_surface_listener = {
+	.configure = xdg_surface_configure,
+};
+
+static void toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_t width,
+			       int32_t height, struct wl_array *states)
+{
+	struct viewer *viewer = data;
+	uint32_t *state;
+
+	viewer->fullscreen = false;
+	wl_array_for_each(state, states)
+		if (*state == XDG_TOPLEVEL_STATE_FULLSCREEN)
+			viewer->fullscreen = true;
+	viewer->window_width = width;
+	viewer->window_height = height;
+}
+
+static void toplevel_close(void *data, struct xdg_toplevel *toplevel)
+{
+	struct viewer *viewer = data;
+
+	viewer->quit = true;
+}
+
+static void toplevel_configure_bounds(void *data, struct xdg_toplevel *toplevel,
+				      int32_t width, int32_t height)
+{
+}
+
+static void toplevel_wm_capabilities(void *data, struct xdg_toplevel *toplevel,
+				     struct wl_array *capabilities)
+{
+}
+
+static const struct xdg_toplevel_listener toplevel_listener = {
+	.configure = toplevel_configure,
+	.close = toplevel_close,
+	.configure_bounds = toplevel_configure_bounds,
+	.wm_capabilities = toplevel_wm_capabilities,
+};
+
+void window_set_fullscreen(struct viewer *viewer, bool fullscreen)
+{
+	if (fullscreen)
+		xdg_toplevel_set_fullscreen(viewer->toplevel, NULL);
+	else
+		xdg_toplevel_unset_fullscreen(viewer->toplevel);
+}
+
+static void keyboard_keymap(void *data, struct wl_keyboard *keyboard, uint32_t format,
+			    int32_t fd, uint32_t size)
+{
+	close(fd);
+}
+
+static void keyboard_enter(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+			   struct wl_surface *surface, struct wl_array *keys)
+{
+}
+
+static void keyboard_leave(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+			   struct wl_surface *surface)
+{
+}
+
+static void keyboard_key(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+			 uint32_t time, uint32_t key, uint32_t state)
+{
+	struct viewer *viewer = data;
+
+	if (key == KEY_F11 && state == WL_KEYBOARD_KEY_STATE_PRESSED)
+		window_set_fullscreen(viewer, !viewer->fullscreen);
+}
+
+static void keyboard_modifiers(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+			       uint32_t depressed, uint32_t latched, uint32_t locked,
+			       uint32_t group)
+{
+}
+
+static void keyboard_repeat_info(void *data, struct wl_keyboard *keyboard, int32_t rate,
+				 int32_t delay)
+{
+}
+
+static const struct wl_keyboard_listener keyboard_listener = {
+	.keymap = keyboard_keymap,
+	.enter = keyboard_enter,
+	.leave = keyboard_leave,
+	.key = keyboard_key,
+	.modifiers = keyboard_modifiers,
+	.repeat_info = keyboard_repeat_info,
+};
+
+static void seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
+{
+	struct viewer *viewer = data;
+
+	if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) && !viewer->keyboard) {
+		viewer->keyboard = wl_seat_get_keyboard(seat);
+		wl_keyboard_add_listener(viewer->keyboard, &keyboard_listener, viewer);
+	}
+}
+
+static void seat_name(void *data, struct wl_seat *seat, const char *name)
+{
+}
+
+static const struct wl_seat_listener seat_listener = {
+	.capabilities = seat_capabilities,
+	.name = seat_name,
+};
+
+static void wm_base_ping(void *data, struct xdg_wm_base *wm_base, uint32_t serial)
+{
+	xdg_wm_base_pong(wm_base, serial);
+}
+
+static const struct xdg_wm_base_listener wm_base_listener = {
+	.ping = wm_base_ping,
+};
+
+static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
+			    const char *interface, uint32_t version)
+{
+	struct viewer *viewer = data;
+
+#define BIND(iface, max) wl_registry_bind(registry, name, &iface, version < (max) ? version : (max))
+	if (strcmp(interface, wl_compositor_interface.name) == 0) {
+		viewer->compositor = BIND(wl_compositor_interface, 4);
+	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
+		viewer->shm = BIND(wl_shm_interface, 1);
+	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
+		viewer->wm_base = BIND(xdg_wm_base_interface, 5);
+		xdg_wm_base_add_listener(viewer->wm_base, &wm_base_listener, viewer);
+	} else if (strcmp(interface, zwp_linux_dmabuf_v1_interface.name) == 0 && version >= 3) {
+		viewer->dmabuf = BIND(zwp_linux_dmabuf_v1_interface, 4);
+	} else if (strcmp(interface, wp_presentation_interface.name) == 0) {
+		viewer->presentation = BIND(wp_presentation_interface, 1);
+	} else if (strcmp(interface, wp_viewporter_interface.name) == 0) {
+		viewer->viewporter = BIND(wp_viewporter_interface, 1);
+	} else if (strcmp(interface, wl_seat_interface.name) == 0 && !viewer->seat) {
+		viewer->seat = BIND(wl_seat_interface, 5);
+		wl_seat_add_listener(viewer->seat, &seat_listener, viewer);
+	}
+#undef BIND
+}
+
+static void registry_global_remove(void *data, struct wl_registry *registry, uint32_t name)
+{
+}
+
+static const struct wl_registry_listener registry_listener = {
+	.global = registry_global,
+	.global_remove = registry_global_remove,
+};
+
+int window_create(struct viewer *viewer)
+{
+	char title[256];
+
+	viewer->registry = wl_display_get_registry(viewer->display);
+	wl_registry_add_listener(viewer->registry, &registry_listener, viewer);
+	if (wl_display_roundtrip(viewer->display) < 0)
+		return -1;
+	if (!viewer->compositor || !viewer->wm_base || !viewer->shm) {
+		fprintf(stderr, "vdmabuf-viewer: the compositor lacks wl_compositor, "
+			"xdg_wm_base or wl_shm\n");
+		return -1;
+	}
+	if (viewer->dmabuf)
+		formats_listen(viewer);
+	else
+		fprintf(stderr, "vdmabuf-viewer: no zwp_linux_dmabuf_v1: every buffer "
+			"goes through the shm copy\n");
+	while (viewer->dmabuf && !viewer->formats_done)
+		if (wl_display_roundtrip(viewer->display) < 0)
+			return -1;
+	wl_display_roundtrip(viewer->display);
+
+	viewer->surface = wl_compositor_create_surface(viewer->compositor);
+	if (viewer->viewporter)
+		viewer->viewport = wp_viewporter_get_viewport(viewer->viewporter, viewer->surface);
+	viewer->xdg_surface = xdg_wm_base_get_xdg_surface(viewer->wm_base, viewer->surface);
+	xdg_surface_add_listener(viewer->xdg_surface, &xdg_surface_listener, viewer);
+	viewer->toplevel = xdg_surface_get_toplevel(viewer->xdg_surface);
+	xdg_toplevel_add_listener(viewer->toplevel, &toplevel_listener, viewer);
+	snprintf(title, sizeof(title), "%s - vdmabuf", viewer->name);
+	xdg_toplevel_set_title(viewer->toplevel, title);
+	xdg_toplevel_set_app_id(viewer->toplevel, "vdmabuf-viewer");
+	if (viewer->fullscreen)
+		xdg_toplevel_set_fullscreen(viewer->toplevel, NULL);
+	wl_surface_commit(viewer->surface);
+	while (!viewer->configured)
+		if (wl_display_dispatch(viewer->display) < 0)
+			return -1;
+	return 0;
+}
+
+void window_destroy(struct viewer *viewer)
+{
+	if (viewer->viewport)
+		wp_viewport_destroy(viewer->viewport);
+	if (viewer->toplevel)
+		xdg_toplevel_destroy(viewer->toplevel);
+	if (viewer->xdg_surface)
+		xdg_surface_destroy(viewer->xdg_surface);
+	if (viewer->surface)
+		wl_surface_destroy(viewer->surface);
+	if (viewer->keyboard)
+		wl_keyboard_destroy(viewer->keyboard);
+	formats_finish(&viewer->formats);
+}
