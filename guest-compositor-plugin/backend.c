@@ -50,8 +50,8 @@ static void device_consumers(void *data, uint32_t count)
 	struct vdmabuf_backend *backend = data;
 	struct vdmabuf_output *output;
 
-	if (count != backend->consumers)
-		wlr_log(WLR_INFO, "vdmabuf: %u host consumers", count);
+	wlr_log(count != backend->consumers ? WLR_INFO : WLR_DEBUG,
+		"vdmabuf: %u host consumers", count);
 	backend->consumers = count;
 	wl_list_for_each(output, &backend->outputs, link)
 		vdmabuf_output_update_frame(output);

@@ -65,13 +65,16 @@ struct vdmabuf_dev {
 
 	/*
 	 * Guards files, every file's buffers list, retiring, num_buffers,
-	 * consumers and gone. Never held while waiting for the device.
+	 * consumers, mode_hint and gone. Never held while waiting for the
+	 * device.
 	 */
 	struct mutex lock;
 	struct list_head files;
 	struct list_head retiring;	/* unexported, waiting for RETIRED */
 	u32 num_buffers;		/* on files' lists, all files */
 	u32 consumers;
+	/* The host's last preferred mode (type 0: none yet), for late openers. */
+	struct vdmabuf_uevent mode_hint;
 	bool gone;			/* removed: every call fails ENODEV */
 };
 
@@ -415,6 +418,7 @@ static void vdmabuf_handle_event(struct vdmabuf_dev *vd,
 		uev.height = le32_to_cpu(ev->u.mode_hint.height);
 		uev.refresh_mhz = le32_to_cpu(ev->u.mode_hint.refresh_mhz);
 		uev.scale_120 = le32_to_cpu(ev->u.mode_hint.scale_120);
+		vd->mode_hint = uev;
 		vdmabuf_queue_all(vd, &uev);
 		break;
 	case VDMABUF_EVENT_RESET:
@@ -915,6 +919,9 @@ static int vdmabuf_open(struct inode *inode, struct file *file)
 	f->vd = vd;
 	mutex_lock(&vd->lock);
 	list_add_tail(&f->link, &vd->files);
+	/* A compositor that starts after the host asked still hears it. */
+	if (vd->mode_hint.type)
+		vdmabuf_file_queue(f, &vd->mode_hint);
 	mutex_unlock(&vd->lock);
 	file->private_data = f;
 	return stream_open(inode, file);

@@ -78,7 +78,8 @@ enum vdmabuf_uevent_type {
 	VDMABUF_UEVENT_RELEASE = 1,	/* id, frame, present_ns, refresh_ns, flags */
 	VDMABUF_UEVENT_RETIRED = 2,	/* id: the host let go after UNEXPORT */
 	VDMABUF_UEVENT_CONSUMERS = 3,	/* count */
-	VDMABUF_UEVENT_MODE_HINT = 4,	/* width, height, refresh_mhz, scale_120 */
+	/* width, height, refresh_mhz, scale_120; the last one also at open */
+	VDMABUF_UEVENT_MODE_HINT = 4,
 	VDMABUF_UEVENT_RESET = 5,	/* the device was reset: every id is gone */
 };
 
