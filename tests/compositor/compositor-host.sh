@@ -1,0 +1,76 @@
+#!/bin/sh
+# Suite compositor, in L1 (the host): vdmabuf-compositor runs in the L2
+# guest with pattern-client in kiosk mode; frame-checker here imports each
+# frame, checks its pixels and holds or releases it. The guest's half is
+# compositor-guest.sh; the two meet at sync points in OUT/sync.
+. "${0%/*}/../vm/lib.sh"
+
+checker=$BUILD/tests/compositor/frame-checker
+vdmabuf=$BUILD/libvdmabuf/vdmabuf
+rm -rf "$OUT/sync" "$OUT"/checker-*.log
+modprobe kvm_amd 2>/dev/null || modprobe kvm_intel || fail "no kvm in L1"
+echo 65536 >/sys/module/udmabuf/parameters/list_limit
+
+daemon_stat() {
+	"$vdmabuf" list --socket "$CONSUMER_SOCK" |
+		sed -n "s/.*\\b$1[ :=]*\\([0-9][0-9]*\\).*/\\1/p" | head -n1
+}
+
+# Prints the checker's count of frames checked so far (its last summary).
+checked() { sed -n 's/^checker: \([0-9]*\) frames checked.*/\1/p' "$1" | tail -n1; }
+
+start_backend
+run_guest tests/compositor/compositor-guest.sh >"$OUT/l2-qemu.log" 2>&1 &
+guest=$!
+
+# Known frames, every pixel checked; halfway the host asks for 800x600
+# and the client must get it as a configure and draw at that size.
+"$checker" --frames 120 --mode-hint 800x600 --mode-hint-after 40 --timeout 400 \
+	--log "$OUT/checker-pixels.log" >/dev/null 2>&1 &
+pixels=$!
+sync_point checker-ready
+wait "$pixels" || fail "pixels: $(tail -n 5 "$OUT/checker-pixels.log")"
+grep -q 'size 800x600' "$OUT/checker-pixels.log" || fail "no 800x600 frame after the mode hint"
+grep -q 'client size 800x600' "$OUT/checker-pixels.log" ||
+	fail "the client never drew at 800x600"
+sync_point pixels-done
+
+# Paused consumer: the compositor stops (at most the frame on screen and
+# one more are held) instead of drawing into held buffers, then resumes.
+"$checker" --timeout 400 --log "$OUT/checker-pause.log" >/dev/null 2>&1 &
+pause=$!
+sleep 3
+kill -USR1 "$pause"
+sleep 4
+kill -USR2 "$pause"
+sleep 3
+kill -TERM "$pause"
+wait "$pause" || fail "pause: $(tail -n 5 "$OUT/checker-pause.log")"
+while_paused=$(sed -n 's/.*frames while paused: \([0-9]*\).*/\1/p' "$OUT/checker-pause.log")
+[ -n "$while_paused" ] && [ "$while_paused" -le 3 ] ||
+	fail "the compositor went on while the consumer held its frames: $while_paused frames"
+total=$(checked "$OUT/checker-pause.log")
+[ "${total:-0}" -ge $((while_paused + 10)) ] || fail "no frames after resuming: $total in all"
+sync_point pause-done
+
+# kill -9 of the compositor: its buffers leave the host; a new one works.
+"$checker" --timeout 400 --log "$OUT/checker-kill.log" >/dev/null 2>&1 &
+orphan=$!
+wait_for compositor-killed 300
+i=0
+while [ "$(daemon_stat buffers)" != 0 ]; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || fail "buffers of a killed compositor still live: $("$vdmabuf" list --socket "$CONSUMER_SOCK")"
+	sleep 0.1
+done
+kill -TERM "$orphan"
+wait "$orphan" || fail "checker across the kill: $(tail -n 5 "$OUT/checker-kill.log")"
+"$checker" --frames 30 --timeout 300 --log "$OUT/checker-next.log" >/dev/null 2>&1 &
+next=$!
+sync_point next-checker-ready
+wait "$next" || fail "after the kill: $(tail -n 5 "$OUT/checker-next.log")"
+sync_point next-done
+
+wait "$guest" || fail "guest half failed: $(tail -n 15 "$OUT/l2.log" "$OUT/l2-qemu.log" 2>&1)"
+stop_backend
+pass "compositor: $(checked "$OUT/checker-pixels.log") + $(checked "$OUT/checker-next.log") frames checked, $while_paused while paused of $total"

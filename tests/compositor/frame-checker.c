@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: MIT
+/*
+ * frame-checker [--socket PATH] [--frames N] [--timeout SEC] [--log PATH]
+ *               [--mode-hint WxH --mode-hint-after N]
+ * The host half of the compositor suite: imports every buffer the guest
+ * compositor shares and checks every pixel of every frame against
+ * frame-pattern.h (an all-black frame, shown while the compositor changes
+ * mode, counts as blank), then releases it. A frame naming a buffer it still
+ * holds counts as "reused"; a held buffer whose pixels changed before its
+ * release as "overwritten". SIGUSR1 pauses (every frame is held), SIGUSR2
+ * resumes (held frames are checked again, then released). Exits after N
+ * good frames, or at SIGTERM, 0 only if nothing was bad, reused or
+ * overwritten.
+ */
+#include <drm_fourcc.h>
+#include <errno.h>
+#include <getopt.h>
+#include <linux/dma-buf.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <vdmabuf.h>
+
+#include "frame-pattern.h"
+
+#define MAX_IMPORTS 64
+#define REFRESH_NS 16666667u
+
+struct import {
+	struct vdmabuf_id id;
+	struct vdmabuf_buffer_desc desc;
+	uint64_t size;
+	int fd;
+	uint32_t *map;
+	bool held;
+	uint64_t frame;			/* the device's frame number */
+	uint32_t n;			/* the pattern's frame number */
+};
+
+struct checker {
+	struct vdmabuf_consumer *consumer;
+	struct import imports[MAX_IMPORTS];
+	FILE *log;
+	uint64_t checked, bad, reused, overwritten, blank;
+	uint32_t last_n;
+	uint32_t size_w, size_h, client_w, client_h;
+	bool paused;
+	uint64_t while_paused;
+	uint64_t want_frames;
+	uint32_t hint_w, hint_h;
+	uint64_t hint_after;
+	bool hinted;
+	bool failed;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void say(struct checker *c, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	vprintf(fmt, args);
+	va_end(args);
+	putchar('\n');
+	fflush(stdout);
+	if (c->log) {
+		va_start(args, fmt);
+		vfprintf(c->log, fmt, args);
+		va_end(args);
+		fputc('\n', c->log);
+		fflush(c->log);
+	}
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+}
+
+static struct import *find(struct checker *c, const struct vdmabuf_id *id)
+{
+	for (int i = 0; i < MAX_IMPORTS; i++)
+		if (c->imports[i].map && vdmabuf_id_equal(&c->imports[i].id, id))
+			return &c->imports[i];
+	return NULL;
+}
+
+static void sync_access(int fd, uint64_t flags)
+{
+	struct dma_buf_sync sync = { .flags = flags };
+
+	while (ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync) < 0 && (errno == EINTR || errno == EAGAIN))
+		;
+}
+
+/* Counts the pixels of im that are not its frame's; fills n and the drawn size. */
+static size_t check_pixels(struct import *im, uint32_t *n, uint32_t *w, uint32_t *h)
+{
+	size_t bad;
+
+	sync_access(im->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	bad = frame_pattern_check((const uint32_t *)((uint8_t *)im->map + im->desc.planes[0].offset),
+				  im->desc.planes[0].stride, im->desc.width, im->desc.height,
+				  n, w, h);
+	sync_access(im->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	return bad;
+}
+
+static void import_buffer(struct checker *c, const struct vdmabuf_id *id)
+{
+	struct import *im = NULL;
+	char name[34];
+	int fd;
+
+	for (int i = 0; i < MAX_IMPORTS && !im; i++)
+		if (!c->imports[i].map)
+			im = &c->imports[i];
+	if (!im) {
+		say(c, "checker: more than %d buffers", MAX_IMPORTS);
+		c->failed = true;
+		return;
+	}
+	fd = vdmabuf_consumer_import(c->consumer, id, &im->desc, &im->size);
+	if (fd < 0) {
+		say(c, "checker: import %s: %s", vdmabuf_id_format(id, name), strerror(-fd));
+		return;
+	}
+	if ((im->desc.fourcc != DRM_FORMAT_XRGB8888 && im->desc.fourcc != DRM_FORMAT_ARGB8888) ||
+	    im->desc.planes[0].offset + (uint64_t)im->desc.planes[0].stride * im->desc.height >
+	    im->size || im->desc.planes[0].stride < im->desc.width * 4) {
+		say(c, "checker: %s: unexpected layout %.4s %ux%u stride %u",
+		    vdmabuf_id_format(id, name), (const char *)&im->desc.fourcc, im->desc.width,
+		    im->desc.height, im->desc.planes[0].stride);
+		c->failed = true;
+		close(fd);
+		return;
+	}
+	im->map = mmap(NULL, im->size, PROT_READ, MAP_SHARED, fd, 0);
+	if (im->map == MAP_FAILED) {
+		im->map = NULL;
+		close(fd);
+		return;
+	}
+	im->fd = fd;
+	im->id = *id;
+	im->held = false;
+}
+
+static void release(struct checker *c, struct import *im)
+{
+	uint32_t n, w, h;
+	char name[34];
+
+	if (!im->held)
+		return;
+	/* The guest must not have drawn into what we hold. */
+	if (check_pixels(im, &n, &w, &h) || n != im->n) {
+		c->overwritten++;
+		say(c, "checker: %s changed while held (frame %u, now %u)",
+		    vdmabuf_id_format(&im->id, name), im->n, n);
+	}
+	im->held = false;
+	vdmabuf_consumer_release(c->consumer, &im->id, im->frame, now_ns(), REFRESH_NS,
+				 VDMABUF_RELEASE_PRESENTED | VDMABUF_RELEASE_ZERO_COPY);
+}
+
+static void drop(struct checker *c, struct import *im)
+{
+	munmap(im->map, im->size);
+	close(im->fd);
+	vdmabuf_consumer_drop(c->consumer, &im->id);
+	memset(im, 0, sizeof(*im));
+}
+
+static void on_buffer(void *data, const struct vdmabuf_id *id,
+		      const struct vdmabuf_buffer_desc *desc, uint64_t size)
+{
+	struct checker *c = data;
+
+	if (!find(c, id))
+		import_buffer(c, id);
+}
+
+static void on_frame(void *data, const struct vdmabuf_id *id, uint64_t frame,
+		     const struct vdmabuf_rect *damage, unsigned int num_damage)
+{
+	struct checker *c = data;
+	struct import *im = find(c, id);
+	uint32_t n, w, h;
+	size_t bad;
+	char name[34];
+
+	if (!im) {
+		import_buffer(c, id);
+		if (!(im = find(c, id)))
+			return;
+	}
+	if (im->held) {
+		c->reused++;
+		say(c, "checker: %s presented again before its release", vdmabuf_id_format(id, name));
+		return;
+	}
+	bad = check_pixels(im, &n, &w, &h);
+	if (!bad && n == 0) {
+		/* All black: what a compositor shows while it changes mode. */
+		c->blank++;
+	} else if (bad || n < c->last_n) {
+		if (c->bad++ < 5)
+			say(c, "checker: frame %u (%ux%u in %ux%u): %zu bad pixels%s", n, w, h,
+			    im->desc.width, im->desc.height, bad,
+			    n < c->last_n ? ", out of order" : "");
+	} else {
+		c->checked++;
+	}
+	if (n)
+		c->last_n = n;
+	if (im->desc.width != c->size_w || im->desc.height != c->size_h) {
+		c->size_w = im->desc.width;
+		c->size_h = im->desc.height;
+		say(c, "size %ux%u", c->size_w, c->size_h);
+	}
+	if (w != c->client_w || h != c->client_h) {
+		c->client_w = w;
+		c->client_h = h;
+		say(c, "client size %ux%u", w, h);
+	}
+	im->held = true;
+	im->frame = frame;
+	im->n = n;
+	if (c->paused)
+		c->while_paused++;
+	else
+		release(c, im);
+	if (c->hint_w && !c->hinted && c->checked >= c->hint_after) {
+		c->hinted = true;
+		vdmabuf_consumer_mode_hint(c->consumer, c->hint_w, c->hint_h, 60000, 120);
+		say(c, "mode hint %ux%u", c->hint_w, c->hint_h);
+	}
+}
+
+static void on_gone(void *data, const struct vdmabuf_id *id)
+{
+	struct checker *c = data;
+	struct import *im = find(c, id);
+
+	if (im)
+		drop(c, im);
+}
+
+static void on_reset(void *data)
+{
+	struct checker *c = data;
+
+	for (int i = 0; i < MAX_IMPORTS; i++)
+		if (c->imports[i].map)
+			drop(c, &c->imports[i]);
+}
+
+static void on_error(void *data, uint32_t request, const struct vdmabuf_id *id, int err)
+{
+	char name[34];
+
+	say(data, "checker: request %u on %s: %s", request, vdmabuf_id_format(id, name),
+	    strerror(-err));
+}
+
+static const struct vdmabuf_consumer_listener listener = {
+	.buffer = on_buffer,
+	.frame = on_frame,
+	.gone = on_gone,
+	.reset = on_reset,
+	.error = on_error,
+};
+
+static void resume(struct checker *c)
+{
+	c->paused = false;
+	say(c, "resumed");
+	say(c, "frames while paused: %llu", (unsigned long long)c->while_paused);
+	/* In the order they came: the guest waits for the oldest first. */
+	for (;;) {
+		struct import *oldest = NULL;
+
+		for (int i = 0; i < MAX_IMPORTS; i++)
+			if (c->imports[i].map && c->imports[i].held &&
+			    (!oldest || c->imports[i].frame < oldest->frame))
+				oldest = &c->imports[i];
+		if (!oldest)
+			break;
+		release(c, oldest);
+	}
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct option options[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "frames", required_argument, NULL, 'f' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "mode-hint", required_argument, NULL, 'm' },
+		{ "mode-hint-after", required_argument, NULL, 'a' },
+		{ 0 },
+	};
+	struct checker c = { 0 };
+	const char *socket_path = NULL;
+	unsigned int timeout = 600;
+	struct pollfd fds[2];
+	uint64_t deadline;
+	sigset_t mask;
+	int opt, err;
+
+	while ((opt = getopt_long(argc, argv, "s:f:t:l:m:a:", options, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			socket_path = optarg;
+			break;
+		case 'f':
+			c.want_frames = strtoull(optarg, NULL, 10);
+			break;
+		case 't':
+			timeout = strtoul(optarg, NULL, 10);
+			break;
+		case 'l':
+			c.log = fopen(optarg, "a");
+			break;
+		case 'm':
+			if (sscanf(optarg, "%ux%u", &c.hint_w, &c.hint_h) != 2)
+				return 2;
+			break;
+		case 'a':
+			c.hint_after = strtoull(optarg, NULL, 10);
+			break;
+		default:
+			return 2;
+		}
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	fds[1] = (struct pollfd){ .fd = signalfd(-1, &mask, SFD_CLOEXEC), .events = POLLIN };
+
+	c.consumer = vdmabuf_consumer_connect(socket_path, &err);
+	if (!c.consumer) {
+		say(&c, "checker: connect: %s", strerror(-err));
+		return 1;
+	}
+	fds[0] = (struct pollfd){ .fd = vdmabuf_consumer_get_fd(c.consumer), .events = POLLIN };
+	deadline = now_ns() + (uint64_t)timeout * 1000000000u;
+	while (!c.failed && !(c.want_frames && c.checked >= c.want_frames)) {
+		if (now_ns() > deadline) {
+			say(&c, "checker: timed out");
+			c.failed = true;
+			break;
+		}
+		if (poll(fds, 2, 1000) < 0 && errno != EINTR)
+			break;
+		if (fds[0].revents && vdmabuf_consumer_dispatch(c.consumer, &listener, &c) < 0) {
+			say(&c, "checker: the daemon went away");
+			c.failed = true;
+			break;
+		}
+		if (fds[1].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(fds[1].fd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGUSR1) {
+				c.paused = true;
+				c.while_paused = 0;
+				say(&c, "paused");
+			} else if (si.ssi_signo == SIGUSR2) {
+				resume(&c);
+			} else {
+				break;
+			}
+		}
+	}
+	if (c.paused)
+		resume(&c);
+	for (int i = 0; i < MAX_IMPORTS; i++)
+		if (c.imports[i].map)
+			release(&c, &c.imports[i]);
+	say(&c, "checker: %llu frames checked, %llu bad, %llu reused, %llu overwritten, "
+	    "%llu blank, last n=%u, size %ux%u, client %ux%u",
+	    (unsigned long long)c.checked, (unsigned long long)c.bad,
+	    (unsigned long long)c.reused, (unsigned long long)c.overwritten,
+	    (unsigned long long)c.blank, c.last_n,
+	    c.size_w, c.size_h, c.client_w, c.client_h);
+	vdmabuf_consumer_destroy(c.consumer);
+	return c.failed || c.bad || c.reused || c.overwritten ||
+	       (c.want_frames && c.checked < c.want_frames);
+}

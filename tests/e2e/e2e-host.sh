@@ -1,0 +1,98 @@
+#!/bin/sh
+# Suite e2e, in L1 (the host): weston runs headless (GL on llvmpipe, kiosk
+# shell: one fullscreen window) as the host desktop; vdmabuf-viewer shows
+# the L2 guest's vdmabuf-compositor, which runs pattern-client. Screenshots
+# of weston's output must hold the client's known frames, pixel for pixel.
+# The guest's half is e2e-guest.sh.
+. "${0%/*}/../vm/lib.sh"
+
+viewer=$BUILD/host-viewer/vdmabuf-viewer
+vdmabuf=$BUILD/libvdmabuf/vdmabuf
+shots=$OUT/screenshots
+rm -rf "$OUT/sync" "$shots" "$OUT"/viewer-*
+mkdir -p "$shots"
+modprobe kvm_amd 2>/dev/null || modprobe kvm_intel || fail "no kvm in L1"
+echo 65536 >/sys/module/udmabuf/parameters/list_limit
+export XDG_RUNTIME_DIR=/run/xdg
+mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+export WAYLAND_DISPLAY=wl-host
+
+# --debug lets weston-screenshooter capture the output.
+weston --debug --backend=headless --renderer=gl --shell=kiosk --width=320 --height=240 \
+	--socket="$WAYLAND_DISPLAY" >"$OUT/weston.log" 2>&1 &
+weston=$!
+wait_wayland "$weston" "$WAYLAND_DISPLAY" "$OUT/weston.log"
+
+start_backend
+run_guest tests/e2e/e2e-guest.sh >"$OUT/l2-qemu.log" 2>&1 &
+guest=$!
+
+# Takes screenshots until one holds a whole known frame; $1 names it.
+screenshot_matches() {
+	for try in $(seq 1 40); do
+		rm -f "$shots"/wayland-screenshot-*.png
+		(cd "$shots" && weston-screenshooter >/dev/null 2>&1)
+		shot=$(ls "$shots"/wayland-screenshot-*.png 2>/dev/null | head -n1)
+		if [ -n "$shot" ] && python3 "${0%/*}/screenshot-check.py" "$shot" \
+			>"$shots/$1.check" 2>&1; then
+			mv "$shot" "$shots/$1.png"
+			return 0
+		fi
+		[ -n "$shot" ] && mv "$shot" "$shots/$1-miss-$try.png"
+		sleep 1
+	done
+	fail "$1: no screenshot held a known frame: $(cat "$shots/$1.check")"
+}
+
+# $1: stats file; $2: key. Prints the value.
+stat() { sed -n "s/.*\\b$2=\\([^ ]*\\).*/\\1/p" "$1"; }
+
+start_viewer() {
+	"$viewer" --name e2e "$@" >"$OUT/viewer-$name.log" 2>&1 &
+	viewer_pid=$!
+}
+
+wait_for guest-running 300
+
+# The dmabuf path: the host compositor imports the guest's pages.
+name=dmabuf
+start_viewer --stats "$OUT/viewer-dmabuf.stats"
+screenshot_matches dmabuf
+kill -TERM "$viewer_pid"
+wait "$viewer_pid" || fail "viewer: $(tail -n 5 "$OUT/viewer-dmabuf.log")"
+[ "$(stat "$OUT/viewer-dmabuf.stats" path)" = dmabuf ] ||
+	fail "not the dmabuf path: $(cat "$OUT/viewer-dmabuf.stats")"
+[ "$(stat "$OUT/viewer-dmabuf.stats" bytes_copied)" = 0 ] || fail "the dmabuf path copied"
+[ "$(stat "$OUT/viewer-dmabuf.stats" presented)" -gt 0 ] || fail "nothing presented"
+[ "$("$vdmabuf" list --socket "$CONSUMER_SOCK" | sed -n 's/.*bytes_copied=\([0-9]*\).*/\1/p')" = 0 ] ||
+	fail "the daemon copied"
+
+# kill -9 of the viewer mid-stream; a new one shows the guest again.
+name=killed
+start_viewer
+sleep 5
+kill -9 "$viewer_pid"
+wait "$viewer_pid"
+name=restarted
+start_viewer --stats "$OUT/viewer-restarted.stats"
+screenshot_matches restarted
+kill -TERM "$viewer_pid"
+wait "$viewer_pid" || fail "restarted viewer: $(tail -n 5 "$OUT/viewer-restarted.log")"
+[ "$(stat "$OUT/viewer-restarted.stats" path)" = dmabuf ] || fail "restarted: not the dmabuf path"
+
+# The shm copy, forced: the same pixels, every byte counted.
+name=shm
+start_viewer --shm --stats "$OUT/viewer-shm.stats"
+screenshot_matches shm
+kill -TERM "$viewer_pid"
+wait "$viewer_pid" || fail "shm viewer: $(tail -n 5 "$OUT/viewer-shm.log")"
+[ "$(stat "$OUT/viewer-shm.stats" path)" = shm ] || fail "not the shm path: $(cat "$OUT/viewer-shm.stats")"
+[ "$(stat "$OUT/viewer-shm.stats" bytes_copied)" -gt 0 ] || fail "shm path counted no copy"
+grep -q 'shm copy' "$OUT/viewer-shm.log" || fail "the shm fallback was not logged"
+
+sync_point host-done
+wait "$guest" || fail "guest half failed: $(tail -n 15 "$OUT/l2.log" "$OUT/l2-qemu.log" 2>&1)"
+stop_backend
+kill -TERM "$weston"
+wait "$weston"
+pass "e2e: $(cat "$shots/dmabuf.check"); dmabuf $(cat "$OUT/viewer-dmabuf.stats"); shm $(cat "$OUT/viewer-shm.stats")"
