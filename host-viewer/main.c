@@ -15,6 +15,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "vdmabuf_consumer.h"
 #include "viewer.h"
 
 static void consumer_buffer(void *data, const struct vdmabuf_id *id,
@@ -57,6 +58,10 @@ static void consumer_reset(void *data)
 static void consumer_error(void *data, uint32_t request, const struct vdmabuf_id *id, int err)
 {
 	char name[34];
+
+	/* A frame presented before our import was not ours to release. */
+	if (request == VDMABUF_CMSG_RELEASE && (err == -EALREADY || err == -EPERM))
+		return;
 
 	fprintf(stderr, "vdmabuf-viewer: request %u on %s refused: %s\n", request,
 		vdmabuf_id_format(id, name), strerror(-err));

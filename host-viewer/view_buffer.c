@@ -151,23 +151,65 @@ static bool create_shm_buffer(struct view_buffer *buffer)
 	return true;
 }
 
+/* The host compositor's answer to one import: a wl_buffer, or failed. */
+struct import_result {
+	struct wl_buffer *wl_buffer;
+	bool done;
+};
+
+static void params_created(void *data, struct zwp_linux_buffer_params_v1 *params,
+			   struct wl_buffer *wl_buffer)
+{
+	struct import_result *result = data;
+
+	result->wl_buffer = wl_buffer;
+	result->done = true;
+}
+
+static void params_failed(void *data, struct zwp_linux_buffer_params_v1 *params)
+{
+	struct import_result *result = data;
+
+	result->done = true;
+}
+
+static const struct zwp_linux_buffer_params_v1_listener params_listener = {
+	.created = params_created,
+	.failed = params_failed,
+};
+
+/*
+ * Asks the host compositor to import the dmabuf and waits for its answer:
+ * one that advertises the format may still refuse these pages, and then
+ * the shm copy takes over instead of a protocol error ending the viewer.
+ */
 static bool create_dmabuf_buffer(struct view_buffer *buffer)
 {
 	struct viewer *viewer = buffer->viewer;
 	const struct vdmabuf_buffer_desc *d = &buffer->desc;
 	struct zwp_linux_buffer_params_v1 *params;
+	struct import_result result = { 0 };
 
 	if (viewer->force_shm || !viewer->dmabuf ||
 	    !formats_allow(&viewer->formats, d->fourcc, d->modifier))
 		return false;
 	params = zwp_linux_dmabuf_v1_create_params(viewer->dmabuf);
+	zwp_linux_buffer_params_v1_add_listener(params, &params_listener, &result);
 	for (uint32_t i = 0; i < d->num_planes; i++)
 		zwp_linux_buffer_params_v1_add(params, buffer->dmabuf_fd, i, d->planes[i].offset,
 					       d->planes[i].stride, d->modifier >> 32,
 					       d->modifier & 0xffffffff);
-	buffer->wl_buffer = zwp_linux_buffer_params_v1_create_immed(params, d->width,
-								     d->height, d->fourcc, 0);
+	zwp_linux_buffer_params_v1_create(params, d->width, d->height, d->fourcc, 0);
+	while (!result.done)
+		if (wl_display_roundtrip(viewer->display) < 0)
+			break;
 	zwp_linux_buffer_params_v1_destroy(params);
+	if (!result.wl_buffer) {
+		fprintf(stderr, "vdmabuf-viewer: the host compositor refused a %ux%u %.4s dmabuf\n",
+			d->width, d->height, (const char *)&d->fourcc);
+		return false;
+	}
+	buffer->wl_buffer = result.wl_buffer;
 	viewer->stats.dmabuf_buffers++;
 	return true;
 }
@@ -265,12 +307,12 @@ bool view_buffer_show(struct view_buffer *buffer, uint64_t frame,
 	struct viewer *viewer = buffer->viewer;
 	struct presented *p;
 
-	if (buffer->owed) {
-		/* The guest presents only what it got back; refuse, do not guess. */
-		fprintf(stderr, "vdmabuf-viewer: frame %llu on a buffer still shown\n",
-			(unsigned long long)frame);
-		return false;
-	}
+	/*
+	 * The guest presents a buffer again only once every release owed came
+	 * back: a frame we still count as ours was presented before we had
+	 * imported the buffer, and the daemon released it for us.
+	 */
+	buffer->owed = false;
 	if (buffer->shm && !copy_to_shm(buffer))
 		return false;
 	buffer->owed = true;

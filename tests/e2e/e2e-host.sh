@@ -58,12 +58,14 @@ wait_for guest-running 300
 name=dmabuf
 start_viewer --stats "$OUT/viewer-dmabuf.stats"
 screenshot_matches dmabuf
+sleep 3
 kill -TERM "$viewer_pid"
 wait "$viewer_pid" || fail "viewer: $(tail -n 5 "$OUT/viewer-dmabuf.log")"
 [ "$(stat "$OUT/viewer-dmabuf.stats" path)" = dmabuf ] ||
 	fail "not the dmabuf path: $(cat "$OUT/viewer-dmabuf.stats")"
 [ "$(stat "$OUT/viewer-dmabuf.stats" bytes_copied)" = 0 ] || fail "the dmabuf path copied"
-[ "$(stat "$OUT/viewer-dmabuf.stats" presented)" -gt 0 ] || fail "nothing presented"
+[ "$(stat "$OUT/viewer-dmabuf.stats" presented)" -ge 10 ] ||
+	fail "frames do not flow: $(cat "$OUT/viewer-dmabuf.stats")"
 [ "$("$vdmabuf" list --socket "$CONSUMER_SOCK" | sed -n 's/.*bytes_copied=\([0-9]*\).*/\1/p')" = 0 ] ||
 	fail "the daemon copied"
 
