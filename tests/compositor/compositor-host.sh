@@ -6,15 +6,9 @@
 . "${0%/*}/../vm/lib.sh"
 
 checker=$BUILD/tests/compositor/frame-checker
-vdmabuf=$BUILD/libvdmabuf/vdmabuf
 rm -rf "$OUT/sync" "$OUT"/checker-*.log
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel || fail "no kvm in L1"
 echo 65536 >/sys/module/udmabuf/parameters/list_limit
-
-daemon_stat() {
-	"$vdmabuf" list --socket "$CONSUMER_SOCK" |
-		sed -n "s/.*\\b$1[ :=]*\\([0-9][0-9]*\\).*/\\1/p" | head -n1
-}
 
 # Prints the checker's count of frames checked so far (its last summary).
 checked() { sed -n 's/^checker: \([0-9]*\) frames checked.*/\1/p' "$1" | tail -n1; }
@@ -57,12 +51,7 @@ sync_point pause-done
 "$checker" --timeout 400 --log "$OUT/checker-kill.log" >/dev/null 2>&1 &
 orphan=$!
 wait_for compositor-killed 300
-i=0
-while [ "$(daemon_stat buffers)" != 0 ]; do
-	i=$((i + 1))
-	[ $i -lt 300 ] || fail "buffers of a killed compositor still live: $("$vdmabuf" list --socket "$CONSUMER_SOCK")"
-	sleep 0.1
-done
+wait_no_buffers "compositor killed"
 kill -TERM "$orphan"
 wait "$orphan" || fail "checker across the kill: $(tail -n 5 "$OUT/checker-kill.log")"
 "$checker" --frames 30 --timeout 300 --log "$OUT/checker-next.log" >/dev/null 2>&1 &

@@ -7,7 +7,6 @@
 . "${0%/*}/../vm/lib.sh"
 
 viewer=$BUILD/host-viewer/vdmabuf-viewer
-vdmabuf=$BUILD/libvdmabuf/vdmabuf
 shots=$OUT/screenshots
 rm -rf "$OUT/sync" "$shots" "$OUT"/viewer-*
 mkdir -p "$shots"
@@ -66,7 +65,7 @@ wait "$viewer_pid" || fail "viewer: $(tail -n 5 "$OUT/viewer-dmabuf.log")"
 [ "$(stat "$OUT/viewer-dmabuf.stats" bytes_copied)" = 0 ] || fail "the dmabuf path copied"
 [ "$(stat "$OUT/viewer-dmabuf.stats" presented)" -ge 10 ] ||
 	fail "frames do not flow: $(cat "$OUT/viewer-dmabuf.stats")"
-[ "$("$vdmabuf" list --socket "$CONSUMER_SOCK" | sed -n 's/.*bytes_copied=\([0-9]*\).*/\1/p')" = 0 ] ||
+[ "$(daemon_stat bytes_copied)" = 0 ] ||
 	fail "the daemon copied"
 
 # kill -9 of the viewer mid-stream; a new one shows the guest again.

@@ -6,17 +6,11 @@
 . "${0%/*}/../vm/lib.sh"
 
 consumer=$BUILD/tests/transport/consumer
-vdmabuf=$BUILD/libvdmabuf/vdmabuf
 rm -rf "$OUT/sync"
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel || fail "no kvm in L1"
 # A guest's udmabuf of 1080p is ~2000 scattered pages: let udmabuf take
 # lists that long, as README asks of a real host.
 echo 65536 >/sys/module/udmabuf/parameters/list_limit
-
-daemon_stat() {
-	"$vdmabuf" list --socket "$CONSUMER_SOCK" |
-		sed -n "s/.*\\b$1[ :=]*\\([0-9][0-9]*\\).*/\\1/p" | head -n1
-}
 
 BACKEND_MANAGED=1 start_backend
 "$consumer" --frames 1060 --timeout 900 >"$OUT/consumer-main.log" 2>&1 &
@@ -28,17 +22,6 @@ daemon_fds() { ls "/proc/$(backend_pid)/fd" | wc -l; }
 # The daemon's own memory: guest RAM it maps (shared, counted as RssShmem)
 # grows as the guest's requests touch more of it, and is not the daemon's.
 daemon_rss() { awk '/^RssAnon/ {print $2}' "/proc/$(backend_pid)/status"; }
-
-# A producer that exits unexports its buffers; the daemon drops each in
-# turn (every live buffer holds an fd). $1 says why we wait.
-wait_no_buffers() {
-	i=0
-	while [ "$(daemon_stat buffers)" != 0 ]; do
-		i=$((i + 1))
-		[ $i -lt 300 ] || fail "$1: buffers still live: $("$vdmabuf" list --socket "$CONSUMER_SOCK")"
-		sleep 0.1
-	done
-}
 
 # 1000 present/release cycles leave the daemon as they found it.
 wait_for cycles-start 600

@@ -7,6 +7,7 @@ BACKEND_SOCK=/run/vdmabuf-backend.sock
 # The daemon's log is L1's; each run starts it afresh.
 [ "${VDMABUF_VM_ROLE:-}" = l1 ] && rm -f "$OUT/backend.log" "$OUT/l2.log"
 CONSUMER_SOCK=/run/vdmabuf/consumer.sock
+vdmabuf=$BUILD/libvdmabuf/vdmabuf
 
 fail() {
 	printf '%s: FAIL: %s\n' "${VDMABUF_VM_ROLE:-?}" "$*" >&2
@@ -73,6 +74,23 @@ stop_backend() {
 
 run_guest() {
 	tools/vm guest --vdmabuf "$BACKEND_SOCK" --out "$OUT" "$@"
+}
+
+# Prints counter $1 of the daemon's statistics (`vdmabuf list`).
+daemon_stat() {
+	"$vdmabuf" list --socket "$CONSUMER_SOCK" |
+		sed -n "s/.*\\b$1[ :=]*\\([0-9][0-9]*\\).*/\\1/p" | head -n1
+}
+
+# A producer that exits unexports its buffers; the daemon drops each in
+# turn (every live buffer holds an fd). $1 says why we wait.
+wait_no_buffers() {
+	i=0
+	while [ "$(daemon_stat buffers)" != 0 ]; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || fail "$1: buffers still live: $("$vdmabuf" list --socket "$CONSUMER_SOCK")"
+		sleep 0.1
+	done
 }
 
 # Sync points between L1 and L2: files in OUT, which both see.
