@@ -500,7 +500,7 @@ static void handle_retry(struct event_source *source, uint32_t events)
 static bool resume_session(struct vhost_user *vu)
 {
 	int kick_fds[VHOST_USER_MAX_QUEUES];
-	int fd = vu->store ? fd_store_take(vu->store, "vhost-user-0") : -1;
+	int fd = session_take_connection(vu);
 
 	if (fd < 0)
 		return false;

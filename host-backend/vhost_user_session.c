@@ -142,7 +142,7 @@ void session_forget(struct vhost_user *vu)
 {
 	if (!keeping(vu))
 		return;
-	fd_store_remove(vu->store, "vhost-user-0");
+	session_keep_fd(vu, "vhost-user", 0, -1);
 	fd_store_remove(vu->store, "session");
 	for (unsigned int i = 0; i < vu->num_vqs; i++) {
 		session_keep_fd(vu, "kick", i, -1);
@@ -188,6 +188,11 @@ static int restore_memory(struct vhost_user *vu, const struct saved_session *s)
 			close(fds[i]);
 	vu->kept_regions = s->num_regions;
 	return err;
+}
+
+int session_take_connection(struct vhost_user *vu)
+{
+	return vu->store ? take(vu, "vhost-user", 0) : -1;
 }
 
 int session_restore(struct vhost_user *vu, int kick_fds[])

@@ -14,6 +14,8 @@ void session_keep_memory(struct vhost_user *vu);
 void session_save(struct vhost_user *vu);
 /* The frontend is gone: nothing of the session is worth keeping. */
 void session_forget(struct vhost_user *vu);
+/* The kept vhost-user connection, or -1: nothing to resume. */
+int session_take_connection(struct vhost_user *vu);
 /*
  * Restores features, memory and rings from the store into vu; returns each
  * queue's kick fd (or -1) for the caller to start it. 0 or -errno.
