@@ -272,11 +272,13 @@ void vdmabuf_output_handle_release(struct vdmabuf_export *export, uint64_t prese
 		if (flags & VDMABUF_RELEASE_ZERO_COPY)
 			event.flags |= WLR_OUTPUT_PRESENT_ZERO_COPY;
 	}
-	/*
-	 * present_ns is on the host's clock, which the guest cannot read; the
-	 * release reaches us a transport hop after it, close enough to pace by.
-	 */
-	clock_gettime(CLOCK_MONOTONIC, &when);
+	/* The driver put present_ns on our clock; 0 while it cannot. */
+	if (present_ns && (flags & VDMABUF_RELEASE_PRESENTED)) {
+		when.tv_sec = present_ns / 1000000000u;
+		when.tv_nsec = present_ns % 1000000000u;
+	} else {
+		clock_gettime(CLOCK_MONOTONIC, &when);
+	}
 	wlr_output_send_present(&output->base, &event);
 	wlr_buffer_unlock(buffer);
 	vdmabuf_output_update_frame(output);

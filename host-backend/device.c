@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buffer.h"
@@ -63,6 +64,14 @@ static struct vdmabuf_device *device_from_vhost(struct vhost_user *vu)
 static struct vdmabuf_device *device_from_consumers(struct consumer_server *server)
 {
 	return container_of(server, struct vdmabuf_device, consumers);
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
 }
 
 static void random_bytes(void *buf, size_t len)
@@ -171,6 +180,7 @@ static void send_release(struct vdmabuf_device *dev, struct buffer *buffer)
 	if (vhost_user_has_feature(&dev->vhost, VDMABUF_F_PRESENT_TIMING)) {
 		r->present_ns = htole64(buffer->timing.present_ns);
 		r->refresh_ns = htole32(buffer->timing.refresh_ns);
+		r->sent_ns = htole64(monotonic_ns());
 	}
 	r->flags = htole32(buffer->timing.flags);
 	buffer->presented = false;
@@ -387,6 +397,7 @@ static void process_control(struct vdmabuf_device *dev, struct virtqueue *vq)
 			/* Parsed from our copy: the guest may change its own. */
 			size_t len = virtqueue_elem_read(elem, dev->request, MAX_REQUEST);
 
+			dev->stats.guest_bytes += len;
 			status = handle_request(dev, dev->request, len, &reply);
 			if (status != VDMABUF_S_OK) {
 				dev->stats.bad_requests++;

@@ -41,7 +41,8 @@ static void handle_wl_buffer_release(void *data, struct wl_buffer *wl_buffer)
 	struct view_buffer *buffer = data;
 
 	buffer->held = false;
-	release_to_guest(buffer);
+	if (!buffer->awaiting_feedback)
+		release_to_guest(buffer);
 }
 
 static const struct wl_buffer_listener wl_buffer_listener = {
@@ -58,6 +59,13 @@ struct presented {
 	uint64_t frame;
 };
 
+static void feedback_came(struct view_buffer *buffer)
+{
+	buffer->awaiting_feedback = false;
+	if (!buffer->held)
+		release_to_guest(buffer);
+}
+
 static void feedback_sync_output(void *data, struct wp_presentation_feedback *feedback,
 				 struct wl_output *output)
 {
@@ -73,12 +81,14 @@ static void feedback_presented(void *data, struct wp_presentation_feedback *feed
 	struct view_buffer *buffer = view_buffer_find(viewer, &p->id);
 
 	if (buffer && buffer->owed && buffer->frame == p->frame) {
-		buffer->present_ns = (((uint64_t)tv_sec_hi << 32 | tv_sec_lo) * 1000000000ull) +
-				     tv_nsec;
+		if (viewer->presentation_monotonic)
+			buffer->present_ns = ((uint64_t)tv_sec_hi << 32 | tv_sec_lo) *
+					     1000000000ull + tv_nsec;
 		buffer->refresh_ns = refresh;
 		buffer->flags |= VDMABUF_RELEASE_PRESENTED;
 		if (flags & WP_PRESENTATION_FEEDBACK_KIND_VSYNC)
 			buffer->flags |= VDMABUF_RELEASE_VSYNC;
+		feedback_came(buffer);
 	}
 	viewer->stats.presented++;
 	if (viewer->exit_after && viewer->stats.presented >= viewer->exit_after)
@@ -89,8 +99,13 @@ static void feedback_presented(void *data, struct wp_presentation_feedback *feed
 
 static void feedback_discarded(void *data, struct wp_presentation_feedback *feedback)
 {
+	struct presented *p = data;
+	struct view_buffer *buffer = view_buffer_find(p->viewer, &p->id);
+
+	if (buffer && buffer->owed && buffer->frame == p->frame)
+		feedback_came(buffer);
 	wp_presentation_feedback_destroy(feedback);
-	free(data);
+	free(p);
 }
 
 static const struct wp_presentation_feedback_listener feedback_listener = {
@@ -317,6 +332,7 @@ bool view_buffer_show(struct view_buffer *buffer, uint64_t frame,
 		return false;
 	buffer->owed = true;
 	buffer->held = true;
+	buffer->awaiting_feedback = false;
 	buffer->frame = frame;
 	buffer->present_ns = 0;
 	buffer->refresh_ns = 0;
@@ -335,6 +351,7 @@ bool view_buffer_show(struct view_buffer *buffer, uint64_t frame,
 		p->viewer = viewer;
 		p->id = buffer->id;
 		p->frame = frame;
+		buffer->awaiting_feedback = true;
 		wp_presentation_feedback_add_listener(
 			wp_presentation_feedback(viewer->presentation, viewer->surface),
 			&feedback_listener, p);

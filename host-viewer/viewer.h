@@ -41,6 +41,11 @@ struct view_buffer {
 	bool shm;			/* the copy fallback */
 	void *shm_data;			/* the wl_shm pool's mapping */
 	bool held;			/* the host compositor has it */
+	/*
+	 * Its frame's presentation feedback has not come: a compositor may
+	 * let go of a wl_shm buffer once it has read it, before it shows it.
+	 */
+	bool awaiting_feedback;
 	bool owed;			/* a frame of it is not yet released */
 	uint64_t frame;
 	uint64_t present_ns;		/* of that frame, once shown */
@@ -56,6 +61,8 @@ struct viewer {
 	struct xdg_wm_base *wm_base;
 	struct zwp_linux_dmabuf_v1 *dmabuf;
 	struct wp_presentation *presentation;
+	/* Presentation times go to the guest only on CLOCK_MONOTONIC. */
+	bool presentation_monotonic;
 	struct wp_viewporter *viewporter;
 	struct wl_seat *seat;
 	struct wl_keyboard *keyboard;

@@ -8,6 +8,7 @@
 #include <linux/input-event-codes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "viewer.h"
@@ -176,6 +177,18 @@ static const struct xdg_wm_base_listener wm_base_listener = {
 	.ping = wm_base_ping,
 };
 
+static void presentation_clock_id(void *data, struct wp_presentation *presentation,
+				  uint32_t clock_id)
+{
+	struct viewer *viewer = data;
+
+	viewer->presentation_monotonic = clock_id == CLOCK_MONOTONIC;
+}
+
+static const struct wp_presentation_listener presentation_listener = {
+	.clock_id = presentation_clock_id,
+};
+
 static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
 			    const char *interface, uint32_t version)
 {
@@ -193,6 +206,8 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 		viewer->dmabuf = BIND(zwp_linux_dmabuf_v1_interface, 4);
 	} else if (strcmp(interface, wp_presentation_interface.name) == 0) {
 		viewer->presentation = BIND(wp_presentation_interface, 1);
+		wp_presentation_add_listener(viewer->presentation, &presentation_listener,
+					     viewer);
 	} else if (strcmp(interface, wp_viewporter_interface.name) == 0) {
 		viewer->viewporter = BIND(wp_viewporter_interface, 1);
 	} else if (strcmp(interface, wl_seat_interface.name) == 0 && !viewer->seat) {

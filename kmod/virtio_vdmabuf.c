@@ -65,8 +65,8 @@ struct vdmabuf_dev {
 
 	/*
 	 * Guards files, every file's buffers list, retiring, num_buffers,
-	 * consumers, mode_hint and gone. Never held while waiting for the
-	 * device.
+	 * consumers, mode_hint, host_lead_ns and gone. Never held while
+	 * waiting for the device.
 	 */
 	struct mutex lock;
 	struct list_head files;
@@ -75,6 +75,8 @@ struct vdmabuf_dev {
 	u32 consumers;
 	/* The host's last preferred mode (type 0: none yet), for late openers. */
 	struct vdmabuf_uevent mode_hint;
+	/* The host clock's lead over ours (0: not known yet), spec 10.2. */
+	s64 host_lead_ns;
 	bool gone;			/* removed: every call fails ENODEV */
 };
 
@@ -350,8 +352,36 @@ static void vdmabuf_free_list(struct list_head *list)
 
 /* Device events */
 
-static void vdmabuf_handle_event(struct vdmabuf_dev *vd,
-				 const struct vdmabuf_event *ev, unsigned int len)
+/*
+ * sent_ns - received_ns is the host clock's lead less the event's transit:
+ * keep the largest sample, falling by 1/64 of the gap toward smaller ones
+ * so that a drift between the clocks is followed. Called with lock held.
+ */
+static void vdmabuf_learn_host_clock(struct vdmabuf_dev *vd, u64 sent_ns, u64 received_ns)
+{
+	s64 sample = (s64)(sent_ns - received_ns);
+
+	if (!sent_ns)
+		return;
+	if (!vd->host_lead_ns || sample > vd->host_lead_ns)
+		vd->host_lead_ns = sample;
+	else
+		vd->host_lead_ns -= (vd->host_lead_ns - sample) / 64;
+}
+
+/* A host present time on our clock, never later than its news came. */
+static u64 vdmabuf_guest_time(struct vdmabuf_dev *vd, u64 host_ns, u64 received_ns)
+{
+	u64 t;
+
+	if (!host_ns || !vd->host_lead_ns)
+		return 0;
+	t = host_ns - vd->host_lead_ns;
+	return t < received_ns ? t : received_ns;
+}
+
+static void vdmabuf_handle_event(struct vdmabuf_dev *vd, const struct vdmabuf_event *ev,
+				 unsigned int len, u64 received_ns)
 {
 	struct vdmabuf_uevent uev = { 0 };
 	struct vdmabuf_buffer *b = NULL;
@@ -366,6 +396,7 @@ static void vdmabuf_handle_event(struct vdmabuf_dev *vd,
 	mutex_lock(&vd->lock);
 	switch (le32_to_cpu(ev->type)) {
 	case VDMABUF_EVENT_RELEASE:
+		vdmabuf_learn_host_clock(vd, le64_to_cpu(ev->u.release.sent_ns), received_ns);
 		device = le64_to_cpu(ev->u.release.id.device);
 		key = le64_to_cpu(ev->u.release.id.key);
 		list_for_each_entry(f, &vd->files, link) {
@@ -382,7 +413,8 @@ static void vdmabuf_handle_event(struct vdmabuf_dev *vd,
 		uev.id.device = device;
 		uev.id.key = key;
 		uev.frame = le64_to_cpu(ev->u.release.frame);
-		uev.present_ns = le64_to_cpu(ev->u.release.present_ns);
+		uev.present_ns = vdmabuf_guest_time(vd, le64_to_cpu(ev->u.release.present_ns),
+						    received_ns);
 		uev.refresh_ns = le32_to_cpu(ev->u.release.refresh_ns);
 		uev.flags = le32_to_cpu(ev->u.release.flags);
 		vdmabuf_file_queue(b->owner, &uev);
@@ -427,6 +459,7 @@ static void vdmabuf_handle_event(struct vdmabuf_dev *vd,
 			dev_info(&vd->vdev->dev, "device reset: every buffer dropped\n");
 		uev.type = VDMABUF_UEVENT_RESET;
 		vdmabuf_queue_all(vd, &uev);
+		vd->host_lead_ns = 0;	/* the device may now run on another host */
 		break;
 	default:
 		dev_dbg(&vd->vdev->dev, "unknown event %#x\n", le32_to_cpu(ev->type));
@@ -458,7 +491,7 @@ static void vdmabuf_event_work(struct work_struct *work)
 		if (vdmabuf_post_event(vd, ev) == 0)
 			kick = true;
 		spin_unlock_irq(&vd->event_lock);
-		vdmabuf_handle_event(vd, &copy, len);
+		vdmabuf_handle_event(vd, &copy, len, ktime_get_ns());
 		spin_lock_irq(&vd->event_lock);
 	}
 	if (kick)

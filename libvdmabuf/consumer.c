@@ -412,6 +412,7 @@ int vdmabuf_consumer_stats(struct vdmabuf_consumer *c, struct vdmabuf_stats *sta
 		.bytes_copied = msg.u.stats.bytes_copied,
 		.bad_requests = msg.u.stats.bad_requests,
 		.consumers = msg.u.stats.consumers,
+		.guest_bytes = msg.u.stats.guest_bytes,
 	};
 	return 0;
 }

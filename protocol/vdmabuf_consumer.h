@@ -98,6 +98,7 @@ struct vdmabuf_cmsg_stats {
 	__u64 bytes_copied;		/* pixels copied by the daemon: 0 */
 	__u64 bad_requests;		/* guest requests refused */
 	__u64 consumers;
+	__u64 guest_bytes;		/* bytes of the guest's requests */
 };
 
 struct vdmabuf_cmsg {

@@ -192,6 +192,7 @@ struct vdmabuf_release {
 	__le64 present_ns;		/* host CLOCK_MONOTONIC; 0 if unknown */
 	__le32 refresh_ns;		/* host output period; 0 if unknown */
 	__le32 flags;			/* VDMABUF_RELEASE_* */
+	__le64 sent_ns;			/* host CLOCK_MONOTONIC at sending */
 };
 
 struct vdmabuf_retired {

@@ -88,7 +88,12 @@ struct vdmabuf_uevent {
 	__u32 flags;			/* RELEASE: VDMABUF_RELEASE_* */
 	struct vdmabuf_uid id;
 	__u64 frame;
-	__u64 present_ns;		/* host CLOCK_MONOTONIC */
+	/*
+	 * RELEASE: when the host showed the frame, on this machine's
+	 * CLOCK_MONOTONIC (the driver moves it from the host's clock; see
+	 * the spec's "Presentation times"); 0 if unknown.
+	 */
+	__u64 present_ns;
 	__u32 refresh_ns;
 	__u32 count;			/* CONSUMERS */
 	__u32 width, height, refresh_mhz, scale_120;	/* MODE_HINT */

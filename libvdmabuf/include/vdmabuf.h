@@ -77,7 +77,8 @@ struct vdmabuf_info {
 
 /*
  * Every callback is optional. release: the host is done with frame of id,
- * shown at present_ns (host CLOCK_MONOTONIC, 0 if not shown) on an output
+ * shown at present_ns (our CLOCK_MONOTONIC, moved there from the host's
+ * by the driver; 0 if not shown or not known yet) on an output
  * refreshing every refresh_ns; the buffer may be drawn into again.
  * retired: an unexported id is dead on the host too. reset: the device
  * lost every id (host backend restarted, VM reset): export again.
@@ -133,6 +134,7 @@ struct vdmabuf_stats {
 	uint64_t bytes_copied;		/* pixels the daemon copied */
 	uint64_t bad_requests;		/* guest requests refused */
 	uint64_t consumers;
+	uint64_t guest_bytes;		/* bytes of the guest's requests */
 };
 
 /*
@@ -171,7 +173,7 @@ int vdmabuf_consumer_dispatch(struct vdmabuf_consumer *consumer,
  */
 int vdmabuf_consumer_import(struct vdmabuf_consumer *consumer, const struct vdmabuf_id *id,
 			    struct vdmabuf_buffer_desc *desc, uint64_t *size);
-/* Done with frame of id; timing as the display reported it. */
+/* Done with frame of id; timing as the display reported it, on CLOCK_MONOTONIC. */
 int vdmabuf_consumer_release(struct vdmabuf_consumer *consumer, const struct vdmabuf_id *id,
 			     uint64_t frame, uint64_t present_ns, uint32_t refresh_ns,
 			     uint32_t flags);

@@ -80,11 +80,12 @@ static int list(const char *socket)
 		return fail("stats", err);
 	vdmabuf_consumer_dispatch(c, &listener, NULL);
 	printf("buffers=%llu imports=%llu exports=%llu frames=%llu releases=%llu "
-	       "bytes_copied=%llu bad_requests=%llu consumers=%llu\n",
+	       "bytes_copied=%llu bad_requests=%llu consumers=%llu guest_bytes=%llu\n",
 	       (unsigned long long)s.buffers, (unsigned long long)s.imports,
 	       (unsigned long long)s.exports_total, (unsigned long long)s.frames_total,
 	       (unsigned long long)s.releases_total, (unsigned long long)s.bytes_copied,
-	       (unsigned long long)s.bad_requests, (unsigned long long)s.consumers);
+	       (unsigned long long)s.bad_requests, (unsigned long long)s.consumers,
+	       (unsigned long long)s.guest_bytes);
 	vdmabuf_consumer_destroy(c);
 	return 0;
 }

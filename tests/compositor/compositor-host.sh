@@ -50,7 +50,7 @@ sync_point pause-done
 # kill -9 of the compositor: its buffers leave the host; a new one works.
 "$checker" --timeout 400 --log "$OUT/checker-kill.log" >/dev/null 2>&1 &
 orphan=$!
-wait_for compositor-killed 300
+wait_for compositor-killed 300 "$guest"
 wait_no_buffers "compositor killed"
 kill -TERM "$orphan"
 wait "$orphan" || fail "checker across the kill: $(tail -n 5 "$OUT/checker-kill.log")"

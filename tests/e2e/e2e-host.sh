@@ -51,7 +51,7 @@ start_viewer() {
 	viewer_pid=$!
 }
 
-wait_for guest-running 300
+wait_for guest-running 300 "$guest"
 
 # The dmabuf path: the host compositor imports the guest's pages.
 name=dmabuf

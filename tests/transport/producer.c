@@ -145,6 +145,13 @@ static void on_release(void *data, const struct vdmabuf_id *id, uint64_t frame,
 		fprintf(stderr, "producer: release of frame %llu without timing\n",
 			(unsigned long long)frame);
 		t->failed = 1;
+	} else if (present_ns < slot->presented_at || present_ns > now_ns()) {
+		/* The host showed it between our present and this release. */
+		fprintf(stderr, "producer: frame %llu shown at %+lld ns from its present, "
+			"released %+lld ns after it: not on our clock\n", (unsigned long long)frame,
+			(long long)(present_ns - slot->presented_at),
+			(long long)(now_ns() - slot->presented_at));
+		t->failed = 1;
 	}
 	if (!t->first_release_ns)
 		t->first_release_ns = now_ns() - t->export_started;

@@ -24,11 +24,11 @@ daemon_fds() { ls "/proc/$(backend_pid)/fd" | wc -l; }
 daemon_rss() { awk '/^RssAnon/ {print $2}' "/proc/$(backend_pid)/status"; }
 
 # 1000 present/release cycles leave the daemon as they found it.
-wait_for cycles-start 600
+wait_for cycles-start 600 "$guest"
 wait_no_buffers "before the cycles"
 fds=$(daemon_fds) rss=$(daemon_rss)
 sync_point host-measured
-wait_for cycles-done 600
+wait_for cycles-done 600 "$guest"
 wait_no_buffers "after the cycles"
 [ "$(daemon_fds)" -le "$fds" ] || fail "daemon fds: $fds before 1000 cycles, $(daemon_fds) after"
 [ $(($(daemon_rss) - rss)) -lt 1024 ] || fail "daemon RssAnon grew from $rss to $(daemon_rss) KiB"
@@ -36,19 +36,19 @@ echo "daemon over 1000 cycles: fds $fds -> $(daemon_fds), RssAnon $rss -> $(daem
 sync_point host-checked-cycles
 
 # Producer killed with -9: its buffers leave the host.
-wait_for producer-killed 600
+wait_for producer-killed 600 "$guest"
 wait_no_buffers "producer killed"
 sync_point host-checked-kill
 
 # A consumer killed with -9 mid-stream: the guest still gets its releases.
-wait_for kill-consumer-next
+wait_for kill-consumer-next 120 "$guest"
 # It stops by itself once it has checked every frame; else it is told to.
 kill -TERM "$main_consumer" 2>/dev/null
 wait "$main_consumer" || fail "main consumer: $(tail -n 5 "$OUT/consumer-main.log")"
 "$consumer" --frames 1000000 --timeout 300 --stall-after 20 >"$OUT/consumer-killed.log" 2>&1 &
 doomed=$!
 sync_point consumer-ready
-wait_for consumer-stalled 300
+wait_for consumer-stalled 300 "$guest"
 sleep 1
 kill -9 "$doomed" 2>/dev/null
 sync_point consumer-killed
@@ -57,7 +57,7 @@ sync_point consumer-killed
 # service manager starts it again, the new daemon resumes the vhost-user
 # session QEMU never saw close, the guest is told of the reset and shares
 # again, and a new consumer checks the pixels.
-wait_for restart-producer-running 300
+wait_for restart-producer-running 300 "$guest"
 old_pid=$(backend_pid)
 fds_before_kill=$(daemon_fds)
 kill -9 "$old_pid"
@@ -69,7 +69,7 @@ until grep -q 'resumed the session' "$OUT/backend.log" && [ "$(backend_pid)" != 
 done
 wait_backend
 sync_point daemon-restarted
-wait_for reset-producer-done 300
+wait_for reset-producer-done 300 "$guest"
 wait_no_buffers "after the restart"
 "$consumer" --frames 30 --timeout 300 >"$OUT/consumer-restarted.log" 2>&1 &
 restarted_consumer=$!

@@ -195,12 +195,13 @@ static void test_layout(void)
 	OFF(vdmabuf_event, u.raw, 8);
 	CHECK(sizeof(((struct vdmabuf_event *)0)->u) == 56);
 
-	SIZE(vdmabuf_release, 40);
+	SIZE(vdmabuf_release, 48);
 	OFF(vdmabuf_release, id, 0);
 	OFF(vdmabuf_release, frame, 16);
 	OFF(vdmabuf_release, present_ns, 24);
 	OFF(vdmabuf_release, refresh_ns, 32);
 	OFF(vdmabuf_release, flags, 36);
+	OFF(vdmabuf_release, sent_ns, 40);
 	OFF(vdmabuf_event, u.release.frame, 24);
 	OFF(vdmabuf_event, u.release.flags, 44);
 
@@ -514,7 +515,8 @@ static void test_event_bytes(void)
 		0x00, 0xca, 0x9a, 0x3b, 0x00, 0x00, 0x00, 0x00,	/* 32 present_ns 1 s */
 		0x2b, 0x50, 0xfe, 0x00,			/* 40 refresh_ns 16666667 */
 		0x07, 0x00, 0x00, 0x00,			/* 44 flags all three */
-		/* 48..63 unused, 0 */
+		0x00, 0x94, 0x35, 0x77, 0x00, 0x00, 0x00, 0x00,	/* 48 sent_ns 2 s */
+		/* 56..63 unused, 0 */
 	};
 	static const uint8_t retired_want[64] = {
 		0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -547,6 +549,7 @@ static void test_event_bytes(void)
 	ev.u.release.refresh_ns = htole32(16666667);
 	ev.u.release.flags = htole32(VDMABUF_RELEASE_PRESENTED | VDMABUF_RELEASE_VSYNC |
 				     VDMABUF_RELEASE_ZERO_COPY);
+	ev.u.release.sent_ns = htole64(2000000000ull);
 	CHECK_BYTES(ev, release_want);
 	memset(&ev, 0xff, sizeof(ev));
 	DECODE(ev, release_want);
@@ -557,6 +560,7 @@ static void test_event_bytes(void)
 	CHECK(le64toh(ev.u.release.present_ns) == 1000000000ull);
 	CHECK(le32toh(ev.u.release.refresh_ns) == 16666667);
 	CHECK(le32toh(ev.u.release.flags) == 7);
+	CHECK(le64toh(ev.u.release.sent_ns) == 2000000000ull);
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = htole32(VDMABUF_EVENT_RETIRED);

@@ -99,11 +99,14 @@ sync_point() {
 	: >"$OUT/sync/$1"
 }
 
+# wait_for NAME [TIMEOUT [PID]]: fails at TIMEOUT s, or once PID (the
+# other side's VM) is gone.
 wait_for() {
 	i=0
 	while [ ! -e "$OUT/sync/$1" ]; do
 		i=$((i + 1))
 		[ $i -lt $((${2:-120} * 10)) ] || fail "timed out waiting for '$1'"
+		[ -z "${3:-}" ] || kill -0 "$3" 2>/dev/null || fail "the guest ended before '$1'"
 		sleep 0.1
 	done
 }

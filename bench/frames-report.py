@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""frames-report.py DIR: the figures of tools/bench from the runs in DIR.
+
+Reads, per run TAG (METHOD-WxH): TAG.csv (frame-client: commit and
+presentation times on the guest's CLOCK_MONOTONIC, CPU of the client and of
+the process serving it), TAG.host (CPU of the host's processes, the daemon's
+counters) and writes DIR/results.json, DIR/results.md, DIR/latency-cdf.png
+and DIR/frame-intervals.png. Standard library only: the lab has no plotting
+package, so the plots are drawn by png_plot.py.
+"""
+import json
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import png_plot  # noqa: E402
+
+METHODS = ["vdmabuf", "vdmabuf-shm", "waypipe"]
+WARMUP = 10            # first frames left out of latency and pacing figures
+DEFAULT_REFRESH_NS = 16666667
+
+
+def read_keyvals(lines):
+    out = {}
+    for line in lines:
+        key, _, value = line.strip().lstrip("# ").partition("=")
+        if value:
+            out[key] = value
+    return out
+
+
+def read_run(directory, tag):
+    with open(os.path.join(directory, tag + ".csv")) as f:
+        lines = f.read().splitlines()
+    frames = []
+    for line in lines[1:]:
+        if line.startswith("#"):
+            continue
+        i, commit, present, refresh, status = line.split(",")
+        frames.append((int(commit), int(present), int(refresh), status))
+    client = read_keyvals(line for line in lines if line.startswith("#"))
+    with open(os.path.join(directory, tag + ".host")) as f:
+        host = read_keyvals(f)
+    return frames, client, host
+
+
+def percentile(values, p):
+    """Nearest rank."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def figures(method, size, frames, client, host):
+    width, height = (int(v) for v in size.split("x"))
+    total = len(frames)
+    measured = frames[WARMUP:]
+    shown = [(c, p, r) for c, p, r, s in measured if s == "presented"]
+    latencies = [(p - c) / 1e6 for c, p, r in shown]
+    intervals = [(b[1] - a[1]) / 1e6 for a, b in zip(shown, shown[1:])]
+    duplicated = 0
+    for (_, p0, _), (_, p1, r1) in zip(shown, shown[1:]):
+        refresh = r1 or DEFAULT_REFRESH_NS
+        duplicated += max(0, round((p1 - p0) / refresh) - 1)
+    if method == "waypipe":
+        # waypipe writes every damaged byte into the host's wl_shm buffer:
+        # the floor of what it copies (each frame is fully damaged).
+        copied = width * height * 4
+        to_host = int(host["vsock_guest_bytes"]) / total
+    else:
+        copied = (int(host["daemon_bytes_copied"]) +
+                  int(host.get("viewer_bytes_copied", 0))) / total
+        to_host = int(host["daemon_guest_bytes"]) / total
+    cpu_guest = (int(client["cpu_client_ns"]) + int(client["cpu_server_ns"])) / total / 1e6
+    row = {
+        "method": method,
+        "resolution": size,
+        "frames": len(measured),
+        "latency_ms_median": round(statistics.median(latencies), 3) if latencies else None,
+        "latency_ms_p99": round(percentile(latencies, 99), 3) if latencies else None,
+        "jitter_ms": round(statistics.pstdev(intervals), 3) if len(intervals) > 1 else None,
+        "dropped": len(measured) - len(shown),
+        "duplicated": duplicated,
+        "bytes_copied_per_frame": round(copied),
+        "guest_to_host_bytes_per_frame": round(to_host),
+        "cpu_ms_per_frame_guest": round(cpu_guest, 3),
+        "cpu_ms_per_frame_host": round(int(host["cpu_host_ns"]) / total / 1e6, 3),
+    }
+    extra = {
+        "latencies": latencies,
+        "intervals": intervals,
+        "server": client.get("server", "?"),
+        "host_processes": host.get("host_processes", "?").split(),
+        "frame_interval_ms_median": round(statistics.median(intervals), 3) if intervals else None,
+    }
+    return row, extra
+
+
+def fmt(value):
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".") if value < 1000 else f"{value:.0f}"
+    return str(value)
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "-"
+    return f"{a / b:.2f}x"
+
+
+def write_markdown(directory, rows, extras, command):
+    keys = ["method", "resolution", "frames", "latency_ms_median", "latency_ms_p99",
+            "jitter_ms", "dropped", "duplicated", "bytes_copied_per_frame",
+            "guest_to_host_bytes_per_frame", "cpu_ms_per_frame_guest", "cpu_ms_per_frame_host"]
+    out = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    for row in rows:
+        out.append("| " + " | ".join(fmt(row[k]) for k in keys) + " |")
+    out += ["", "Against waypipe, same run, same client and frames (waypipe's figure / ours):", "",
+            "| method | resolution | latency median | latency p99 | guest CPU/frame | host CPU/frame | guest-to-host bytes/frame |",
+            "|---|---|---|---|---|---|---|"]
+    by_key = {(r["method"], r["resolution"]): r for r in rows}
+    for row in rows:
+        peer = by_key.get(("waypipe", row["resolution"]))
+        if row["method"] == "waypipe" or not peer:
+            continue
+        out.append("| {} | {} | {} | {} | {} | {} | {} |".format(
+            row["method"], row["resolution"],
+            ratio(peer["latency_ms_median"], row["latency_ms_median"]),
+            ratio(peer["latency_ms_p99"], row["latency_ms_p99"]),
+            ratio(peer["cpu_ms_per_frame_guest"], row["cpu_ms_per_frame_guest"]),
+            ratio(peer["cpu_ms_per_frame_host"], row["cpu_ms_per_frame_host"]),
+            ratio(peer["guest_to_host_bytes_per_frame"], row["guest_to_host_bytes_per_frame"])))
+    servers = sorted({(r["method"], e["server"], " ".join(e["host_processes"]))
+                      for r, e in zip(rows, extras)})
+    out += ["", "Processes counted (guest: frame-client and the process serving it; host):"]
+    out += [f"- {m}: guest {s}; host {h}" for m, s, h in servers]
+    out += ["", f"The first {WARMUP} frames of each run are left out of latency and pacing "
+            "figures; CPU and bytes are over every frame.",
+            "", "Reproduce: `" + command + "`", ""]
+    with open(os.path.join(directory, "results.md"), "w") as f:
+        f.write("\n".join(out))
+
+
+def write_plots(directory, rows, extras):
+    sizes = sorted({r["resolution"] for r in rows},
+                   key=lambda s: int(s.split("x")[0]) * int(s.split("x")[1]))
+    cdf_panels, interval_panels = [], []
+    for size in sizes:
+        cdf, intervals = [], []
+        for row, extra in zip(rows, extras):
+            if row["resolution"] != size:
+                continue
+            lat = sorted(extra["latencies"])
+            if lat:
+                cdf.append((row["method"], [(v, (i + 1) / len(lat)) for i, v in enumerate(lat)]))
+            intervals.append((row["method"], list(enumerate(extra["intervals"]))))
+        cdf_panels.append((f"{size}: latency cdf (ms)", cdf))
+        interval_panels.append((f"{size}: frame interval (ms) by frame", intervals))
+    png_plot.write(os.path.join(directory, "latency-cdf.png"), cdf_panels, METHODS)
+    png_plot.write(os.path.join(directory, "frame-intervals.png"), interval_panels, METHODS)
+
+
+def main():
+    directory = sys.argv[1]
+    command = os.environ.get("VDMABUF_BENCH_COMMAND", "tools/bench")
+    rows, extras = [], []
+    for run in os.environ["VDMABUF_BENCH_RUNS"].split():
+        size = run.split(":")[0]
+        for method in os.environ["VDMABUF_BENCH_METHODS"].split():
+            frames, client, host = read_run(directory, f"{method}-{size}")
+            row, extra = figures(method, size, frames, client, host)
+            rows.append(row)
+            extras.append(extra)
+    with open(os.path.join(directory, "results.json"), "w") as f:
+        json.dump(rows, f, indent=1)
+        f.write("\n")
+    write_markdown(directory, rows, extras, command)
+    write_plots(directory, rows, extras)
+    with open(os.path.join(directory, "results.md")) as f:
+        print(f.read())
+
+
+if __name__ == "__main__":
+    main()

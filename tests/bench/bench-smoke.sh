@@ -1,0 +1,9 @@
+#!/bin/sh
+# Suite bench: a short run of tools/bench, so that the harness keeps
+# working; its figures are not pass criteria, its shape and counters are.
+set -eu
+cd "$(dirname "$0")/../.."
+out=build-vm/bench-smoke
+rm -rf "$out"
+tools/bench --quick --frames 20 --out "$out" >/dev/null
+exec python3 tests/bench/check-results.py "$out"
