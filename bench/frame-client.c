@@ -29,7 +29,7 @@
 #define MAX_BUFFERS 3
 #define SCROLL_ROWS 3
 #define NOISE_EXTRA_ROWS 256	/* the field repeats every 256 / 3 frames */
-#define FEEDBACK_WAIT_NS 10000000000ull
+#define FEEDBACK_WAIT_NS 3000000000ull
 
 enum frame_status { FRAME_PENDING, FRAME_PRESENTED, FRAME_DISCARDED };
 

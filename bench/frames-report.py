@@ -9,6 +9,7 @@ and DIR/frame-intervals.png. Standard library only: the lab has no plotting
 package, so the plots are drawn by png_plot.py.
 """
 import json
+import math
 import os
 import statistics
 import sys
@@ -18,6 +19,8 @@ import png_plot  # noqa: E402
 
 METHODS = ["vdmabuf", "vdmabuf-shm", "waypipe"]
 WARMUP = 10            # first frames left out of latency and pacing figures
+# The last frame is left out too: vdmabuf reports a frame's presentation with
+# its release, and the host keeps the last frame on screen, unreleased.
 DEFAULT_REFRESH_NS = 16666667
 
 
@@ -48,13 +51,13 @@ def read_run(directory, tag):
 def percentile(values, p):
     """Nearest rank."""
     ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))]
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def figures(method, size, frames, client, host):
     width, height = (int(v) for v in size.split("x"))
     total = len(frames)
-    measured = frames[WARMUP:]
+    measured = frames[WARMUP:-1]
     shown = [(c, p, r) for c, p, r, s in measured if s == "presented"]
     latencies = [(p - c) / 1e6 for c, p, r in shown]
     intervals = [(b[1] - a[1]) / 1e6 for a, b in zip(shown, shown[1:])]
@@ -136,8 +139,9 @@ def write_markdown(directory, rows, extras, command):
                       for r, e in zip(rows, extras)})
     out += ["", "Processes counted (guest: frame-client and the process serving it; host):"]
     out += [f"- {m}: guest {s}; host {h}" for m, s, h in servers]
-    out += ["", f"The first {WARMUP} frames of each run are left out of latency and pacing "
-            "figures; CPU and bytes are over every frame.",
+    out += ["", f"The first {WARMUP} frames and the last of each run are left out of latency "
+            "and pacing figures (the host keeps the last frame on screen: vdmabuf reports it "
+            "only when it is released); CPU and bytes are over every frame.",
             "", "Reproduce: `" + command + "`", ""]
     with open(os.path.join(directory, "results.md"), "w") as f:
         f.write("\n".join(out))
