@@ -1,10 +1,12 @@
 #!/bin/sh
-# tools/bench, in L2 (the guest): for each resolution and method the host
-# has set up, run frame-client once, served by vdmabuf-compositor (its
-# frames go to the host through virtio_vdmabuf) or by waypipe's server
-# (over vsock to the host's waypipe client). See frames-host.sh.
+# tools/bench, in L2 (the guest): frames-guest.sh METHOD WxH FRAMES runs
+# frame-client once, served by vdmabuf-compositor (its frames go to the
+# host through virtio_vdmabuf) or by waypipe's server (over vsock to the
+# host's waypipe client). Each run boots its own guest: see frames-host.sh.
 . "${0%/*}/../tests/vm/lib.sh"
 
+method=$1 size=$2 frames=$3
+tag=$method-$size
 insmod "$BUILD/kmod/virtio_vdmabuf.ko" || fail "insmod"
 modprobe vmw_vsock_virtio_transport || fail "no vsock transport"
 export XDG_RUNTIME_DIR=/run/xdg
@@ -27,28 +29,25 @@ wait_exit_after() {
 	wait "$1" || fail "$3: exit $?: $(tail -n 5 "$3")"
 }
 
-for run in $VDMABUF_BENCH_RUNS; do
-	size=${run%:*} frames=${run#*:}
-	client="$BUILD/bench/frame-client --size $size --frames $frames"
-	for method in $VDMABUF_BENCH_METHODS; do
-		tag=$method-$size
-		wait_for "host-ready-$tag" 600
-		sync_point "client-start-$tag"
-		case $method in
-		vdmabuf | vdmabuf-shm)
-			"$BUILD/guest-compositor-plugin/vdmabuf-compositor" --mode "$size@60" \
-				--stats "$OUT/$tag.compositor-stats" -s "exec $client --out $OUT/$tag.csv" \
-				>"$OUT/$tag.compositor.log" 2>&1 &
-			wait_exit_after "$!" "$OUT/$tag.csv" "$OUT/$tag.compositor.log"
-			;;
-		waypipe)
-			waypipe --vsock -s "2:$VDMABUF_BENCH_WAYPIPE_PORT" server -- $client --out "$OUT/$tag.csv" \
-				>"$OUT/$tag.waypipe.log" 2>&1 ||
-				fail "$tag: waypipe: $(tail -n 5 "$OUT/$tag.waypipe.log")"
-			;;
-		esac
-		sync_point "client-done-$tag"
-		[ -s "$OUT/$tag.csv" ] || fail "$tag: no results"
-	done
-done
-pass "bench guest: $(ls "$OUT"/*.csv | wc -l) runs"
+client="$BUILD/bench/frame-client --size $size --frames $frames --out $OUT/$tag.csv"
+rm -f "$OUT/$tag.csv"
+sync_point "client-start-$tag"
+case $method in
+vdmabuf | vdmabuf-shm)
+	"$BUILD/guest-compositor-plugin/vdmabuf-compositor" --mode "$size@60" \
+		--stats "$OUT/$tag.compositor-stats" -s "exec $client" \
+		>"$OUT/$tag.compositor.log" 2>&1 &
+	wait_exit_after "$!" "$OUT/$tag.csv" "$OUT/$tag.compositor.log"
+	;;
+waypipe)
+	waypipe --vsock -s "2:$VDMABUF_BENCH_WAYPIPE_PORT" server -- $client \
+		>"$OUT/$tag.waypipe.log" 2>&1 ||
+		fail "$tag: waypipe: $(tail -n 5 "$OUT/$tag.waypipe.log")"
+	;;
+*)
+	fail "unknown method $method"
+	;;
+esac
+sync_point "client-done-$tag"
+[ -s "$OUT/$tag.csv" ] || fail "$tag: no results"
+pass "bench guest: $tag"
