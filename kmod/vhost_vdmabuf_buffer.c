@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Host dmabufs of the guest's own pages: an EXPORT's extents are translated
+ * to the owner's mapping of guest RAM, their pages pinned (FOLL_LONGTERM)
+ * and exported as one dma_buf. The device keeps one reference until the
+ * buffer retires, each import fd one more; the pages are unpinned when the
+ * last goes. Nothing is copied.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
+#include <linux/highmem.h>
+#include <linux/iosys-map.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "vhost_vdmabuf.h"
+
+struct vdm_hostbuf {
+	struct page **pages;
+	unsigned long npages;
+	struct vdm_counters *counters;	/* a reference */
+};
+
+/* One per attachment; mapping and syncs happen under the dma_buf's resv. */
+struct vdm_attach {
+	struct sg_table *sgt;		/* NULL while unmapped */
+	enum dma_data_direction dir;
+};
+
+static void counters_free(struct kref *ref)
+{
+	kfree(container_of(ref, struct vdm_counters, ref));
+}
+
+void vdm_counters_put(struct vdm_counters *c)
+{
+	kref_put(&c->ref, counters_free);
+}
+
+static void hostbuf_free(struct vdm_hostbuf *hb)
+{
+	/* The host may have written them: dirty, then unpinned. */
+	unpin_user_pages_dirty_lock(hb->pages, hb->npages, true);
+	atomic64_sub(hb->npages, &hb->counters->pinned_pages);
+	vdm_counters_put(hb->counters);
+	kvfree(hb->pages);
+	kfree(hb);
+}
+
+static int vdm_dmabuf_attach(struct dma_buf *dmabuf,
+			     struct dma_buf_attachment *attach)
+{
+	struct vdm_attach *a = kzalloc(sizeof(*a), GFP_KERNEL);
+
+	if (!a)
+		return -ENOMEM;
+	attach->priv = a;
+	return 0;
+}
+
+static void vdm_dmabuf_detach(struct dma_buf *dmabuf,
+			      struct dma_buf_attachment *attach)
+{
+	kfree(attach->priv);
+	attach->priv = NULL;
+}
+
+static struct sg_table *vdm_dmabuf_map(struct dma_buf_attachment *attach,
+				       enum dma_data_direction dir)
+{
+	struct vdm_hostbuf *hb = attach->dmabuf->priv;
+	struct vdm_attach *a = attach->priv;
+	struct sg_table *sgt;
+	int ret;
+
+	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
+	if (!sgt)
+		return ERR_PTR(-ENOMEM);
+	ret = sg_alloc_table_from_pages(sgt, hb->pages, hb->npages, 0,
+					(u64)hb->npages << PAGE_SHIFT, GFP_KERNEL);
+	if (ret)
+		goto err_free;
+	ret = dma_map_sgtable(attach->dev, sgt, dir, 0);
+	if (ret)
+		goto err_table;
+	a->sgt = sgt;
+	a->dir = dir;
+	return sgt;
+
+err_table:
+	sg_free_table(sgt);
+err_free:
+	kfree(sgt);
+	return ERR_PTR(ret);
+}
+
+static void vdm_dmabuf_unmap(struct dma_buf_attachment *attach,
+			     struct sg_table *sgt, enum dma_data_direction dir)
+{
+	struct vdm_attach *a = attach->priv;
+
+	if (a->sgt == sgt)
+		a->sgt = NULL;
+	dma_unmap_sgtable(attach->dev, sgt, dir, 0);
+	sg_free_table(sgt);
+	kfree(sgt);
+}
+
+static void vdm_dmabuf_release(struct dma_buf *dmabuf)
+{
+	struct vdm_hostbuf *hb = dmabuf->priv;
+
+	atomic64_dec(&hb->counters->dmabufs);
+	hostbuf_free(hb);
+}
+
+static vm_fault_t vdm_dmabuf_fault(struct vm_fault *vmf)
+{
+	struct vdm_hostbuf *hb = vmf->vma->vm_private_data;
+
+	if (vmf->pgoff >= hb->npages)
+		return VM_FAULT_SIGBUS;
+	return vmf_insert_pfn(vmf->vma, vmf->address,
+			      page_to_pfn(hb->pages[vmf->pgoff]));
+}
+
+static const struct vm_operations_struct vdm_dmabuf_vm_ops = {
+	.fault = vdm_dmabuf_fault,
+};
+
+static int vdm_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
+{
+	if (!(vma->vm_flags & (VM_SHARED | VM_MAYSHARE)))
+		return -EINVAL;
+	vma->vm_ops = &vdm_dmabuf_vm_ops;
+	vma->vm_private_data = dmabuf->priv;
+	vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	return 0;
+}
+
+static int vdm_dmabuf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct vdm_hostbuf *hb = dmabuf->priv;
+	void *vaddr;
+
+	if (hb->npages > UINT_MAX)
+		return -E2BIG;
+	vaddr = vm_map_ram(hb->pages, hb->npages, NUMA_NO_NODE);
+	if (!vaddr)
+		return -ENOMEM;
+	iosys_map_set_vaddr(map, vaddr);
+	return 0;
+}
+
+static void vdm_dmabuf_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct vdm_hostbuf *hb = dmabuf->priv;
+
+	vm_unmap_ram(map->vaddr, hb->npages);
+}
+
+/* CPU access: sync every device mapping of the buffer. */
+static int vdm_dmabuf_cpu_access(struct dma_buf *dmabuf,
+				 enum dma_data_direction dir, bool begin)
+{
+	struct dma_buf_attachment *attach;
+	int ret;
+
+	ret = dma_resv_lock_interruptible(dmabuf->resv, NULL);
+	if (ret)
+		return ret;
+	list_for_each_entry(attach, &dmabuf->attachments, node) {
+		struct vdm_attach *a = attach->priv;
+
+		if (!a || !a->sgt)
+			continue;
+		if (begin)
+			dma_sync_sgtable_for_cpu(attach->dev, a->sgt, dir);
+		else
+			dma_sync_sgtable_for_device(attach->dev, a->sgt, dir);
+	}
+	dma_resv_unlock(dmabuf->resv);
+	return 0;
+}
+
+static int vdm_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
+				       enum dma_data_direction dir)
+{
+	return vdm_dmabuf_cpu_access(dmabuf, dir, true);
+}
+
+static int vdm_dmabuf_end_cpu_access(struct dma_buf *dmabuf,
+				     enum dma_data_direction dir)
+{
+	return vdm_dmabuf_cpu_access(dmabuf, dir, false);
+}
+
+static const struct dma_buf_ops vdm_dmabuf_ops = {
+	.cache_sgt_mapping = true,
+	.attach = vdm_dmabuf_attach,
+	.detach = vdm_dmabuf_detach,
+	.map_dma_buf = vdm_dmabuf_map,
+	.unmap_dma_buf = vdm_dmabuf_unmap,
+	.release = vdm_dmabuf_release,
+	.mmap = vdm_dmabuf_mmap,
+	.vmap = vdm_dmabuf_vmap,
+	.vunmap = vdm_dmabuf_vunmap,
+	.begin_cpu_access = vdm_dmabuf_begin_cpu_access,
+	.end_cpu_access = vdm_dmabuf_end_cpu_access,
+};
+
+/*
+ * Checks every extent (spec §8.1 steps 9 and 10) and returns the total;
+ * an extent may straddle RAM regions that are adjacent in guest-physical
+ * space, as in the daemon.
+ */
+static u32 check_extents(struct vdm_dev *dev, const struct vdmabuf_export *req,
+			 const struct vdmabuf_extent *extents, u64 *total)
+{
+	u32 n = le32_to_cpu(req->num_extents);
+	u32 i, status;
+
+	*total = 0;
+	for (i = 0; i < n; i++) {
+		u64 addr = le64_to_cpu(extents[i].addr);
+		u64 len = le64_to_cpu(extents[i].len);
+
+		status = vdmabuf_check_extent(&extents[i], total);
+		if (status != VDMABUF_S_OK) {
+			pr_warn_ratelimited("dev %u: export: extent %u (%#llx+%#llx) malformed\n",
+					    dev->nr, i, addr, len);
+			return status;
+		}
+		while (len) {
+			const struct vhost_vdmabuf_region *r =
+				vdm_find_region(dev, addr, VDMABUF_PAGE_SIZE);
+			u64 chunk;
+
+			if (!r) {
+				pr_warn_ratelimited("dev %u: export: extent %u at %#llx outside guest RAM\n",
+						    dev->nr, i, addr);
+				return VDMABUF_S_ERANGE;
+			}
+			chunk = min(r->size - (addr - r->gpa), len);
+			addr += chunk;
+			len -= chunk;
+		}
+	}
+	if (*total != le64_to_cpu(req->size)) {
+		pr_warn_ratelimited("dev %u: export: extents cover %llu bytes, size is %llu\n",
+				    dev->nr, *total, le64_to_cpu(req->size));
+		return VDMABUF_S_EINVAL;
+	}
+	return VDMABUF_S_OK;
+}
+
+/*
+ * Pins every page of the (checked) extents, in order, into hb->pages;
+ * *done counts the pages pinned, also on failure.
+ */
+static int pin_extents(struct vdm_dev *dev, struct vdm_hostbuf *hb,
+		       const struct vdmabuf_extent *extents, u32 n,
+		       unsigned long *done)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		u64 addr = le64_to_cpu(extents[i].addr);
+		u64 len = le64_to_cpu(extents[i].len);
+
+		while (len) {
+			const struct vhost_vdmabuf_region *r =
+				vdm_find_region(dev, addr, VDMABUF_PAGE_SIZE);
+			u64 chunk, uaddr;
+			unsigned long want;
+			long got;
+
+			if (!r)
+				return -EFAULT;
+			chunk = min(r->size - (addr - r->gpa), len);
+			uaddr = r->uaddr + (addr - r->gpa);
+			want = chunk >> PAGE_SHIFT;
+			if (want > hb->npages - *done)
+				return -EFAULT;
+			while (want) {
+				got = pin_user_pages_unlocked(uaddr, want, hb->pages + *done,
+							      FOLL_WRITE | FOLL_LONGTERM);
+				if (got <= 0)
+					return got ? (int)got : -EFAULT;
+				*done += got;
+				want -= got;
+				uaddr += (u64)got << PAGE_SHIFT;
+			}
+			addr += chunk;
+			len -= chunk;
+		}
+	}
+	return 0;
+}
+
+/*
+ * EXPORT's host import (spec §8.1 steps 9 to 11): returns a VDMABUF_S_*
+ * status; on OK *out is a new dma_buf holding the guest's pages pinned.
+ * In the worker, which uses the owner's mm.
+ */
+u32 vdm_hostbuf_create(struct vdm_dev *dev, const struct vdmabuf_export *req,
+		       const struct vdmabuf_extent *extents, u64 *total,
+		       struct dma_buf **out)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+	u32 n = le32_to_cpu(req->num_extents);
+	unsigned long pinned = 0;
+	struct vdm_hostbuf *hb;
+	struct dma_buf *dmabuf;
+	u32 status;
+	int ret;
+
+	status = check_extents(dev, req, extents, total);
+	if (status != VDMABUF_S_OK)
+		return status;
+
+	if (atomic64_read(&dev->counters->pinned_pages) + (*total >> PAGE_SHIFT) >
+	    VDM_PIN_LIMIT_RAM * dev->mem_pages) {
+		pr_warn_ratelimited("dev %u: export: %llu pages pinned already; refused\n",
+				    dev->nr, atomic64_read(&dev->counters->pinned_pages));
+		return VDMABUF_S_ENOMEM;
+	}
+	hb = kzalloc(sizeof(*hb), GFP_KERNEL);
+	if (!hb)
+		return VDMABUF_S_ENOMEM;
+	hb->npages = *total >> PAGE_SHIFT;
+	hb->pages = kvmalloc_array(hb->npages, sizeof(*hb->pages), GFP_KERNEL);
+	if (!hb->pages)
+		goto err_free;
+	ret = pin_extents(dev, hb, extents, n, &pinned);
+	if (!ret && pinned != hb->npages)
+		ret = -EFAULT;
+	if (ret)
+		goto err_pin;
+
+	kref_get(&dev->counters->ref);
+	hb->counters = dev->counters;
+	atomic64_add(hb->npages, &hb->counters->pinned_pages);
+
+	exp_info.ops = &vdm_dmabuf_ops;
+	exp_info.size = *total;
+	exp_info.flags = O_RDWR;
+	exp_info.priv = hb;
+	dmabuf = dma_buf_export(&exp_info);
+	if (IS_ERR(dmabuf)) {
+		pr_err_ratelimited("dev %u: export: dma_buf_export: %ld\n",
+				   dev->nr, PTR_ERR(dmabuf));
+		hostbuf_free(hb);
+		return VDMABUF_S_ENOMEM;
+	}
+	atomic64_inc(&hb->counters->dmabufs);
+	*out = dmabuf;
+	return VDMABUF_S_OK;
+
+err_pin:
+	pr_warn_ratelimited("dev %u: export: pinning %lu pages: %d\n",
+			    dev->nr, hb->npages, ret);
+	unpin_user_pages(hb->pages, pinned);
+	kvfree(hb->pages);
+err_free:
+	kfree(hb);
+	return VDMABUF_S_ENOMEM;
+}
