@@ -111,14 +111,20 @@ static void handle_listen(struct event_source *source, uint32_t events)
 	server->impl->connected(server, consumer);
 }
 
-void consumer_send(struct consumer *consumer, const struct vdmabuf_cmsg *msg, int fd)
+void consumer_close(struct consumer *consumer)
+{
+	/* The caller may be iterating the consumers: only shut down here. */
+	shutdown(consumer->source.fd, SHUT_RDWR);
+}
+
+int consumer_send(struct consumer *consumer, const struct vdmabuf_cmsg *msg, int fd)
 {
 	char control[CMSG_SPACE(sizeof(int))] = { 0 };
 	struct iovec iov = { (void *)msg, sizeof(*msg) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	if (consumer->source.fd < 0)
-		return;
+		return -ENOTCONN;
 	if (fd >= 0) {
 		struct cmsghdr *cmsg;
 
@@ -131,12 +137,15 @@ void consumer_send(struct consumer *consumer, const struct vdmabuf_cmsg *msg, in
 		memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
 	}
 	if (sendmsg(consumer->source.fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		int err = -errno;
+
 		/* Never block the device for one consumer. */
 		log_warn("consumer %u: send: %s; disconnected", consumer->slot,
 			 strerror(errno));
-		/* The caller may be iterating the consumers: only shut down here. */
-		shutdown(consumer->source.fd, SHUT_RDWR);
+		consumer_close(consumer);
+		return err;
 	}
+	return 0;
 }
 
 void consumer_broadcast(struct consumer_server *server, const struct vdmabuf_cmsg *msg)

@@ -24,6 +24,7 @@ struct consumer {
 };
 
 struct consumer_server_impl {
+	/* The impl greets the consumer: HELLO, then every live buffer. */
 	void (*connected)(struct consumer_server *server, struct consumer *consumer);
 	/* Called before the consumer is freed; its imports are gone. */
 	void (*disconnected)(struct consumer_server *server, struct consumer *consumer);
@@ -48,8 +49,13 @@ int consumer_server_init(struct consumer_server *server,
 			 mode_t mode, gid_t group);
 void consumer_server_finish(struct consumer_server *server);
 
-/* Sends msg (and fd, if >= 0); a consumer that cannot keep up is dropped. */
-void consumer_send(struct consumer *consumer, const struct vdmabuf_cmsg *msg, int fd);
+/*
+ * Sends msg (and fd, if >= 0); a consumer that cannot keep up is dropped.
+ * Returns 0 or -errno.
+ */
+int consumer_send(struct consumer *consumer, const struct vdmabuf_cmsg *msg, int fd);
+/* Drops the consumer: the loop sees its hangup and destroys it. */
+void consumer_close(struct consumer *consumer);
 void consumer_broadcast(struct consumer_server *server, const struct vdmabuf_cmsg *msg);
 /* Answers a request with REPLY; status is 0 or -errno. */
 void consumer_reply(struct consumer *consumer, const struct vdmabuf_cmsg *req, int status);

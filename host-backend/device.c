@@ -19,11 +19,6 @@
 #include "log.h"
 #include "vhost_user.h"
 
-#define DEVICE_FEATURES ((1ull << VDMABUF_F_DAMAGE) | \
-			 (1ull << VDMABUF_F_PRESENT_TIMING) | \
-			 (1ull << VDMABUF_F_MODE_HINT) | \
-			 (1ull << VDMABUF_F_CONSUMER_EVENTS))
-
 /* Largest request: an EXPORT with the most extents we advertise. */
 #define MAX_REQUEST (sizeof(struct vdmabuf_export) + \
 		     VDMABUF_MAX_EXTENTS * sizeof(struct vdmabuf_extent))
@@ -422,17 +417,29 @@ static void process_control(struct vdmabuf_device *dev, struct virtqueue *vq)
 
 /* vhost-user device callbacks */
 
-static void device_get_config(struct vhost_user *vu, void *config)
+void vdmabuf_config_write(void *config, const struct vdmabuf_limits *limits,
+			  uint32_t consumers)
 {
-	struct vdmabuf_device *dev = device_from_vhost(vu);
 	struct vdmabuf_config cfg = {
-		.max_buffers = htole32(VDMABUF_MAX_BUFFERS),
-		.max_extents = htole32(dev->max_extents),
-		.max_buffer_size = htole64(dev->max_buffer_size),
-		.consumers = htole32(dev->consumers.count),
+		.max_buffers = htole32(limits->max_buffers),
+		.max_extents = htole32(limits->max_extents),
+		.max_buffer_size = htole64(limits->max_buffer_size),
+		.consumers = htole32(consumers),
 	};
 
 	memcpy(config, &cfg, sizeof(cfg));
+}
+
+static void device_get_config(struct vhost_user *vu, void *config)
+{
+	struct vdmabuf_device *dev = device_from_vhost(vu);
+	const struct vdmabuf_limits limits = {
+		.max_buffers = VDMABUF_MAX_BUFFERS,
+		.max_extents = dev->max_extents,
+		.max_buffer_size = dev->max_buffer_size,
+	};
+
+	vdmabuf_config_write(config, &limits, dev->consumers.count);
 }
 
 static void device_start(struct vhost_user *vu)
@@ -478,7 +485,7 @@ static void device_kick(struct vhost_user *vu, struct virtqueue *vq)
 }
 
 static const struct vhost_user_impl device_vhost_impl = {
-	.features = DEVICE_FEATURES,
+	.features = VDMABUF_DEVICE_FEATURES,
 	.config_size = sizeof(struct vdmabuf_config),
 	.get_config = device_get_config,
 	.start = device_start,

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * vdmabuf-backend: the host side of the vdmabuf virtio device, as a
- * vhost-user backend for QEMU's vhost-user-test-device-pci.
+ * vhost-user backend for QEMU's vhost-user-test-device-pci. The device
+ * runs here (--engine user) or in vhost_vdmabuf.ko (--engine kernel).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +19,7 @@
 #include "device.h"
 #include "event_loop.h"
 #include "fd_store.h"
+#include "kernel_engine.h"
 #include "log.h"
 
 #define DEFAULT_CONSUMER_SOCKET "/run/vdmabuf/consumer.sock"
@@ -49,6 +51,8 @@ static void usage(FILE *f, const char *prog)
 		"  -c, --consumer-socket PATH  consumers' socket (default %s)\n"
 		"  -m, --consumer-mode MODE    its file mode, octal (default 0660)\n"
 		"  -g, --consumer-group GROUP  its group: who may import buffers\n"
+		"  -e, --engine ENGINE         user (default): the device runs here, with udmabuf;\n"
+		"                              kernel: it runs in vhost_vdmabuf.ko\n"
 		"  -l, --log-level LEVEL       error, warning, info (default) or debug\n"
 		"  -h, --help                  show this help\n", prog, DEFAULT_CONSUMER_SOCKET);
 }
@@ -60,6 +64,7 @@ int main(int argc, char *argv[])
 		{ "consumer-socket", required_argument, NULL, 'c' },
 		{ "consumer-mode", required_argument, NULL, 'm' },
 		{ "consumer-group", required_argument, NULL, 'g' },
+		{ "engine", required_argument, NULL, 'e' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -73,12 +78,14 @@ int main(int argc, char *argv[])
 	struct fd_store store;
 	struct group *grp;
 	char *end;
-	struct vdmabuf_device *dev;
+	struct vdmabuf_device *dev = NULL;
+	struct kernel_engine *kernel = NULL;
+	bool kernel_engine = false;
 	struct daemon d = { 0 };
 	sigset_t mask;
 	int opt, sfd, ret = EXIT_FAILURE;
 
-	while ((opt = getopt_long(argc, argv, "s:c:m:g:l:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:c:m:g:e:l:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			config.vhost_socket = optarg;
@@ -100,6 +107,13 @@ int main(int argc, char *argv[])
 				return EXIT_FAILURE;
 			}
 			config.consumer_group = grp->gr_gid;
+			break;
+		case 'e':
+			if (strcmp(optarg, "user") && strcmp(optarg, "kernel")) {
+				fprintf(stderr, "unknown engine '%s'\n", optarg);
+				return EXIT_FAILURE;
+			}
+			kernel_engine = strcmp(optarg, "kernel") == 0;
 			break;
 		case 'l':
 			if (log_level_parse(optarg, &level) < 0) {
@@ -138,9 +152,12 @@ int main(int argc, char *argv[])
 	/* The default socket's directory is ours to make. */
 	if (strcmp(config.consumer_socket, DEFAULT_CONSUMER_SOCKET) == 0)
 		mkdir("/run/vdmabuf", 0755);
-	dev = vdmabuf_device_create(d.loop, &config);
+	if (kernel_engine)
+		kernel = kernel_engine_create(d.loop, &config);
+	else
+		dev = vdmabuf_device_create(d.loop, &config);
 	fd_store_close_inherited(&store);
-	if (!dev)
+	if (!dev && !kernel)
 		goto out;
 	while (!d.quit) {
 		int err = event_loop_dispatch(d.loop, -1);
@@ -152,6 +169,7 @@ int main(int argc, char *argv[])
 	}
 	ret = d.quit ? EXIT_SUCCESS : EXIT_FAILURE;
 	vdmabuf_device_destroy(dev);
+	kernel_engine_destroy(kernel);
 out:
 	event_loop_destroy(d.loop);
 	if (sfd >= 0)

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <linux/kcmp.h>
 #include <linux/virtio_config.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -161,8 +163,42 @@ static void maybe_start(struct vhost_user *vu)
 		 (unsigned long long)vu->features, vu->num_vqs, vu->mem.num_regions);
 	vu->impl->start(vu);
 	/* Requests may already wait in the rings (a frontend reconnect). */
-	for (unsigned int i = 0; i < vu->num_vqs; i++)
-		vu->impl->kick(vu, &vu->vqs[i]);
+	if (vu->impl->kick)
+		for (unsigned int i = 0; i < vu->num_vqs; i++)
+			vu->impl->kick(vu, &vu->vqs[i]);
+}
+
+/* Whether a and b are one open file, e.g. an eventfd the frontend sent again. */
+static bool same_file(int a, int b)
+{
+	pid_t pid = getpid();
+
+	return a >= 0 && b >= 0 && syscall(SYS_kcmp, pid, pid, KCMP_FILE, a, b) == 0;
+}
+
+/*
+ * An engine that runs the rings itself holds the mappings and eventfds it
+ * was started with, so it cannot follow a change of them: it is stopped
+ * before the change and started after it, a new device instance (the
+ * guest sees a RESET). Returns whether it was stopped.
+ */
+static bool stop_for_change(struct vhost_user *vu, const char *what)
+{
+	if (vu->impl->kick || !vu->running)
+		return false;
+	log_info("%s changed under the running device: restarting it", what);
+	vu->running = false;
+	vu->impl->reset(vu);
+	return true;
+}
+
+/* The same for a queue's eventfd: the same file sent again is no change. */
+static bool stop_for_fd_change(struct vhost_user *vu, const char *what,
+			       int old_fd, int new_fd)
+{
+	if (vu->impl->kick || !vu->running || same_file(old_fd, new_fd))
+		return false;
+	return stop_for_change(vu, what);
 }
 
 static void stop_vq(struct vhost_user *vu, struct virtqueue *vq)
@@ -178,13 +214,14 @@ static void stop_vq(struct vhost_user *vu, struct virtqueue *vq)
 /* Device reset: every queue stopped and forgotten, the device told. */
 static void reset_device(struct vhost_user *vu)
 {
+	/* The device lets go of the rings before they are forgotten. */
+	vu->running = false;
+	vu->impl->reset(vu);
 	for (unsigned int i = 0; i < vu->num_vqs; i++) {
 		stop_vq(vu, &vu->vqs[i]);
 		session_keep_fd(vu, "call", i, -1);
 		virtqueue_reset(&vu->vqs[i]);
 	}
-	vu->running = false;
-	vu->impl->reset(vu);
 }
 
 static void handle_kick(struct event_source *source, uint32_t events)
@@ -208,7 +245,8 @@ static int start_vq(struct vhost_user *vu, struct virtqueue *vq, int kick_fd)
 		return -EINVAL;
 	}
 	vq->kick_fd = kick_fd;
-	if (event_loop_add(vu->loop, &vq->kick_source, kick_fd, EPOLLIN,
+	if (vu->impl->kick &&
+	    event_loop_add(vu->loop, &vq->kick_source, kick_fd, EPOLLIN,
 			   handle_kick) < 0) {
 		close(kick_fd);
 		vq->kick_fd = -1;
@@ -223,6 +261,8 @@ static int start_vq(struct vhost_user *vu, struct virtqueue *vq, int kick_fd)
 static int set_mem_table(struct vhost_user *vu, struct vhost_user_msg *msg)
 {
 	const struct vhost_user_memory *m = &msg->payload.memory;
+	bool restart;
+	int err = 0;
 
 	if (!payload_has(msg, 8) || m->num_regions > VHOST_USER_MAX_FDS ||
 	    msg->hdr.size < 8 + m->num_regions * sizeof(m->regions[0]) ||
@@ -230,20 +270,24 @@ static int set_mem_table(struct vhost_user *vu, struct vhost_user_msg *msg)
 		log_error("vhost-user: bad memory table");
 		return -EINVAL;
 	}
+	restart = stop_for_change(vu, "memory table");
 	guest_memory_clear(&vu->mem);
-	for (uint32_t i = 0; i < m->num_regions; i++) {
+	for (uint32_t i = 0; i < m->num_regions && !err; i++) {
 		const struct vhost_user_region *r = &m->regions[i];
-		int err = guest_memory_add(&vu->mem, r->guest_phys_addr,
-					   r->memory_size, r->userspace_addr,
-					   r->mmap_offset, take_fd(msg, i));
-		if (err)
-			return err;
+
+		err = guest_memory_add(&vu->mem, r->guest_phys_addr,
+				       r->memory_size, r->userspace_addr,
+				       r->mmap_offset, take_fd(msg, i));
 	}
+	if (err)
+		return err;
 	/* Rings move with the memory they live in. */
 	for (unsigned int i = 0; i < vu->num_vqs; i++)
 		if (vu->vqs[i].started && !virtqueue_map(&vu->vqs[i], &vu->mem))
 			vu->vqs[i].broken = true;
 	session_keep_memory(vu);
+	if (restart)
+		maybe_start(vu);
 	return 0;
 }
 
@@ -288,24 +332,32 @@ static int handle_msg(struct vhost_user *vu, struct vhost_user_msg *msg)
 		return set_mem_table(vu, msg);
 	case VHOST_USER_ADD_MEM_REG: {
 		const struct vhost_user_region *r = &p->memory_single.region;
+		bool restart;
 		int err;
 
 		if (!payload_has(msg, sizeof(p->memory_single)) || msg->num_fds != 1)
 			return -EINVAL;
+		restart = stop_for_change(vu, "memory table");
 		err = guest_memory_add(&vu->mem, r->guest_phys_addr, r->memory_size,
 				       r->userspace_addr, r->mmap_offset,
 				       take_fd(msg, 0));
 		session_keep_memory(vu);
+		if (restart)
+			maybe_start(vu);
 		return err;
 	}
 	case VHOST_USER_REM_MEM_REG: {
 		const struct vhost_user_region *r = &p->memory_single.region;
+		bool restart;
 		int err;
 
 		if (!payload_has(msg, sizeof(p->memory_single)))
 			return -EINVAL;
+		restart = stop_for_change(vu, "memory table");
 		err = guest_memory_remove(&vu->mem, r->guest_phys_addr, r->memory_size);
 		session_keep_memory(vu);
+		if (restart)
+			maybe_start(vu);
 		return err;
 	}
 	case VHOST_USER_SET_VRING_NUM:
@@ -363,12 +415,23 @@ static int handle_msg(struct vhost_user *vu, struct vhost_user_msg *msg)
 			return 0;
 		}
 		if (msg->hdr.request == VHOST_USER_SET_VRING_CALL) {
+			/*
+			 * QEMU's vhost-user-base sends each call eventfd again
+			 * once the device runs: the same file changes nothing.
+			 */
+			bool restart = stop_for_fd_change(vu, "call eventfd",
+							  vq->call_fd, fd);
+
 			if (vq->call_fd >= 0)
 				close(vq->call_fd);
 			vq->call_fd = fd;
 			session_keep_fd(vu, "call", vq->index, fd);
+			if (restart)
+				maybe_start(vu);
 			return 0;
 		}
+		/* start_vq starts a device stopped here again. */
+		stop_for_fd_change(vu, "kick eventfd", vq->kick_fd, fd);
 		stop_vq(vu, vq);
 		session_keep_fd(vu, "kick", vq->index, fd);
 		if (fd < 0) {

@@ -22,8 +22,17 @@ struct vhost_user_impl {
 	void (*get_config)(struct vhost_user *vu, void *config);
 	/* Every queue has rings, a kick fd and is enabled. */
 	void (*start)(struct vhost_user *vu);
-	/* The guest driver or the frontend let go: forget all device state. */
+	/*
+	 * The guest driver or the frontend let go: forget all device state.
+	 * Called before the queues are forgotten; an engine that ran the
+	 * rings leaves where it stopped in each vq->last_avail_idx.
+	 */
 	void (*reset)(struct vhost_user *vu);
+	/*
+	 * A queue's kick fd fired. NULL: the engine runs the rings itself,
+	 * kicks included, with the memory and eventfds it got at start; it is
+	 * stopped and started again when they change under it.
+	 */
 	void (*kick)(struct vhost_user *vu, struct virtqueue *vq);
 };
 
