@@ -8,6 +8,8 @@ BACKEND_SOCK=/run/vdmabuf-backend.sock
 [ "${VDMABUF_VM_ROLE:-}" = l1 ] && rm -f "$OUT/backend.log" "$OUT/l2.log"
 CONSUMER_SOCK=/run/vdmabuf/consumer.sock
 vdmabuf=$BUILD/libvdmabuf/vdmabuf
+# The daemon's engine: user (its own data path) or kernel (vhost_vdmabuf.ko).
+ENGINE=${VDMABUF_ENGINE:-user}
 
 fail() {
 	printf '%s: FAIL: %s\n' "${VDMABUF_VM_ROLE:-?}" "$*" >&2
@@ -20,6 +22,20 @@ pass() {
 
 expect_log() {
 	grep -q -- "$2" "$1" || fail "'$2' not in $1"
+}
+
+# What the device model logged: the daemon's log, or with the kernel
+# engine the kernel's (the module words its warnings the same way).
+device_log() {
+	if [ "$ENGINE" = kernel ]; then
+		dmesg | grep 'vhost_vdmabuf'
+	else
+		cat "$OUT/backend.log"
+	fi
+}
+
+expect_device_log() {
+	device_log | grep -q -- "$1" || fail "'$1' not in the $ENGINE engine's log"
 }
 
 # Prints the sysfs path of the virtio device with device ID $1.
@@ -38,13 +54,15 @@ find_virtio_device() {
 BACKEND_PIDFILE=/run/vdmabuf-backend.pid
 start_backend() {
 	rm -f "$CONSUMER_SOCK" "$BACKEND_PIDFILE"
+	if [ "$ENGINE" = kernel ] && [ ! -e /sys/module/vhost_vdmabuf ]; then
+		insmod "$BUILD/kmod/vhost_vdmabuf.ko" || fail "insmod vhost_vdmabuf"
+	fi
+	set -- --socket "$BACKEND_SOCK" --consumer-socket "$CONSUMER_SOCK" --engine "$ENGINE" "$@"
 	if [ "${BACKEND_MANAGED:-0}" = 1 ]; then
 		python3 "${0%/*}/../vm/service-manager.py" "$BACKEND_PIDFILE" \
-			"$BUILD/host-backend/vdmabuf-backend" --socket "$BACKEND_SOCK" \
-			--consumer-socket "$CONSUMER_SOCK" "$@" >>"$OUT/backend.log" 2>&1 &
+			"$BUILD/host-backend/vdmabuf-backend" "$@" >>"$OUT/backend.log" 2>&1 &
 	else
-		"$BUILD/host-backend/vdmabuf-backend" --socket "$BACKEND_SOCK" \
-			--consumer-socket "$CONSUMER_SOCK" "$@" >>"$OUT/backend.log" 2>&1 &
+		"$BUILD/host-backend/vdmabuf-backend" "$@" >>"$OUT/backend.log" 2>&1 &
 	fi
 	BACKEND_PID=$!
 	wait_backend
