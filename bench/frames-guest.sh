@@ -33,7 +33,7 @@ client="$BUILD/bench/frame-client --size $size --frames $frames --out $OUT/$tag.
 rm -f "$OUT/$tag.csv"
 sync_point "client-start-$tag"
 case $method in
-vdmabuf | vdmabuf-shm)
+vdmabuf | vdmabuf-kernel | vdmabuf-shm)
 	"$BUILD/guest-compositor-plugin/vdmabuf-compositor" --mode "$size@60" \
 		--stats "$OUT/$tag.compositor-stats" -s "exec $client" \
 		>"$OUT/$tag.compositor.log" 2>&1 &

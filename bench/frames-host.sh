@@ -2,6 +2,7 @@
 # tools/bench, in L1 (the host): weston runs headless (GL on llvmpipe, kiosk
 # shell) at each resolution in turn, once per method:
 #   vdmabuf       vdmabuf-viewer imports the guest's pages (zero copy)
+#   vdmabuf-kernel  the same with the daemon's kernel engine (vhost_vdmabuf.ko)
 #   vdmabuf-shm   vdmabuf-viewer --shm: the viewer's counted copy
 #   waypipe       waypipe's client, fed by waypipe's server in the guest
 # Each run boots its own guest (frames-guest.sh runs the same frame-client
@@ -58,7 +59,8 @@ measure() {
 	weston=$!
 	wait_wayland "$weston" "$WAYLAND_DISPLAY" "$OUT/$tag.weston.log"
 	case $method in
-	vdmabuf | vdmabuf-shm)
+	vdmabuf | vdmabuf-kernel | vdmabuf-shm)
+		use_engine "$([ "$method" = vdmabuf-kernel ] && echo kernel || echo user)"
 		"$BUILD/host-viewer/vdmabuf-viewer" --name bench \
 			$([ "$method" = vdmabuf-shm ] && echo --shm) \
 			--stats "$OUT/$tag.viewer-stats" >"$OUT/$tag.viewer.log" 2>&1 &
@@ -79,6 +81,8 @@ measure() {
 		bench/frames-guest.sh "$method" "$size" "$frames" >"$OUT/$tag.l2-qemu.log" 2>&1 &
 	guest=$!
 	guest_reaches "client-start-$tag" "$guest"
+	# The kernel engine's work is its worker thread's, started with the device.
+	[ "$method" = vdmabuf-kernel ] && pids="$pids $(pgrep '^vhost-vdmabuf-')"
 	cpu=$(cpu_ns $pids)
 	guest_reaches "client-done-$tag" "$guest"
 	cpu=$(($(cpu_ns $pids) - cpu))
@@ -104,6 +108,14 @@ measure() {
 	[ $rc = 0 ] && mv "$OUT/$tag.host-part" "$OUT/$tag.host" && return 0
 	[ -e "$OUT/vm-died" ] && return 2
 	fail "$tag: the guest failed: $(tail -n 15 "$OUT/$tag.l2.log" "$OUT/$tag.l2-qemu.log" 2>&1)"
+}
+
+# The daemon runs the engine the method asks for.
+use_engine() {
+	[ "$ENGINE" = "$1" ] && return
+	stop_backend
+	ENGINE=$1
+	start_backend
 }
 
 start_backend

@@ -17,7 +17,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import png_plot  # noqa: E402
 
-METHODS = ["vdmabuf", "vdmabuf-shm", "waypipe"]
+METHODS = ["vdmabuf", "vdmabuf-kernel", "vdmabuf-shm", "waypipe"]
 WARMUP = 10            # first frames left out of latency and pacing figures
 # The last frame is left out too: vdmabuf reports a frame's presentation with
 # its release, and the host keeps the last frame on screen, unreleased.
