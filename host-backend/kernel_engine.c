@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -204,8 +203,8 @@ static const struct vhost_user_impl engine_vhost_impl = {
 /* Consumers */
 
 /*
- * Carries what the module queued for a consumer to its socket, in order.
- * poll() first: a read must never block the daemon. 0, -ENOTCONN when the
+ * Carries what the module queued for a consumer to its socket, in order,
+ * until the (non-blocking) consumer file is empty. 0, -ENOTCONN when the
  * socket failed (consumer_send dropped the consumer), or -errno.
  */
 static int forward_messages(struct kernel_consumer *file)
@@ -213,14 +212,8 @@ static int forward_messages(struct kernel_consumer *file)
 	struct vdmabuf_cmsg msgs[READ_BATCH];
 
 	for (;;) {
-		struct pollfd pfd = { file->source.fd, POLLIN, 0 };
-		ssize_t n;
+		ssize_t n = read(file->source.fd, msgs, sizeof(msgs));
 
-		if (poll(&pfd, 1, 0) < 0)
-			return errno == EINTR ? 0 : -errno;
-		if (!(pfd.revents & POLLIN))
-			return pfd.revents ? -EPIPE : 0;
-		n = read(file->source.fd, msgs, sizeof(msgs));
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return 0;
 		if (n < 0)
