@@ -4,7 +4,7 @@
 Reads, per run TAG (METHOD-WxH): TAG.csv (frame-client: commit and
 presentation times on the guest's CLOCK_MONOTONIC, CPU of the client and of
 the process serving it), TAG.host (CPU of the host's processes, the daemon's
-counters) and writes DIR/results.json, DIR/results.md, DIR/latency-cdf.png
+counters) or TAG.lost (why the run has no figures) and writes DIR/results.json, DIR/results.md, DIR/latency-cdf.png
 and DIR/frame-intervals.png. Standard library only: the lab has no plotting
 package, so the plots are drawn by png_plot.py.
 """
@@ -113,7 +113,7 @@ def ratio(a, b):
     return f"{a / b:.2f}x"
 
 
-def write_markdown(directory, rows, extras, command):
+def write_markdown(directory, rows, extras, lost, command):
     keys = ["method", "resolution", "frames", "latency_ms_median", "latency_ms_p99",
             "jitter_ms", "dropped", "duplicated", "bytes_copied_per_frame",
             "guest_to_host_bytes_per_frame", "cpu_ms_per_frame_guest", "cpu_ms_per_frame_host"]
@@ -139,6 +139,9 @@ def write_markdown(directory, rows, extras, command):
                       for r, e in zip(rows, extras)})
     out += ["", "Processes counted (guest: frame-client and the process serving it; host):"]
     out += [f"- {m}: guest {s}; host {h}" for m, s, h in servers]
+    if lost:
+        out += ["", "Not measured (nested virtualisation killed every guest of the run):"]
+        out += [f"- {tag}: {why}" for tag, why in lost]
     out += ["", f"The first {WARMUP} frames and the last of each run are left out of latency "
             "and pacing figures (the host keeps the last frame on screen: vdmabuf reports it "
             "only when it is released); CPU and bytes are over every frame.",
@@ -169,18 +172,23 @@ def write_plots(directory, rows, extras):
 def main():
     directory = sys.argv[1]
     command = os.environ.get("VDMABUF_BENCH_COMMAND", "tools/bench")
-    rows, extras = [], []
+    rows, extras, lost = [], [], []
     for run in os.environ["VDMABUF_BENCH_RUNS"].split():
         size = run.split(":")[0]
         for method in os.environ["VDMABUF_BENCH_METHODS"].split():
-            frames, client, host = read_run(directory, f"{method}-{size}")
+            tag = f"{method}-{size}"
+            if os.path.exists(os.path.join(directory, tag + ".lost")):
+                with open(os.path.join(directory, tag + ".lost")) as f:
+                    lost.append((tag, f.read().strip()))
+                continue
+            frames, client, host = read_run(directory, tag)
             row, extra = figures(method, size, frames, client, host)
             rows.append(row)
             extras.append(extra)
     with open(os.path.join(directory, "results.json"), "w") as f:
         json.dump(rows, f, indent=1)
         f.write("\n")
-    write_markdown(directory, rows, extras, command)
+    write_markdown(directory, rows, extras, lost, command)
     write_plots(directory, rows, extras)
     with open(os.path.join(directory, "results.md")) as f:
         print(f.read())
