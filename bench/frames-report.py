@@ -11,6 +11,7 @@ package, so the plots are drawn by png_plot.py.
 import json
 import math
 import os
+import re
 import statistics
 import sys
 
@@ -93,7 +94,9 @@ def figures(method, size, frames, client, host):
         "latencies": latencies,
         "intervals": intervals,
         "server": client.get("server", "?"),
-        "host_processes": host.get("host_processes", "?").split(),
+        # The kernel engine's worker is named for its device: vhost-vdmabuf-N.
+        "host_processes": [re.sub(r"^(vhost-vdmabuf)-\d+$", r"\1", name)
+                           for name in host.get("host_processes", "?").split()],
         "frame_interval_ms_median": round(statistics.median(intervals), 3) if intervals else None,
     }
     return row, extra
