@@ -4,8 +4,9 @@
 Reads, per run TAG (METHOD-WxH): TAG.csv (frame-client: commit and
 presentation times on the guest's CLOCK_MONOTONIC, CPU of the client and of
 the process serving it), TAG.host (CPU of the host's processes, the daemon's
-counters) or TAG.lost (why the run has no figures) and writes DIR/results.json, DIR/results.md, DIR/latency-cdf.png
-and DIR/frame-intervals.png. Standard library only: the lab has no plotting
+counters) or TAG.lost (why the run has no figures), and writes
+DIR/results.json, DIR/results.md, DIR/latency-cdf.png and
+DIR/frame-intervals.png. Standard library only: the lab has no plotting
 package, so the plots are drawn by png_plot.py.
 """
 import json
