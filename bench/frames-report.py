@@ -167,9 +167,9 @@ def write_plots(directory, rows, extras):
             if lat:
                 cdf.append((row["method"], [(v, (i + 1) / len(lat)) for i, v in enumerate(lat)]))
             intervals.append((row["method"], list(enumerate(extra["intervals"]))))
-        cdf_panels.append((f"{size}: latency cdf (ms)", cdf))
+        cdf_panels.append((f"{size}: latency cdf (ms, log scale)", cdf))
         interval_panels.append((f"{size}: frame interval (ms) by frame", intervals))
-    png_plot.write(os.path.join(directory, "latency-cdf.png"), cdf_panels, METHODS)
+    png_plot.write(os.path.join(directory, "latency-cdf.png"), cdf_panels, METHODS, log_x=True)
     png_plot.write(os.path.join(directory, "frame-intervals.png"), interval_panels, METHODS)
 
 

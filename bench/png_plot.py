@@ -1,9 +1,12 @@
 """png_plot: line plots written as PNG with the standard library alone.
 
-write(path, panels, order): panels is a list of (title, series), series a
-list of (name, [(x, y), ...]); the panels are stacked, each with its own
-axes (min, middle and max labelled), one colour per series name in order.
+write(path, panels, order, log_x=False): panels is a list of (title,
+series), series a list of (name, [(x, y), ...]); the panels are stacked,
+each with its own axes (min, middle and max labelled), one colour per
+series name in order. log_x: a logarithmic x axis (x > 0), for series
+that lie orders of magnitude apart.
 """
+import math
 import struct
 import zlib
 
@@ -27,7 +30,7 @@ GLYPHS = {
     "r": "110101110101101", "s": "011100010001110", "t": "111010010010010",
     "u": "101101101101111", "v": "101101101101010", "w": "101101111111101",
     "x": "101101010101101", "y": "101101010010010", "z": "111001010100111",
-    ".": "000000000000010", "-": "000000111000000", ":": "000010000010000",
+    ".": "000000000000010", ",": "000000000010100", "-": "000000111000000", ":": "000010000010000",
     "/": "001001010100100", "%": "101001010100101", "(": "001010010010001",
     ")": "100010010010100", "_": "000000000000111", " ": "000000000000000",
 }
@@ -93,7 +96,7 @@ def label(value):
     return f"{value:.3g}"
 
 
-def panel(canvas, top, title, series, order):
+def panel(canvas, top, title, series, order, log_x):
     x0, x1 = MARGIN_L, PANEL_W - MARGIN_R
     y0, y1 = top + MARGIN_T, top + PANEL_H - MARGIN_B
     points = [p for _, pts in series for p in pts]
@@ -107,8 +110,11 @@ def panel(canvas, top, title, series, order):
     ymin, ymax = min(0, min(p[1] for p in points)), max(p[1] for p in points)
     xmax, ymax = (xmax if xmax > xmin else xmin + 1), (ymax if ymax > ymin else ymin + 1)
 
+    log_x = log_x and xmin > 0
+    scale = math.log10 if log_x else (lambda v: v)
+
     def px(x):
-        return round(x0 + (x - xmin) / (xmax - xmin) * (x1 - x0))
+        return round(x0 + (scale(x) - scale(xmin)) / (scale(xmax) - scale(xmin)) * (x1 - x0))
 
     def py(y):
         return round(y1 - (y - ymin) / (ymax - ymin) * (y1 - y0))
@@ -117,7 +123,7 @@ def panel(canvas, top, title, series, order):
         yv = ymin + frac * (ymax - ymin)
         canvas.line(x0 + 1, py(yv), x1, py(yv), GREY)
         canvas.text(4, py(yv) - 5, label(yv))
-        xv = xmin + frac * (xmax - xmin)
+        xv = xmin * (xmax / xmin) ** frac if log_x else xmin + frac * (xmax - xmin)
         canvas.text(min(px(xv) - 10, x1 - 40), y1 + 8, label(xv))
     legend_x = x1 - 150
     for name, pts in series:
@@ -132,9 +138,9 @@ def panel(canvas, top, title, series, order):
         canvas.text(legend_x + 16, ly, name)
 
 
-def write(path, panels, order):
+def write(path, panels, order, log_x=False):
     canvas = Canvas(PANEL_W, PANEL_H * max(1, len(panels)))
     for i, (title, series) in enumerate(panels):
-        panel(canvas, i * PANEL_H, title, series, order)
+        panel(canvas, i * PANEL_H, title, series, order, log_x)
     with open(path, "wb") as f:
         f.write(canvas.png())
