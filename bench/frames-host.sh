@@ -48,18 +48,12 @@ guest_reaches() {
 	done
 }
 
-# What a frame may take under TCG, its boot aside: 4 s a megapixel (a
-# host repaint, and the shm fallback's and waypipe's copies, scale with
-# the pixels), at least 8. tools/bench budgets the same.
-seconds_per_frame() {
-	echo "$1" | awk -Fx '{ s = $1 * $2 * 4 / 1e6; print int(s < 8 ? 8 : s + 1) }'
-}
-
-# measure METHOD WxH FRAMES: one run, its host figures in TAG.host. Returns
-# 2 when nested virtualisation killed the guest under way (tools/vm says so
-# in vm-died); any other failure ends the bench.
+# measure METHOD WxH FRAMES SECONDS: one run, its guest given SECONDS, its
+# host figures in TAG.host. Returns 2 when nested virtualisation killed the
+# guest under way (tools/vm says so in vm-died); any other failure ends the
+# bench.
 measure() {
-	method=$1 size=$2 frames=$3 tag=$1-$2
+	method=$1 size=$2 frames=$3 seconds=$4 tag=$1-$2
 	rm -f "$OUT/sync/client-start-$tag" "$OUT/sync/client-done-$tag" "$OUT/vm-died"
 	weston --backend=headless --renderer=gl --shell=kiosk --width="${size%x*}" \
 		--height="${size#*x}" --socket="$WAYLAND_DISPLAY" >"$OUT/$tag.weston.log" 2>&1 &
@@ -83,7 +77,7 @@ measure() {
 	esac
 	guest_bytes=$(daemon_stat guest_bytes) copied=$(daemon_stat bytes_copied)
 	vsock=$(vsock_bytes)
-	run_guest --vsock 3 --timeout $((frames * $(seconds_per_frame "$size") + 300)) \
+	run_guest --vsock 3 --timeout "$seconds" \
 		bench/frames-guest.sh "$method" "$size" "$frames" >"$OUT/$tag.l2-qemu.log" 2>&1 &
 	guest=$!
 	guest_reaches "client-start-$tag" "$guest"
@@ -134,11 +128,14 @@ use_engine() {
 GUEST_DEATHS=3
 start_backend
 for run in $VDMABUF_BENCH_RUNS; do
+	# WxH:FRAMES:SECONDS (tools/bench)
+	size=${run%%:*} frames=${run#*:}
+	seconds=${frames#*:} frames=${frames%:*}
 	for method in $VDMABUF_BENCH_METHODS; do
-		tag=$method-${run%:*}
+		tag=$method-$size
 		[ -s "$OUT/$tag.host" ] || [ -e "$OUT/$tag.lost" ] && continue
 		rc=0
-		measure "$method" "${run%:*}" "${run#*:}" || rc=$?
+		measure "$method" "$size" "$frames" "$seconds" || rc=$?
 		[ $rc = 2 ] || continue
 		cat "$OUT/vm-died" >>"$OUT/$tag.deaths"
 		deaths=$(wc -l <"$OUT/$tag.deaths")
