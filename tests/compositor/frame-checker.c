@@ -7,8 +7,11 @@
  * frame-pattern.h (an all-black frame, shown while the compositor changes
  * mode, counts as blank), then releases it. A frame naming a buffer it still
  * holds counts as "reused"; a held buffer whose pixels changed before its
- * release as "overwritten". SIGUSR1 pauses (every frame is held), SIGUSR2
- * resumes (held frames are checked again, then released). Exits after N
+ * release as "overwritten", unless the daemon refuses that release with
+ * EALREADY: a frame presented before our import reached the daemon was
+ * not ours to hold (spec: who owes a release), and the guest may draw into
+ * it again. SIGUSR1 pauses (every frame is held), SIGUSR2 resumes (held
+ * frames are checked again, then released). Exits after N
  * good frames, or at SIGTERM, 0 only if nothing was bad, reused or
  * overwritten.
  */
@@ -30,6 +33,7 @@
 #include <unistd.h>
 
 #include <vdmabuf.h>
+#include "vdmabuf_consumer.h"
 
 #include "frame-pattern.h"
 
@@ -47,9 +51,16 @@ struct import {
 	uint32_t n;			/* the pattern's frame number */
 };
 
+/* A held frame that changed, overwritten unless its release is refused. */
+struct suspect {
+	struct vdmabuf_id id;
+	bool live;
+};
+
 struct checker {
 	struct vdmabuf_consumer *consumer;
 	struct import imports[MAX_IMPORTS];
+	struct suspect suspects[MAX_IMPORTS];
 	FILE *log;
 	uint64_t checked, bad, reused, overwritten, blank;
 	uint32_t last_n;
@@ -168,7 +179,14 @@ static void release(struct checker *c, struct import *im)
 		return;
 	/* The guest must not have drawn into what we hold. */
 	if (check_pixels(im, &n, &w, &h) || n != im->n) {
-		c->overwritten++;
+		int i = 0;
+
+		while (i < MAX_IMPORTS && c->suspects[i].live)
+			i++;
+		if (i < MAX_IMPORTS)
+			c->suspects[i] = (struct suspect){ .id = im->id, .live = true };
+		else
+			c->overwritten++;
 		say(c, "checker: %s changed while held (frame %u, now %u)",
 		    vdmabuf_id_format(&im->id, name), im->n, n);
 	}
@@ -271,10 +289,21 @@ static void on_reset(void *data)
 
 static void on_error(void *data, uint32_t request, const struct vdmabuf_id *id, int err)
 {
+	struct checker *c = data;
 	char name[34];
 
-	say(data, "checker: request %u on %s: %s", request, vdmabuf_id_format(id, name),
+	say(c, "checker: request %u on %s: %s", request, vdmabuf_id_format(id, name),
 	    strerror(-err));
+	if (request != VDMABUF_CMSG_RELEASE || err != -EALREADY)
+		return;
+	for (int i = 0; i < MAX_IMPORTS; i++) {
+		if (c->suspects[i].live && vdmabuf_id_equal(&c->suspects[i].id, id)) {
+			c->suspects[i].live = false;
+			say(c, "checker: %s: that frame came before our import, not ours",
+			    vdmabuf_id_format(id, name));
+			return;
+		}
+	}
 }
 
 static const struct vdmabuf_consumer_listener listener = {
@@ -316,6 +345,7 @@ int main(int argc, char *argv[])
 		{ 0 },
 	};
 	struct checker c = { 0 };
+	struct vdmabuf_stats stats;
 	const char *socket_path = NULL;
 	unsigned int timeout = 600;
 	struct pollfd fds[2];
@@ -397,6 +427,12 @@ int main(int argc, char *argv[])
 	for (int i = 0; i < MAX_IMPORTS; i++)
 		if (c.imports[i].map)
 			release(&c, &c.imports[i]);
+	/* The daemon answers in order: after this, every refusal is in. */
+	if (vdmabuf_consumer_stats(c.consumer, &stats) < 0 ||
+	    vdmabuf_consumer_dispatch(c.consumer, &listener, &c) < 0)
+		c.failed = true;
+	for (int i = 0; i < MAX_IMPORTS; i++)
+		c.overwritten += c.suspects[i].live;
 	say(&c, "checker: %llu frames checked, %llu bad, %llu reused, %llu overwritten, "
 	    "%llu blank, last n=%u, size %ux%u, client %ux%u",
 	    (unsigned long long)c.checked, (unsigned long long)c.bad,
