@@ -181,8 +181,9 @@ def main():
         size = run.split(":")[0]
         for method in os.environ["VDMABUF_BENCH_METHODS"].split():
             tag = f"{method}-{size}"
-            if os.path.exists(os.path.join(directory, tag + ".lost")):
-                with open(os.path.join(directory, tag + ".lost")) as f:
+            lost_path = os.path.join(directory, tag + ".lost")
+            if os.path.exists(lost_path):
+                with open(lost_path) as f:
                     lost.append((tag, f.read().strip()))
                 continue
             frames, client, host = read_run(directory, tag)
