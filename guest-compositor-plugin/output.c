@@ -92,7 +92,7 @@ static void export_destroy(struct vdmabuf_export *export, bool unexport)
 	struct vdmabuf_output *output = export->output;
 	struct wlr_buffer *buffer = export->buffer;
 	bool in_flight = export->in_flight;
-	char name[34];
+	char name[VDMABUF_ID_STRLEN];
 
 	if (unexport) {
 		int err = vdmabuf_producer_unexport(output->backend->producer, &export->id);
@@ -138,7 +138,7 @@ static struct vdmabuf_export *export_create(struct vdmabuf_output *output,
 	struct wlr_dmabuf_attributes attr;
 	struct vdmabuf_buffer_desc desc = { 0 };
 	struct vdmabuf_export *export;
-	char name[34];
+	char name[VDMABUF_ID_STRLEN];
 	int err;
 
 	if (!wlr_buffer_get_dmabuf(buffer, &attr)) {
@@ -212,7 +212,7 @@ static bool commit_buffer(struct vdmabuf_output *output, const struct wlr_output
 	struct wlr_buffer *buffer = state->buffer;
 	struct vdmabuf_export *export = export_find(output, buffer);
 	uint32_t seq = output->base.commit_seq + 1;
-	char name[34];
+	char name[VDMABUF_ID_STRLEN];
 	int err;
 
 	if (!export && !(export = export_create(output, buffer)))

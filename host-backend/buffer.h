@@ -18,7 +18,7 @@ struct guest_memory;
  */
 struct buffer {
 	struct list link;		/* vdmabuf_device.buffers */
-	struct vdmabuf_cid id;
+	struct vdmabuf_id id;
 	struct vdmabuf_cmsg_buffer desc;
 	int dmabuf_fd;			/* the host dmabuf (udmabuf) */
 	bool unexported;		/* GONE sent, waiting for imports to go */

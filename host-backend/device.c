@@ -77,10 +77,10 @@ static void random_bytes(void *buf, size_t len)
 
 /* "device:key", the form every log line and tool uses. */
 struct id_str {
-	char s[34];
+	char s[VDMABUF_ID_STRLEN];
 };
 
-static struct id_str format_id(const struct vdmabuf_cid *id)
+static struct id_str format_id(const struct vdmabuf_id *id)
 {
 	struct id_str str;
 
@@ -89,7 +89,7 @@ static struct id_str format_id(const struct vdmabuf_cid *id)
 	return str;
 }
 
-static struct buffer *find_buffer(struct vdmabuf_device *dev, const struct vdmabuf_cid *id)
+static struct buffer *find_buffer(struct vdmabuf_device *dev, const struct vdmabuf_id *id)
 {
 	struct buffer *buffer, *tmp;
 
@@ -160,9 +160,9 @@ static void send_event(struct vdmabuf_device *dev, const struct vdmabuf_event *e
 	flush_events(dev);
 }
 
-static struct vdmabuf_id wire_id(const struct vdmabuf_cid *id)
+static struct vdmabuf_wire_id wire_id(const struct vdmabuf_id *id)
 {
-	return (struct vdmabuf_id){ htole64(id->device), htole64(id->key) };
+	return (struct vdmabuf_wire_id){ htole64(id->device), htole64(id->key) };
 }
 
 static void send_release(struct vdmabuf_device *dev, struct buffer *buffer)
@@ -281,9 +281,9 @@ static uint32_t handle_export(struct vdmabuf_device *dev, const uint8_t *req_byt
 	return VDMABUF_S_OK;
 }
 
-static struct vdmabuf_cid cpu_id(const struct vdmabuf_id *id)
+static struct vdmabuf_id cpu_id(const struct vdmabuf_wire_id *id)
 {
-	return (struct vdmabuf_cid){ le64toh(id->device), le64toh(id->key) };
+	return (struct vdmabuf_id){ le64toh(id->device), le64toh(id->key) };
 }
 
 static uint32_t handle_present(struct vdmabuf_device *dev, const uint8_t *req_bytes,
@@ -291,7 +291,7 @@ static uint32_t handle_present(struct vdmabuf_device *dev, const uint8_t *req_by
 {
 	const struct vdmabuf_present *req = (const void *)req_bytes;
 	struct vdmabuf_cmsg msg = { .type = VDMABUF_CMSG_FRAME };
-	struct vdmabuf_cid id;
+	struct vdmabuf_id id;
 	struct buffer *buffer;
 	uint32_t status, n;
 

@@ -57,7 +57,7 @@ static void consumer_reset(void *data)
 
 static void consumer_error(void *data, uint32_t request, const struct vdmabuf_id *id, int err)
 {
-	char name[34];
+	char name[VDMABUF_ID_STRLEN];
 
 	/* A frame presented before our import was not ours to release. */
 	if (request == VDMABUF_CMSG_RELEASE && (err == -EALREADY || err == -EPERM))

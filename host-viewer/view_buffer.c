@@ -21,7 +21,7 @@
 static void release_to_guest(struct view_buffer *buffer)
 {
 	struct viewer *viewer = buffer->viewer;
-	char name[34];
+	char name[VDMABUF_ID_STRLEN];
 	int err;
 
 	if (!buffer->owed)
@@ -233,7 +233,7 @@ struct view_buffer *view_buffer_create(struct viewer *viewer, const struct vdmab
 {
 	struct view_buffer *buffer = NULL;
 	unsigned int slot;
-	char name[34];
+	char name[VDMABUF_ID_STRLEN];
 	int fd;
 
 	for (slot = 0; slot < MAX_BUFFERS && viewer->buffers[slot]; slot++)

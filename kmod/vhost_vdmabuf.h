@@ -100,7 +100,7 @@ struct vdm_vq {
 /* A guest buffer between EXPORT and RETIRED (host-backend/buffer.h). */
 struct vdm_buffer {
 	struct list_head link;		/* vdm_dev.buffers */
-	struct vdmabuf_cid id;
+	struct vdmabuf_id id;
 	struct vdmabuf_cmsg_buffer desc;
 	struct dma_buf *dmabuf;		/* the device's reference */
 	bool unexported;		/* GONE sent, waiting for imports to go */
@@ -211,7 +211,7 @@ int vdm_device_consumer_cmd(struct vdm_dev *dev, struct vdm_consumer *c,
 			    const struct vdmabuf_cmsg *req,
 			    struct vdmabuf_cmsg *reply, struct dma_buf **import);
 void vdm_device_undo_import(struct vdm_dev *dev, struct vdm_consumer *c,
-			    const struct vdmabuf_cid *id);
+			    const struct vdmabuf_id *id);
 void vdm_device_stats(struct vdm_dev *dev, struct vdmabuf_cmsg_stats *stats);
 
 /* vhost_vdmabuf_consumer.c */

@@ -22,7 +22,7 @@ static bool has_feature(const struct vdm_dev *dev, unsigned int bit)
 }
 
 static struct vdm_buffer *find_buffer(struct vdm_dev *dev,
-				      const struct vdmabuf_cid *id)
+				      const struct vdmabuf_id *id)
 {
 	struct vdm_buffer *buffer;
 
@@ -32,14 +32,14 @@ static struct vdm_buffer *find_buffer(struct vdm_dev *dev,
 	return NULL;
 }
 
-static struct vdmabuf_id wire_id(const struct vdmabuf_cid *id)
+static struct vdmabuf_wire_id wire_id(const struct vdmabuf_id *id)
 {
-	return (struct vdmabuf_id){ cpu_to_le64(id->device), cpu_to_le64(id->key) };
+	return (struct vdmabuf_wire_id){ cpu_to_le64(id->device), cpu_to_le64(id->key) };
 }
 
-static struct vdmabuf_cid cpu_id(const struct vdmabuf_id *id)
+static struct vdmabuf_id cpu_id(const struct vdmabuf_wire_id *id)
 {
-	return (struct vdmabuf_cid){ le64_to_cpu(id->device), le64_to_cpu(id->key) };
+	return (struct vdmabuf_id){ le64_to_cpu(id->device), le64_to_cpu(id->key) };
 }
 
 static void buffer_destroy(struct vdm_buffer *buffer)
@@ -259,7 +259,7 @@ static u32 handle_present(struct vdm_dev *dev, const u8 *req_bytes, size_t len,
 	const struct vdmabuf_present *req = (const void *)req_bytes;
 	struct vdmabuf_cmsg msg = { .type = VDMABUF_CMSG_FRAME };
 	struct vdm_buffer *buffer;
-	struct vdmabuf_cid id;
+	struct vdmabuf_id id;
 	u32 status, n, i;
 
 	status = vdmabuf_check_present(req, len);
@@ -496,7 +496,7 @@ static int consumer_import(struct vdm_dev *dev, struct vdm_consumer *c,
 }
 
 static int consumer_drop(struct vdm_dev *dev, struct vdm_consumer *c,
-			 const struct vdmabuf_cid *id)
+			 const struct vdmabuf_id *id)
 {
 	struct vdm_buffer *buffer = find_buffer(dev, id);
 	u64 bit = BIT_ULL(c->slot);
@@ -514,7 +514,7 @@ static int consumer_drop(struct vdm_dev *dev, struct vdm_consumer *c,
 
 /* The import's fd could not be handed over: as if dropped at once. */
 void vdm_device_undo_import(struct vdm_dev *dev, struct vdm_consumer *c,
-			    const struct vdmabuf_cid *id)
+			    const struct vdmabuf_id *id)
 {
 	if (c->attached)
 		consumer_drop(dev, c, id);

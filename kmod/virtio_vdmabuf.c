@@ -718,7 +718,7 @@ err_put:
 }
 
 /* Looks up an id of this file; returns -ENOENT or -ENODEV. */
-static int vdmabuf_file_has(struct vdmabuf_file *f, const struct vdmabuf_uid *id)
+static int vdmabuf_file_has(struct vdmabuf_file *f, const struct vdmabuf_id *id)
 {
 	struct vdmabuf_dev *vd = f->vd;
 	int err = 0;

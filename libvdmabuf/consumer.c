@@ -29,16 +29,6 @@ struct vdmabuf_consumer {
 	struct pending pending;
 };
 
-static struct vdmabuf_id pub_id(const struct vdmabuf_cid *id)
-{
-	return (struct vdmabuf_id){ id->device, id->key };
-}
-
-static struct vdmabuf_cid wire_id(const struct vdmabuf_id *id)
-{
-	return (struct vdmabuf_cid){ id->device, id->key };
-}
-
 static int pending_push(struct pending *p, const struct vdmabuf_cmsg *msg)
 {
 	if (p->head + p->len == p->cap) {
@@ -149,7 +139,7 @@ static int wait_readable(struct vdmabuf_consumer *c, struct timespec *deadline)
  * next dispatch. Returns 0 with *answer filled, or -errno.
  */
 static int wait_answer(struct vdmabuf_consumer *c, uint32_t type, uint32_t request,
-		       const struct vdmabuf_cid *id, struct vdmabuf_cmsg *answer, int *fd)
+		       const struct vdmabuf_id *id, struct vdmabuf_cmsg *answer, int *fd)
 {
 	struct timespec deadline;
 
@@ -244,7 +234,7 @@ int vdmabuf_consumer_get_fd(struct vdmabuf_consumer *c)
 static void deliver(const struct vdmabuf_cmsg *msg,
 		    const struct vdmabuf_consumer_listener *l, void *data)
 {
-	struct vdmabuf_id id = pub_id(&msg->id);
+	struct vdmabuf_id id = msg->id;
 
 	switch (msg->type) {
 	case VDMABUF_CMSG_BUFFER:
@@ -325,7 +315,7 @@ int vdmabuf_consumer_dispatch(struct vdmabuf_consumer *c,
 int vdmabuf_consumer_import(struct vdmabuf_consumer *c, const struct vdmabuf_id *id,
 			    struct vdmabuf_buffer_desc *desc, uint64_t *size)
 {
-	struct vdmabuf_cmsg msg = { .type = VDMABUF_CMSG_IMPORT, .id = wire_id(id) };
+	struct vdmabuf_cmsg msg = { .type = VDMABUF_CMSG_IMPORT, .id = *id };
 	int ret, fd;
 
 	ret = send_msg(c, &msg);
@@ -363,7 +353,7 @@ int vdmabuf_consumer_release(struct vdmabuf_consumer *c, const struct vdmabuf_id
 {
 	struct vdmabuf_cmsg msg = {
 		.type = VDMABUF_CMSG_RELEASE,
-		.id = wire_id(id),
+		.id = *id,
 		.u.release = { frame, present_ns, refresh_ns, flags },
 	};
 
@@ -372,7 +362,7 @@ int vdmabuf_consumer_release(struct vdmabuf_consumer *c, const struct vdmabuf_id
 
 int vdmabuf_consumer_drop(struct vdmabuf_consumer *c, const struct vdmabuf_id *id)
 {
-	struct vdmabuf_cmsg msg = { .type = VDMABUF_CMSG_DROP, .id = wire_id(id) };
+	struct vdmabuf_cmsg msg = { .type = VDMABUF_CMSG_DROP, .id = *id };
 
 	return send_msg(c, &msg);
 }

@@ -93,8 +93,7 @@ int vdmabuf_producer_export(struct vdmabuf_producer *producer, int dmabuf_fd,
 	ret = ioctl_retry(producer->fd, VDMABUF_IOC_EXPORT, &ioc);
 	if (ret < 0)
 		return ret;
-	id->device = ioc.id.device;
-	id->key = ioc.id.key;
+	*id = ioc.id;
 	return 0;
 }
 
@@ -103,7 +102,7 @@ int vdmabuf_producer_present(struct vdmabuf_producer *producer, const struct vdm
 			     unsigned int num_damage)
 {
 	struct vdmabuf_ioc_present ioc = {
-		.id = { id->device, id->key },
+		.id = *id,
 		.frame = frame,
 	};
 
@@ -122,7 +121,7 @@ int vdmabuf_producer_present(struct vdmabuf_producer *producer, const struct vdm
 
 int vdmabuf_producer_unexport(struct vdmabuf_producer *producer, const struct vdmabuf_id *id)
 {
-	struct vdmabuf_ioc_unexport ioc = { .id = { id->device, id->key } };
+	struct vdmabuf_ioc_unexport ioc = { .id = *id };
 
 	return ioctl_retry(producer->fd, VDMABUF_IOC_UNEXPORT, &ioc);
 }
@@ -130,7 +129,7 @@ int vdmabuf_producer_unexport(struct vdmabuf_producer *producer, const struct vd
 static void deliver(const struct vdmabuf_uevent *ev,
 		    const struct vdmabuf_producer_listener *l, void *data)
 {
-	struct vdmabuf_id id = { ev->id.device, ev->id.key };
+	struct vdmabuf_id id = ev->id;
 
 	switch (ev->type) {
 	case VDMABUF_UEVENT_RELEASE:

@@ -98,7 +98,7 @@ int main(void)
 	struct vdmabuf_consumer *c;
 	struct vdmabuf_stats stats;
 	struct log log = { 0 };
-	char name[34];
+	char name[VDMABUF_ID_STRLEN];
 	uint64_t size;
 	int sv[2], err, fd, memfd;
 

@@ -24,6 +24,8 @@
 
 #include <linux/types.h>
 
+#include "vdmabuf_id.h"
+
 #define VDMABUF_CONSUMER_VERSION 1
 
 enum vdmabuf_cmsg_type {
@@ -40,11 +42,6 @@ enum vdmabuf_cmsg_type {
 	VDMABUF_CMSG_DROP = 18,		/* reply: REPLY only on error */
 	VDMABUF_CMSG_MODE_HINT = 19,	/* reply: REPLY only on error */
 	VDMABUF_CMSG_STATS = 20,	/* reply: STATS */
-};
-
-struct vdmabuf_cid {
-	__u64 device;
-	__u64 key;
 };
 
 struct vdmabuf_cmsg_hello {
@@ -106,7 +103,7 @@ struct vdmabuf_cmsg {
 	__s32 status;			/* REPLY, IMPORT reply: 0 or -errno */
 	__u32 status_of;		/* REPLY: the request's type */
 	__u32 reserved;
-	struct vdmabuf_cid id;
+	struct vdmabuf_id id;
 	union {
 		struct vdmabuf_cmsg_hello hello;
 		struct vdmabuf_cmsg_buffer buffer;

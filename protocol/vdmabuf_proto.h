@@ -69,13 +69,15 @@ struct vdmabuf_config {
 };
 
 /*
- * A buffer id: 128 bits minted by the device. @device is random per device
- * instance (new after every reset), so ids from two VMs or from before and
- * after a reset never collide; @key holds a 32-bit sequence number in its
- * high half and 32 random bits in its low half, so an id cannot be guessed
- * from another one and a retired id is never minted again.
+ * A buffer id on the wire; every API edge carries it in CPU byte order as
+ * struct vdmabuf_id (vdmabuf_id.h). 128 bits minted by the device: @device
+ * is random per device instance (new after every reset), so ids from two
+ * VMs or from before and after a reset never collide; @key holds a 32-bit
+ * sequence number in its high half and 32 random bits in its low half, so
+ * an id cannot be guessed from another one and a retired id is never
+ * minted again.
  */
-struct vdmabuf_id {
+struct vdmabuf_wire_id {
 	__le64 device;
 	__le64 key;
 };
@@ -109,7 +111,7 @@ struct vdmabuf_reply {
 	__le32 status;			/* enum vdmabuf_status */
 	__le32 reserved;
 	__le64 cookie;
-	struct vdmabuf_id id;		/* EXPORT: the new id; else echoed */
+	struct vdmabuf_wire_id id;	/* EXPORT: the new id; else echoed */
 };
 
 struct vdmabuf_extent {
@@ -154,7 +156,7 @@ struct vdmabuf_rect {
  */
 struct vdmabuf_present {
 	struct vdmabuf_ctrl_hdr hdr;
-	struct vdmabuf_id id;
+	struct vdmabuf_wire_id id;
 	__le64 frame;			/* driver's frame counter, echoed */
 	__le32 num_damage;		/* 0: whole buffer */
 	__le32 reserved;
@@ -164,7 +166,7 @@ struct vdmabuf_present {
 /* UNEXPORT: the guest is done; the device answers RETIRED when it lets go. */
 struct vdmabuf_unexport {
 	struct vdmabuf_ctrl_hdr hdr;
-	struct vdmabuf_id id;
+	struct vdmabuf_wire_id id;
 };
 
 /* Events (device -> driver), each in one struct vdmabuf_event. */
@@ -187,7 +189,7 @@ enum vdmabuf_event_type {
 #define VDMABUF_RELEASE_ZERO_COPY	(1u << 2)	/* shown without a copy */
 
 struct vdmabuf_release {
-	struct vdmabuf_id id;
+	struct vdmabuf_wire_id id;
 	__le64 frame;			/* PRESENT's frame */
 	__le64 present_ns;		/* host CLOCK_MONOTONIC; 0 if unknown */
 	__le32 refresh_ns;		/* host output period; 0 if unknown */
@@ -196,7 +198,7 @@ struct vdmabuf_release {
 };
 
 struct vdmabuf_retired {
-	struct vdmabuf_id id;
+	struct vdmabuf_wire_id id;
 };
 
 struct vdmabuf_consumers {

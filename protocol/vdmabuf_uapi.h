@@ -19,10 +19,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-struct vdmabuf_uid {
-	__u64 device;
-	__u64 key;
-};
+#include "vdmabuf_id.h"
 
 struct vdmabuf_uplane {
 	__u32 offset;
@@ -47,7 +44,7 @@ struct vdmabuf_ioc_export {
 	__u32 num_planes;		/* 1..4 */
 	__u64 modifier;
 	struct vdmabuf_uplane planes[4];
-	struct vdmabuf_uid id;		/* out */
+	struct vdmabuf_id id;		/* out */
 	__u32 num_extents;		/* out: extents the pages merged into */
 	__u32 reserved;
 };
@@ -57,7 +54,7 @@ struct vdmabuf_urect {
 };
 
 struct vdmabuf_ioc_present {
-	struct vdmabuf_uid id;
+	struct vdmabuf_id id;
 	__u64 frame;
 	__u32 num_damage;		/* 0: whole buffer; at most 16 */
 	__u32 flags;			/* 0 */
@@ -65,7 +62,7 @@ struct vdmabuf_ioc_present {
 };
 
 struct vdmabuf_ioc_unexport {
-	struct vdmabuf_uid id;
+	struct vdmabuf_id id;
 };
 
 #define VDMABUF_IOC_MAGIC	'V'
@@ -86,7 +83,7 @@ enum vdmabuf_uevent_type {
 struct vdmabuf_uevent {
 	__u32 type;
 	__u32 flags;			/* RELEASE: VDMABUF_RELEASE_* */
-	struct vdmabuf_uid id;
+	struct vdmabuf_id id;
 	__u64 frame;
 	/*
 	 * RELEASE: when the host showed the frame, on this machine's

@@ -19,15 +19,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vdmabuf_id.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* A buffer's 128-bit id, unique across devices and never reused. */
-struct vdmabuf_id {
-	uint64_t device;
-	uint64_t key;
-};
+/*
+ * A buffer's id is struct vdmabuf_id (vdmabuf_id.h): 128 bits, unique across
+ * devices and never reused.
+ */
 
 struct vdmabuf_plane {
 	uint32_t offset;
@@ -60,7 +61,7 @@ struct vdmabuf_rect {
 
 bool vdmabuf_id_equal(const struct vdmabuf_id *a, const struct vdmabuf_id *b);
 /* Writes "dddddddddddddddd:kkkkkkkkkkkkkkkk" and a NUL; returns buf. */
-char *vdmabuf_id_format(const struct vdmabuf_id *id, char buf[34]);
+char *vdmabuf_id_format(const struct vdmabuf_id *id, char buf[VDMABUF_ID_STRLEN]);
 
 /* Producer (guest) */
 

@@ -21,7 +21,7 @@ struct watch {
 static void print_buffer(void *data, const struct vdmabuf_id *id,
 			 const struct vdmabuf_buffer_desc *desc, uint64_t size)
 {
-	char name[34];
+	char name[VDMABUF_ID_STRLEN];
 
 	printf("buffer %s %ux%u %.4s modifier %#llx %llu bytes\n", vdmabuf_id_format(id, name),
 	       desc->width, desc->height, (const char *)&desc->fourcc,
@@ -33,7 +33,7 @@ static void print_buffer(void *data, const struct vdmabuf_id *id,
 static void print_frame(void *data, const struct vdmabuf_id *id, uint64_t frame,
 			const struct vdmabuf_rect *damage, unsigned int num_damage)
 {
-	char name[34];
+	char name[VDMABUF_ID_STRLEN];
 
 	printf("frame %s %llu damage %u\n", vdmabuf_id_format(id, name),
 	       (unsigned long long)frame, num_damage);
@@ -42,7 +42,7 @@ static void print_frame(void *data, const struct vdmabuf_id *id, uint64_t frame,
 
 static void print_gone(void *data, const struct vdmabuf_id *id)
 {
-	char name[34];
+	char name[VDMABUF_ID_STRLEN];
 
 	printf("gone %s\n", vdmabuf_id_format(id, name));
 	if (data)

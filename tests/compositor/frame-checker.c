@@ -133,7 +133,7 @@ static size_t check_pixels(struct import *im, uint32_t *n, uint32_t *w, uint32_t
 static void import_buffer(struct checker *c, const struct vdmabuf_id *id)
 {
 	struct import *im = NULL;
-	char name[34];
+	char name[VDMABUF_ID_STRLEN];
 	int fd;
 
 	for (int i = 0; i < MAX_IMPORTS && !im; i++)
@@ -173,7 +173,7 @@ static void import_buffer(struct checker *c, const struct vdmabuf_id *id)
 static void release(struct checker *c, struct import *im)
 {
 	uint32_t n, w, h;
-	char name[34];
+	char name[VDMABUF_ID_STRLEN];
 
 	if (!im->held)
 		return;
@@ -219,7 +219,7 @@ static void on_frame(void *data, const struct vdmabuf_id *id, uint64_t frame,
 	struct import *im = find(c, id);
 	uint32_t n, w, h;
 	size_t bad;
-	char name[34];
+	char name[VDMABUF_ID_STRLEN];
 
 	if (!im) {
 		import_buffer(c, id);
@@ -290,7 +290,7 @@ static void on_reset(void *data)
 static void on_error(void *data, uint32_t request, const struct vdmabuf_id *id, int err)
 {
 	struct checker *c = data;
-	char name[34];
+	char name[VDMABUF_ID_STRLEN];
 
 	say(c, "checker: request %u on %s: %s", request, vdmabuf_id_format(id, name),
 	    strerror(-err));

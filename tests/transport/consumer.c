@@ -76,7 +76,7 @@ static void on_buffer(void *data, const struct vdmabuf_id *id,
 {
 	struct consumer_test *t = data;
 	struct import *imp = NULL;
-	char name[34];
+	char name[VDMABUF_ID_STRLEN];
 
 	for (unsigned int i = 0; i < MAX_IMPORTS && !imp; i++)
 		if (!t->imports[i].map)

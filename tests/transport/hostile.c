@@ -62,7 +62,7 @@ static size_t make_export(struct export_req *r, uint64_t size, unsigned int n,
 }
 
 static int export(struct fake_frontend *ff, struct export_req *r, size_t len,
-		  struct vdmabuf_id *id)
+		  struct vdmabuf_wire_id *id)
 {
 	struct vdmabuf_reply reply;
 	int status = ff_control(ff, r, len, &reply);
@@ -72,7 +72,7 @@ static int export(struct fake_frontend *ff, struct export_req *r, size_t len,
 	return status;
 }
 
-static int present(struct fake_frontend *ff, const struct vdmabuf_id *id, uint64_t frame)
+static int present(struct fake_frontend *ff, const struct vdmabuf_wire_id *id, uint64_t frame)
 {
 	struct vdmabuf_present p = { .hdr.type = htole32(VDMABUF_CTRL_PRESENT) };
 	struct vdmabuf_reply reply;
@@ -82,7 +82,7 @@ static int present(struct fake_frontend *ff, const struct vdmabuf_id *id, uint64
 	return ff_control(ff, &p, sizeof(p), &reply);
 }
 
-static int unexport(struct fake_frontend *ff, const struct vdmabuf_id *id)
+static int unexport(struct fake_frontend *ff, const struct vdmabuf_wire_id *id)
 {
 	struct vdmabuf_unexport u = { .hdr.type = htole32(VDMABUF_CTRL_UNEXPORT) };
 	struct vdmabuf_reply reply;
@@ -167,7 +167,7 @@ static int consumer_recv(int fd, uint32_t type, struct vdmabuf_cmsg *msg, int *m
 	}
 }
 
-static void consumer_send(int fd, uint32_t type, const struct vdmabuf_cid *id,
+static void consumer_send(int fd, uint32_t type, const struct vdmabuf_id *id,
 			  const struct vdmabuf_cmsg_release *release)
 {
 	struct vdmabuf_cmsg msg = { .type = type };
@@ -180,7 +180,7 @@ static void consumer_send(int fd, uint32_t type, const struct vdmabuf_cid *id,
 		exit(1);
 }
 
-static int consumer_request(int fd, uint32_t type, const struct vdmabuf_cid *id,
+static int consumer_request(int fd, uint32_t type, const struct vdmabuf_id *id,
 			    const struct vdmabuf_cmsg_release *release, int *out_fd)
 {
 	struct vdmabuf_cmsg msg;
@@ -210,9 +210,9 @@ static int consumer_request(int fd, uint32_t type, const struct vdmabuf_cid *id,
 	}
 }
 
-static struct vdmabuf_cid cid(const struct vdmabuf_id *id)
+static struct vdmabuf_id cid(const struct vdmabuf_wire_id *id)
 {
-	return (struct vdmabuf_cid){ le64toh(id->device), le64toh(id->key) };
+	return (struct vdmabuf_id){ le64toh(id->device), le64toh(id->key) };
 }
 
 int main(int argc, char *argv[])
@@ -223,8 +223,8 @@ int main(int argc, char *argv[])
 						.flags = VDMABUF_RELEASE_PRESENTED };
 	struct fake_frontend ff;
 	struct vdmabuf_config config;
-	struct vdmabuf_id id, forged;
-	struct vdmabuf_cid c;
+	struct vdmabuf_wire_id id, forged;
+	struct vdmabuf_id c;
 	struct vdmabuf_event ev;
 	struct export_req req;
 	uint8_t *host;
@@ -294,7 +294,7 @@ int main(int argc, char *argv[])
 	forged = id;
 	forged.device ^= htole64(1);
 	CHECK(present(&ff, &forged, 3) == VDMABUF_S_ENOENT, "other device's id");
-	CHECK(consumer_request(other, VDMABUF_CMSG_IMPORT, &(struct vdmabuf_cid){ 1, 2 },
+	CHECK(consumer_request(other, VDMABUF_CMSG_IMPORT, &(struct vdmabuf_id){ 1, 2 },
 			       NULL, NULL) == -ENOENT, "import of an unknown id");
 	CHECK(consumer_request(importer, VDMABUF_CMSG_IMPORT, &c, NULL, NULL) == -EEXIST,
 	      "second import");

@@ -2,7 +2,8 @@
 /*
  * protocol/vdmabuf_proto.h against protocol/vdmabuf-spec.md: constants,
  * sizes and offsets, the exact little-endian bytes of every message (encode
- * and decode), the validators every device side shares, and the device ID.
+ * and decode), the validators every device side shares, and the device ID;
+ * and protocol/vdmabuf_id.h, the id every API edge carries in CPU order.
  * Plain C11, no framework: every failed CHECK prints file:line and the
  * expression, and main returns 1.
  */
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <linux/virtio_ids.h>
 
+#include "vdmabuf_id.h"
 #include "vdmabuf_proto.h"
 
 static int failures;
@@ -117,9 +119,15 @@ static void test_layout(void)
 	OFF(vdmabuf_config, consumers, 16);
 	OFF(vdmabuf_config, reserved, 20);
 
+	SIZE(vdmabuf_wire_id, 16);
+	OFF(vdmabuf_wire_id, device, 0);
+	OFF(vdmabuf_wire_id, key, 8);
+
+	/* The CPU-order id has the wire id's layout; only the order differs. */
 	SIZE(vdmabuf_id, 16);
 	OFF(vdmabuf_id, device, 0);
 	OFF(vdmabuf_id, key, 8);
+	CHECK(VDMABUF_ID_STRLEN == sizeof("dddddddddddddddd:kkkkkkkkkkkkkkkk"));
 
 	SIZE(vdmabuf_ctrl_hdr, 16);
 	OFF(vdmabuf_ctrl_hdr, type, 0);
@@ -291,7 +299,7 @@ static void test_small_bytes(void)
 	};
 	const uint64_t dev = 0x1122334455667788ull, key = 0x0000000799aabbccull;
 	struct vdmabuf_ctrl_hdr hdr;
-	struct vdmabuf_id id;
+	struct vdmabuf_wire_id id;
 	struct vdmabuf_extent ext;
 	struct vdmabuf_plane plane;
 	struct vdmabuf_rect rect;
