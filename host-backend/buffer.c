@@ -109,7 +109,7 @@ uint32_t buffer_create(const struct guest_memory *mem, int udmabuf_dev,
 	}
 	list_init(&buffer->link);
 	buffer->dmabuf_fd = fd;
-	buffer->desc = (struct vdmabuf_cmsg_buffer){
+	buffer->desc = (struct vdmabuf_msg_buffer){
 		.width = le32toh(req->width),
 		.height = le32toh(req->height),
 		.fourcc = le32toh(req->fourcc),

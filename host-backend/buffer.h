@@ -19,7 +19,7 @@ struct guest_memory;
 struct buffer {
 	struct list link;		/* vdmabuf_device.buffers */
 	struct vdmabuf_id id;
-	struct vdmabuf_cmsg_buffer desc;
+	struct vdmabuf_msg_buffer desc;
 	int dmabuf_fd;			/* the host dmabuf (udmabuf) */
 	bool unexported;		/* GONE sent, waiting for imports to go */
 	uint64_t importers;		/* consumer slots holding an import */
@@ -27,7 +27,7 @@ struct buffer {
 	bool presented;
 	uint64_t frame;
 	uint64_t owed;			/* slots that got FRAME, not yet released */
-	struct vdmabuf_cmsg_release timing;	/* best report so far */
+	struct vdmabuf_msg_release timing;	/* best report so far */
 };
 
 /*

@@ -34,7 +34,7 @@ static void handle_consumer(struct event_source *source, uint32_t events)
 {
 	struct consumer *consumer = container_of(source, struct consumer, source);
 	char control[CMSG_SPACE(4 * sizeof(int))];
-	struct vdmabuf_cmsg msg;
+	struct vdmabuf_consumer_msg msg;
 	struct iovec iov = { &msg, sizeof(msg) };
 	struct msghdr mh = {
 		.msg_iov = &iov, .msg_iovlen = 1,
@@ -117,7 +117,7 @@ void consumer_close(struct consumer *consumer)
 	shutdown(consumer->source.fd, SHUT_RDWR);
 }
 
-int consumer_send(struct consumer *consumer, const struct vdmabuf_cmsg *msg, int fd)
+int consumer_send(struct consumer *consumer, const struct vdmabuf_consumer_msg *msg, int fd)
 {
 	char control[CMSG_SPACE(sizeof(int))] = { 0 };
 	struct iovec iov = { (void *)msg, sizeof(*msg) };
@@ -148,7 +148,7 @@ int consumer_send(struct consumer *consumer, const struct vdmabuf_cmsg *msg, int
 	return 0;
 }
 
-void consumer_broadcast(struct consumer_server *server, const struct vdmabuf_cmsg *msg)
+void consumer_broadcast(struct consumer_server *server, const struct vdmabuf_consumer_msg *msg)
 {
 	struct consumer *consumer, *tmp;
 
@@ -156,10 +156,10 @@ void consumer_broadcast(struct consumer_server *server, const struct vdmabuf_cms
 		consumer_send(consumer, msg, -1);
 }
 
-void consumer_reply(struct consumer *consumer, const struct vdmabuf_cmsg *req, int status)
+void consumer_reply(struct consumer *consumer, const struct vdmabuf_consumer_msg *req, int status)
 {
-	struct vdmabuf_cmsg reply = {
-		.type = VDMABUF_CMSG_REPLY,
+	struct vdmabuf_consumer_msg reply = {
+		.type = VDMABUF_MSG_REPLY,
 		.status = status,
 		.status_of = req->type,
 		.id = req->id,

@@ -29,7 +29,7 @@ struct consumer_server_impl {
 	/* Called before the consumer is freed; its imports are gone. */
 	void (*disconnected)(struct consumer_server *server, struct consumer *consumer);
 	void (*request)(struct consumer_server *server, struct consumer *consumer,
-			const struct vdmabuf_cmsg *msg);
+			const struct vdmabuf_consumer_msg *msg);
 };
 
 struct consumer_server {
@@ -53,11 +53,11 @@ void consumer_server_finish(struct consumer_server *server);
  * Sends msg (and fd, if >= 0); a consumer that cannot keep up is dropped.
  * Returns 0 or -errno.
  */
-int consumer_send(struct consumer *consumer, const struct vdmabuf_cmsg *msg, int fd);
+int consumer_send(struct consumer *consumer, const struct vdmabuf_consumer_msg *msg, int fd);
 /* Drops the consumer: the loop sees its hangup and destroys it. */
 void consumer_close(struct consumer *consumer);
-void consumer_broadcast(struct consumer_server *server, const struct vdmabuf_cmsg *msg);
+void consumer_broadcast(struct consumer_server *server, const struct vdmabuf_consumer_msg *msg);
 /* Answers a request with REPLY; status is 0 or -errno. */
-void consumer_reply(struct consumer *consumer, const struct vdmabuf_cmsg *req, int status);
+void consumer_reply(struct consumer *consumer, const struct vdmabuf_consumer_msg *req, int status);
 
 #endif

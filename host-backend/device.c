@@ -44,8 +44,8 @@ struct vdmabuf_device {
 	unsigned int backlog_head, backlog_len;
 	unsigned long events_lost;
 
-	struct vdmabuf_cmsg_mode mode_hint;	/* last one asked for */
-	struct vdmabuf_cmsg_stats stats;
+	struct vdmabuf_msg_mode mode_hint;	/* last one asked for */
+	struct vdmabuf_msg_stats stats;
 	/* One each: handling a request may send events. */
 	struct virtqueue_elem *control_elem, *event_elem;
 	uint8_t *request;
@@ -237,8 +237,8 @@ static void maybe_retire(struct vdmabuf_device *dev, struct buffer *buffer)
 static void announce(struct vdmabuf_device *dev, struct consumer *only,
 		     struct buffer *buffer)
 {
-	struct vdmabuf_cmsg msg = {
-		.type = VDMABUF_CMSG_BUFFER,
+	struct vdmabuf_consumer_msg msg = {
+		.type = VDMABUF_MSG_BUFFER,
 		.id = buffer->id,
 		.u.buffer = buffer->desc,
 	};
@@ -290,7 +290,7 @@ static uint32_t handle_present(struct vdmabuf_device *dev, const uint8_t *req_by
 			       size_t len, struct vdmabuf_reply *reply)
 {
 	const struct vdmabuf_present *req = (const void *)req_bytes;
-	struct vdmabuf_cmsg msg = { .type = VDMABUF_CMSG_FRAME };
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_FRAME };
 	struct vdmabuf_id id;
 	struct buffer *buffer;
 	uint32_t status, n;
@@ -309,7 +309,7 @@ static uint32_t handle_present(struct vdmabuf_device *dev, const uint8_t *req_by
 	buffer->presented = true;
 	buffer->frame = le64toh(req->frame);
 	buffer->owed = buffer->importers;
-	buffer->timing = (struct vdmabuf_cmsg_release){ 0 };
+	buffer->timing = (struct vdmabuf_msg_release){ 0 };
 	dev->stats.frames_total++;
 
 	msg.id = id;
@@ -334,7 +334,7 @@ static uint32_t handle_unexport(struct vdmabuf_device *dev, const uint8_t *req_b
 				size_t len, struct vdmabuf_reply *reply)
 {
 	const struct vdmabuf_unexport *req = (const void *)req_bytes;
-	struct vdmabuf_cmsg msg = { .type = VDMABUF_CMSG_GONE };
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_GONE };
 	struct buffer *buffer;
 
 	if (len < sizeof(*req) || req->hdr.flags)
@@ -456,7 +456,7 @@ static void device_start(struct vhost_user *vu)
 static void device_reset(struct vhost_user *vu)
 {
 	struct vdmabuf_device *dev = device_from_vhost(vu);
-	struct vdmabuf_cmsg msg = { .type = VDMABUF_CMSG_RESET };
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_RESET };
 	struct buffer *buffer, *tmp;
 	unsigned int n = 0;
 
@@ -498,8 +498,8 @@ static const struct vhost_user_impl device_vhost_impl = {
 static void consumer_connected(struct consumer_server *server, struct consumer *consumer)
 {
 	struct vdmabuf_device *dev = device_from_consumers(server);
-	struct vdmabuf_cmsg hello = {
-		.type = VDMABUF_CMSG_HELLO,
+	struct vdmabuf_consumer_msg hello = {
+		.type = VDMABUF_MSG_HELLO,
 		.u.hello = {
 			.version = VDMABUF_CONSUMER_VERSION,
 			.consumers = server->count,
@@ -534,11 +534,11 @@ static void consumer_disconnected(struct consumer_server *server, struct consume
 }
 
 static int consumer_import(struct vdmabuf_device *dev, struct consumer *consumer,
-			   const struct vdmabuf_cmsg *req)
+			   const struct vdmabuf_consumer_msg *req)
 {
 	struct buffer *buffer = find_buffer(dev, &req->id);
 	uint64_t bit = 1ull << consumer->slot;
-	struct vdmabuf_cmsg msg = { .type = VDMABUF_CMSG_IMPORT, .id = req->id };
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_IMPORT, .id = req->id };
 
 	if (!buffer || buffer->unexported)
 		return -ENOENT;
@@ -554,10 +554,10 @@ static int consumer_import(struct vdmabuf_device *dev, struct consumer *consumer
 }
 
 static int consumer_release(struct vdmabuf_device *dev, struct consumer *consumer,
-			    const struct vdmabuf_cmsg *req)
+			    const struct vdmabuf_consumer_msg *req)
 {
 	struct buffer *buffer = find_buffer(dev, &req->id);
-	const struct vdmabuf_cmsg_release *r = &req->u.release;
+	const struct vdmabuf_msg_release *r = &req->u.release;
 	uint64_t bit = 1ull << consumer->slot;
 
 	if (!buffer)
@@ -575,7 +575,7 @@ static int consumer_release(struct vdmabuf_device *dev, struct consumer *consume
 }
 
 static int consumer_drop(struct vdmabuf_device *dev, struct consumer *consumer,
-			 const struct vdmabuf_cmsg *req)
+			 const struct vdmabuf_consumer_msg *req)
 {
 	struct buffer *buffer = find_buffer(dev, &req->id);
 	uint64_t bit = 1ull << consumer->slot;
@@ -591,9 +591,9 @@ static int consumer_drop(struct vdmabuf_device *dev, struct consumer *consumer,
 	return 0;
 }
 
-static int consumer_mode_hint(struct vdmabuf_device *dev, const struct vdmabuf_cmsg *req)
+static int consumer_mode_hint(struct vdmabuf_device *dev, const struct vdmabuf_consumer_msg *req)
 {
-	const struct vdmabuf_cmsg_mode *m = &req->u.mode;
+	const struct vdmabuf_msg_mode *m = &req->u.mode;
 
 	if (!m->width || !m->height || m->width > VDMABUF_MAX_DIMENSION ||
 	    m->height > VDMABUF_MAX_DIMENSION || m->scale_120 > 120 * 16)
@@ -606,26 +606,26 @@ static int consumer_mode_hint(struct vdmabuf_device *dev, const struct vdmabuf_c
 }
 
 static void consumer_request(struct consumer_server *server, struct consumer *consumer,
-			     const struct vdmabuf_cmsg *req)
+			     const struct vdmabuf_consumer_msg *req)
 {
 	struct vdmabuf_device *dev = device_from_consumers(server);
 	int err;
 
 	switch (req->type) {
-	case VDMABUF_CMSG_IMPORT:
+	case VDMABUF_MSG_IMPORT:
 		err = consumer_import(dev, consumer, req);
 		break;
-	case VDMABUF_CMSG_RELEASE:
+	case VDMABUF_MSG_RELEASE:
 		err = consumer_release(dev, consumer, req);
 		break;
-	case VDMABUF_CMSG_DROP:
+	case VDMABUF_MSG_DROP:
 		err = consumer_drop(dev, consumer, req);
 		break;
-	case VDMABUF_CMSG_MODE_HINT:
+	case VDMABUF_MSG_MODE_HINT:
 		err = consumer_mode_hint(dev, req);
 		break;
-	case VDMABUF_CMSG_STATS: {
-		struct vdmabuf_cmsg msg = { .type = VDMABUF_CMSG_STATS };
+	case VDMABUF_MSG_STATS: {
+		struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_STATS };
 
 		msg.u.stats = dev->stats;
 		msg.u.stats.buffers = dev->num_buffers;

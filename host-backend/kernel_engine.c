@@ -209,7 +209,7 @@ static const struct vhost_user_impl engine_vhost_impl = {
  */
 static int forward_messages(struct kernel_consumer *file)
 {
-	struct vdmabuf_cmsg msgs[READ_BATCH];
+	struct vdmabuf_consumer_msg msgs[READ_BATCH];
 
 	for (;;) {
 		ssize_t n = read(file->source.fd, msgs, sizeof(msgs));
@@ -305,11 +305,11 @@ static void engine_consumer_disconnected(struct consumer_server *server,
 
 static void engine_consumer_request(struct consumer_server *server,
 				    struct consumer *consumer,
-				    const struct vdmabuf_cmsg *req)
+				    const struct vdmabuf_consumer_msg *req)
 {
 	struct kernel_engine *engine = engine_from_consumers(server);
 	struct kernel_consumer *file = &engine->files[consumer->slot];
-	struct vdmabuf_cmsg cmd = *req;
+	struct vdmabuf_consumer_msg cmd = *req;
 	int ret, fd = -1;
 
 	if (file->source.fd < 0)
@@ -320,24 +320,24 @@ static void engine_consumer_request(struct consumer_server *server,
 
 		log_debug("consumer %u: request %u: %s", consumer->slot, req->type,
 			  strerror(-err));
-		cmd = (struct vdmabuf_cmsg){
-			.type = VDMABUF_CMSG_REPLY, .status = err,
+		cmd = (struct vdmabuf_consumer_msg){
+			.type = VDMABUF_MSG_REPLY, .status = err,
 			.status_of = req->type, .id = req->id,
 		};
-	} else if (cmd.type == VDMABUF_CMSG_IMPORT) {
+	} else if (cmd.type == VDMABUF_MSG_IMPORT) {
 		/* Never 0 in a daemon whose stdin is open: no fd, a bad answer. */
 		if (ret > 0) {
 			fd = ret;
 		} else {
 			log_error("consumer %u: IMPORT answered without a dmabuf",
 				  consumer->slot);
-			cmd = (struct vdmabuf_cmsg){
-				.type = VDMABUF_CMSG_REPLY, .status = -EIO,
+			cmd = (struct vdmabuf_consumer_msg){
+				.type = VDMABUF_MSG_REPLY, .status = -EIO,
 				.status_of = req->type, .id = req->id,
 			};
 		}
 	}
-	if (req->type == VDMABUF_CMSG_STATS)
+	if (req->type == VDMABUF_MSG_STATS)
 		log_module_stats(engine, "stats");
 	/* What the module queued before this answer goes first. */
 	ret = forward_messages(file);

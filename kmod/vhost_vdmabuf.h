@@ -101,14 +101,14 @@ struct vdm_vq {
 struct vdm_buffer {
 	struct list_head link;		/* vdm_dev.buffers */
 	struct vdmabuf_id id;
-	struct vdmabuf_cmsg_buffer desc;
+	struct vdmabuf_msg_buffer desc;
 	struct dma_buf *dmabuf;		/* the device's reference */
 	bool unexported;		/* GONE sent, waiting for imports to go */
 	u64 importers;			/* consumer slots holding an import */
 	bool presented;			/* a PRESENT waiting for its RELEASE */
 	u64 frame;
 	u64 owed;			/* slots that got FRAME, not yet released */
-	struct vdmabuf_cmsg_release timing;	/* best report so far */
+	struct vdmabuf_msg_release timing;	/* best report so far */
 };
 
 struct vdm_consumer {
@@ -121,7 +121,7 @@ struct vdm_consumer {
 
 	/* Guards queue, qlen, dead, overflow. */
 	spinlock_t qlock;
-	struct list_head queue;		/* struct vdm_cmsg_node */
+	struct list_head queue;		/* struct vdm_msg_node */
 	unsigned int qlen;
 	bool dead;			/* no more messages; read() ends with 0 */
 	bool overflow;			/* dropped for not reading */
@@ -169,8 +169,8 @@ struct vdm_dev {
 	u64 slots_used;
 	bool reap;			/* a consumer died: detach it */
 
-	struct vdmabuf_cmsg_mode mode_hint;	/* last one asked for */
-	struct vdmabuf_cmsg_stats stats;
+	struct vdmabuf_msg_mode mode_hint;	/* last one asked for */
+	struct vdmabuf_msg_stats stats;
 };
 
 /* vhost_vdmabuf_main.c */
@@ -208,17 +208,17 @@ void vdm_device_connected(struct vdm_dev *dev, struct vdm_consumer *c);
 void vdm_device_disconnected(struct vdm_dev *dev, struct vdm_consumer *c);
 /* A consumer request; fills *reply (type 0: none) and returns 0 or -errno. */
 int vdm_device_consumer_cmd(struct vdm_dev *dev, struct vdm_consumer *c,
-			    const struct vdmabuf_cmsg *req,
-			    struct vdmabuf_cmsg *reply, struct dma_buf **import);
+			    const struct vdmabuf_consumer_msg *req,
+			    struct vdmabuf_consumer_msg *reply, struct dma_buf **import);
 void vdm_device_undo_import(struct vdm_dev *dev, struct vdm_consumer *c,
 			    const struct vdmabuf_id *id);
-void vdm_device_stats(struct vdm_dev *dev, struct vdmabuf_cmsg_stats *stats);
+void vdm_device_stats(struct vdm_dev *dev, struct vdmabuf_msg_stats *stats);
 
 /* vhost_vdmabuf_consumer.c */
 int vdm_consumer_grant(struct vdm_dev *dev);
 /* With dev->lock held: queues msg, or drops a consumer that cannot take it. */
-void vdm_consumer_send(struct vdm_consumer *c, const struct vdmabuf_cmsg *msg);
-void vdm_consumer_broadcast(struct vdm_dev *dev, const struct vdmabuf_cmsg *msg);
+void vdm_consumer_send(struct vdm_consumer *c, const struct vdmabuf_consumer_msg *msg);
+void vdm_consumer_broadcast(struct vdm_dev *dev, const struct vdmabuf_consumer_msg *msg);
 /* With dev->lock held: detaches dead consumers. */
 void vdm_consumer_reap(struct vdm_dev *dev);
 /* With dev->lock held: detaches every consumer (the owner is gone). */

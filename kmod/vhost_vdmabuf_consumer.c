@@ -18,9 +18,9 @@
 
 #include "vhost_vdmabuf.h"
 
-struct vdm_cmsg_node {
+struct vdm_msg_node {
 	struct list_head link;
-	struct vdmabuf_cmsg msg;
+	struct vdmabuf_consumer_msg msg;
 };
 
 static void consumer_kill(struct vdm_consumer *c, bool overflow)
@@ -32,10 +32,10 @@ static void consumer_kill(struct vdm_consumer *c, bool overflow)
 	wake_up_interruptible_poll(&c->wait, EPOLLIN | EPOLLHUP);
 }
 
-void vdm_consumer_send(struct vdm_consumer *c, const struct vdmabuf_cmsg *msg)
+void vdm_consumer_send(struct vdm_consumer *c, const struct vdmabuf_consumer_msg *msg)
 {
 	struct vdm_dev *dev = c->dev;
-	struct vdm_cmsg_node *node;
+	struct vdm_msg_node *node;
 	bool dead;
 
 	spin_lock(&c->qlock);
@@ -66,7 +66,7 @@ drop:
 	vdm_wake(dev);
 }
 
-void vdm_consumer_broadcast(struct vdm_dev *dev, const struct vdmabuf_cmsg *msg)
+void vdm_consumer_broadcast(struct vdm_dev *dev, const struct vdmabuf_consumer_msg *msg)
 {
 	struct vdm_consumer *c;
 
@@ -114,7 +114,7 @@ static ssize_t consumer_read(struct file *file, char __user *buf, size_t count,
 			     loff_t *ppos)
 {
 	struct vdm_consumer *c = file->private_data;
-	const size_t size = sizeof(struct vdmabuf_cmsg);
+	const size_t size = sizeof(struct vdmabuf_consumer_msg);
 	size_t done = 0;
 	int ret;
 
@@ -134,8 +134,8 @@ static ssize_t consumer_read(struct file *file, char __user *buf, size_t count,
 	}
 	/* qlock held: take whole messages while they fit. */
 	while (c->qlen && count - done >= size) {
-		struct vdm_cmsg_node *node =
-			list_first_entry(&c->queue, struct vdm_cmsg_node, link);
+		struct vdm_msg_node *node =
+			list_first_entry(&c->queue, struct vdm_msg_node, link);
 
 		list_del(&node->link);
 		c->qlen--;
@@ -175,13 +175,13 @@ static __poll_t consumer_poll(struct file *file, poll_table *wait)
 static long consumer_cmd(struct vdm_consumer *c, void __user *argp)
 {
 	struct vdm_dev *dev = c->dev;
-	struct vdmabuf_cmsg req, reply;
+	struct vdmabuf_consumer_msg req, reply;
 	struct dma_buf *import = NULL;
 	int fd = -1, err;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
-	if (req.type == VDMABUF_CMSG_IMPORT) {
+	if (req.type == VDMABUF_MSG_IMPORT) {
 		fd = get_unused_fd_flags(O_CLOEXEC);
 		if (fd < 0)
 			return fd;
@@ -238,7 +238,7 @@ static long consumer_ioctl(struct file *file, unsigned int cmd, unsigned long ar
 
 static void consumer_free(struct vdm_consumer *c)
 {
-	struct vdm_cmsg_node *node, *tmp;
+	struct vdm_msg_node *node, *tmp;
 
 	list_for_each_entry_safe(node, tmp, &c->queue, link)
 		kfree(node);

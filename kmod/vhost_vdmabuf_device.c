@@ -187,8 +187,8 @@ static void maybe_retire(struct vdm_dev *dev, struct vdm_buffer *buffer)
 static void announce(struct vdm_dev *dev, struct vdm_consumer *only,
 		     struct vdm_buffer *buffer)
 {
-	struct vdmabuf_cmsg msg = {
-		.type = VDMABUF_CMSG_BUFFER,
+	struct vdmabuf_consumer_msg msg = {
+		.type = VDMABUF_MSG_BUFFER,
 		.id = buffer->id,
 		.u.buffer = buffer->desc,
 	};
@@ -225,7 +225,7 @@ static u32 handle_export(struct vdm_dev *dev, const u8 *req_bytes, size_t len,
 		return status;
 	}
 	buffer->dmabuf = dmabuf;
-	buffer->desc = (struct vdmabuf_cmsg_buffer){
+	buffer->desc = (struct vdmabuf_msg_buffer){
 		.width = le32_to_cpu(req->width),
 		.height = le32_to_cpu(req->height),
 		.fourcc = le32_to_cpu(req->fourcc),
@@ -257,7 +257,7 @@ static u32 handle_present(struct vdm_dev *dev, const u8 *req_bytes, size_t len,
 			  struct vdmabuf_reply *reply)
 {
 	const struct vdmabuf_present *req = (const void *)req_bytes;
-	struct vdmabuf_cmsg msg = { .type = VDMABUF_CMSG_FRAME };
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_FRAME };
 	struct vdm_buffer *buffer;
 	struct vdmabuf_id id;
 	u32 status, n, i;
@@ -300,7 +300,7 @@ static u32 handle_unexport(struct vdm_dev *dev, const u8 *req_bytes, size_t len,
 			   struct vdmabuf_reply *reply)
 {
 	const struct vdmabuf_unexport *req = (const void *)req_bytes;
-	struct vdmabuf_cmsg msg = { .type = VDMABUF_CMSG_GONE };
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_GONE };
 	struct vdm_buffer *buffer;
 
 	if (len < sizeof(*req) || req->hdr.flags)
@@ -416,7 +416,7 @@ void vdm_device_renew(struct vdm_dev *dev)
 
 void vdm_device_reset(struct vdm_dev *dev)
 {
-	struct vdmabuf_cmsg msg = { .type = VDMABUF_CMSG_RESET };
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_RESET };
 	struct vdm_buffer *buffer, *tmp;
 	unsigned int n = 0;
 
@@ -437,8 +437,8 @@ void vdm_device_reset(struct vdm_dev *dev)
 
 void vdm_device_connected(struct vdm_dev *dev, struct vdm_consumer *c)
 {
-	struct vdmabuf_cmsg hello = {
-		.type = VDMABUF_CMSG_HELLO,
+	struct vdmabuf_consumer_msg hello = {
+		.type = VDMABUF_MSG_HELLO,
 		.u.hello = {
 			.version = VDMABUF_CONSUMER_VERSION,
 			.consumers = dev->num_consumers,
@@ -473,8 +473,8 @@ void vdm_device_disconnected(struct vdm_dev *dev, struct vdm_consumer *c)
 }
 
 static int consumer_import(struct vdm_dev *dev, struct vdm_consumer *c,
-			   const struct vdmabuf_cmsg *req, struct vdmabuf_cmsg *reply,
-			   struct dma_buf **import)
+			   const struct vdmabuf_consumer_msg *req,
+			   struct vdmabuf_consumer_msg *reply, struct dma_buf **import)
 {
 	struct vdm_buffer *buffer = find_buffer(dev, &req->id);
 	u64 bit = BIT_ULL(c->slot);
@@ -485,7 +485,7 @@ static int consumer_import(struct vdm_dev *dev, struct vdm_consumer *c,
 		return -EEXIST;
 	buffer->importers |= bit;
 	dev->stats.imports++;
-	reply->type = VDMABUF_CMSG_IMPORT;
+	reply->type = VDMABUF_MSG_IMPORT;
 	reply->id = req->id;
 	reply->u.buffer = buffer->desc;
 	get_dma_buf(buffer->dmabuf);
@@ -521,10 +521,10 @@ void vdm_device_undo_import(struct vdm_dev *dev, struct vdm_consumer *c,
 }
 
 static int consumer_release(struct vdm_dev *dev, struct vdm_consumer *c,
-			    const struct vdmabuf_cmsg *req)
+			    const struct vdmabuf_consumer_msg *req)
 {
 	struct vdm_buffer *buffer = find_buffer(dev, &req->id);
-	const struct vdmabuf_cmsg_release *r = &req->u.release;
+	const struct vdmabuf_msg_release *r = &req->u.release;
 	u64 bit = BIT_ULL(c->slot);
 
 	if (!buffer)
@@ -541,9 +541,9 @@ static int consumer_release(struct vdm_dev *dev, struct vdm_consumer *c,
 	return 0;
 }
 
-static int consumer_mode_hint(struct vdm_dev *dev, const struct vdmabuf_cmsg *req)
+static int consumer_mode_hint(struct vdm_dev *dev, const struct vdmabuf_consumer_msg *req)
 {
-	const struct vdmabuf_cmsg_mode *m = &req->u.mode;
+	const struct vdmabuf_msg_mode *m = &req->u.mode;
 
 	if (!m->width || !m->height || m->width > VDMABUF_MAX_DIMENSION ||
 	    m->height > VDMABUF_MAX_DIMENSION || m->scale_120 > 120 * 16)
@@ -555,7 +555,7 @@ static int consumer_mode_hint(struct vdm_dev *dev, const struct vdmabuf_cmsg *re
 	return 0;
 }
 
-void vdm_device_stats(struct vdm_dev *dev, struct vdmabuf_cmsg_stats *stats)
+void vdm_device_stats(struct vdm_dev *dev, struct vdmabuf_msg_stats *stats)
 {
 	*stats = dev->stats;
 	stats->buffers = dev->num_buffers;
@@ -563,27 +563,27 @@ void vdm_device_stats(struct vdm_dev *dev, struct vdmabuf_cmsg_stats *stats)
 }
 
 int vdm_device_consumer_cmd(struct vdm_dev *dev, struct vdm_consumer *c,
-			    const struct vdmabuf_cmsg *req,
-			    struct vdmabuf_cmsg *reply, struct dma_buf **import)
+			    const struct vdmabuf_consumer_msg *req,
+			    struct vdmabuf_consumer_msg *reply, struct dma_buf **import)
 {
 	int err;
 
 	memset(reply, 0, sizeof(*reply));
 	switch (req->type) {
-	case VDMABUF_CMSG_IMPORT:
+	case VDMABUF_MSG_IMPORT:
 		err = consumer_import(dev, c, req, reply, import);
 		break;
-	case VDMABUF_CMSG_RELEASE:
+	case VDMABUF_MSG_RELEASE:
 		err = consumer_release(dev, c, req);
 		break;
-	case VDMABUF_CMSG_DROP:
+	case VDMABUF_MSG_DROP:
 		err = consumer_drop(dev, c, &req->id);
 		break;
-	case VDMABUF_CMSG_MODE_HINT:
+	case VDMABUF_MSG_MODE_HINT:
 		err = consumer_mode_hint(dev, req);
 		break;
-	case VDMABUF_CMSG_STATS:
-		reply->type = VDMABUF_CMSG_STATS;
+	case VDMABUF_MSG_STATS:
+		reply->type = VDMABUF_MSG_STATS;
 		vdm_device_stats(dev, &reply->u.stats);
 		return 0;
 	default:
@@ -594,7 +594,7 @@ int vdm_device_consumer_cmd(struct vdm_dev *dev, struct vdm_consumer *c,
 		pr_debug("dev %u: consumer %u: request %u for " VDM_ID_FMT ": %d\n",
 			 dev->nr, c->slot, req->type, VDM_ID_ARG(&req->id), err);
 		memset(reply, 0, sizeof(*reply));
-		reply->type = VDMABUF_CMSG_REPLY;
+		reply->type = VDMABUF_MSG_REPLY;
 		reply->status = err;
 		reply->status_of = req->type;
 		reply->id = req->id;

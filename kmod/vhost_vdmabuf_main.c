@@ -429,7 +429,7 @@ static int __init vdm_init(void)
 	int ret;
 
 	BUILD_BUG_ON(PAGE_SIZE != VDMABUF_PAGE_SIZE);
-	BUILD_BUG_ON(sizeof(struct vdmabuf_cmsg) != 304);
+	BUILD_BUG_ON(sizeof(struct vdmabuf_consumer_msg) != 304);
 	BUILD_BUG_ON(sizeof(struct vhost_vdmabuf_vring) != 48);
 	BUILD_BUG_ON(VDM_CONSUMER_QUEUE <= VDMABUF_MAX_BUFFERS + 1);
 	ret = misc_register(&vdm_misc);

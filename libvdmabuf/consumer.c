@@ -20,7 +20,7 @@
  * dispatch delivers them first, in order.
  */
 struct pending {
-	struct vdmabuf_cmsg *msgs;
+	struct vdmabuf_consumer_msg *msgs;
 	size_t head, len, cap;
 };
 
@@ -29,7 +29,7 @@ struct vdmabuf_consumer {
 	struct pending pending;
 };
 
-static int pending_push(struct pending *p, const struct vdmabuf_cmsg *msg)
+static int pending_push(struct pending *p, const struct vdmabuf_consumer_msg *msg)
 {
 	if (p->head + p->len == p->cap) {
 		if (p->head) {
@@ -37,7 +37,7 @@ static int pending_push(struct pending *p, const struct vdmabuf_cmsg *msg)
 			p->head = 0;
 		} else {
 			size_t cap = p->cap ? 2 * p->cap : 16;
-			struct vdmabuf_cmsg *msgs = realloc(p->msgs, cap * sizeof(*msg));
+			struct vdmabuf_consumer_msg *msgs = realloc(p->msgs, cap * sizeof(*msg));
 
 			if (!msgs)
 				return -ENOMEM;
@@ -49,7 +49,7 @@ static int pending_push(struct pending *p, const struct vdmabuf_cmsg *msg)
 	return 0;
 }
 
-static bool pending_pop(struct pending *p, struct vdmabuf_cmsg *msg)
+static bool pending_pop(struct pending *p, struct vdmabuf_consumer_msg *msg)
 {
 	if (!p->len)
 		return false;
@@ -63,7 +63,7 @@ static bool pending_pop(struct pending *p, struct vdmabuf_cmsg *msg)
  * Receives one message: 1, 0 when none waits (non-blocking), or -errno
  * (-EPIPE when the daemon hung up). *fd gets an attached fd, else -1.
  */
-static int receive(struct vdmabuf_consumer *c, struct vdmabuf_cmsg *msg, int *fd)
+static int receive(struct vdmabuf_consumer *c, struct vdmabuf_consumer_msg *msg, int *fd)
 {
 	char control[CMSG_SPACE(4 * sizeof(int))];
 	struct iovec iov = { msg, sizeof(*msg) };
@@ -105,7 +105,7 @@ static int receive(struct vdmabuf_consumer *c, struct vdmabuf_cmsg *msg, int *fd
 	return 1;
 }
 
-static int send_msg(struct vdmabuf_consumer *c, const struct vdmabuf_cmsg *msg)
+static int send_msg(struct vdmabuf_consumer *c, const struct vdmabuf_consumer_msg *msg)
 {
 	ssize_t n;
 
@@ -139,7 +139,7 @@ static int wait_readable(struct vdmabuf_consumer *c, struct timespec *deadline)
  * next dispatch. Returns 0 with *answer filled, or -errno.
  */
 static int wait_answer(struct vdmabuf_consumer *c, uint32_t type, uint32_t request,
-		       const struct vdmabuf_id *id, struct vdmabuf_cmsg *answer, int *fd)
+		       const struct vdmabuf_id *id, struct vdmabuf_consumer_msg *answer, int *fd)
 {
 	struct timespec deadline;
 
@@ -157,7 +157,7 @@ static int wait_answer(struct vdmabuf_consumer *c, uint32_t type, uint32_t reque
 			continue;
 		}
 		if ((answer->type == type ||
-		     (answer->type == VDMABUF_CMSG_REPLY && answer->status_of == request)) &&
+		     (answer->type == VDMABUF_MSG_REPLY && answer->status_of == request)) &&
 		    (!id || (answer->id.device == id->device && answer->id.key == id->key)))
 			return 0;
 		if (*fd >= 0)
@@ -171,7 +171,7 @@ static int wait_answer(struct vdmabuf_consumer *c, uint32_t type, uint32_t reque
 struct vdmabuf_consumer *vdmabuf_consumer_create_from_fd(int fd, int *err)
 {
 	struct vdmabuf_consumer *c = calloc(1, sizeof(*c));
-	struct vdmabuf_cmsg hello;
+	struct vdmabuf_consumer_msg hello;
 	int ret, extra_fd;
 
 	if (!c) {
@@ -180,8 +180,8 @@ struct vdmabuf_consumer *vdmabuf_consumer_create_from_fd(int fd, int *err)
 		return NULL;
 	}
 	c->fd = fd;
-	ret = wait_answer(c, VDMABUF_CMSG_HELLO, 0, NULL, &hello, &extra_fd);
-	if (ret == 0 && hello.type != VDMABUF_CMSG_HELLO)
+	ret = wait_answer(c, VDMABUF_MSG_HELLO, 0, NULL, &hello, &extra_fd);
+	if (ret == 0 && hello.type != VDMABUF_MSG_HELLO)
 		ret = -EPROTO;
 	if (ret == 0 && hello.u.hello.version != VDMABUF_CONSUMER_VERSION)
 		ret = -EPROTONOSUPPORT;
@@ -231,15 +231,15 @@ int vdmabuf_consumer_get_fd(struct vdmabuf_consumer *c)
 	return c->fd;
 }
 
-static void deliver(const struct vdmabuf_cmsg *msg,
+static void deliver(const struct vdmabuf_consumer_msg *msg,
 		    const struct vdmabuf_consumer_listener *l, void *data)
 {
 	struct vdmabuf_id id = msg->id;
 
 	switch (msg->type) {
-	case VDMABUF_CMSG_BUFFER:
+	case VDMABUF_MSG_BUFFER:
 		if (l->buffer) {
-			const struct vdmabuf_cmsg_buffer *b = &msg->u.buffer;
+			const struct vdmabuf_msg_buffer *b = &msg->u.buffer;
 			struct vdmabuf_buffer_desc desc = {
 				.width = b->width, .height = b->height, .fourcc = b->fourcc,
 				.num_planes = b->num_planes, .modifier = b->modifier,
@@ -251,9 +251,9 @@ static void deliver(const struct vdmabuf_cmsg *msg,
 			l->buffer(data, &id, &desc, b->size);
 		}
 		break;
-	case VDMABUF_CMSG_FRAME:
+	case VDMABUF_MSG_FRAME:
 		if (l->frame) {
-			const struct vdmabuf_cmsg_frame *f = &msg->u.frame;
+			const struct vdmabuf_msg_frame *f = &msg->u.frame;
 			struct vdmabuf_rect damage[VDMABUF_MAX_DAMAGE_RECTS];
 			unsigned int n = f->num_damage < VDMABUF_MAX_DAMAGE_RECTS ?
 				f->num_damage : VDMABUF_MAX_DAMAGE_RECTS;
@@ -265,15 +265,15 @@ static void deliver(const struct vdmabuf_cmsg *msg,
 			l->frame(data, &id, f->frame, damage, n);
 		}
 		break;
-	case VDMABUF_CMSG_GONE:
+	case VDMABUF_MSG_GONE:
 		if (l->gone)
 			l->gone(data, &id);
 		break;
-	case VDMABUF_CMSG_RESET:
+	case VDMABUF_MSG_RESET:
 		if (l->reset)
 			l->reset(data);
 		break;
-	case VDMABUF_CMSG_REPLY:
+	case VDMABUF_MSG_REPLY:
 		if (l->error && msg->status)
 			l->error(data, msg->status_of, &id, msg->status);
 		break;
@@ -286,7 +286,7 @@ static void deliver(const struct vdmabuf_cmsg *msg,
 int vdmabuf_consumer_dispatch(struct vdmabuf_consumer *c,
 			      const struct vdmabuf_consumer_listener *listener, void *data)
 {
-	struct vdmabuf_cmsg msg;
+	struct vdmabuf_consumer_msg msg;
 	int handled = 0;
 
 	/* A callback may import, which may queue more: pop one at a time. */
@@ -315,16 +315,16 @@ int vdmabuf_consumer_dispatch(struct vdmabuf_consumer *c,
 int vdmabuf_consumer_import(struct vdmabuf_consumer *c, const struct vdmabuf_id *id,
 			    struct vdmabuf_buffer_desc *desc, uint64_t *size)
 {
-	struct vdmabuf_cmsg msg = { .type = VDMABUF_CMSG_IMPORT, .id = *id };
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_IMPORT, .id = *id };
 	int ret, fd;
 
 	ret = send_msg(c, &msg);
 	if (ret < 0)
 		return ret;
-	ret = wait_answer(c, VDMABUF_CMSG_IMPORT, VDMABUF_CMSG_IMPORT, &msg.id, &msg, &fd);
+	ret = wait_answer(c, VDMABUF_MSG_IMPORT, VDMABUF_MSG_IMPORT, &msg.id, &msg, &fd);
 	if (ret < 0)
 		return ret;
-	if (msg.type == VDMABUF_CMSG_REPLY || msg.status) {
+	if (msg.type == VDMABUF_MSG_REPLY || msg.status) {
 		if (fd >= 0)
 			close(fd);
 		return msg.status ? msg.status : -EPROTO;
@@ -332,7 +332,7 @@ int vdmabuf_consumer_import(struct vdmabuf_consumer *c, const struct vdmabuf_id 
 	if (fd < 0)
 		return -EPROTO;
 	if (desc) {
-		const struct vdmabuf_cmsg_buffer *b = &msg.u.buffer;
+		const struct vdmabuf_msg_buffer *b = &msg.u.buffer;
 
 		*desc = (struct vdmabuf_buffer_desc){
 			.width = b->width, .height = b->height, .fourcc = b->fourcc,
@@ -351,8 +351,8 @@ int vdmabuf_consumer_release(struct vdmabuf_consumer *c, const struct vdmabuf_id
 			     uint64_t frame, uint64_t present_ns, uint32_t refresh_ns,
 			     uint32_t flags)
 {
-	struct vdmabuf_cmsg msg = {
-		.type = VDMABUF_CMSG_RELEASE,
+	struct vdmabuf_consumer_msg msg = {
+		.type = VDMABUF_MSG_RELEASE,
 		.id = *id,
 		.u.release = { frame, present_ns, refresh_ns, flags },
 	};
@@ -362,7 +362,7 @@ int vdmabuf_consumer_release(struct vdmabuf_consumer *c, const struct vdmabuf_id
 
 int vdmabuf_consumer_drop(struct vdmabuf_consumer *c, const struct vdmabuf_id *id)
 {
-	struct vdmabuf_cmsg msg = { .type = VDMABUF_CMSG_DROP, .id = *id };
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_DROP, .id = *id };
 
 	return send_msg(c, &msg);
 }
@@ -370,8 +370,8 @@ int vdmabuf_consumer_drop(struct vdmabuf_consumer *c, const struct vdmabuf_id *i
 int vdmabuf_consumer_mode_hint(struct vdmabuf_consumer *c, uint32_t width,
 			       uint32_t height, uint32_t refresh_mhz, uint32_t scale_120)
 {
-	struct vdmabuf_cmsg msg = {
-		.type = VDMABUF_CMSG_MODE_HINT,
+	struct vdmabuf_consumer_msg msg = {
+		.type = VDMABUF_MSG_MODE_HINT,
 		.u.mode = { width, height, refresh_mhz, scale_120 },
 	};
 
@@ -380,18 +380,18 @@ int vdmabuf_consumer_mode_hint(struct vdmabuf_consumer *c, uint32_t width,
 
 int vdmabuf_consumer_stats(struct vdmabuf_consumer *c, struct vdmabuf_stats *stats)
 {
-	struct vdmabuf_cmsg msg = { .type = VDMABUF_CMSG_STATS };
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_STATS };
 	int ret, fd;
 
 	ret = send_msg(c, &msg);
 	if (ret < 0)
 		return ret;
-	ret = wait_answer(c, VDMABUF_CMSG_STATS, VDMABUF_CMSG_STATS, NULL, &msg, &fd);
+	ret = wait_answer(c, VDMABUF_MSG_STATS, VDMABUF_MSG_STATS, NULL, &msg, &fd);
 	if (fd >= 0)
 		close(fd);
 	if (ret < 0)
 		return ret;
-	if (msg.type != VDMABUF_CMSG_STATS)
+	if (msg.type != VDMABUF_MSG_STATS)
 		return msg.status ? msg.status : -EPROTO;
 	*stats = (struct vdmabuf_stats){
 		.buffers = msg.u.stats.buffers,

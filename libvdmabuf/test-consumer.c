@@ -69,7 +69,7 @@ static const struct vdmabuf_consumer_listener listener = {
 	.buffer = on_buffer, .frame = on_frame, .gone = on_gone, .error = on_error,
 };
 
-static void daemon_send(int fd, const struct vdmabuf_cmsg *msg, int pass_fd)
+static void daemon_send(int fd, const struct vdmabuf_consumer_msg *msg, int pass_fd)
 {
 	char control[CMSG_SPACE(sizeof(int))] = { 0 };
 	struct iovec iov = { (void *)msg, sizeof(*msg) };
@@ -92,7 +92,7 @@ static void daemon_send(int fd, const struct vdmabuf_cmsg *msg, int pass_fd)
 
 int main(void)
 {
-	struct vdmabuf_cmsg msg = { .type = VDMABUF_CMSG_HELLO };
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_HELLO };
 	struct vdmabuf_id id = { 0x1234, 7 }, id2 = { 0x1234, 8 };
 	struct vdmabuf_buffer_desc desc;
 	struct vdmabuf_consumer *c;
@@ -125,12 +125,12 @@ int main(void)
 		return 1;
 
 	/* Events in order. */
-	msg = (struct vdmabuf_cmsg){ .type = VDMABUF_CMSG_BUFFER, .id = { 0x1234, 7 } };
+	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_BUFFER, .id = { 0x1234, 7 } };
 	msg.u.buffer.width = 64;
 	msg.u.buffer.height = 32;
 	msg.u.buffer.size = 8192;
 	daemon_send(sv[1], &msg, -1);
-	msg = (struct vdmabuf_cmsg){ .type = VDMABUF_CMSG_FRAME, .id = { 0x1234, 7 } };
+	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_FRAME, .id = { 0x1234, 7 } };
 	msg.u.frame.frame = 5;
 	msg.u.frame.num_damage = 2;
 	daemon_send(sv[1], &msg, -1);
@@ -140,10 +140,10 @@ int main(void)
 	/* An import answered after an unrelated frame: the frame waits. */
 	memfd = memfd_create("test", MFD_CLOEXEC);
 	CHECK(ftruncate(memfd, 8192) == 0);
-	msg = (struct vdmabuf_cmsg){ .type = VDMABUF_CMSG_FRAME, .id = { 0x1234, 8 } };
+	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_FRAME, .id = { 0x1234, 8 } };
 	msg.u.frame.frame = 6;
 	daemon_send(sv[1], &msg, -1);
-	msg = (struct vdmabuf_cmsg){ .type = VDMABUF_CMSG_IMPORT, .id = { 0x1234, 7 } };
+	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_IMPORT, .id = { 0x1234, 7 } };
 	msg.u.buffer.width = 64;
 	msg.u.buffer.size = 8192;
 	daemon_send(sv[1], &msg, memfd);
@@ -153,14 +153,14 @@ int main(void)
 	if (fd >= 0)
 		close(fd);
 	CHECK(recv(sv[1], &msg, sizeof(msg), 0) == sizeof(msg) &&
-	      msg.type == VDMABUF_CMSG_IMPORT && msg.id.key == 7);
+	      msg.type == VDMABUF_MSG_IMPORT && msg.id.key == 7);
 	log.events[0] = 0;
 	CHECK(vdmabuf_consumer_dispatch(c, &listener, &log) == 1);
 	CHECK(strcmp(log.events, "frame 8 6 0;") == 0);
 
 	/* A refused import. */
-	msg = (struct vdmabuf_cmsg){ .type = VDMABUF_CMSG_REPLY, .status = -ENOENT,
-				     .status_of = VDMABUF_CMSG_IMPORT, .id = { 0x1234, 8 } };
+	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_REPLY, .status = -ENOENT,
+				     .status_of = VDMABUF_MSG_IMPORT, .id = { 0x1234, 8 } };
 	daemon_send(sv[1], &msg, -1);
 	CHECK(vdmabuf_consumer_import(c, &id2, NULL, NULL) == -ENOENT);
 	recv(sv[1], &msg, sizeof(msg), 0);
@@ -168,19 +168,19 @@ int main(void)
 	/* An error about a release comes through dispatch. */
 	CHECK(vdmabuf_consumer_release(c, &id, 5, 1, 2, VDMABUF_RELEASE_PRESENTED) == 0);
 	CHECK(recv(sv[1], &msg, sizeof(msg), 0) == sizeof(msg) &&
-	      msg.type == VDMABUF_CMSG_RELEASE && msg.u.release.frame == 5 &&
+	      msg.type == VDMABUF_MSG_RELEASE && msg.u.release.frame == 5 &&
 	      msg.u.release.refresh_ns == 2);
-	msg = (struct vdmabuf_cmsg){ .type = VDMABUF_CMSG_REPLY, .status = -EALREADY,
-				     .status_of = VDMABUF_CMSG_RELEASE, .id = { 0x1234, 7 } };
+	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_REPLY, .status = -EALREADY,
+				     .status_of = VDMABUF_MSG_RELEASE, .id = { 0x1234, 7 } };
 	daemon_send(sv[1], &msg, -1);
-	msg = (struct vdmabuf_cmsg){ .type = VDMABUF_CMSG_GONE, .id = { 0x1234, 7 } };
+	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_GONE, .id = { 0x1234, 7 } };
 	daemon_send(sv[1], &msg, -1);
 	log.events[0] = 0;
 	CHECK(vdmabuf_consumer_dispatch(c, &listener, &log) == 2);
 	CHECK(strcmp(log.events, "error 17 -114;gone 7;") == 0);
 
 	/* Stats. */
-	msg = (struct vdmabuf_cmsg){ .type = VDMABUF_CMSG_STATS };
+	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_STATS };
 	msg.u.stats.buffers = 3;
 	daemon_send(sv[1], &msg, -1);
 	CHECK(vdmabuf_consumer_stats(c, &stats) == 0 && stats.buffers == 3);

@@ -2,7 +2,7 @@
 /*
  * The host consumer protocol: vdmabuf-backend <-> consumers (libvdmabuf),
  * over a SOCK_SEQPACKET unix socket. Every message is exactly one struct
- * vdmabuf_cmsg in native endianness; IMPORT's reply carries the host dmabuf
+ * vdmabuf_consumer_msg in native endianness; IMPORT's reply carries the host dmabuf
  * fd as SCM_RIGHTS. Who may connect is decided by the socket's file mode:
  * whoever can connect may import. protocol/vdmabuf-spec.md, "Host
  * consumers", is the normative text.
@@ -28,23 +28,23 @@
 
 #define VDMABUF_CONSUMER_VERSION 1
 
-enum vdmabuf_cmsg_type {
+enum vdmabuf_consumer_msg_type {
 	/* daemon -> consumer */
-	VDMABUF_CMSG_HELLO = 1,
-	VDMABUF_CMSG_BUFFER = 2,
-	VDMABUF_CMSG_FRAME = 3,
-	VDMABUF_CMSG_GONE = 4,
-	VDMABUF_CMSG_RESET = 5,
-	VDMABUF_CMSG_REPLY = 6,
+	VDMABUF_MSG_HELLO = 1,
+	VDMABUF_MSG_BUFFER = 2,
+	VDMABUF_MSG_FRAME = 3,
+	VDMABUF_MSG_GONE = 4,
+	VDMABUF_MSG_RESET = 5,
+	VDMABUF_MSG_REPLY = 6,
 	/* consumer -> daemon */
-	VDMABUF_CMSG_IMPORT = 16,	/* reply: IMPORT + fd, or REPLY */
-	VDMABUF_CMSG_RELEASE = 17,	/* reply: REPLY only on error */
-	VDMABUF_CMSG_DROP = 18,		/* reply: REPLY only on error */
-	VDMABUF_CMSG_MODE_HINT = 19,	/* reply: REPLY only on error */
-	VDMABUF_CMSG_STATS = 20,	/* reply: STATS */
+	VDMABUF_MSG_IMPORT = 16,	/* reply: IMPORT + fd, or REPLY */
+	VDMABUF_MSG_RELEASE = 17,	/* reply: REPLY only on error */
+	VDMABUF_MSG_DROP = 18,		/* reply: REPLY only on error */
+	VDMABUF_MSG_MODE_HINT = 19,	/* reply: REPLY only on error */
+	VDMABUF_MSG_STATS = 20,		/* reply: STATS */
 };
 
-struct vdmabuf_cmsg_hello {
+struct vdmabuf_msg_hello {
 	__u32 version;
 	__u32 consumers;		/* including this one */
 	__u64 device;			/* id.device of the current instance */
@@ -53,7 +53,7 @@ struct vdmabuf_cmsg_hello {
 };
 
 /* BUFFER, and IMPORT's reply. */
-struct vdmabuf_cmsg_buffer {
+struct vdmabuf_msg_buffer {
 	__u32 width;
 	__u32 height;
 	__u32 fourcc;
@@ -65,28 +65,28 @@ struct vdmabuf_cmsg_buffer {
 	__u32 reserved;
 };
 
-struct vdmabuf_cmsg_frame {
+struct vdmabuf_msg_frame {
 	__u64 frame;
 	__u32 num_damage;		/* 0: whole buffer */
 	__u32 reserved;
 	struct { __u32 x, y, width, height; } damage[16];
 };
 
-struct vdmabuf_cmsg_release {
+struct vdmabuf_msg_release {
 	__u64 frame;
 	__u64 present_ns;		/* CLOCK_MONOTONIC; 0 if not shown */
 	__u32 refresh_ns;
 	__u32 flags;			/* VDMABUF_RELEASE_* of vdmabuf_proto.h */
 };
 
-struct vdmabuf_cmsg_mode {
+struct vdmabuf_msg_mode {
 	__u32 width;
 	__u32 height;
 	__u32 refresh_mhz;
 	__u32 scale_120;
 };
 
-struct vdmabuf_cmsg_stats {
+struct vdmabuf_msg_stats {
 	__u64 buffers;			/* live exports */
 	__u64 imports;			/* live imports, all consumers */
 	__u64 exports_total;
@@ -98,19 +98,19 @@ struct vdmabuf_cmsg_stats {
 	__u64 guest_bytes;		/* bytes of the guest's requests */
 };
 
-struct vdmabuf_cmsg {
-	__u32 type;			/* enum vdmabuf_cmsg_type */
+struct vdmabuf_consumer_msg {
+	__u32 type;			/* enum vdmabuf_consumer_msg_type */
 	__s32 status;			/* REPLY, IMPORT reply: 0 or -errno */
 	__u32 status_of;		/* REPLY: the request's type */
 	__u32 reserved;
 	struct vdmabuf_id id;
 	union {
-		struct vdmabuf_cmsg_hello hello;
-		struct vdmabuf_cmsg_buffer buffer;
-		struct vdmabuf_cmsg_frame frame;
-		struct vdmabuf_cmsg_release release;
-		struct vdmabuf_cmsg_mode mode;
-		struct vdmabuf_cmsg_stats stats;
+		struct vdmabuf_msg_hello hello;
+		struct vdmabuf_msg_buffer buffer;
+		struct vdmabuf_msg_frame frame;
+		struct vdmabuf_msg_release release;
+		struct vdmabuf_msg_mode mode;
+		struct vdmabuf_msg_stats stats;
 		__u8 raw[272];
 	} u;
 };

@@ -24,7 +24,7 @@
  * Consumer file (from GRANT only: the owner decides who gets one, e.g. by
  * passing it over a unix socket). It speaks the consumer protocol of
  * vdmabuf_consumer.h, message for message:
- *   read()     one or more struct vdmabuf_cmsg: HELLO first, BUFFER for
+ *   read()     one or more struct vdmabuf_consumer_msg: HELLO first, BUFFER for
  *              every live buffer, then BUFFER, FRAME, GONE, RESET
  *   poll()     POLLIN when a message waits
  *   VHOST_VDMABUF_CONSUMER_CMD   a request (IMPORT, RELEASE, DROP,
@@ -49,11 +49,11 @@
  * VDMABUF_F_* (VIRTIO_F_VERSION_1, vhost-user's) are ignored.
  *
  * Consumer file details: read() takes whole messages only (count below
- * sizeof(struct vdmabuf_cmsg): EINVAL; empty with O_NONBLOCK: EAGAIN) and
- * returns 0 (end of file) once the consumer is disconnected: its owner
- * closed the device, or it left VHOST_VDMABUF_CONSUMER_QUEUE messages
- * unread (poll then also says POLLERR). Messages queued before that can
- * still be read. POLLHUP with end of file. CONSUMER_CMD on a disconnected
+ * sizeof(struct vdmabuf_consumer_msg): EINVAL; empty with O_NONBLOCK:
+ * EAGAIN) and returns 0 (end of file) once the consumer is disconnected:
+ * its owner closed the device, or it left VHOST_VDMABUF_CONSUMER_QUEUE
+ * messages unread (poll then also says POLLERR). Messages queued before
+ * that can still be read. POLLHUP with end of file. CONSUMER_CMD on a disconnected
  * consumer fails with EPIPE. A refused request is not an ioctl error: the
  * ioctl returns 0 with a REPLY (status -errno, as over the socket). GRANT
  * fails with EBUSY when 64 consumers are attached.
@@ -112,7 +112,7 @@ struct vhost_vdmabuf_stop {
 };
 
 struct vhost_vdmabuf_stats {
-	struct vdmabuf_cmsg_stats device;	/* as consumers see them */
+	struct vdmabuf_msg_stats device;	/* as consumers see them */
 	__u64 pinned_pages;		/* this device's, live dmabufs included */
 	__u64 dmabufs;			/* host dmabufs not yet released: one
 					 * per buffer, kept past RETIRED or
@@ -127,6 +127,7 @@ struct vhost_vdmabuf_stats {
 #define VHOST_VDMABUF_STOP		_IOR(VHOST_VDMABUF_IOC_MAGIC, 5, struct vhost_vdmabuf_stop)
 #define VHOST_VDMABUF_GRANT		_IO(VHOST_VDMABUF_IOC_MAGIC, 6)
 #define VHOST_VDMABUF_GET_STATS		_IOR(VHOST_VDMABUF_IOC_MAGIC, 7, struct vhost_vdmabuf_stats)
-#define VHOST_VDMABUF_CONSUMER_CMD	_IOWR(VHOST_VDMABUF_IOC_MAGIC, 16, struct vdmabuf_cmsg)
+#define VHOST_VDMABUF_CONSUMER_CMD	\
+	_IOWR(VHOST_VDMABUF_IOC_MAGIC, 16, struct vdmabuf_consumer_msg)
 
 #endif /* VHOST_VDMABUF_UAPI_H */

@@ -42,7 +42,7 @@ static void *run_device(void *loop)
 static int consumer_connect(void)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	struct vdmabuf_cmsg hello;
+	struct vdmabuf_consumer_msg hello;
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
 	int err;
@@ -132,7 +132,7 @@ static void fuzz_descriptors(const uint8_t *data, size_t size)
 
 static void fuzz_consumer(const uint8_t *data, size_t size)
 {
-	struct vdmabuf_cmsg msg = { .type = VDMABUF_CMSG_STATS };
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_STATS };
 	struct pollfd pfd = { consumer_fd, POLLIN, 0 };
 	char reply[512];
 
@@ -156,7 +156,8 @@ static void fuzz_consumer(const uint8_t *data, size_t size)
 			continue;
 		if (n <= 0)
 			goto reconnect;
-		if (n == sizeof(msg) && ((struct vdmabuf_cmsg *)reply)->type == VDMABUF_CMSG_STATS)
+		if (n == sizeof(msg) &&
+		    ((struct vdmabuf_consumer_msg *)reply)->type == VDMABUF_MSG_STATS)
 			return;
 	}
 reconnect:

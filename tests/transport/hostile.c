@@ -122,13 +122,13 @@ static int bad_chain(struct fake_frontend *ff, const struct vring_desc *desc, un
 static int consumer_connect(const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	struct vdmabuf_cmsg hello;
+	struct vdmabuf_consumer_msg hello;
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
 	if (fd < 0 || connect(fd, (void *)&addr, sizeof(addr)) < 0 ||
 	    recv(fd, &hello, sizeof(hello), 0) != sizeof(hello) ||
-	    hello.type != VDMABUF_CMSG_HELLO || hello.u.hello.version != VDMABUF_CONSUMER_VERSION) {
+	    hello.type != VDMABUF_MSG_HELLO || hello.u.hello.version != VDMABUF_CONSUMER_VERSION) {
 		perror("consumer connect");
 		exit(1);
 	}
@@ -136,7 +136,7 @@ static int consumer_connect(const char *path)
 }
 
 /* Receives the next message of type (skipping others), with its fd. */
-static int consumer_recv(int fd, uint32_t type, struct vdmabuf_cmsg *msg, int *msg_fd)
+static int consumer_recv(int fd, uint32_t type, struct vdmabuf_consumer_msg *msg, int *msg_fd)
 {
 	char control[CMSG_SPACE(sizeof(int))];
 	struct pollfd pfd = { fd, POLLIN, 0 };
@@ -168,9 +168,9 @@ static int consumer_recv(int fd, uint32_t type, struct vdmabuf_cmsg *msg, int *m
 }
 
 static void consumer_send(int fd, uint32_t type, const struct vdmabuf_id *id,
-			  const struct vdmabuf_cmsg_release *release)
+			  const struct vdmabuf_msg_release *release)
 {
-	struct vdmabuf_cmsg msg = { .type = type };
+	struct vdmabuf_consumer_msg msg = { .type = type };
 
 	if (id)
 		msg.id = *id;
@@ -181,14 +181,14 @@ static void consumer_send(int fd, uint32_t type, const struct vdmabuf_id *id,
 }
 
 static int consumer_request(int fd, uint32_t type, const struct vdmabuf_id *id,
-			    const struct vdmabuf_cmsg_release *release, int *out_fd)
+			    const struct vdmabuf_msg_release *release, int *out_fd)
 {
-	struct vdmabuf_cmsg msg;
+	struct vdmabuf_consumer_msg msg;
 	char control[CMSG_SPACE(sizeof(int))];
 	struct pollfd pfd = { fd, POLLIN, 0 };
 
 	consumer_send(fd, type, id, release);
-	consumer_send(fd, VDMABUF_CMSG_STATS, NULL, NULL);
+	consumer_send(fd, VDMABUF_MSG_STATS, NULL, NULL);
 	if (out_fd)
 		*out_fd = -1;
 	/* Until the STATS fence: the error REPLY or the IMPORT, if any. */
@@ -203,9 +203,9 @@ static int consumer_request(int fd, uint32_t type, const struct vdmabuf_id *id,
 		c = CMSG_FIRSTHDR(&mh);
 		if (c && c->cmsg_type == SCM_RIGHTS && out_fd)
 			memcpy(out_fd, CMSG_DATA(c), sizeof(int));
-		if (msg.type == VDMABUF_CMSG_REPLY && msg.status_of == type)
+		if (msg.type == VDMABUF_MSG_REPLY && msg.status_of == type)
 			status = msg.status;
-		if (msg.type == VDMABUF_CMSG_STATS)
+		if (msg.type == VDMABUF_MSG_STATS)
 			return status;
 	}
 }
@@ -218,7 +218,7 @@ static struct vdmabuf_id cid(const struct vdmabuf_wire_id *id)
 int main(int argc, char *argv[])
 {
 	static const uint64_t good[2][2] = { { BUF_GPA, 0x2000 }, { BUF_GPA + 0x100000, 0x2000 } };
-	struct vdmabuf_cmsg_release release = { .frame = 1, .present_ns = 123456789,
+	struct vdmabuf_msg_release release = { .frame = 1, .present_ns = 123456789,
 						.refresh_ns = 16666667,
 						.flags = VDMABUF_RELEASE_PRESENTED };
 	struct fake_frontend ff;
@@ -255,7 +255,7 @@ int main(int argc, char *argv[])
 	c = cid(&id);
 	CHECK(c.device != 0 && (c.key >> 32) != 0, "id %016llx:%016llx",
 	      (unsigned long long)c.device, (unsigned long long)c.key);
-	CHECK(consumer_request(importer, VDMABUF_CMSG_IMPORT, &c, NULL, &dmabuf_fd) == 0 &&
+	CHECK(consumer_request(importer, VDMABUF_MSG_IMPORT, &c, NULL, &dmabuf_fd) == 0 &&
 	      dmabuf_fd >= 0, "import");
 	host = mmap(NULL, 0x4000, PROT_READ | PROT_WRITE, MAP_SHARED, dmabuf_fd, 0);
 	CHECK(host != MAP_FAILED, "mmap of the host dmabuf: %s", strerror(errno));
@@ -275,16 +275,16 @@ int main(int argc, char *argv[])
 	/* Present, replayed present, release from strangers, replayed release. */
 	CHECK(present(&ff, &id, 1) == VDMABUF_S_OK, "present");
 	CHECK(present(&ff, &id, 2) == VDMABUF_S_EBUSY, "present before release");
-	CHECK(consumer_request(other, VDMABUF_CMSG_RELEASE, &c, &release, NULL) == -EPERM,
+	CHECK(consumer_request(other, VDMABUF_MSG_RELEASE, &c, &release, NULL) == -EPERM,
 	      "release from a consumer that never imported");
-	CHECK(consumer_request(importer, VDMABUF_CMSG_RELEASE, &c, &release, NULL) == 0,
+	CHECK(consumer_request(importer, VDMABUF_MSG_RELEASE, &c, &release, NULL) == 0,
 	      "release");
 	CHECK(next_event(&ff, VDMABUF_EVENT_RELEASE, &ev) == 0 &&
 	      ev.u.release.id.key == id.key && le64toh(ev.u.release.frame) == 1 &&
 	      le64toh(ev.u.release.present_ns) == 123456789 &&
 	      le32toh(ev.u.release.refresh_ns) == 16666667 &&
 	      (le32toh(ev.u.release.flags) & VDMABUF_RELEASE_PRESENTED), "RELEASE event");
-	CHECK(consumer_request(importer, VDMABUF_CMSG_RELEASE, &c, &release, NULL) == -EALREADY,
+	CHECK(consumer_request(importer, VDMABUF_MSG_RELEASE, &c, &release, NULL) == -EALREADY,
 	      "replayed release");
 
 	/* Unknown, forged and replayed ids. */
@@ -294,9 +294,9 @@ int main(int argc, char *argv[])
 	forged = id;
 	forged.device ^= htole64(1);
 	CHECK(present(&ff, &forged, 3) == VDMABUF_S_ENOENT, "other device's id");
-	CHECK(consumer_request(other, VDMABUF_CMSG_IMPORT, &(struct vdmabuf_id){ 1, 2 },
+	CHECK(consumer_request(other, VDMABUF_MSG_IMPORT, &(struct vdmabuf_id){ 1, 2 },
 			       NULL, NULL) == -ENOENT, "import of an unknown id");
-	CHECK(consumer_request(importer, VDMABUF_CMSG_IMPORT, &c, NULL, NULL) == -EEXIST,
+	CHECK(consumer_request(importer, VDMABUF_MSG_IMPORT, &c, NULL, NULL) == -EEXIST,
 	      "second import");
 	CHECK(consumer_request(other, 99, &c, NULL, NULL) == -EOPNOTSUPP, "unknown request");
 
@@ -304,7 +304,7 @@ int main(int argc, char *argv[])
 	CHECK(unexport(&ff, &id) == VDMABUF_S_OK, "unexport");
 	CHECK(unexport(&ff, &id) == VDMABUF_S_EBUSY, "double unexport while retiring");
 	CHECK(present(&ff, &id, 4) == VDMABUF_S_ENOENT, "present after unexport");
-	CHECK(consumer_request(importer, VDMABUF_CMSG_DROP, &c, NULL, NULL) == 0, "drop");
+	CHECK(consumer_request(importer, VDMABUF_MSG_DROP, &c, NULL, NULL) == 0, "drop");
 	CHECK(next_event(&ff, VDMABUF_EVENT_RETIRED, &ev) == 0 &&
 	      ev.u.retired.id.key == id.key, "RETIRED after the last import went");
 	CHECK(unexport(&ff, &id) == VDMABUF_S_ENOENT, "unexport of a retired id");
@@ -390,13 +390,13 @@ int main(int argc, char *argv[])
 
 	/* A consumer that sends garbage is dropped; the others stay. */
 	CHECK(send(other, "garbage", 7, MSG_NOSIGNAL) == 7, "send");
-	CHECK(consumer_request(other, VDMABUF_CMSG_STATS, NULL, NULL, NULL) == -EPIPE,
+	CHECK(consumer_request(other, VDMABUF_MSG_STATS, NULL, NULL, NULL) == -EPIPE,
 	      "garbage consumer dropped");
 	{
-		struct vdmabuf_cmsg stats;
+		struct vdmabuf_consumer_msg stats;
 
-		consumer_send(importer, VDMABUF_CMSG_STATS, NULL, NULL);
-		CHECK(consumer_recv(importer, VDMABUF_CMSG_STATS, &stats, NULL) == 0 &&
+		consumer_send(importer, VDMABUF_MSG_STATS, NULL, NULL);
+		CHECK(consumer_recv(importer, VDMABUF_MSG_STATS, &stats, NULL) == 0 &&
 		      stats.u.stats.consumers == 1 && stats.u.stats.buffers == 0 &&
 		      stats.u.stats.imports == 0 && stats.u.stats.bad_requests >= 20,
 		      "stats: consumers %llu buffers %llu imports %llu bad %llu",
@@ -410,11 +410,11 @@ int main(int argc, char *argv[])
 	ff.vq[0].avail_idx += 1000;
 	ff_make_available(&ff, 0, 0);
 	usleep(200000);
-	consumer_send(importer, VDMABUF_CMSG_STATS, NULL, NULL);
+	consumer_send(importer, VDMABUF_MSG_STATS, NULL, NULL);
 	{
-		struct vdmabuf_cmsg stats;
+		struct vdmabuf_consumer_msg stats;
 
-		CHECK(consumer_recv(importer, VDMABUF_CMSG_STATS, &stats, NULL) == 0,
+		CHECK(consumer_recv(importer, VDMABUF_MSG_STATS, &stats, NULL) == 0,
 		      "daemon alive after a broken ring");
 	}
 
