@@ -15,7 +15,6 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "vdmabuf_consumer.h"
 #include "viewer.h"
 
 static void consumer_buffer(void *data, const struct vdmabuf_id *id,
@@ -60,7 +59,7 @@ static void consumer_error(void *data, uint32_t request, const struct vdmabuf_id
 	char name[VDMABUF_ID_STRLEN];
 
 	/* A frame presented before our import was not ours to release. */
-	if (request == VDMABUF_MSG_RELEASE && (err == -EALREADY || err == -EPERM))
+	if (request == VDMABUF_REQUEST_RELEASE && (err == -EALREADY || err == -EPERM))
 		return;
 
 	fprintf(stderr, "vdmabuf-viewer: request %u on %s refused: %s\n", request,

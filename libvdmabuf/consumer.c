@@ -12,6 +12,14 @@
 #include "vdmabuf.h"
 #include "vdmabuf_consumer.h"
 
+/* The listener's error passes the request's message type on. */
+_Static_assert((int)VDMABUF_REQUEST_IMPORT == (int)VDMABUF_MSG_IMPORT &&
+	       (int)VDMABUF_REQUEST_RELEASE == (int)VDMABUF_MSG_RELEASE &&
+	       (int)VDMABUF_REQUEST_DROP == (int)VDMABUF_MSG_DROP &&
+	       (int)VDMABUF_REQUEST_MODE_HINT == (int)VDMABUF_MSG_MODE_HINT &&
+	       (int)VDMABUF_REQUEST_STATS == (int)VDMABUF_MSG_STATS,
+	       "enum vdmabuf_consumer_request differs from the consumer protocol");
+
 #define DEFAULT_SOCKET "/run/vdmabuf/consumer.sock"
 #define SYNC_TIMEOUT_MS 5000
 

@@ -76,7 +76,7 @@ struct vdmabuf_msg_release {
 	__u64 frame;
 	__u64 present_ns;		/* CLOCK_MONOTONIC; 0 if not shown */
 	__u32 refresh_ns;
-	__u32 flags;			/* VDMABUF_RELEASE_* of vdmabuf_proto.h */
+	__u32 flags;			/* VDMABUF_RELEASE_* (vdmabuf.h) */
 };
 
 struct vdmabuf_msg_mode {

@@ -138,11 +138,21 @@ struct vdmabuf_stats {
 	uint64_t guest_bytes;		/* bytes of the guest's requests */
 };
 
+/* The requests a consumer makes, as its listener's error names them. */
+enum vdmabuf_consumer_request {
+	VDMABUF_REQUEST_IMPORT = 16,	/* vdmabuf_consumer_import */
+	VDMABUF_REQUEST_RELEASE = 17,	/* vdmabuf_consumer_release */
+	VDMABUF_REQUEST_DROP = 18,	/* vdmabuf_consumer_drop */
+	VDMABUF_REQUEST_MODE_HINT = 19,	/* vdmabuf_consumer_mode_hint */
+	VDMABUF_REQUEST_STATS = 20,	/* vdmabuf_consumer_stats */
+};
+
 /*
  * Every callback is optional. buffer: a buffer exists (on connect, every
  * live one); import it to show it. frame: show id's contents as frame,
  * then release it. gone: the guest unexported id: drop the import and
- * close its fd. reset: every id is gone. error: a request was refused.
+ * close its fd. reset: every id is gone. error: request (enum
+ * vdmabuf_consumer_request) on id was refused with err (-errno).
  */
 struct vdmabuf_consumer_listener {
 	void (*buffer)(void *data, const struct vdmabuf_id *id,

@@ -33,7 +33,6 @@
 #include <unistd.h>
 
 #include <vdmabuf.h>
-#include "vdmabuf_consumer.h"
 
 #include "frame-pattern.h"
 
@@ -294,7 +293,7 @@ static void on_error(void *data, uint32_t request, const struct vdmabuf_id *id, 
 
 	say(c, "checker: request %u on %s: %s", request, vdmabuf_id_format(id, name),
 	    strerror(-err));
-	if (request != VDMABUF_MSG_RELEASE || err != -EALREADY)
+	if (request != VDMABUF_REQUEST_RELEASE || err != -EALREADY)
 		return;
 	for (int i = 0; i < MAX_IMPORTS; i++) {
 		if (c->suspects[i].live && vdmabuf_id_equal(&c->suspects[i].id, id)) {
