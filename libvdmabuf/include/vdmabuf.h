@@ -25,6 +25,9 @@
 extern "C" {
 #endif
 
+/* The library is built with hidden visibility; this marks its API. */
+#define VDMABUF_API __attribute__((visibility("default")))
+
 /*
  * A buffer's id is struct vdmabuf_id (vdmabuf_id.h): 128 bits, unique across
  * devices and never reused.
@@ -59,8 +62,10 @@ struct vdmabuf_rect {
 #define VDMABUF_RELEASE_ZERO_COPY	(1u << 2)	/* shown without a copy */
 #endif
 
+VDMABUF_API
 bool vdmabuf_id_equal(const struct vdmabuf_id *a, const struct vdmabuf_id *b);
 /* Writes "dddddddddddddddd:kkkkkkkkkkkkkkkk" and a NUL; returns buf. */
+VDMABUF_API
 char *vdmabuf_id_format(const struct vdmabuf_id *id, char buf[VDMABUF_ID_STRLEN]);
 
 /* Producer (guest) */
@@ -95,10 +100,14 @@ struct vdmabuf_producer_listener {
 };
 
 /* path NULL: /dev/vdmabuf. On failure returns NULL and sets *err. */
+VDMABUF_API
 struct vdmabuf_producer *vdmabuf_producer_create(const char *path, int *err);
 /* Closing unexports every buffer this producer exported. */
+VDMABUF_API
 void vdmabuf_producer_destroy(struct vdmabuf_producer *producer);
+VDMABUF_API
 int vdmabuf_producer_get_fd(struct vdmabuf_producer *producer);
+VDMABUF_API
 int vdmabuf_producer_info(struct vdmabuf_producer *producer, struct vdmabuf_info *info);
 /*
  * Shares dmabuf_fd (which stays the caller's) once; *id names it from now
@@ -106,6 +115,7 @@ int vdmabuf_producer_info(struct vdmabuf_producer *producer, struct vdmabuf_info
  * -EOPNOTSUPP: its memory has no pages the device can reach; -E2BIG: too
  * large or too fragmented for the device; -ENOSPC: too many buffers.
  */
+VDMABUF_API
 int vdmabuf_producer_export(struct vdmabuf_producer *producer, int dmabuf_fd,
 			    const struct vdmabuf_buffer_desc *desc, struct vdmabuf_id *id);
 /*
@@ -113,12 +123,15 @@ int vdmabuf_producer_export(struct vdmabuf_producer *producer, int dmabuf_fd,
  * is the host's until its release. -ENOENT: not an id of this producer;
  * -EBUSY: the previous frame of this buffer is not released yet.
  */
+VDMABUF_API
 int vdmabuf_producer_present(struct vdmabuf_producer *producer, const struct vdmabuf_id *id,
 			     uint64_t frame, const struct vdmabuf_rect *damage,
 			     unsigned int num_damage);
 /* Stops sharing id; its pages stay pinned until retired. */
+VDMABUF_API
 int vdmabuf_producer_unexport(struct vdmabuf_producer *producer, const struct vdmabuf_id *id);
 /* Returns the number of events handled, or -ENODEV once the device is gone. */
+VDMABUF_API
 int vdmabuf_producer_dispatch(struct vdmabuf_producer *producer,
 			      const struct vdmabuf_producer_listener *listener, void *data);
 
@@ -168,12 +181,17 @@ struct vdmabuf_consumer_listener {
  * path NULL: $VDMABUF_CONSUMER_SOCKET, else /run/vdmabuf/consumer.sock.
  * Waits for the daemon's greeting. On failure returns NULL, sets *err.
  */
+VDMABUF_API
 struct vdmabuf_consumer *vdmabuf_consumer_connect(const char *path, int *err);
 /* Takes a connected SOCK_SEQPACKET socket (socket activation, tests). */
+VDMABUF_API
 struct vdmabuf_consumer *vdmabuf_consumer_create_from_fd(int fd, int *err);
+VDMABUF_API
 void vdmabuf_consumer_destroy(struct vdmabuf_consumer *consumer);
+VDMABUF_API
 int vdmabuf_consumer_get_fd(struct vdmabuf_consumer *consumer);
 /* Number of messages handled, or -EPIPE once the daemon is gone. */
+VDMABUF_API
 int vdmabuf_consumer_dispatch(struct vdmabuf_consumer *consumer,
 			      const struct vdmabuf_consumer_listener *listener, void *data);
 /*
@@ -182,17 +200,22 @@ int vdmabuf_consumer_dispatch(struct vdmabuf_consumer *consumer,
  * meanwhile wait for the next dispatch. -ENOENT: no such buffer;
  * -EEXIST: already imported by this consumer.
  */
+VDMABUF_API
 int vdmabuf_consumer_import(struct vdmabuf_consumer *consumer, const struct vdmabuf_id *id,
 			    struct vdmabuf_buffer_desc *desc, uint64_t *size);
 /* Done with frame of id; timing as the display reported it, on CLOCK_MONOTONIC. */
+VDMABUF_API
 int vdmabuf_consumer_release(struct vdmabuf_consumer *consumer, const struct vdmabuf_id *id,
 			     uint64_t frame, uint64_t present_ns, uint32_t refresh_ns,
 			     uint32_t flags);
 /* Done with the import of id (its fd should be closed too). */
+VDMABUF_API
 int vdmabuf_consumer_drop(struct vdmabuf_consumer *consumer, const struct vdmabuf_id *id);
 /* Asks the guest for an output of this size, refresh (mHz) and scale (x120). */
+VDMABUF_API
 int vdmabuf_consumer_mode_hint(struct vdmabuf_consumer *consumer, uint32_t width,
 			       uint32_t height, uint32_t refresh_mhz, uint32_t scale_120);
+VDMABUF_API
 int vdmabuf_consumer_stats(struct vdmabuf_consumer *consumer, struct vdmabuf_stats *stats);
 
 #ifdef __cplusplus
