@@ -258,7 +258,70 @@ static int start_vq(struct vhost_user *vu, struct virtqueue *vq, int kick_fd)
 	return 0;
 }
 
-static int set_mem_table(struct vhost_user *vu, struct vhost_user_msg *msg)
+/*
+ * One function per vhost-user request, as libvhost-user has them: each
+ * checks its payload and returns 0 or -errno (-EIO drops the connection).
+ */
+typedef int vu_request_exec(struct vhost_user *vu, struct vhost_user_msg *msg);
+
+static int vu_get_features_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
+	return reply_u64(vu, msg, offered_features(vu));
+}
+
+static int vu_set_features_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
+	uint64_t features;
+
+	if (!payload_has(msg, 8))
+		return -EINVAL;
+	features = msg->payload.u64;
+	if (features & ~offered_features(vu)) {
+		log_error("vhost-user: unoffered features %#llx",
+			  (unsigned long long)(features & ~offered_features(vu)));
+		return -EINVAL;
+	}
+	vu->features = features;
+	return 0;
+}
+
+static int vu_get_protocol_features_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
+	return reply_u64(vu, msg, PROTOCOL_FEATURES);
+}
+
+static int vu_set_protocol_features_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
+	if (!payload_has(msg, 8))
+		return -EINVAL;
+	vu->protocol_features = msg->payload.u64 & PROTOCOL_FEATURES;
+	return 0;
+}
+
+static int vu_get_queue_num_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
+	return reply_u64(vu, msg, vu->num_vqs);
+}
+
+static int vu_get_max_mem_slots_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
+	return reply_u64(vu, msg, GUEST_MEMORY_MAX_REGIONS);
+}
+
+static int vu_set_owner_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
+	return 0;
+}
+
+/* RESET_OWNER and RESET_DEVICE. */
+static int vu_reset_device_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
+	log_info("device reset by the frontend");
+	reset_device(vu);
+	return 0;
+}
+
+static int vu_set_mem_table_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
 {
 	const struct vhost_user_memory *m = &msg->payload.memory;
 	bool restart;
@@ -291,181 +354,248 @@ static int set_mem_table(struct vhost_user *vu, struct vhost_user_msg *msg)
 	return 0;
 }
 
-static int handle_msg(struct vhost_user *vu, struct vhost_user_msg *msg)
+/* After one region came or went: kept for a successor, device restarted. */
+static int memory_region_changed(struct vhost_user *vu, bool restart, int err)
 {
-	union vhost_user_payload *p = &msg->payload;
+	session_keep_memory(vu);
+	if (restart)
+		maybe_start(vu);
+	return err;
+}
+
+static int vu_add_mem_reg_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
+	const struct vhost_user_region *r = &msg->payload.memory_single.region;
+	bool restart;
+	int err;
+
+	if (!payload_has(msg, sizeof(msg->payload.memory_single)) || msg->num_fds != 1)
+		return -EINVAL;
+	restart = stop_for_change(vu, "memory table");
+	err = guest_memory_add(&vu->mem, r->guest_phys_addr, r->memory_size,
+			       r->userspace_addr, r->mmap_offset, take_fd(msg, 0));
+	return memory_region_changed(vu, restart, err);
+}
+
+static int vu_rem_mem_reg_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
+	const struct vhost_user_region *r = &msg->payload.memory_single.region;
+	bool restart;
+	int err;
+
+	if (!payload_has(msg, sizeof(msg->payload.memory_single)))
+		return -EINVAL;
+	restart = stop_for_change(vu, "memory table");
+	err = guest_memory_remove(&vu->mem, r->guest_phys_addr, r->memory_size);
+	return memory_region_changed(vu, restart, err);
+}
+
+/* The queue a vring state message names, or NULL if it names none. */
+static struct virtqueue *state_vq(struct vhost_user *vu, const struct vhost_user_msg *msg)
+{
+	if (!payload_has(msg, sizeof(msg->payload.state)))
+		return NULL;
+	return msg_vq(vu, msg->payload.state.index);
+}
+
+static int vu_set_vring_num_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
+	struct virtqueue *vq = state_vq(vu, msg);
+	uint32_t num;
+
+	if (!vq)
+		return -EINVAL;
+	num = msg->payload.state.num;
+	if (!num || num > VIRTQUEUE_MAX_SIZE || (num & (num - 1))) {
+		log_error("vq %u: bad size %u", vq->index, num);
+		return -EINVAL;
+	}
+	vq->num = num;
+	return 0;
+}
+
+static int vu_set_vring_addr_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
+	const struct vhost_user_vring_addr *addr = &msg->payload.addr;
+	struct virtqueue *vq;
+
+	if (!payload_has(msg, sizeof(*addr)) || !(vq = msg_vq(vu, addr->index)))
+		return -EINVAL;
+	vq->desc_uva = addr->desc_user_addr;
+	vq->avail_uva = addr->avail_user_addr;
+	vq->used_uva = addr->used_user_addr;
+	return 0;
+}
+
+static int vu_set_vring_base_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
+	struct virtqueue *vq = state_vq(vu, msg);
+
+	if (!vq)
+		return -EINVAL;
+	vq->last_avail_idx = msg->payload.state.num;
+	return 0;
+}
+
+static int vu_get_vring_base_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
+	struct virtqueue *vq = state_vq(vu, msg);
+	struct vhost_user_vring_state state;
+
+	if (!vq)
+		return -EINVAL;
+	/* The frontend stops the device queue by queue. */
+	stop_vq(vu, vq);
+	if (vu->running) {
+		log_info("device stopped");
+		vu->running = false;
+		vu->impl->reset(vu);
+	}
+	state = (struct vhost_user_vring_state){ vq->index, vq->last_avail_idx };
+	return send_reply(vu, msg, &state, sizeof(state));
+}
+
+/*
+ * SET_VRING_KICK, _CALL and _ERR: the queue in the low bits of the
+ * payload, an eventfd attached unless VHOST_USER_VRING_NOFD. Returns the
+ * queue and takes the fd (-1 without one) into *fd, or returns NULL.
+ */
+static struct virtqueue *vring_fd(struct vhost_user *vu, struct vhost_user_msg *msg, int *fd)
+{
+	struct virtqueue *vq;
+
+	if (!payload_has(msg, 8) ||
+	    !(vq = msg_vq(vu, msg->payload.u64 & VHOST_USER_VRING_IDX_MASK)))
+		return NULL;
+	*fd = -1;
+	if (!(msg->payload.u64 & VHOST_USER_VRING_NOFD)) {
+		if (msg->num_fds != 1)
+			return NULL;
+		*fd = take_fd(msg, 0);
+	}
+	return vq;
+}
+
+static int vu_set_vring_kick_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
 	struct virtqueue *vq;
 	int fd;
 
-	switch (msg->hdr.request) {
-	case VHOST_USER_GET_FEATURES:
-		return reply_u64(vu, msg, offered_features(vu));
-	case VHOST_USER_SET_FEATURES:
-		if (!payload_has(msg, 8))
-			return -EINVAL;
-		if (p->u64 & ~offered_features(vu)) {
-			log_error("vhost-user: unoffered features %#llx",
-				  (unsigned long long)(p->u64 & ~offered_features(vu)));
-			return -EINVAL;
-		}
-		vu->features = p->u64;
-		return 0;
-	case VHOST_USER_GET_PROTOCOL_FEATURES:
-		return reply_u64(vu, msg, PROTOCOL_FEATURES);
-	case VHOST_USER_SET_PROTOCOL_FEATURES:
-		if (!payload_has(msg, 8))
-			return -EINVAL;
-		vu->protocol_features = p->u64 & PROTOCOL_FEATURES;
-		return 0;
-	case VHOST_USER_GET_QUEUE_NUM:
-		return reply_u64(vu, msg, vu->num_vqs);
-	case VHOST_USER_GET_MAX_MEM_SLOTS:
-		return reply_u64(vu, msg, GUEST_MEMORY_MAX_REGIONS);
-	case VHOST_USER_SET_OWNER:
-		return 0;
-	case VHOST_USER_RESET_OWNER:
-	case VHOST_USER_RESET_DEVICE:
-		log_info("device reset by the frontend");
-		reset_device(vu);
-		return 0;
-	case VHOST_USER_SET_MEM_TABLE:
-		return set_mem_table(vu, msg);
-	case VHOST_USER_ADD_MEM_REG: {
-		const struct vhost_user_region *r = &p->memory_single.region;
-		bool restart;
-		int err;
-
-		if (!payload_has(msg, sizeof(p->memory_single)) || msg->num_fds != 1)
-			return -EINVAL;
-		restart = stop_for_change(vu, "memory table");
-		err = guest_memory_add(&vu->mem, r->guest_phys_addr, r->memory_size,
-				       r->userspace_addr, r->mmap_offset,
-				       take_fd(msg, 0));
-		session_keep_memory(vu);
-		if (restart)
-			maybe_start(vu);
-		return err;
+	if (!(vq = vring_fd(vu, msg, &fd)))
+		return -EINVAL;
+	/* start_vq starts a device stopped here again. */
+	stop_for_fd_change(vu, "kick eventfd", vq->kick_fd, fd);
+	stop_vq(vu, vq);
+	session_keep_fd(vu, "kick", vq->index, fd);
+	if (fd < 0) {
+		log_error("vq %u: polling without a kick fd is not supported", vq->index);
+		return -EINVAL;
 	}
-	case VHOST_USER_REM_MEM_REG: {
-		const struct vhost_user_region *r = &p->memory_single.region;
-		bool restart;
-		int err;
+	return start_vq(vu, vq, fd);
+}
 
-		if (!payload_has(msg, sizeof(p->memory_single)))
-			return -EINVAL;
-		restart = stop_for_change(vu, "memory table");
-		err = guest_memory_remove(&vu->mem, r->guest_phys_addr, r->memory_size);
-		session_keep_memory(vu);
-		if (restart)
-			maybe_start(vu);
-		return err;
-	}
-	case VHOST_USER_SET_VRING_NUM:
-		if (!payload_has(msg, sizeof(p->state)) || !(vq = msg_vq(vu, p->state.index)))
-			return -EINVAL;
-		if (!p->state.num || p->state.num > VIRTQUEUE_MAX_SIZE ||
-		    (p->state.num & (p->state.num - 1))) {
-			log_error("vq %u: bad size %u", vq->index, p->state.num);
-			return -EINVAL;
-		}
-		vq->num = p->state.num;
-		return 0;
-	case VHOST_USER_SET_VRING_ADDR:
-		if (!payload_has(msg, sizeof(p->addr)) || !(vq = msg_vq(vu, p->addr.index)))
-			return -EINVAL;
-		vq->desc_uva = p->addr.desc_user_addr;
-		vq->avail_uva = p->addr.avail_user_addr;
-		vq->used_uva = p->addr.used_user_addr;
-		return 0;
-	case VHOST_USER_SET_VRING_BASE:
-		if (!payload_has(msg, sizeof(p->state)) || !(vq = msg_vq(vu, p->state.index)))
-			return -EINVAL;
-		vq->last_avail_idx = p->state.num;
-		return 0;
-	case VHOST_USER_GET_VRING_BASE: {
-		struct vhost_user_vring_state state;
+static int vu_set_vring_call_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
+	struct virtqueue *vq;
+	bool restart;
+	int fd;
 
-		if (!payload_has(msg, sizeof(p->state)) || !(vq = msg_vq(vu, p->state.index)))
-			return -EINVAL;
-		/* The frontend stops the device queue by queue. */
-		stop_vq(vu, vq);
-		if (vu->running) {
-			log_info("device stopped");
-			vu->running = false;
-			vu->impl->reset(vu);
-		}
-		state = (struct vhost_user_vring_state){ vq->index, vq->last_avail_idx };
-		return send_reply(vu, msg, &state, sizeof(state));
-	}
-	case VHOST_USER_SET_VRING_KICK:
-	case VHOST_USER_SET_VRING_CALL:
-	case VHOST_USER_SET_VRING_ERR:
-		if (!payload_has(msg, 8) ||
-		    !(vq = msg_vq(vu, p->u64 & VHOST_USER_VRING_IDX_MASK)))
-			return -EINVAL;
-		fd = -1;
-		if (!(p->u64 & VHOST_USER_VRING_NOFD)) {
-			if (msg->num_fds != 1)
-				return -EINVAL;
-			fd = take_fd(msg, 0);
-		}
-		if (msg->hdr.request == VHOST_USER_SET_VRING_ERR) {
-			if (fd >= 0)
-				close(fd);
-			return 0;
-		}
-		if (msg->hdr.request == VHOST_USER_SET_VRING_CALL) {
-			/*
-			 * QEMU's vhost-user-base sends each call eventfd again
-			 * once the device runs: the same file changes nothing.
-			 */
-			bool restart = stop_for_fd_change(vu, "call eventfd",
-							  vq->call_fd, fd);
-
-			if (vq->call_fd >= 0)
-				close(vq->call_fd);
-			vq->call_fd = fd;
-			session_keep_fd(vu, "call", vq->index, fd);
-			if (restart)
-				maybe_start(vu);
-			return 0;
-		}
-		/* start_vq starts a device stopped here again. */
-		stop_for_fd_change(vu, "kick eventfd", vq->kick_fd, fd);
-		stop_vq(vu, vq);
-		session_keep_fd(vu, "kick", vq->index, fd);
-		if (fd < 0) {
-			log_error("vq %u: polling without a kick fd is not supported",
-				  vq->index);
-			return -EINVAL;
-		}
-		return start_vq(vu, vq, fd);
-	case VHOST_USER_SET_VRING_ENABLE:
-		if (!payload_has(msg, sizeof(p->state)) || !(vq = msg_vq(vu, p->state.index)))
-			return -EINVAL;
-		vq->enabled = p->state.num;
+	if (!(vq = vring_fd(vu, msg, &fd)))
+		return -EINVAL;
+	/*
+	 * QEMU's vhost-user-base sends each call eventfd again once the
+	 * device runs: the same file changes nothing.
+	 */
+	restart = stop_for_fd_change(vu, "call eventfd", vq->call_fd, fd);
+	if (vq->call_fd >= 0)
+		close(vq->call_fd);
+	vq->call_fd = fd;
+	session_keep_fd(vu, "call", vq->index, fd);
+	if (restart)
 		maybe_start(vu);
-		return 0;
-	case VHOST_USER_GET_CONFIG: {
-		struct vhost_user_config cfg = { 0 };
-		uint8_t config[VHOST_USER_MAX_CONFIG_SIZE] = { 0 };
+	return 0;
+}
 
-		if (!payload_has(msg, 12) || p->config.size > VHOST_USER_MAX_CONFIG_SIZE ||
-		    p->config.offset > VHOST_USER_MAX_CONFIG_SIZE - p->config.size)
-			return -EINVAL;
-		vu->impl->get_config(vu, config);
-		cfg.offset = p->config.offset;
-		cfg.size = p->config.size;
-		memcpy(cfg.region, config + cfg.offset, cfg.size);
-		return send_reply(vu, msg, &cfg, 12 + cfg.size);
-	}
-	case VHOST_USER_SET_CONFIG:
-		log_warn("vhost-user: config space is read-only");
-		return -EPERM;
-	default:
-		log_warn("vhost-user: unsupported request %u", msg->hdr.request);
+/* Errors of the rings are not reported: the eventfd is not kept. */
+static int vu_set_vring_err_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
+	int fd;
+
+	if (!vring_fd(vu, msg, &fd))
+		return -EINVAL;
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+static int vu_set_vring_enable_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
+	struct virtqueue *vq = state_vq(vu, msg);
+
+	if (!vq)
+		return -EINVAL;
+	vq->enabled = msg->payload.state.num;
+	maybe_start(vu);
+	return 0;
+}
+
+static int vu_get_config_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
+	const struct vhost_user_config *req = &msg->payload.config;
+	struct vhost_user_config cfg = { 0 };
+	uint8_t config[VHOST_USER_MAX_CONFIG_SIZE] = { 0 };
+
+	if (!payload_has(msg, 12) || req->size > VHOST_USER_MAX_CONFIG_SIZE ||
+	    req->offset > VHOST_USER_MAX_CONFIG_SIZE - req->size)
+		return -EINVAL;
+	vu->impl->get_config(vu, config);
+	cfg.offset = req->offset;
+	cfg.size = req->size;
+	memcpy(cfg.region, config + cfg.offset, cfg.size);
+	return send_reply(vu, msg, &cfg, 12 + cfg.size);
+}
+
+static int vu_set_config_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
+	log_warn("vhost-user: config space is read-only");
+	return -EPERM;
+}
+
+static vu_request_exec *const vu_request_table[] = {
+	[VHOST_USER_GET_FEATURES] = vu_get_features_exec,
+	[VHOST_USER_SET_FEATURES] = vu_set_features_exec,
+	[VHOST_USER_SET_OWNER] = vu_set_owner_exec,
+	[VHOST_USER_RESET_OWNER] = vu_reset_device_exec,
+	[VHOST_USER_SET_MEM_TABLE] = vu_set_mem_table_exec,
+	[VHOST_USER_SET_VRING_NUM] = vu_set_vring_num_exec,
+	[VHOST_USER_SET_VRING_ADDR] = vu_set_vring_addr_exec,
+	[VHOST_USER_SET_VRING_BASE] = vu_set_vring_base_exec,
+	[VHOST_USER_GET_VRING_BASE] = vu_get_vring_base_exec,
+	[VHOST_USER_SET_VRING_KICK] = vu_set_vring_kick_exec,
+	[VHOST_USER_SET_VRING_CALL] = vu_set_vring_call_exec,
+	[VHOST_USER_SET_VRING_ERR] = vu_set_vring_err_exec,
+	[VHOST_USER_GET_PROTOCOL_FEATURES] = vu_get_protocol_features_exec,
+	[VHOST_USER_SET_PROTOCOL_FEATURES] = vu_set_protocol_features_exec,
+	[VHOST_USER_GET_QUEUE_NUM] = vu_get_queue_num_exec,
+	[VHOST_USER_SET_VRING_ENABLE] = vu_set_vring_enable_exec,
+	[VHOST_USER_GET_CONFIG] = vu_get_config_exec,
+	[VHOST_USER_SET_CONFIG] = vu_set_config_exec,
+	[VHOST_USER_RESET_DEVICE] = vu_reset_device_exec,
+	[VHOST_USER_GET_MAX_MEM_SLOTS] = vu_get_max_mem_slots_exec,
+	[VHOST_USER_ADD_MEM_REG] = vu_add_mem_reg_exec,
+	[VHOST_USER_REM_MEM_REG] = vu_rem_mem_reg_exec,
+};
+
+static int handle_msg(struct vhost_user *vu, struct vhost_user_msg *msg)
+{
+	uint32_t request = msg->hdr.request;
+
+	if (request >= sizeof(vu_request_table) / sizeof(vu_request_table[0]) ||
+	    !vu_request_table[request]) {
+		log_warn("vhost-user: unsupported request %u", request);
 		return -ENOTSUP;
 	}
+	return vu_request_table[request](vu, msg);
 }
 
 static void try_connect(struct vhost_user *vu);
