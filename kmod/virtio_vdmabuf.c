@@ -308,10 +308,32 @@ static void vdmabuf_queue_all(struct vdmabuf_dev *vd, const struct vdmabuf_ueven
 
 /* Buffers */
 
-static void vdmabuf_buffer_free(struct vdmabuf_buffer *b)
+/* Attaches to b's dmabuf and maps it: its pages stay pinned until unpinned. */
+static int vdmabuf_buffer_pin(struct vdmabuf_dev *vd, struct vdmabuf_buffer *b)
+{
+	int err;
+
+	b->attach = dma_buf_attach(b->dmabuf, vd->vdev->dev.parent);
+	if (IS_ERR(b->attach))
+		return PTR_ERR(b->attach);
+	b->sgt = dma_buf_map_attachment_unlocked(b->attach, DMA_BIDIRECTIONAL);
+	if (IS_ERR(b->sgt)) {
+		err = PTR_ERR(b->sgt);
+		dma_buf_detach(b->dmabuf, b->attach);
+		return err;
+	}
+	return 0;
+}
+
+static void vdmabuf_buffer_unpin(struct vdmabuf_buffer *b)
 {
 	dma_buf_unmap_attachment_unlocked(b->attach, b->sgt, DMA_BIDIRECTIONAL);
 	dma_buf_detach(b->dmabuf, b->attach);
+}
+
+static void vdmabuf_buffer_free(struct vdmabuf_buffer *b)
+{
+	vdmabuf_buffer_unpin(b);
 	dma_buf_put(b->dmabuf);
 	kfree(b);
 }
@@ -582,43 +604,42 @@ static int vdmabuf_sgt_extents(struct sg_table *sgt, struct vdmabuf_extent *ext,
 	return n;
 }
 
-static long vdmabuf_ioctl_export(struct vdmabuf_file *f, void __user *arg)
+/*
+ * EXPORT, step by step: check what the caller asked for and its dmabuf,
+ * count the buffer against the limits, pin its pages, build the request
+ * from their extents, send it, and publish the buffer on the file.
+ */
+
+static int vdmabuf_export_check_args(const struct vdmabuf_ioc_export *args)
+{
+	if (args->flags || args->reserved || !args->num_planes ||
+	    args->num_planes > VDMABUF_MAX_PLANES || !args->width || !args->height ||
+	    args->width > VDMABUF_MAX_DIMENSION || args->height > VDMABUF_MAX_DIMENSION)
+		return -EINVAL;
+	return 0;
+}
+
+static int vdmabuf_export_check_dmabuf(struct vdmabuf_dev *vd,
+				       const struct vdmabuf_ioc_export *args,
+				       const struct dma_buf *dmabuf)
+{
+	unsigned int i;
+
+	if (!dmabuf->size || dmabuf->size % PAGE_SIZE)
+		return -EINVAL;
+	if (dmabuf->size > vd->max_buffer_size)
+		return -E2BIG;
+	for (i = 0; i < args->num_planes; i++)
+		if (!args->planes[i].stride || args->planes[i].offset >= dmabuf->size)
+			return -EINVAL;
+	return 0;
+}
+
+/* Counts one more buffer of f, within the file's and the device's limits. */
+static int vdmabuf_export_reserve(struct vdmabuf_file *f)
 {
 	struct vdmabuf_dev *vd = f->vd;
-	struct vdmabuf_ioc_export args;
-	struct vdmabuf_request *r = NULL;
-	struct vdmabuf_export *req;
-	struct vdmabuf_buffer *b;
-	unsigned int i, max;
-	u64 total;
-	int n, err;
-
-	if (copy_from_user(&args, arg, sizeof(args)))
-		return -EFAULT;
-	if (args.flags || args.reserved || !args.num_planes ||
-	    args.num_planes > VDMABUF_MAX_PLANES || !args.width || !args.height ||
-	    args.width > VDMABUF_MAX_DIMENSION || args.height > VDMABUF_MAX_DIMENSION)
-		return -EINVAL;
-
-	b = kzalloc(sizeof(*b), GFP_KERNEL);
-	if (!b)
-		return -ENOMEM;
-	b->dmabuf = dma_buf_get(args.fd);
-	if (IS_ERR(b->dmabuf)) {
-		err = PTR_ERR(b->dmabuf);
-		kfree(b);
-		return err;
-	}
-	err = -EINVAL;
-	if (!b->dmabuf->size || b->dmabuf->size % PAGE_SIZE)
-		goto err_put;
-	err = -E2BIG;
-	if (b->dmabuf->size > vd->max_buffer_size)
-		goto err_put;
-	err = -EINVAL;
-	for (i = 0; i < args.num_planes; i++)
-		if (!args.planes[i].stride || args.planes[i].offset >= b->dmabuf->size)
-			goto err_put;
+	int err;
 
 	mutex_lock(&vd->lock);
 	err = vd->gone ? -ENODEV : 0;
@@ -630,89 +651,169 @@ static long vdmabuf_ioctl_export(struct vdmabuf_file *f, void __user *arg)
 		vd->num_buffers++;
 	}
 	mutex_unlock(&vd->lock);
-	if (err)
-		goto err_put;
+	return err;
+}
 
-	b->attach = dma_buf_attach(b->dmabuf, vd->vdev->dev.parent);
-	if (IS_ERR(b->attach)) {
-		err = PTR_ERR(b->attach);
-		goto err_unreserve;
-	}
-	b->sgt = dma_buf_map_attachment_unlocked(b->attach, DMA_BIDIRECTIONAL);
-	if (IS_ERR(b->sgt)) {
-		err = PTR_ERR(b->sgt);
-		goto err_detach;
-	}
+static void vdmabuf_export_unreserve(struct vdmabuf_file *f)
+{
+	struct vdmabuf_dev *vd = f->vd;
+
+	mutex_lock(&vd->lock);
+	f->num_buffers--;
+	vd->num_buffers--;
+	mutex_unlock(&vd->lock);
+}
+
+/*
+ * Writes the extents of b's pinned pages into ext (room for max) and
+ * returns their number; they must cover the whole dmabuf.
+ */
+static int vdmabuf_export_extents(struct vdmabuf_dev *vd, struct vdmabuf_buffer *b,
+				  struct vdmabuf_extent *ext, unsigned int max)
+{
+	u64 total;
+	int n;
+
+	n = vdmabuf_sgt_extents(b->sgt, ext, max, &total);
+	if (n == -EOPNOTSUPP)
+		dev_warn_ratelimited(&vd->vdev->dev, "dmabuf of %s has memory without pages\n",
+				     b->dmabuf->exp_name);
+	if (n < 0)
+		return n;
+	if (total != b->dmabuf->size)
+		return -EINVAL;
+	return n;
+}
+
+/* Builds the EXPORT request of b as args describe it, of *num_extents extents. */
+static struct vdmabuf_request *vdmabuf_export_request(struct vdmabuf_dev *vd,
+						      struct vdmabuf_buffer *b,
+						      const struct vdmabuf_ioc_export *args,
+						      u32 *num_extents)
+{
+	struct vdmabuf_request *r;
+	struct vdmabuf_export *req;
+	unsigned int i, max;
+	int n;
 
 	max = min_t(unsigned int, b->sgt->orig_nents, vd->max_extents);
 	r = vdmabuf_request_alloc(sizeof(*req) + max * sizeof(struct vdmabuf_extent));
-	err = -ENOMEM;
 	if (!r)
-		goto err_unmap;
+		return ERR_PTR(-ENOMEM);
 	req = (struct vdmabuf_export *)r->req;
-	n = vdmabuf_sgt_extents(b->sgt, (struct vdmabuf_extent *)(req + 1), max, &total);
-	if (n < 0 || total != b->dmabuf->size) {
-		err = n < 0 ? n : -EINVAL;
-		if (err == -EOPNOTSUPP)
-			dev_warn_ratelimited(&vd->vdev->dev,
-					     "dmabuf of %s has memory without pages\n",
-					     b->dmabuf->exp_name);
-		goto err_free_request;
+	n = vdmabuf_export_extents(vd, b, (struct vdmabuf_extent *)(req + 1), max);
+	if (n < 0) {
+		vdmabuf_request_free(r);
+		return ERR_PTR(n);
 	}
 	req->hdr.type = cpu_to_le32(VDMABUF_CTRL_EXPORT);
-	req->width = cpu_to_le32(args.width);
-	req->height = cpu_to_le32(args.height);
-	req->fourcc = cpu_to_le32(args.fourcc);
-	req->num_planes = cpu_to_le32(args.num_planes);
-	req->modifier = cpu_to_le64(args.modifier);
-	for (i = 0; i < args.num_planes; i++) {
-		req->planes[i].offset = cpu_to_le32(args.planes[i].offset);
-		req->planes[i].stride = cpu_to_le32(args.planes[i].stride);
+	req->width = cpu_to_le32(args->width);
+	req->height = cpu_to_le32(args->height);
+	req->fourcc = cpu_to_le32(args->fourcc);
+	req->num_planes = cpu_to_le32(args->num_planes);
+	req->modifier = cpu_to_le64(args->modifier);
+	for (i = 0; i < args->num_planes; i++) {
+		req->planes[i].offset = cpu_to_le32(args->planes[i].offset);
+		req->planes[i].stride = cpu_to_le32(args->planes[i].stride);
 	}
-	req->size = cpu_to_le64(total);
+	req->size = cpu_to_le64(b->dmabuf->size);
 	req->num_extents = cpu_to_le32(n);
 	/* Send only the extents used. */
 	r->len = sizeof(*req) + n * sizeof(struct vdmabuf_extent);
+	*num_extents = n;
+	return r;
+}
+
+/*
+ * Sends r, EXPORT of b, and waits: on success b has the id the device
+ * minted. r is freed here, or by its callback after -ETIMEDOUT.
+ */
+static int vdmabuf_export_submit(struct vdmabuf_dev *vd, struct vdmabuf_buffer *b,
+				 struct vdmabuf_request *r)
+{
+	int err;
 
 	err = vdmabuf_request_send(vd, r);
-	if (err == -ETIMEDOUT) {
-		r = NULL;	/* the callback frees it */
-		goto err_unmap;
+	if (err == -ETIMEDOUT)
+		return err;
+	if (!err) {
+		b->id_device = le64_to_cpu(r->reply.id.device);
+		b->id_key = le64_to_cpu(r->reply.id.key);
 	}
-	if (err)
-		goto err_free_request;
-
-	b->id_device = le64_to_cpu(r->reply.id.device);
-	b->id_key = le64_to_cpu(r->reply.id.key);
-	args.id.device = b->id_device;
-	args.id.key = b->id_key;
-	args.num_extents = n;
 	vdmabuf_request_free(r);
+	return err;
+}
+
+/* b, exported, becomes f's: events for its id reach f from now on. */
+static void vdmabuf_export_publish(struct vdmabuf_file *f, struct vdmabuf_buffer *b)
+{
+	struct vdmabuf_dev *vd = f->vd;
 
 	mutex_lock(&vd->lock);
 	b->owner = f;
 	list_add_tail(&b->link, &f->buffers);
 	mutex_unlock(&vd->lock);
-	dev_dbg(&vd->vdev->dev, "exported %016llx:%016llx: %llu bytes, %d extents\n",
-		b->id_device, b->id_key, total, n);
+}
+
+static long vdmabuf_ioctl_export(struct vdmabuf_file *f, void __user *arg)
+{
+	struct vdmabuf_dev *vd = f->vd;
+	struct vdmabuf_ioc_export args;
+	struct vdmabuf_request *r;
+	struct vdmabuf_buffer *b;
+	size_t size;
+	int err;
+
+	if (copy_from_user(&args, arg, sizeof(args)))
+		return -EFAULT;
+	err = vdmabuf_export_check_args(&args);
+	if (err)
+		return err;
+
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
+	b->dmabuf = dma_buf_get(args.fd);
+	if (IS_ERR(b->dmabuf)) {
+		err = PTR_ERR(b->dmabuf);
+		goto err_free;
+	}
+	err = vdmabuf_export_check_dmabuf(vd, &args, b->dmabuf);
+	if (err)
+		goto err_put;
+	err = vdmabuf_export_reserve(f);
+	if (err)
+		goto err_put;
+	err = vdmabuf_buffer_pin(vd, b);
+	if (err)
+		goto err_unreserve;
+	r = vdmabuf_export_request(vd, b, &args, &args.num_extents);
+	if (IS_ERR(r)) {
+		err = PTR_ERR(r);
+		goto err_unpin;
+	}
+	err = vdmabuf_export_submit(vd, b, r);
+	if (err)
+		goto err_unpin;
+
+	args.id.device = b->id_device;
+	args.id.key = b->id_key;
+	size = b->dmabuf->size;
+	vdmabuf_export_publish(f, b);
+	dev_dbg(&vd->vdev->dev, "exported %016llx:%016llx: %zu bytes, %u extents\n",
+		args.id.device, args.id.key, size, args.num_extents);
 	/* The buffer is exported; a failed copy only loses the caller its id. */
 	if (copy_to_user(arg, &args, sizeof(args)))
 		return -EFAULT;
 	return 0;
 
-err_free_request:
-	vdmabuf_request_free(r);
-err_unmap:
-	dma_buf_unmap_attachment_unlocked(b->attach, b->sgt, DMA_BIDIRECTIONAL);
-err_detach:
-	dma_buf_detach(b->dmabuf, b->attach);
+err_unpin:
+	vdmabuf_buffer_unpin(b);
 err_unreserve:
-	mutex_lock(&vd->lock);
-	f->num_buffers--;
-	vd->num_buffers--;
-	mutex_unlock(&vd->lock);
+	vdmabuf_export_unreserve(f);
 err_put:
 	dma_buf_put(b->dmabuf);
+err_free:
 	kfree(b);
 	return err;
 }
