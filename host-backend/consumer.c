@@ -24,7 +24,7 @@ static void consumer_destroy(struct consumer *consumer)
 	list_remove(&consumer->link);
 	server->slots_used &= ~(1ull << consumer->slot);
 	server->count--;
-	log_info("consumer %u (pid %d) gone; %u left", consumer->slot,
+	log_debug("socket %u (pid %d) gone; %u left", consumer->slot,
 		 (int)consumer->pid, server->count);
 	server->impl->disconnected(server, consumer);
 	free(consumer);
@@ -106,9 +106,10 @@ static void handle_listen(struct event_source *source, uint32_t events)
 	server->slots_used |= 1ull << consumer->slot;
 	server->count++;
 	list_insert(server->consumers.prev, &consumer->link);
-	log_info("consumer %u (pid %d) connected; %u now", consumer->slot,
+	log_debug("socket %u (pid %d) connected; %u now", consumer->slot,
 		 (int)consumer->pid, server->count);
-	server->impl->connected(server, consumer);
+	if (server->impl->connected(server, consumer) < 0)
+		consumer_close(consumer);
 }
 
 void consumer_close(struct consumer *consumer)
@@ -146,26 +147,6 @@ int consumer_send(struct consumer *consumer, const struct vdmabuf_consumer_msg *
 		return err;
 	}
 	return 0;
-}
-
-void consumer_broadcast(struct consumer_server *server, const struct vdmabuf_consumer_msg *msg)
-{
-	struct consumer *consumer, *tmp;
-
-	list_for_each_safe(consumer, tmp, &server->consumers, link)
-		consumer_send(consumer, msg, -1);
-}
-
-void consumer_reply(struct consumer *consumer, const struct vdmabuf_consumer_msg *req, int status)
-{
-	struct vdmabuf_consumer_msg reply = {
-		.type = VDMABUF_MSG_REPLY,
-		.status = status,
-		.status_of = req->type,
-		.id = req->id,
-	};
-
-	consumer_send(consumer, &reply, -1);
 }
 
 int consumer_server_init(struct consumer_server *server,

@@ -7,7 +7,7 @@
 
 #include "event_loop.h"
 #include "list.h"
-#include "vdmabuf_consumer.h"
+#include "vdmabuf_model.h"
 
 /* Slots index the per-buffer bitmasks. */
 #define CONSUMER_MAX 64
@@ -19,13 +19,17 @@ struct consumer {
 	struct consumer_server *server;
 	struct list link;		/* consumer_server.consumers */
 	struct event_source source;
-	unsigned int slot;
+	unsigned int slot;		/* index among the sockets connected */
 	pid_t pid;			/* for logs */
+	struct vdmabuf_model_consumer model;	/* the user engine's */
 };
 
 struct consumer_server_impl {
-	/* The impl greets the consumer: HELLO, then every live buffer. */
-	void (*connected)(struct consumer_server *server, struct consumer *consumer);
+	/*
+	 * The impl greets the consumer: HELLO, then every live buffer; a
+	 * negative errno refuses it (it is then disconnected).
+	 */
+	int (*connected)(struct consumer_server *server, struct consumer *consumer);
 	/* Called before the consumer is freed; its imports are gone. */
 	void (*disconnected)(struct consumer_server *server, struct consumer *consumer);
 	void (*request)(struct consumer_server *server, struct consumer *consumer,
@@ -56,8 +60,5 @@ void consumer_server_finish(struct consumer_server *server);
 int consumer_send(struct consumer *consumer, const struct vdmabuf_consumer_msg *msg, int fd);
 /* Drops the consumer: the loop sees its hangup and destroys it. */
 void consumer_close(struct consumer *consumer);
-void consumer_broadcast(struct consumer_server *server, const struct vdmabuf_consumer_msg *msg);
-/* Answers a request with REPLY; status is 0 or -errno. */
-void consumer_reply(struct consumer *consumer, const struct vdmabuf_consumer_msg *req, int status);
 
 #endif

@@ -88,7 +88,10 @@ static void engine_get_config(struct vhost_user *vu, void *config)
 {
 	struct kernel_engine *engine = engine_from_vhost(vu);
 
-	vdmabuf_config_write(config, &kernel_limits, engine->consumers.count);
+	struct vdmabuf_config cfg;
+
+	vdmabuf_config_init(&cfg, &kernel_limits, engine->consumers.count);
+	memcpy(config, &cfg, sizeof(cfg));
 }
 
 static int set_mem_table(struct kernel_engine *engine)
@@ -109,7 +112,7 @@ static int set_mem_table(struct kernel_engine *engine)
 static int set_config(struct kernel_engine *engine)
 {
 	struct vhost_vdmabuf_config config = {
-		.features = engine->vhost.features & VDMABUF_DEVICE_FEATURES,
+		.features = engine->vhost.features & VDMABUF_MODEL_FEATURES,
 		.max_buffer_size = kernel_limits.max_buffer_size,
 		.max_buffers = kernel_limits.max_buffers,
 		.max_extents = kernel_limits.max_extents,
@@ -192,7 +195,7 @@ static void engine_reset(struct vhost_user *vu)
 }
 
 static const struct vhost_user_impl engine_vhost_impl = {
-	.features = VDMABUF_DEVICE_FEATURES,
+	.features = VDMABUF_MODEL_FEATURES,
 	.config_size = sizeof(struct vdmabuf_config),
 	.get_config = engine_get_config,
 	.start = engine_start,
@@ -263,18 +266,19 @@ static void handle_consumer_file(struct event_source *source, uint32_t events)
 		drop_consumer(file, err);
 }
 
-static void engine_consumer_connected(struct consumer_server *server,
-				      struct consumer *consumer)
+static int engine_consumer_connected(struct consumer_server *server,
+				     struct consumer *consumer)
 {
 	struct kernel_engine *engine = engine_from_consumers(server);
 	struct kernel_consumer *file = &engine->files[consumer->slot];
 	int fd = ioctl(engine->device_fd, VHOST_VDMABUF_GRANT);
 
 	if (fd < 0) {
+		int err = -errno;
+
 		log_error("consumer %u: GRANT: %s; disconnected", consumer->slot,
 			  strerror(errno));
-		consumer_close(consumer);
-		return;
+		return err;
 	}
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -288,8 +292,9 @@ static void engine_consumer_connected(struct consumer_server *server,
 		log_error("consumer %u: cannot watch its consumer file", consumer->slot);
 		file->source.fd = -1;
 		close(fd);
-		consumer_close(consumer);
+		return -ENOMEM;
 	}
+	return 0;
 }
 
 static void engine_consumer_disconnected(struct consumer_server *server,

@@ -3,7 +3,8 @@
  * vhost_vdmabuf: the in-kernel host engine of the vdmabuf device. Private
  * definitions shared by the files of the module:
  *   vhost_vdmabuf_main.c      /dev/vhost-vdmabuf, owner ioctls, the worker
- *   vhost_vdmabuf_device.c    the device model (host-backend/device.c)
+ *   vhost_vdmabuf_model.c     the device model (protocol/vdmabuf_model.c)
+ *   vhost_vdmabuf_device.c    the model's ops: rings, consumers, dmabufs
  *   vhost_vdmabuf_vq.c        guest memory and split rings, nothing trusted
  *   vhost_vdmabuf_buffer.c    host dmabufs of the guest's pinned pages
  *   vhost_vdmabuf_consumer.c  consumer files
@@ -19,7 +20,7 @@
 #include <linux/types.h>
 #include <linux/wait.h>
 
-#include "vdmabuf_proto.h"
+#include "vdmabuf_model.h"
 #include "vhost_vdmabuf_uapi.h"
 
 struct dma_buf;
@@ -28,18 +29,6 @@ struct file;
 struct mm_struct;
 struct task_struct;
 
-#define VDM_FEATURES	(BIT_ULL(VDMABUF_F_DAMAGE) | \
-			 BIT_ULL(VDMABUF_F_PRESENT_TIMING) | \
-			 BIT_ULL(VDMABUF_F_MODE_HINT) | \
-			 BIT_ULL(VDMABUF_F_CONSUMER_EVENTS))
-
-/* Largest request: an EXPORT with the most extents of §8. */
-#define VDM_MAX_REQUEST	(sizeof(struct vdmabuf_export) + \
-			 VDMABUF_MAX_EXTENTS * sizeof(struct vdmabuf_extent))
-/* Events wait here while the guest has no event buffer posted. */
-#define VDM_EVENT_BACKLOG	(2 * VDMABUF_MAX_BUFFERS)
-/* Slots index the per-buffer bitmasks. */
-#define VDM_MAX_CONSUMERS	64
 /*
  * Pages a device may hold pinned, live dmabufs included, in multiples of
  * its guest's RAM: buffers are distinct guest memory, so only a guest that
@@ -49,10 +38,6 @@ struct task_struct;
 #define VDM_PIN_LIMIT_RAM	2
 /* Messages a consumer may leave unread before it is dropped. */
 #define VDM_CONSUMER_QUEUE	VHOST_VDMABUF_CONSUMER_QUEUE
-
-/* "device:key", as in every log line and tool. */
-#define VDM_ID_FMT	"%016llx:%016llx"
-#define VDM_ID_ARG(id)	(unsigned long long)(id)->device, (unsigned long long)(id)->key
 
 /*
  * Counters of host dmabufs, shared by a device and every dmabuf it made:
@@ -97,31 +82,13 @@ struct vdm_vq {
 	struct eventfd_ctx *call;	/* NULL: nobody to tell */
 };
 
-/* A guest buffer between EXPORT and RETIRED (host-backend/buffer.h). */
-struct vdm_buffer {
-	struct list_head link;		/* vdm_dev.buffers */
-	struct vdmabuf_id id;
-	struct vdmabuf_msg_buffer desc;
-	struct dma_buf *dmabuf;		/* the device's reference */
-	bool unexported;		/* GONE sent, waiting for imports to go */
-	u64 importers;			/* consumer slots holding an import */
-	bool presented;			/* a PRESENT waiting for its RELEASE */
-	u64 frame;
-	u64 owed;			/* slots that got FRAME, not yet released */
-	struct vdmabuf_msg_release timing;	/* best report so far */
-};
-
 struct vdm_consumer {
 	struct vdm_dev *dev;		/* a reference (vdm_dev.ref) */
-	/* Guarded by vdm_dev.lock. */
-	struct list_head link;		/* vdm_dev.consumers */
-	unsigned int slot;
-	bool attached;			/* on vdm_dev.consumers, owns slot */
-	pid_t pid;			/* for logs */
+	struct vdmabuf_model_consumer model;	/* guarded by vdm_dev.lock */
 
 	/* Guards queue, qlen, dead, overflow. */
 	spinlock_t qlock;
-	struct list_head queue;		/* struct vdm_msg_node */
+	struct list_head queue;		/* struct vdm_cmsg_node */
 	unsigned int qlen;
 	bool dead;			/* no more messages; read() ends with 0 */
 	bool overflow;			/* dropped for not reading */
@@ -152,25 +119,10 @@ struct vdm_dev {
 	struct vhost_vdmabuf_config cfg;
 	struct vdm_vq vqs[VDMABUF_NUM_VQS];
 	bool running;
-	struct vdm_elem *elem;
-	u8 *request;			/* VDM_MAX_REQUEST bytes */
-
-	/* The current device instance: reset renews all of it. */
-	u64 instance;
-	u32 next_seq;			/* 0: the sequence space is used up */
-	struct list_head buffers;	/* struct vdm_buffer.link */
-	unsigned int num_buffers;	/* not yet unexported */
-	struct vdmabuf_event *backlog;	/* VDM_EVENT_BACKLOG entries */
-	unsigned int backlog_head, backlog_len;
-	unsigned long events_lost;
-
-	struct list_head consumers;	/* struct vdm_consumer.link */
-	unsigned int num_consumers;
-	u64 slots_used;
+	struct vdm_elem *elem;		/* the chain the worker popped last */
 	bool reap;			/* a consumer died: detach it */
-
-	struct vdmabuf_msg_mode mode_hint;	/* last one asked for */
-	struct vdmabuf_msg_stats stats;
+	/* Buffers, ids, events, consumers, stats: the shared rules. */
+	struct vdmabuf_model model;
 };
 
 /* vhost_vdmabuf_main.c */
@@ -198,27 +150,13 @@ u32 vdm_hostbuf_create(struct vdm_dev *dev, const struct vdmabuf_export *req,
 		       struct dma_buf **out);
 void vdm_counters_put(struct vdm_counters *c);
 
-/* vhost_vdmabuf_device.c; all with dev->lock held. */
-void vdm_device_process_control(struct vdm_dev *dev);
-void vdm_device_flush_events(struct vdm_dev *dev);
-void vdm_device_start(struct vdm_dev *dev);
-void vdm_device_reset(struct vdm_dev *dev);
-void vdm_device_renew(struct vdm_dev *dev);
-void vdm_device_connected(struct vdm_dev *dev, struct vdm_consumer *c);
-void vdm_device_disconnected(struct vdm_dev *dev, struct vdm_consumer *c);
-/* A consumer request; fills *reply (type 0: none) and returns 0 or -errno. */
-int vdm_device_consumer_cmd(struct vdm_dev *dev, struct vdm_consumer *c,
-			    const struct vdmabuf_consumer_msg *req,
-			    struct vdmabuf_consumer_msg *reply, struct dma_buf **import);
-void vdm_device_undo_import(struct vdm_dev *dev, struct vdm_consumer *c,
-			    const struct vdmabuf_id *id);
-void vdm_device_stats(struct vdm_dev *dev, struct vdmabuf_msg_stats *stats);
+/* vhost_vdmabuf_device.c: the model's ops, all with dev->lock held. */
+extern const struct vdmabuf_model_ops vdm_model_ops;
 
 /* vhost_vdmabuf_consumer.c */
 int vdm_consumer_grant(struct vdm_dev *dev);
 /* With dev->lock held: queues msg, or drops a consumer that cannot take it. */
 void vdm_consumer_send(struct vdm_consumer *c, const struct vdmabuf_consumer_msg *msg);
-void vdm_consumer_broadcast(struct vdm_dev *dev, const struct vdmabuf_consumer_msg *msg);
 /* With dev->lock held: detaches dead consumers. */
 void vdm_consumer_reap(struct vdm_dev *dev);
 /* With dev->lock held: detaches every consumer (the owner is gone). */

@@ -12,6 +12,7 @@
 #include <linux/dma-buf.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/lockdep.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -59,51 +60,43 @@ drop:
 		return;
 	/* Never hold the device up for one consumer. */
 	pr_warn_ratelimited("dev %u: consumer %u (pid %d) does not read; disconnected\n",
-			    dev->nr, c->slot, c->pid);
+			    dev->nr, c->model.slot, c->model.pid);
 	consumer_kill(c, true);
 	/* The caller may be iterating buffers or consumers: detached later. */
 	dev->reap = true;
 	vdm_wake(dev);
 }
 
-void vdm_consumer_broadcast(struct vdm_dev *dev, const struct vdmabuf_consumer_msg *msg)
-{
-	struct vdm_consumer *c;
-
-	list_for_each_entry(c, &dev->consumers, link)
-		vdm_consumer_send(c, msg);
-}
-
 static void consumer_detach(struct vdm_dev *dev, struct vdm_consumer *c)
 {
-	if (!c->attached)
-		return;
-	list_del(&c->link);
-	c->attached = false;
-	dev->slots_used &= ~BIT_ULL(c->slot);
-	dev->num_consumers--;
-	pr_info("dev %u: consumer %u (pid %d) gone; %u left\n", dev->nr, c->slot,
-		c->pid, dev->num_consumers);
-	vdm_device_disconnected(dev, c);
+	lockdep_assert_held(&dev->lock);
+	vdmabuf_model_detach(&dev->model, &c->model);
 }
 
 void vdm_consumer_reap(struct vdm_dev *dev)
 {
-	struct vdm_consumer *c, *tmp;
+	struct vdmabuf_model_consumer *mc, *tmp;
 
+	lockdep_assert_held(&dev->lock);
 	if (!dev->reap)
 		return;
 	dev->reap = false;
-	list_for_each_entry_safe(c, tmp, &dev->consumers, link)
+	vdmabuf_model_for_each_consumer_safe(mc, tmp, &dev->model) {
+		struct vdm_consumer *c = container_of(mc, struct vdm_consumer, model);
+
 		if (READ_ONCE(c->dead))
 			consumer_detach(dev, c);
+	}
 }
 
 void vdm_consumer_disconnect_all(struct vdm_dev *dev)
 {
-	struct vdm_consumer *c, *tmp;
+	struct vdmabuf_model_consumer *mc, *tmp;
 
-	list_for_each_entry_safe(c, tmp, &dev->consumers, link) {
+	lockdep_assert_held(&dev->lock);
+	vdmabuf_model_for_each_consumer_safe(mc, tmp, &dev->model) {
+		struct vdm_consumer *c = container_of(mc, struct vdm_consumer, model);
+
 		consumer_kill(c, false);
 		consumer_detach(dev, c);
 	}
@@ -177,6 +170,7 @@ static long consumer_cmd(struct vdm_consumer *c, void __user *argp)
 	struct vdm_dev *dev = c->dev;
 	struct vdmabuf_consumer_msg req, reply;
 	struct dma_buf *import = NULL;
+	void *found;
 	int fd = -1, err;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
@@ -188,12 +182,16 @@ static long consumer_cmd(struct vdm_consumer *c, void __user *argp)
 	}
 	mutex_lock(&dev->lock);
 	vdm_consumer_reap(dev);
-	if (!c->attached) {
+	if (!c->model.attached) {
 		mutex_unlock(&dev->lock);
 		err = -EPIPE;
 		goto out_fd;
 	}
-	vdm_device_consumer_cmd(dev, c, &req, &reply, &import);
+	vdmabuf_model_command(&dev->model, &c->model, &req, &reply, &found);
+	if (reply.type == VDMABUF_MSG_IMPORT) {
+		import = found;
+		get_dma_buf(import);
+	}
 	mutex_unlock(&dev->lock);
 	/* Releases and retirements travel to the guest from the worker. */
 	vdm_wake(dev);
@@ -213,7 +211,7 @@ static long consumer_cmd(struct vdm_consumer *c, void __user *argp)
 out_import:
 	if (import) {
 		mutex_lock(&dev->lock);
-		vdm_device_undo_import(dev, c, &req.id);
+		vdmabuf_model_undo_import(&dev->model, &c->model, &req.id);
 		mutex_unlock(&dev->lock);
 		vdm_wake(dev);
 		dma_buf_put(import);
@@ -282,8 +280,7 @@ int vdm_consumer_grant(struct vdm_dev *dev)
 		return -ENOMEM;
 	kref_get(&dev->ref);
 	c->dev = dev;
-	c->pid = task_tgid_vnr(current);
-	INIT_LIST_HEAD(&c->link);
+	c->model.pid = task_tgid_vnr(current);
 	spin_lock_init(&c->qlock);
 	INIT_LIST_HEAD(&c->queue);
 	init_waitqueue_head(&c->wait);
@@ -307,20 +304,9 @@ int vdm_consumer_grant(struct vdm_dev *dev)
 		err = -ENODEV;
 		goto err_unlock;
 	}
-	if (dev->num_consumers == VDM_MAX_CONSUMERS) {
-		pr_warn("dev %u: consumer refused: %d connected already\n", dev->nr,
-			VDM_MAX_CONSUMERS);
-		err = -EBUSY;
+	err = vdmabuf_model_attach(&dev->model, &c->model);
+	if (err)
 		goto err_unlock;
-	}
-	c->slot = __ffs64(~dev->slots_used);
-	dev->slots_used |= BIT_ULL(c->slot);
-	dev->num_consumers++;
-	c->attached = true;
-	list_add_tail(&c->link, &dev->consumers);
-	pr_info("dev %u: consumer %u (pid %d) connected; %u now\n", dev->nr,
-		c->slot, c->pid, dev->num_consumers);
-	vdm_device_connected(dev, c);
 	mutex_unlock(&dev->lock);
 	vdm_wake(dev);
 	fd_install(fd, file);

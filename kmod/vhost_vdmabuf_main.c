@@ -54,8 +54,8 @@ static void vdm_do_work(struct vdm_dev *dev)
 	if (dev->running && dev->mm && mmget_not_zero(dev->mm)) {
 		mm = dev->mm;
 		kthread_use_mm(mm);
-		vdm_device_process_control(dev);
-		vdm_device_flush_events(dev);
+		vdmabuf_model_process(&dev->model, VDMABUF_VQ_CONTROL);
+		vdmabuf_model_process(&dev->model, VDMABUF_VQ_EVENT);
 		kthread_unuse_mm(mm);
 	}
 	mutex_unlock(&dev->lock);
@@ -91,8 +91,8 @@ static void vdm_dev_free(struct kref *ref)
 	struct vdm_dev *dev = container_of(ref, struct vdm_dev, ref);
 
 	vdm_counters_put(dev->counters);
-	kvfree(dev->backlog);
-	kvfree(dev->request);
+	/* Reset before: no buffer, hence no dmabuf, is left to drop. */
+	vdmabuf_model_finish(&dev->model);
 	kvfree(dev->elem);
 	kfree(dev);
 }
@@ -114,17 +114,13 @@ static int vdm_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	dev->counters = kzalloc(sizeof(*dev->counters), GFP_KERNEL);
 	dev->elem = kvzalloc(sizeof(*dev->elem), GFP_KERNEL);
-	dev->request = kvmalloc(VDM_MAX_REQUEST, GFP_KERNEL);
-	dev->backlog = kvcalloc(VDM_EVENT_BACKLOG, sizeof(*dev->backlog), GFP_KERNEL);
-	if (!dev->counters || !dev->elem || !dev->request || !dev->backlog)
+	if (!dev->counters || !dev->elem)
 		goto err_free;
 	kref_init(&dev->counters->ref);
 	kref_init(&dev->ref);
 	dev->nr = atomic_inc_return(&vdm_nr);
 	spin_lock_init(&dev->wake_lock);
 	mutex_init(&dev->lock);
-	INIT_LIST_HEAD(&dev->buffers);
-	INIT_LIST_HEAD(&dev->consumers);
 	for (i = 0; i < VDMABUF_NUM_VQS; i++) {
 		dev->vqs[i].dev = dev;
 		dev->vqs[i].index = i;
@@ -133,12 +129,18 @@ static int vdm_open(struct inode *inode, struct file *file)
 	dev->cfg.max_buffers = VDMABUF_MAX_BUFFERS;
 	dev->cfg.max_extents = VDMABUF_MAX_EXTENTS;
 	dev->cfg.max_buffer_size = VDMABUF_MAX_BUFFER_SIZE;
-	vdm_device_renew(dev);
+	ret = vdmabuf_model_init(&dev->model, &vdm_model_ops, &(struct vdmabuf_limits){
+		.max_buffers = dev->cfg.max_buffers,
+		.max_extents = dev->cfg.max_extents,
+		.max_buffer_size = dev->cfg.max_buffer_size,
+	});
+	if (ret)
+		goto err_free;
 
 	worker = kthread_create(vdm_worker, dev, "vhost-vdmabuf-%u", dev->nr);
 	if (IS_ERR(worker)) {
 		ret = PTR_ERR(worker);
-		goto err_free;
+		goto err_model;
 	}
 	get_task_struct(worker);
 	/* Its CPU time is the owner's, as vhost's workers'. */
@@ -149,9 +151,9 @@ static int vdm_open(struct inode *inode, struct file *file)
 	file->private_data = dev;
 	return 0;
 
+err_model:
+	vdmabuf_model_finish(&dev->model);
 err_free:
-	kvfree(dev->backlog);
-	kvfree(dev->request);
 	kvfree(dev->elem);
 	kfree(dev->counters);
 	kfree(dev);
@@ -171,7 +173,7 @@ static void vdm_stop(struct vdm_dev *dev, struct vhost_vdmabuf_stop *out)
 	if (dev->running) {
 		pr_info("dev %u: device stopped\n", dev->nr);
 		dev->running = false;
-		vdm_device_reset(dev);
+		vdmabuf_model_reset(&dev->model);
 	}
 }
 
@@ -289,8 +291,13 @@ static int vdm_set_config(struct vdm_dev *dev, void __user *argp)
 	    cfg.max_buffer_size % VDMABUF_PAGE_SIZE)
 		return -EINVAL;
 	/* Transport bits (VERSION_1, vhost-user's own) mean nothing here. */
-	cfg.features &= VDM_FEATURES;
+	cfg.features &= VDMABUF_MODEL_FEATURES;
 	dev->cfg = cfg;
+	dev->model.limits = (struct vdmabuf_limits){
+		.max_buffers = cfg.max_buffers,
+		.max_extents = cfg.max_extents,
+		.max_buffer_size = cfg.max_buffer_size,
+	};
 	return 0;
 }
 
@@ -332,7 +339,7 @@ static int vdm_set_vring(struct vdm_dev *dev, void __user *argp)
 
 static int vdm_start(struct vdm_dev *dev)
 {
-	unsigned int i;
+	unsigned int i, ring_size[VDMABUF_NUM_VQS];
 	int ret;
 
 	if (!dev->mm || dev->mm != current->mm)
@@ -346,13 +353,13 @@ static int vdm_start(struct vdm_dev *dev)
 				dev->vqs[i].started = false;
 			return ret;
 		}
+		ring_size[i] = dev->vqs[i].num;
 	}
 	dev->running = true;
 	pr_info("dev %u: device ready: features=%#llx regions=%u\n", dev->nr,
 		dev->cfg.features, dev->mem.num_regions);
-	vdm_device_start(dev);
-	/* Requests may already wait in the rings. */
-	vdm_wake(dev);
+	/* It wakes the worker: requests may already wait in the rings. */
+	vdmabuf_model_start(&dev->model, dev->cfg.features, ring_size);
 	return 0;
 }
 
@@ -360,7 +367,7 @@ static int vdm_get_stats(struct vdm_dev *dev, void __user *argp)
 {
 	struct vhost_vdmabuf_stats st = {};
 
-	vdm_device_stats(dev, &st.device);
+	vdmabuf_model_stats(&dev->model, &st.device);
 	st.pinned_pages = atomic64_read(&dev->counters->pinned_pages);
 	st.dmabufs = atomic64_read(&dev->counters->dmabufs);
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;

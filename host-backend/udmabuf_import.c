@@ -2,13 +2,14 @@
 #include <endian.h>
 #include <errno.h>
 #include <linux/udmabuf.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "buffer.h"
 #include "guest_memory.h"
+#include "udmabuf_import.h"
 #include "log.h"
 
 /* Appends [fd offset, +len) to the list, merging with the last item. */
@@ -29,14 +30,13 @@ static bool add_item(struct udmabuf_create_list *list, uint32_t max_items,
 	return true;
 }
 
-uint32_t buffer_create(const struct guest_memory *mem, int udmabuf_dev,
-		       const struct vdmabuf_export *req,
-		       const struct vdmabuf_extent *extents, uint32_t max_items,
-		       struct buffer **out)
+uint32_t udmabuf_import_create(const struct guest_memory *mem, int udmabuf_dev,
+			      const struct vdmabuf_export *req,
+			      const struct vdmabuf_extent *extents, uint32_t max_items,
+			      uint64_t *size, int *dmabuf_fd)
 {
 	uint32_t n = le32toh(req->num_extents);
 	struct udmabuf_create_list *list;
-	struct buffer *buffer;
 	__u64 total = 0;
 	uint32_t status;
 	int fd;
@@ -101,37 +101,10 @@ uint32_t buffer_create(const struct guest_memory *mem, int udmabuf_dev,
 		status = VDMABUF_S_ENOMEM;
 		goto out;
 	}
-	buffer = calloc(1, sizeof(*buffer));
-	if (!buffer) {
-		close(fd);
-		status = VDMABUF_S_ENOMEM;
-		goto out;
-	}
-	list_init(&buffer->link);
-	buffer->dmabuf_fd = fd;
-	buffer->desc = (struct vdmabuf_msg_buffer){
-		.width = le32toh(req->width),
-		.height = le32toh(req->height),
-		.fourcc = le32toh(req->fourcc),
-		.num_planes = le32toh(req->num_planes),
-		.modifier = le64toh(req->modifier),
-		.size = total,
-		.num_extents = n,
-	};
-	for (unsigned int i = 0; i < VDMABUF_MAX_PLANES; i++) {
-		buffer->desc.planes[i].offset = le32toh(req->planes[i].offset);
-		buffer->desc.planes[i].stride = le32toh(req->planes[i].stride);
-	}
-	*out = buffer;
+	*dmabuf_fd = fd;
+	*size = total;
 	status = VDMABUF_S_OK;
 out:
 	free(list);
 	return status;
-}
-
-void buffer_destroy(struct buffer *buffer)
-{
-	list_remove(&buffer->link);
-	close(buffer->dmabuf_fd);
-	free(buffer);
 }

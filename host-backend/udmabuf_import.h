@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VDMABUF_UDMABUF_IMPORT_H
+#define VDMABUF_UDMABUF_IMPORT_H
+
+#include <stdint.h>
+
+#include "vdmabuf_proto.h"
+
+struct guest_memory;
+
+/*
+ * Builds the host dmabuf of a checked EXPORT from guest memory: every
+ * extent is checked against guest RAM and becomes memfd ranges of one
+ * UDMABUF_CREATE_LIST, so the host dmabuf is the guest's pages. Returns a
+ * VDMABUF_S_* status; on success *dmabuf_fd is the new dmabuf and *size
+ * the bytes it covers.
+ */
+uint32_t udmabuf_import_create(const struct guest_memory *mem, int udmabuf_dev,
+			       const struct vdmabuf_export *req,
+			       const struct vdmabuf_extent *extents, uint32_t max_items,
+			       uint64_t *size, int *dmabuf_fd);
+
+#endif

@@ -1,0 +1,773 @@
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
+/*
+ * The vdmabuf device model (vdmabuf_model.h): control requests from the
+ * guest, events to it, and the host consumers in between, for both
+ * engines. Built into the daemon as it is and into vhost_vdmabuf.ko
+ * through kmod/vhost_vdmabuf_model.c; the few lines that differ between
+ * the two (allocation, logging, byte order) are the macros below.
+ */
+#ifdef __KERNEL__
+#include <linux/bitops.h>
+#include <linux/errno.h>
+#include <linux/printk.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#define model_zalloc(size)	kvzalloc(size, GFP_KERNEL)
+#define model_free(p)		kvfree(p)
+#define model_popcount(x)	hweight64(x)
+#define model_ffz(x)		__ffs64(~(x))
+#define cpu_to_le32_(x)		cpu_to_le32(x)
+#define cpu_to_le64_(x)		cpu_to_le64(x)
+/* Whatever the guest or a consumer can trigger is rate-limited. */
+#define model_debug(m, fmt, ...) pr_debug("dev %u: " fmt "\n", (m)->nr, ##__VA_ARGS__)
+#define model_info(m, fmt, ...) \
+	pr_info_ratelimited("dev %u: " fmt "\n", (m)->nr, ##__VA_ARGS__)
+#define model_warn(m, fmt, ...) \
+	pr_warn_ratelimited("dev %u: " fmt "\n", (m)->nr, ##__VA_ARGS__)
+#define model_error(m, fmt, ...) \
+	pr_err_ratelimited("dev %u: " fmt "\n", (m)->nr, ##__VA_ARGS__)
+#else
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define model_zalloc(size)	calloc(1, size)
+#define model_free(p)		free(p)
+#define model_popcount(x)	((unsigned int)__builtin_popcountll(x))
+#define model_ffz(x)		((unsigned int)__builtin_ctzll(~(x)))
+#define cpu_to_le32_(x)		htole32(x)
+#define cpu_to_le64_(x)		htole64(x)
+#define model_debug(m, fmt, ...) log_debug(fmt, ##__VA_ARGS__)
+#define model_info(m, fmt, ...) log_info(fmt, ##__VA_ARGS__)
+#define model_warn(m, fmt, ...) log_warn(fmt, ##__VA_ARGS__)
+#define model_error(m, fmt, ...) log_error(fmt, ##__VA_ARGS__)
+#endif
+
+#include "vdmabuf_model.h"
+
+#define ID_FMT "%016llx:%016llx"
+#define ID_ARG(id) (unsigned long long)(id)->device, (unsigned long long)(id)->key
+
+static void link_init(struct vdmabuf_model_link *head)
+{
+	head->prev = head->next = head;
+}
+
+static void link_add_tail(struct vdmabuf_model_link *head, struct vdmabuf_model_link *elm)
+{
+	elm->prev = head->prev;
+	elm->next = head;
+	head->prev->next = elm;
+	head->prev = elm;
+}
+
+static void link_del(struct vdmabuf_model_link *elm)
+{
+	elm->prev->next = elm->next;
+	elm->next->prev = elm->prev;
+	elm->prev = elm->next = elm;
+}
+
+/* Both lists hold their structs at offset 0 of the link. */
+#define next_buffer(b) ((struct vdmabuf_model_buffer *)(b)->link.next)
+#define next_consumer(c) ((struct vdmabuf_model_consumer *)(c)->link.next)
+#define for_each_buffer_safe(b, tmp, m)						\
+	for ((b) = (struct vdmabuf_model_buffer *)(m)->buffers.next,		\
+	     (tmp) = next_buffer(b); &(b)->link != &(m)->buffers;		\
+	     (b) = (tmp), (tmp) = next_buffer(b))
+#define for_each_consumer(c, m)							\
+	for ((c) = (struct vdmabuf_model_consumer *)(m)->consumers.next;	\
+	     &(c)->link != &(m)->consumers; (c) = next_consumer(c))
+
+static bool has_feature(const struct vdmabuf_model *m, unsigned int bit)
+{
+	return m->features & (1ull << bit);
+}
+
+static bool id_equal(const struct vdmabuf_id *a, const struct vdmabuf_id *b)
+{
+	return a->device == b->device && a->key == b->key;
+}
+
+static struct vdmabuf_wire_id wire_id(const struct vdmabuf_id *id)
+{
+	return (struct vdmabuf_wire_id){ cpu_to_le64_(id->device), cpu_to_le64_(id->key) };
+}
+
+static struct vdmabuf_id cpu_id(const struct vdmabuf_wire_id *id)
+{
+	return (struct vdmabuf_id){ vdmabuf_le64_to_cpu(id->device),
+				    vdmabuf_le64_to_cpu(id->key) };
+}
+
+static struct vdmabuf_model_buffer *find_buffer(struct vdmabuf_model *m,
+						const struct vdmabuf_id *id)
+{
+	struct vdmabuf_model_buffer *b;
+
+	vdmabuf_model_for_each_buffer(b, m)
+		if (id_equal(&b->id, id))
+			return b;
+	return NULL;
+}
+
+static void buffer_destroy(struct vdmabuf_model *m, struct vdmabuf_model_buffer *b)
+{
+	link_del(&b->link);
+	m->ops->import_destroy(m, b->import);
+	model_free(b);
+}
+
+static void broadcast(struct vdmabuf_model *m, const struct vdmabuf_consumer_msg *msg)
+{
+	struct vdmabuf_model_consumer *c;
+
+	for_each_consumer(c, m)
+		m->ops->send(m, c, msg);
+}
+
+/* Events to the guest (§10) */
+
+static void flush_events(struct vdmabuf_model *m)
+{
+	const unsigned int vq = VDMABUF_VQ_EVENT;
+	struct vdmabuf_model_chain chain;
+	unsigned int budget = m->budget[vq];
+	bool used = false;
+	int ret;
+
+	while (m->running && m->backlog_len && budget &&
+	       (ret = m->ops->pop(m, vq, &chain)) != 0) {
+		const struct vdmabuf_event *ev = &m->backlog[m->backlog_head];
+		long written = 0;
+
+		if (ret == -EIO)
+			break;
+		budget--;
+		if (ret > 0 && chain.num_out == 0 && chain.in_len >= sizeof(*ev)) {
+			written = m->ops->write(m, vq, ev, sizeof(*ev));
+			if (written < 0)
+				written = 0;
+			m->backlog_head = (m->backlog_head + 1) % VDMABUF_MODEL_BACKLOG;
+			m->backlog_len--;
+		} else {
+			model_warn(m, "event: unusable buffer from the guest");
+			m->stats.bad_requests++;
+		}
+		m->ops->push(m, vq, chain.head, written);
+		used = true;
+	}
+	if (m->running && m->backlog_len && !budget)
+		m->ops->schedule(m, vq);
+	if (used)
+		m->ops->notify(m, vq);
+}
+
+static void send_event(struct vdmabuf_model *m, const struct vdmabuf_event *ev)
+{
+	__u32 type = vdmabuf_le32_to_cpu(ev->type);
+	unsigned int i;
+
+	/* A newer count or mode replaces one the guest has not taken yet. */
+	if (type == VDMABUF_EVENT_CONSUMERS || type == VDMABUF_EVENT_MODE_HINT) {
+		for (i = 0; i < m->backlog_len; i++) {
+			struct vdmabuf_event *queued =
+				&m->backlog[(m->backlog_head + i) % VDMABUF_MODEL_BACKLOG];
+
+			if (queued->type == ev->type) {
+				*queued = *ev;
+				return;
+			}
+		}
+	}
+	/*
+	 * Cannot happen while the guest posts event buffers: each buffer has
+	 * at most one RELEASE and one RETIRED pending.
+	 */
+	if (m->backlog_len == VDMABUF_MODEL_BACKLOG) {
+		if (!m->events_lost++)
+			model_error(m, "event: backlog full; events lost");
+		return;
+	}
+	m->backlog[(m->backlog_head + m->backlog_len++) % VDMABUF_MODEL_BACKLOG] = *ev;
+	m->ops->schedule(m, VDMABUF_VQ_EVENT);
+}
+
+static void send_release(struct vdmabuf_model *m, struct vdmabuf_model_buffer *b)
+{
+	struct vdmabuf_event ev = { .type = cpu_to_le32_(VDMABUF_EVENT_RELEASE) };
+	struct vdmabuf_release *r = &ev.u.release;
+
+	r->id = wire_id(&b->id);
+	r->frame = cpu_to_le64_(b->frame);
+	if (has_feature(m, VDMABUF_F_PRESENT_TIMING)) {
+		r->present_ns = cpu_to_le64_(b->timing.present_ns);
+		r->refresh_ns = cpu_to_le32_(b->timing.refresh_ns);
+		r->sent_ns = cpu_to_le64_(m->ops->now_ns(m));
+	}
+	r->flags = cpu_to_le32_(b->timing.flags);
+	b->presented = false;
+	b->owed = 0;
+	m->stats.releases_total++;
+	send_event(m, &ev);
+}
+
+static void send_consumers(struct vdmabuf_model *m)
+{
+	struct vdmabuf_event ev = { .type = cpu_to_le32_(VDMABUF_EVENT_CONSUMERS) };
+
+	if (!m->running || !has_feature(m, VDMABUF_F_CONSUMER_EVENTS))
+		return;
+	ev.u.consumers.count = cpu_to_le32_(m->num_consumers);
+	send_event(m, &ev);
+}
+
+static void send_mode_hint(struct vdmabuf_model *m)
+{
+	struct vdmabuf_event ev = { .type = cpu_to_le32_(VDMABUF_EVENT_MODE_HINT) };
+
+	if (!m->running || !m->mode_hint.width || !has_feature(m, VDMABUF_F_MODE_HINT))
+		return;
+	ev.u.mode_hint.width = cpu_to_le32_(m->mode_hint.width);
+	ev.u.mode_hint.height = cpu_to_le32_(m->mode_hint.height);
+	ev.u.mode_hint.refresh_mhz = cpu_to_le32_(m->mode_hint.refresh_mhz);
+	ev.u.mode_hint.scale_120 = cpu_to_le32_(m->mode_hint.scale_120);
+	send_event(m, &ev);
+}
+
+/* A consumer slot let go of a presented frame; the last one releases it (§11). */
+static void settle(struct vdmabuf_model *m, struct vdmabuf_model_buffer *b, __u64 slot_bit)
+{
+	if (!b->presented || !(b->owed & slot_bit))
+		return;
+	b->owed &= ~slot_bit;
+	if (!b->owed)
+		send_release(m, b);
+}
+
+/* RETIRED once the guest unexported it and no consumer holds an import. */
+static void maybe_retire(struct vdmabuf_model *m, struct vdmabuf_model_buffer *b)
+{
+	struct vdmabuf_event ev = { .type = cpu_to_le32_(VDMABUF_EVENT_RETIRED) };
+
+	if (!b->unexported || b->importers)
+		return;
+	ev.u.retired.id = wire_id(&b->id);
+	model_debug(m, "buffer " ID_FMT " retired", ID_ARG(&b->id));
+	buffer_destroy(m, b);
+	send_event(m, &ev);
+}
+
+/* One consumer slot lets go of its import of b. */
+static void drop_import(struct vdmabuf_model *m, struct vdmabuf_model_buffer *b,
+			__u64 slot_bit)
+{
+	settle(m, b, slot_bit);
+	b->importers &= ~slot_bit;
+	m->stats.imports--;
+	maybe_retire(m, b);
+}
+
+/* Control requests (§8) */
+
+static void announce(struct vdmabuf_model *m, struct vdmabuf_model_consumer *only,
+		     struct vdmabuf_model_buffer *b)
+{
+	struct vdmabuf_consumer_msg msg = {
+		.type = VDMABUF_MSG_BUFFER,
+		.id = b->id,
+		.u.buffer = b->desc,
+	};
+
+	if (only)
+		m->ops->send(m, only, &msg);
+	else
+		broadcast(m, &msg);
+}
+
+static void describe(struct vdmabuf_msg_buffer *desc, const struct vdmabuf_export *req,
+		     __u64 size)
+{
+	unsigned int i;
+
+	*desc = (struct vdmabuf_msg_buffer){
+		.width = vdmabuf_le32_to_cpu(req->width),
+		.height = vdmabuf_le32_to_cpu(req->height),
+		.fourcc = vdmabuf_le32_to_cpu(req->fourcc),
+		.num_planes = vdmabuf_le32_to_cpu(req->num_planes),
+		.modifier = vdmabuf_le64_to_cpu(req->modifier),
+		.size = size,
+		.num_extents = vdmabuf_le32_to_cpu(req->num_extents),
+	};
+	for (i = 0; i < VDMABUF_MAX_PLANES; i++) {
+		desc->planes[i].offset = vdmabuf_le32_to_cpu(req->planes[i].offset);
+		desc->planes[i].stride = vdmabuf_le32_to_cpu(req->planes[i].stride);
+	}
+}
+
+static __u32 handle_export(struct vdmabuf_model *m, size_t len, struct vdmabuf_reply *reply)
+{
+	const struct vdmabuf_export *req = (const void *)m->request;
+	struct vdmabuf_model_buffer *b;
+	__u32 status, random_key;
+	__u64 size = 0;
+
+	status = vdmabuf_check_export(req, len, m->limits.max_extents,
+				      m->limits.max_buffer_size);
+	if (status != VDMABUF_S_OK)
+		return status;
+	if (m->num_buffers >= m->limits.max_buffers || m->next_seq == 0)
+		return VDMABUF_S_ENOSPC;
+	b = model_zalloc(sizeof(*b));
+	if (!b)
+		return VDMABUF_S_ENOMEM;
+	status = m->ops->import_create(m, req, (const void *)(m->request + sizeof(*req)),
+				       &size, &b->import);
+	if (status != VDMABUF_S_OK) {
+		model_free(b);
+		return status;
+	}
+	describe(&b->desc, req, size);
+	m->ops->random(m, &random_key, sizeof(random_key));
+	b->id.device = m->instance;
+	b->id.key = (__u64)m->next_seq++ << 32 | random_key;
+	link_add_tail(&m->buffers, &b->link);
+	m->num_buffers++;
+	m->stats.exports_total++;
+	reply->id = wire_id(&b->id);
+	model_debug(m, "buffer " ID_FMT " exported: %ux%u %.4s, %llu bytes in %u extents",
+		    ID_ARG(&b->id), b->desc.width, b->desc.height,
+		    (const char *)&b->desc.fourcc, (unsigned long long)b->desc.size,
+		    b->desc.num_extents);
+	announce(m, NULL, b);
+	return VDMABUF_S_OK;
+}
+
+static __u32 handle_present(struct vdmabuf_model *m, size_t len, struct vdmabuf_reply *reply)
+{
+	const struct vdmabuf_present *req = (const void *)m->request;
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_FRAME };
+	struct vdmabuf_model_buffer *b;
+	__u32 status, n, i;
+
+	status = vdmabuf_check_present(req, len);
+	if (status != VDMABUF_S_OK)
+		return status;
+	reply->id = req->id;
+	msg.id = cpu_id(&req->id);
+	b = find_buffer(m, &msg.id);
+	if (!b || b->unexported)
+		return VDMABUF_S_ENOENT;
+	if (b->presented)
+		return VDMABUF_S_EBUSY;
+
+	b->presented = true;
+	b->frame = vdmabuf_le64_to_cpu(req->frame);
+	b->owed = b->importers;
+	memset(&b->timing, 0, sizeof(b->timing));
+	m->stats.frames_total++;
+
+	msg.u.frame.frame = b->frame;
+	n = has_feature(m, VDMABUF_F_DAMAGE) ? vdmabuf_le32_to_cpu(req->num_damage) : 0;
+	msg.u.frame.num_damage = n;
+	for (i = 0; i < n; i++) {
+		msg.u.frame.damage[i].x = vdmabuf_le32_to_cpu(req->damage[i].x);
+		msg.u.frame.damage[i].y = vdmabuf_le32_to_cpu(req->damage[i].y);
+		msg.u.frame.damage[i].width = vdmabuf_le32_to_cpu(req->damage[i].width);
+		msg.u.frame.damage[i].height = vdmabuf_le32_to_cpu(req->damage[i].height);
+	}
+	broadcast(m, &msg);
+	/* Nobody to show it: hand it straight back, marked not presented. */
+	if (!b->owed)
+		send_release(m, b);
+	return VDMABUF_S_OK;
+}
+
+static __u32 handle_unexport(struct vdmabuf_model *m, size_t len, struct vdmabuf_reply *reply)
+{
+	const struct vdmabuf_unexport *req = (const void *)m->request;
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_GONE };
+	struct vdmabuf_model_buffer *b;
+
+	if (len < sizeof(*req) || req->hdr.flags)
+		return VDMABUF_S_EINVAL;
+	reply->id = req->id;
+	msg.id = cpu_id(&req->id);
+	b = find_buffer(m, &msg.id);
+	if (!b)
+		return VDMABUF_S_ENOENT;
+	if (b->unexported)
+		return VDMABUF_S_EBUSY;
+	b->unexported = true;
+	b->presented = false;
+	b->owed = 0;
+	m->num_buffers--;
+	model_debug(m, "buffer " ID_FMT " unexported", ID_ARG(&b->id));
+	broadcast(m, &msg);
+	maybe_retire(m, b);
+	return VDMABUF_S_OK;
+}
+
+static __u32 handle_request(struct vdmabuf_model *m, size_t len, struct vdmabuf_reply *reply)
+{
+	const struct vdmabuf_ctrl_hdr *hdr = (const void *)m->request;
+
+	if (len < sizeof(*hdr))
+		return VDMABUF_S_EINVAL;
+	reply->cookie = hdr->cookie;
+	switch (vdmabuf_le32_to_cpu(hdr->type)) {
+	case VDMABUF_CTRL_EXPORT:
+		return handle_export(m, len, reply);
+	case VDMABUF_CTRL_PRESENT:
+		return handle_present(m, len, reply);
+	case VDMABUF_CTRL_UNEXPORT:
+		return handle_unexport(m, len, reply);
+	default:
+		return VDMABUF_S_ENOTSUP;
+	}
+}
+
+/* One chain of the control queue: its request parsed from our copy. */
+static long serve_request(struct vdmabuf_model *m, int popped,
+			  const struct vdmabuf_model_chain *chain)
+{
+	const unsigned int vq = VDMABUF_VQ_CONTROL;
+	struct vdmabuf_reply reply = { 0 };
+	__u32 status;
+	long n = -EINVAL;
+
+	/* The guest may change its own copy while we read ours. */
+	if (popped > 0 && chain->in_len >= sizeof(reply))
+		n = m->ops->read(m, vq, m->request, VDMABUF_MODEL_MAX_REQUEST);
+	if (n < 0) {
+		/* Malformed chain: returned unanswered (used length 0). */
+		m->stats.bad_requests++;
+		if (popped > 0)
+			model_warn(m, "control: reply buffer of %llu bytes",
+				   (unsigned long long)chain->in_len);
+		return 0;
+	}
+	m->stats.guest_bytes += n;
+	status = handle_request(m, n, &reply);
+	if (status != VDMABUF_S_OK) {
+		m->stats.bad_requests++;
+		model_debug(m, "request %#x refused: status %u",
+			    n >= 4 ? vdmabuf_le32_to_cpu(*(__le32 *)m->request) : 0, status);
+	}
+	reply.status = cpu_to_le32_(status);
+	n = m->ops->write(m, vq, &reply, sizeof(reply));
+	return n > 0 ? n : 0;
+}
+
+/* At most a ring's worth per run: the engine comes back for the rest. */
+static void process_control(struct vdmabuf_model *m)
+{
+	const unsigned int vq = VDMABUF_VQ_CONTROL;
+	struct vdmabuf_model_chain chain;
+	unsigned int budget = m->budget[vq];
+	bool used = false;
+	int ret;
+
+	while (m->running && budget && (ret = m->ops->pop(m, vq, &chain)) != 0) {
+		if (ret == -EIO)
+			break;
+		budget--;
+		m->ops->push(m, vq, chain.head, serve_request(m, ret, &chain));
+		used = true;
+	}
+	if (m->running && !budget)
+		m->ops->schedule(m, vq);
+	if (used)
+		m->ops->notify(m, vq);
+}
+
+void vdmabuf_model_process(struct vdmabuf_model *m, unsigned int vq)
+{
+	if (vq == VDMABUF_VQ_CONTROL)
+		process_control(m);
+	else
+		flush_events(m);
+}
+
+/* Device lifetime */
+
+static void renew(struct vdmabuf_model *m)
+{
+	m->ops->random(m, &m->instance, sizeof(m->instance));
+	m->next_seq = 1;
+	m->backlog_head = 0;
+	m->backlog_len = 0;
+}
+
+int vdmabuf_model_init(struct vdmabuf_model *m, const struct vdmabuf_model_ops *ops,
+		       const struct vdmabuf_limits *limits)
+{
+	unsigned int i;
+
+	m->ops = ops;
+	m->limits = *limits;
+	link_init(&m->buffers);
+	link_init(&m->consumers);
+	for (i = 0; i < VDMABUF_NUM_VQS; i++)
+		m->budget[i] = VDMABUF_MODEL_DEFAULT_BUDGET;
+	m->backlog = model_zalloc(VDMABUF_MODEL_BACKLOG * sizeof(*m->backlog));
+	m->request = model_zalloc(VDMABUF_MODEL_MAX_REQUEST);
+	if (!m->backlog || !m->request) {
+		model_free(m->backlog);
+		model_free(m->request);
+		return -ENOMEM;
+	}
+	renew(m);
+	return 0;
+}
+
+void vdmabuf_model_finish(struct vdmabuf_model *m)
+{
+	struct vdmabuf_model_buffer *b, *tmp;
+
+	for_each_buffer_safe(b, tmp, m)
+		buffer_destroy(m, b);
+	model_free(m->backlog);
+	model_free(m->request);
+	m->backlog = NULL;
+	m->request = NULL;
+}
+
+void vdmabuf_config_init(struct vdmabuf_config *cfg, const struct vdmabuf_limits *limits,
+			 __u32 consumers)
+{
+	*cfg = (struct vdmabuf_config){
+		.max_buffers = cpu_to_le32_(limits->max_buffers),
+		.max_extents = cpu_to_le32_(limits->max_extents),
+		.max_buffer_size = cpu_to_le64_(limits->max_buffer_size),
+		.consumers = cpu_to_le32_(consumers),
+	};
+}
+
+void vdmabuf_model_start(struct vdmabuf_model *m, __u64 features,
+			 const unsigned int ring_size[VDMABUF_NUM_VQS])
+{
+	struct vdmabuf_event reset = { .type = cpu_to_le32_(VDMABUF_EVENT_RESET) };
+	unsigned int i;
+
+	m->running = true;
+	m->features = features;
+	for (i = 0; i < VDMABUF_NUM_VQS; i++)
+		m->budget[i] = ring_size && ring_size[i] ? ring_size[i] :
+			VDMABUF_MODEL_DEFAULT_BUDGET;
+	/* Whatever the driver exported before this start is gone. */
+	send_event(m, &reset);
+	send_consumers(m);
+	send_mode_hint(m);
+	/* Requests may wait in the ring already. */
+	m->ops->schedule(m, VDMABUF_VQ_CONTROL);
+}
+
+void vdmabuf_model_reset(struct vdmabuf_model *m)
+{
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_RESET };
+	struct vdmabuf_model_buffer *b, *tmp;
+	unsigned int n = 0;
+
+	m->running = false;
+	m->features = 0;
+	for_each_buffer_safe(b, tmp, m) {
+		/* The consumers' dmabufs live on; the device holds none of them. */
+		m->stats.imports -= model_popcount(b->importers);
+		buffer_destroy(m, b);
+		n++;
+	}
+	m->num_buffers = 0;
+	renew(m);
+	msg.id.device = m->instance;
+	broadcast(m, &msg);
+	if (n)
+		model_info(m, "device reset: %u buffers dropped", n);
+}
+
+/* Consumers (§11) */
+
+int vdmabuf_model_attach(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c)
+{
+	struct vdmabuf_consumer_msg hello = { .type = VDMABUF_MSG_HELLO };
+	struct vdmabuf_model_buffer *b;
+
+	if (m->num_consumers == VDMABUF_MODEL_MAX_CONSUMERS) {
+		model_warn(m, "consumer (pid %d) refused: %u connected already", c->pid,
+			   m->num_consumers);
+		return -EBUSY;
+	}
+	c->slot = model_ffz(m->slots_used);
+	c->attached = true;
+	m->slots_used |= 1ull << c->slot;
+	m->num_consumers++;
+	link_add_tail(&m->consumers, &c->link);
+	model_info(m, "consumer %u (pid %d) connected; %u now", c->slot, c->pid,
+		   m->num_consumers);
+
+	hello.u.hello = (struct vdmabuf_msg_hello){
+		.version = VDMABUF_CONSUMER_VERSION,
+		.consumers = m->num_consumers,
+		.device = m->instance,
+		.guest_connected = m->running,
+	};
+	m->ops->send(m, c, &hello);
+	vdmabuf_model_for_each_buffer(b, m)
+		if (!b->unexported)
+			announce(m, c, b);
+	send_consumers(m);
+	return 0;
+}
+
+void vdmabuf_model_detach(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c)
+{
+	__u64 bit = 1ull << c->slot;
+	struct vdmabuf_model_buffer *b, *tmp;
+
+	if (!c->attached)
+		return;
+	link_del(&c->link);
+	c->attached = false;
+	m->slots_used &= ~bit;
+	m->num_consumers--;
+	model_info(m, "consumer %u (pid %d) gone; %u left", c->slot, c->pid,
+		   m->num_consumers);
+	for_each_buffer_safe(b, tmp, m) {
+		if (b->importers & bit)
+			drop_import(m, b, bit);
+		else
+			settle(m, b, bit);
+	}
+	send_consumers(m);
+}
+
+static int consumer_import(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+			   const struct vdmabuf_consumer_msg *req,
+			   struct vdmabuf_consumer_msg *reply, void **import)
+{
+	struct vdmabuf_model_buffer *b = find_buffer(m, &req->id);
+	__u64 bit = 1ull << c->slot;
+
+	if (!b || b->unexported)
+		return -ENOENT;
+	if (b->importers & bit)
+		return -EEXIST;
+	b->importers |= bit;
+	m->stats.imports++;
+	reply->type = VDMABUF_MSG_IMPORT;
+	reply->id = req->id;
+	reply->u.buffer = b->desc;
+	*import = b->import;
+	model_debug(m, "buffer " ID_FMT " imported by consumer %u", ID_ARG(&b->id), c->slot);
+	return 0;
+}
+
+static int consumer_release(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+			    const struct vdmabuf_consumer_msg *req)
+{
+	struct vdmabuf_model_buffer *b = find_buffer(m, &req->id);
+	const struct vdmabuf_msg_release *r = &req->u.release;
+	__u64 bit = 1ull << c->slot;
+
+	if (!b)
+		return -ENOENT;
+	if (!(b->importers & bit))
+		return -EPERM;
+	if (!b->presented || b->frame != r->frame || !(b->owed & bit))
+		return -EALREADY;
+	/* The first consumer that saw it on screen times the guest. */
+	if ((r->flags & VDMABUF_RELEASE_PRESENTED) &&
+	    !(b->timing.flags & VDMABUF_RELEASE_PRESENTED))
+		b->timing = *r;
+	settle(m, b, bit);
+	return 0;
+}
+
+static int consumer_drop(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+			 const struct vdmabuf_id *id)
+{
+	struct vdmabuf_model_buffer *b = find_buffer(m, id);
+	__u64 bit = 1ull << c->slot;
+
+	if (!b)
+		return -ENOENT;
+	if (!(b->importers & bit))
+		return -EPERM;
+	drop_import(m, b, bit);
+	return 0;
+}
+
+static int consumer_mode_hint(struct vdmabuf_model *m, const struct vdmabuf_consumer_msg *req)
+{
+	const struct vdmabuf_msg_mode *mode = &req->u.mode;
+
+	if (!mode->width || !mode->height || mode->width > VDMABUF_MAX_DIMENSION ||
+	    mode->height > VDMABUF_MAX_DIMENSION || mode->scale_120 > 120 * 16)
+		return -EINVAL;
+	m->mode_hint = *mode;
+	model_info(m, "mode hint %ux%u@%u mHz scale %u/120", mode->width, mode->height,
+		   mode->refresh_mhz, mode->scale_120);
+	send_mode_hint(m);
+	return 0;
+}
+
+void vdmabuf_model_stats(const struct vdmabuf_model *m, struct vdmabuf_msg_stats *stats)
+{
+	*stats = m->stats;
+	stats->buffers = m->num_buffers;
+	stats->consumers = m->num_consumers;
+}
+
+int vdmabuf_model_command(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+			  const struct vdmabuf_consumer_msg *req,
+			  struct vdmabuf_consumer_msg *reply, void **import)
+{
+	int err;
+
+	memset(reply, 0, sizeof(*reply));
+	*import = NULL;
+	if (!c->attached)
+		return -EPIPE;
+	switch (req->type) {
+	case VDMABUF_MSG_IMPORT:
+		err = consumer_import(m, c, req, reply, import);
+		break;
+	case VDMABUF_MSG_RELEASE:
+		err = consumer_release(m, c, req);
+		break;
+	case VDMABUF_MSG_DROP:
+		err = consumer_drop(m, c, &req->id);
+		break;
+	case VDMABUF_MSG_MODE_HINT:
+		err = consumer_mode_hint(m, req);
+		break;
+	case VDMABUF_MSG_STATS:
+		reply->type = VDMABUF_MSG_STATS;
+		vdmabuf_model_stats(m, &reply->u.stats);
+		return 0;
+	default:
+		err = -EOPNOTSUPP;
+		break;
+	}
+	if (err) {
+		model_debug(m, "consumer %u: request %u for " ID_FMT ": error %d", c->slot,
+			    req->type, ID_ARG(&req->id), err);
+		memset(reply, 0, sizeof(*reply));
+		reply->type = VDMABUF_MSG_REPLY;
+		reply->status = err;
+		reply->status_of = req->type;
+		reply->id = req->id;
+	}
+	return err;
+}
+
+void vdmabuf_model_undo_import(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+			       const struct vdmabuf_id *id)
+{
+	if (c->attached)
+		consumer_drop(m, c, id);
+}

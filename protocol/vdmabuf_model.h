@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * The vdmabuf device model: every rule of protocol/vdmabuf-spec.md that
+ * needs no I/O, written once for both host engines, the vhost-user daemon
+ * (host-backend/) and vhost_vdmabuf.ko (kmod/), as vdmabuf_proto.h shares
+ * the validators. It holds the buffers, mints their ids, keeps the event
+ * backlog, knows which consumer owes which release, retires buffers,
+ * answers consumer commands, enforces the limits and counts.
+ *
+ * An engine embeds a struct vdmabuf_model and gives it an ops table: the
+ * rings (pop, read, write, push, notify), the consumers (send), host
+ * imports (create, destroy) and a clock. The model calls ops only from
+ * inside the vdmabuf_model_* function the engine called; it never sleeps
+ * on its own and keeps no thread.
+ *
+ * Locking: none inside. The daemon calls it from its one event loop
+ * thread; vhost_vdmabuf.ko with its device mutex held (its ops assert it).
+ */
+#ifndef VDMABUF_MODEL_H
+#define VDMABUF_MODEL_H
+
+#include "vdmabuf_consumer.h"
+#include "vdmabuf_proto.h"
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#endif
+
+/* Events wait here while the guest has no event buffer posted. */
+#define VDMABUF_MODEL_BACKLOG		(2 * VDMABUF_MAX_BUFFERS)
+/* Consumers are slots 0..63 of the per-buffer bitmasks. */
+#define VDMABUF_MODEL_MAX_CONSUMERS	64
+/* Largest control request: an EXPORT with the most extents of §8. */
+#define VDMABUF_MODEL_MAX_REQUEST	(sizeof(struct vdmabuf_export) + \
+					 VDMABUF_MAX_EXTENTS * sizeof(struct vdmabuf_extent))
+/* Chains taken from a ring in one go when the engine gave no ring size. */
+#define VDMABUF_MODEL_DEFAULT_BUDGET	256
+
+/* The feature bits the device offers, whichever engine runs it. */
+#define VDMABUF_MODEL_FEATURES	((1ull << VDMABUF_F_DAMAGE) | \
+				 (1ull << VDMABUF_F_PRESENT_TIMING) | \
+				 (1ull << VDMABUF_F_MODE_HINT) | \
+				 (1ull << VDMABUF_F_CONSUMER_EVENTS))
+
+/* An intrusive list, so that the model needs neither libc's nor the kernel's. */
+struct vdmabuf_model_link {
+	struct vdmabuf_model_link *prev, *next;
+};
+
+/* What an engine can take, as the guest is told (spec §4). */
+struct vdmabuf_limits {
+	__u32 max_buffers;
+	__u32 max_extents;
+	__u64 max_buffer_size;
+};
+
+/* A guest buffer between EXPORT and RETIRED. */
+struct vdmabuf_model_buffer {
+	struct vdmabuf_model_link link;	/* vdmabuf_model.buffers */
+	struct vdmabuf_id id;
+	struct vdmabuf_msg_buffer desc;
+	void *import;			/* the engine's host dmabuf */
+	bool unexported;		/* GONE sent, waiting for imports to go */
+	__u64 importers;		/* consumer slots holding an import */
+	bool presented;			/* a PRESENT waiting for its RELEASE */
+	__u64 frame;
+	__u64 owed;			/* slots that got FRAME, not yet released */
+	struct vdmabuf_msg_release timing;	/* best report so far */
+};
+
+/* A consumer, embedded in the engine's own consumer object. */
+struct vdmabuf_model_consumer {
+	struct vdmabuf_model_link link;	/* vdmabuf_model.consumers */
+	unsigned int slot;
+	bool attached;			/* on the list, owns its slot */
+	int pid;			/* for logs */
+};
+
+/* A chain the engine took from a ring; it keeps the segments itself. */
+struct vdmabuf_model_chain {
+	__u16 head;
+	unsigned int num_out;
+	__u64 out_len, in_len;
+};
+
+struct vdmabuf_model;
+
+struct vdmabuf_model_ops {
+	/*
+	 * Takes the next chain of queue vq: 1 (chain filled in), 0 (ring
+	 * empty), -EINVAL (malformed: chain->head is valid, it goes back with
+	 * length 0) or -EIO (the ring is broken until the next reset).
+	 */
+	int (*pop)(struct vdmabuf_model *m, unsigned int vq,
+		   struct vdmabuf_model_chain *chain);
+	/* Copies from / into the last chain popped of vq: bytes or -errno. */
+	long (*read)(struct vdmabuf_model *m, unsigned int vq, void *dst, size_t len);
+	long (*write)(struct vdmabuf_model *m, unsigned int vq, const void *src,
+		      size_t len);
+	void (*push)(struct vdmabuf_model *m, unsigned int vq, __u16 head, __u32 len);
+	void (*notify)(struct vdmabuf_model *m, unsigned int vq);
+	/*
+	 * Queue vq has work the model did not do now (events in the backlog,
+	 * requests past the budget): run vdmabuf_model_process() for it, now
+	 * or from the engine's loop.
+	 */
+	void (*schedule)(struct vdmabuf_model *m, unsigned int vq);
+	/* Queues msg to one consumer; one that cannot take it is dropped later. */
+	void (*send)(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+		     const struct vdmabuf_consumer_msg *msg);
+	/*
+	 * Builds the host dmabuf of a checked EXPORT (extents follow req):
+	 * a VDMABUF_S_* status; on success *import and *size (bytes covered).
+	 */
+	__u32 (*import_create)(struct vdmabuf_model *m, const struct vdmabuf_export *req,
+			       const struct vdmabuf_extent *extents, __u64 *size,
+			       void **import);
+	void (*import_destroy)(struct vdmabuf_model *m, void *import);
+	__u64 (*now_ns)(struct vdmabuf_model *m);	/* CLOCK_MONOTONIC */
+	void (*random)(struct vdmabuf_model *m, void *buf, size_t len);
+};
+
+struct vdmabuf_model {
+	const struct vdmabuf_model_ops *ops;
+	unsigned int nr;		/* the kernel engine's device number, for logs */
+	struct vdmabuf_limits limits;
+
+	/* Set by vdmabuf_model_start, cleared by vdmabuf_model_reset. */
+	bool running;
+	__u64 features;			/* negotiated */
+	unsigned int budget[VDMABUF_NUM_VQS];	/* chains per run: the ring size */
+
+	/* The current device instance: reset renews all of it. */
+	__u64 instance;			/* id.device */
+	__u32 next_seq;			/* 0: the sequence space is used up */
+	struct vdmabuf_model_link buffers;	/* struct vdmabuf_model_buffer */
+	unsigned int num_buffers;	/* not yet unexported */
+	struct vdmabuf_event *backlog;	/* VDMABUF_MODEL_BACKLOG entries */
+	unsigned int backlog_head, backlog_len;
+	unsigned long events_lost;
+
+	struct vdmabuf_model_link consumers;	/* struct vdmabuf_model_consumer */
+	unsigned int num_consumers;
+	__u64 slots_used;
+
+	struct vdmabuf_msg_mode mode_hint;	/* last one asked for */
+	struct vdmabuf_msg_stats stats;
+	__u8 *request;			/* VDMABUF_MODEL_MAX_REQUEST bytes */
+};
+
+/* Allocates the backlog and request buffer: 0 or -ENOMEM. */
+int vdmabuf_model_init(struct vdmabuf_model *m, const struct vdmabuf_model_ops *ops,
+		       const struct vdmabuf_limits *limits);
+/* Destroys every buffer; consumers must be detached already. */
+void vdmabuf_model_finish(struct vdmabuf_model *m);
+
+/* The driver is running with these features and ring sizes (0: default). */
+void vdmabuf_model_start(struct vdmabuf_model *m, __u64 features,
+			 const unsigned int ring_size[VDMABUF_NUM_VQS]);
+/* The driver or the frontend let go: every buffer dies, a new instance. */
+void vdmabuf_model_reset(struct vdmabuf_model *m);
+/* Queue vq was kicked, or the model asked for it (ops->schedule). */
+void vdmabuf_model_process(struct vdmabuf_model *m, unsigned int vq);
+
+/* The config space every engine serves (spec §4). */
+void vdmabuf_config_init(struct vdmabuf_config *cfg, const struct vdmabuf_limits *limits,
+			 __u32 consumers);
+
+/* A consumer comes: 0 (HELLO and BUFFERs sent) or -EBUSY (every slot taken). */
+int vdmabuf_model_attach(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c);
+/* The consumer is gone: its frames settle, its imports drop. */
+void vdmabuf_model_detach(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c);
+/*
+ * A consumer's request. Fills *reply (type 0: none owed) and, for an
+ * IMPORT, *import with the host dmabuf to hand over, which the engine
+ * references itself. Returns 0 or -errno (also in a REPLY).
+ */
+int vdmabuf_model_command(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+			  const struct vdmabuf_consumer_msg *req,
+			  struct vdmabuf_consumer_msg *reply, void **import);
+/* An import that could not be handed over: as if dropped at once. */
+void vdmabuf_model_undo_import(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+			       const struct vdmabuf_id *id);
+void vdmabuf_model_stats(const struct vdmabuf_model *m, struct vdmabuf_msg_stats *stats);
+
+/* Iteration for engines and tests: the live and unexported buffers. */
+#define vdmabuf_model_for_each_buffer(b, m)					\
+	for ((b) = (struct vdmabuf_model_buffer *)(m)->buffers.next;		\
+	     &(b)->link != &(m)->buffers;					\
+	     (b) = (struct vdmabuf_model_buffer *)(b)->link.next)
+
+#define vdmabuf_model_for_each_consumer_safe(c, tmp, m)			\
+	for ((c) = (struct vdmabuf_model_consumer *)(m)->consumers.next,	\
+	     (tmp) = (struct vdmabuf_model_consumer *)(c)->link.next;		\
+	     &(c)->link != &(m)->consumers;					\
+	     (c) = (tmp), (tmp) = (struct vdmabuf_model_consumer *)(c)->link.next)
+
+#endif /* VDMABUF_MODEL_H */
