@@ -1,0 +1,676 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The device model (protocol/vdmabuf_model.c), the rules both engines run,
+ * driven by scripted sequences with no VM, against the spec's text:
+ *
+ * §8.1 statuses, check by check
+ *   any request: short (< 16) EINVAL; unknown type ENOTSUP      test_any_request
+ *   EXPORT 1-7 (vdmabuf_check_export) EINVAL/ENOSPC             test_export_checks
+ *   EXPORT 8: max_buffers live, sequence used up -> ENOSPC      test_export_limits
+ *   EXPORT 9-11: the engine's import status answered, no id     test_export_import_fails
+ *   PRESENT 1-2 EINVAL; ENOENT unknown/other instance/
+ *     unexported/retired; EBUSY presented and not released      test_present_checks
+ *   UNEXPORT EINVAL; ENOENT unknown/other instance/retired;
+ *     EBUSY waiting for RETIRED                                 test_unexport_checks
+ *   unusable chain (reply room < 32, malformed): used length 0  test_unusable_chains
+ * §9 ids: device half per instance, key = seq << 32 | random,
+ *   seq from 1, new device half after reset                     test_ids
+ * §10 life of a buffer, steps 1-7                               test_life
+ *   damage passed only with VDMABUF_F_DAMAGE                    test_damage
+ *   timing: first consumer that presented times the guest       test_timing
+ * §10.1 device reset: no RETIRED, RESET to consumers, imports
+ *   uncounted, RESET/CONSUMERS/MODE_HINT events at start        test_reset
+ * §11 consumers: HELLO then BUFFER per live buffer; EEXIST,
+ *   EPERM, EALREADY, ENOENT, EINVAL, EOPNOTSUPP; a frame owed
+ *   only by consumers holding an import when presented;
+ *   disconnect releases and drops; 64 slots; STATS              test_consumers
+ * §6.9/§13 events: kept while no event buffer is posted;
+ *   CONSUMERS and MODE_HINT replace a queued one of their type  test_events
+ * the per-run budget: a ring's worth, then schedule()           test_budget
+ *
+ * After every step the harness checks the model's invariants
+ * (tests/unit/model-harness.c: harness_check).
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model-harness.h"
+
+static int failures;
+
+#define CHECK(cond)								\
+	do {									\
+		if (!(cond)) {							\
+			fprintf(stderr, "%s:%d: %s: CHECK(%s) failed\n",	\
+				__FILE__, __LINE__, __func__, #cond);		\
+			failures++;						\
+		}								\
+	} while (0)
+
+#define CHECK_MODEL(h)								\
+	do {									\
+		const char *why_ = harness_check(h);				\
+		if (why_) {							\
+			fprintf(stderr, "%s:%d: %s: model: %s\n", __FILE__,	\
+				__LINE__, __func__, why_);			\
+			failures++;						\
+		}								\
+	} while (0)
+
+#define ALL_FEATURES VDMABUF_MODEL_FEATURES
+
+static struct harness H;
+
+static int export_with(struct harness *h, void (*edit)(struct vdmabuf_export *), size_t trim)
+{
+	uint8_t req[HARNESS_REQUEST];
+	size_t len = harness_export(req, 64, 64, 4);
+
+	if (edit)
+		edit((struct vdmabuf_export *)req);
+	return harness_request(h, req, len - trim);
+}
+
+static int present(struct harness *h, const struct vdmabuf_id *id, uint64_t frame)
+{
+	struct vdmabuf_present req;
+
+	harness_present(&req, id, frame, 0);
+	return harness_request(h, &req, sizeof(req));
+}
+
+static int unexport(struct harness *h, const struct vdmabuf_id *id)
+{
+	struct vdmabuf_unexport req;
+
+	harness_unexport(&req, id);
+	return harness_request(h, &req, sizeof(req));
+}
+
+static uint64_t le64(__le64 v)
+{
+	return le64toh(v);
+}
+
+static void test_any_request(void)
+{
+	struct vdmabuf_ctrl_hdr hdr = { .type = htole32(0x0199) };
+
+	harness_init(&H, NULL, ALL_FEATURES);
+	CHECK(harness_request(&H, &hdr, sizeof(hdr) - 1) == VDMABUF_S_EINVAL);
+	CHECK(harness_request(&H, &hdr, sizeof(hdr)) == VDMABUF_S_ENOTSUP);
+	CHECK(H.model.stats.bad_requests == 2);
+	/* The cookie is echoed, whatever the status. */
+	hdr.cookie = htole64(0xfeed);
+	CHECK(harness_request(&H, &hdr, sizeof(hdr)) == VDMABUF_S_ENOTSUP);
+	CHECK(le64(H.reply.cookie) == 0xfeed);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
+static void flags_set(struct vdmabuf_export *r) { r->hdr.flags = htole32(1); }
+static void reserved_set(struct vdmabuf_export *r) { r->reserved = htole32(1); }
+static void no_extents(struct vdmabuf_export *r) { r->num_extents = 0; }
+static void size_zero(struct vdmabuf_export *r) { r->size = 0; }
+static void size_odd(struct vdmabuf_export *r) { r->size = htole64(4 * 4096 + 1); }
+static void many_extents(struct vdmabuf_export *r) { r->num_extents = htole32(5); }
+static void too_big(struct vdmabuf_export *r) { r->size = htole64(1ull << 31); }
+static void two_extents(struct vdmabuf_export *r) { r->num_extents = htole32(2); }
+static void width_zero(struct vdmabuf_export *r) { r->width = 0; }
+static void height_huge(struct vdmabuf_export *r) { r->height = htole32(VDMABUF_MAX_DIMENSION + 1); }
+static void planes_zero(struct vdmabuf_export *r) { r->num_planes = 0; }
+static void planes_five(struct vdmabuf_export *r) { r->num_planes = htole32(5); }
+static void stride_zero(struct vdmabuf_export *r) { r->planes[0].stride = 0; }
+static void offset_past(struct vdmabuf_export *r) { r->planes[0].offset = htole32(4 * 4096); }
+static void unused_plane(struct vdmabuf_export *r) { r->planes[3].offset = htole32(0xffffffff); }
+
+static void test_export_checks(void)
+{
+	const struct vdmabuf_limits limits = { 16, 4, 1 << 20 };
+	struct {
+		void (*edit)(struct vdmabuf_export *);
+		size_t trim;
+		int status;
+	} cases[] = {
+		{ NULL, sizeof(struct vdmabuf_extent) + 1, VDMABUF_S_EINVAL },	/* 1: R < 88 */
+		{ flags_set, 0, VDMABUF_S_EINVAL },
+		{ reserved_set, 0, VDMABUF_S_EINVAL },
+		{ no_extents, 0, VDMABUF_S_EINVAL },				/* 2 */
+		{ size_zero, 0, VDMABUF_S_EINVAL },
+		{ size_odd, 0, VDMABUF_S_EINVAL },
+		{ many_extents, 0, VDMABUF_S_ENOSPC },				/* 3 */
+		{ too_big, 0, VDMABUF_S_ENOSPC },
+		{ two_extents, 0, VDMABUF_S_EINVAL },				/* 4 */
+		{ width_zero, 0, VDMABUF_S_EINVAL },				/* 5 */
+		{ height_huge, 0, VDMABUF_S_EINVAL },
+		{ planes_zero, 0, VDMABUF_S_EINVAL },				/* 6 */
+		{ planes_five, 0, VDMABUF_S_EINVAL },
+		{ stride_zero, 0, VDMABUF_S_EINVAL },				/* 7 */
+		{ offset_past, 0, VDMABUF_S_EINVAL },
+		{ unused_plane, 0, VDMABUF_S_OK },	/* planes past num_planes unread */
+	};
+
+	harness_init(&H, &limits, ALL_FEATURES);
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int status = export_with(&H, cases[i].edit, cases[i].trim);
+
+		if (status != cases[i].status)
+			fprintf(stderr, "export case %u: status %d, want %d\n", i, status,
+				cases[i].status);
+		CHECK(status == cases[i].status);
+	}
+	CHECK(H.model.num_buffers == 1);
+	CHECK(H.model.stats.bad_requests == sizeof(cases) / sizeof(cases[0]) - 1);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
+static void test_export_limits(void)
+{
+	const struct vdmabuf_limits limits = { 3, 16, 1 << 20 };
+
+	harness_init(&H, &limits, ALL_FEATURES);
+	for (int i = 0; i < 3; i++)
+		CHECK(export_with(&H, NULL, 0) == VDMABUF_S_OK);
+	CHECK(export_with(&H, NULL, 0) == VDMABUF_S_ENOSPC);		/* 8: max_buffers */
+	/* An unexported buffer no longer counts, even before it retires. */
+	CHECK(unexport(&H, &(struct vdmabuf_id){ 0 }) == VDMABUF_S_ENOENT);
+	{
+		struct vdmabuf_id id = harness_reply_id(&H);
+		struct vdmabuf_model_buffer *b;
+
+		vdmabuf_model_for_each_buffer(b, &H.model) {
+			id = b->id;
+			break;
+		}
+		CHECK(unexport(&H, &id) == VDMABUF_S_OK);
+	}
+	CHECK(export_with(&H, NULL, 0) == VDMABUF_S_OK);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+
+	/* 8: the sequence number space used up, until the next reset. */
+	harness_init(&H, NULL, ALL_FEATURES);
+	H.model.next_seq = 0xffffffff;
+	CHECK(export_with(&H, NULL, 0) == VDMABUF_S_OK);
+	CHECK(harness_reply_id(&H).key >> 32 == 0xffffffff);
+	CHECK(export_with(&H, NULL, 0) == VDMABUF_S_ENOSPC);
+	vdmabuf_model_reset(&H.model);
+	vdmabuf_model_start(&H.model, ALL_FEATURES, NULL);
+	CHECK(export_with(&H, NULL, 0) == VDMABUF_S_OK);
+	CHECK(harness_reply_id(&H).key >> 32 == 1);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
+static void test_export_import_fails(void)
+{
+	const uint32_t statuses[] = { VDMABUF_S_EINVAL, VDMABUF_S_ERANGE, VDMABUF_S_ENOSPC,
+				      VDMABUF_S_ENOMEM };
+	struct harness_consumer *c;
+
+	harness_init(&H, NULL, ALL_FEATURES);
+	c = harness_attach(&H, 0);
+	for (unsigned int i = 0; i < 4; i++) {
+		H.import_status = statuses[i];
+		CHECK(export_with(&H, NULL, 0) == (int)statuses[i]);
+	}
+	H.import_status = VDMABUF_S_OK;
+	CHECK(H.model.stats.exports_total == 0);
+	CHECK(!harness_mail(c, VDMABUF_MSG_BUFFER));
+	/* Nothing was minted: the first id that works has sequence 1. */
+	CHECK(export_with(&H, NULL, 0) == VDMABUF_S_OK);
+	CHECK(harness_reply_id(&H).key >> 32 == 1);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
+static void test_present_checks(void)
+{
+	struct vdmabuf_present req;
+	struct vdmabuf_id id, other, retired;
+
+	harness_init(&H, NULL, ALL_FEATURES);
+	harness_attach(&H, 0);
+	id = harness_new_buffer(&H);
+	harness_present(&req, &id, 1, 0);
+	CHECK(harness_request(&H, &req, sizeof(req) - 1) == VDMABUF_S_EINVAL);	/* 1 */
+	req.hdr.flags = htole32(1);
+	CHECK(harness_request(&H, &req, sizeof(req)) == VDMABUF_S_EINVAL);
+	harness_present(&req, &id, 1, 0);
+	req.reserved = htole32(1);
+	CHECK(harness_request(&H, &req, sizeof(req)) == VDMABUF_S_EINVAL);
+	harness_present(&req, &id, 1, VDMABUF_MAX_DAMAGE + 1);			/* 2 */
+	CHECK(harness_request(&H, &req, sizeof(req)) == VDMABUF_S_EINVAL);
+
+	other = id;
+	other.device ^= 1;
+	CHECK(present(&H, &other, 1) == VDMABUF_S_ENOENT);	/* other instance */
+	other = id;
+	other.key ^= 1;
+	CHECK(present(&H, &other, 1) == VDMABUF_S_ENOENT);	/* unknown */
+	/* Consumer 0 imports: the frame stays owed, the buffer presented. */
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_IMPORT, &id, 0,
+			      &(struct vdmabuf_consumer_msg){ 0 }) == 0);
+	CHECK(present(&H, &id, 1) == VDMABUF_S_OK);
+	CHECK(present(&H, &id, 2) == VDMABUF_S_EBUSY);		/* not released */
+	CHECK(unexport(&H, &id) == VDMABUF_S_OK);
+	CHECK(present(&H, &id, 3) == VDMABUF_S_ENOENT);		/* unexported */
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_DROP, &id, 0,
+			      &(struct vdmabuf_consumer_msg){ 0 }) == 0);
+	retired = id;
+	CHECK(present(&H, &retired, 4) == VDMABUF_S_ENOENT);	/* retired */
+	/* An id from before a reset is another instance's. */
+	id = harness_new_buffer(&H);
+	vdmabuf_model_reset(&H.model);
+	vdmabuf_model_start(&H.model, ALL_FEATURES, NULL);
+	CHECK(present(&H, &id, 1) == VDMABUF_S_ENOENT);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
+static void test_unexport_checks(void)
+{
+	struct vdmabuf_unexport req;
+	struct vdmabuf_id id, other;
+
+	harness_init(&H, NULL, ALL_FEATURES);
+	harness_attach(&H, 0);
+	id = harness_new_buffer(&H);
+	harness_unexport(&req, &id);
+	CHECK(harness_request(&H, &req, sizeof(req) - 1) == VDMABUF_S_EINVAL);
+	req.hdr.flags = htole32(2);
+	CHECK(harness_request(&H, &req, sizeof(req)) == VDMABUF_S_EINVAL);
+	other = id;
+	other.device++;
+	CHECK(unexport(&H, &other) == VDMABUF_S_ENOENT);
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_IMPORT, &id, 0,
+			      &(struct vdmabuf_consumer_msg){ 0 }) == 0);
+	CHECK(unexport(&H, &id) == VDMABUF_S_OK);
+	CHECK(le64(H.reply.id.key) == id.key);			/* echoed */
+	CHECK(unexport(&H, &id) == VDMABUF_S_EBUSY);		/* waiting for RETIRED */
+	harness_detach(&H, 0);					/* retires it */
+	CHECK(unexport(&H, &id) == VDMABUF_S_ENOENT);		/* retired */
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
+static void test_unusable_chains(void)
+{
+	uint8_t req[HARNESS_REQUEST];
+	size_t len;
+
+	harness_init(&H, NULL, ALL_FEATURES);
+	len = harness_export(req, 64, 64, 4);
+	H.reply_room = sizeof(struct vdmabuf_reply) - 1;
+	CHECK(harness_request(&H, req, len) == -1);
+	CHECK(H.used_len == 0);
+	H.reply_room = sizeof(struct vdmabuf_reply);
+	H.bad_chain = true;
+	CHECK(harness_request(&H, req, len) == -1);
+	CHECK(H.used_len == 0);
+	CHECK(H.model.num_buffers == 0 && H.model.stats.bad_requests == 2);
+	CHECK(harness_request(&H, req, len) == VDMABUF_S_OK);
+	CHECK(H.used_len == sizeof(struct vdmabuf_reply));
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
+static void test_ids(void)
+{
+	struct vdmabuf_id a, b;
+	uint64_t instance;
+
+	harness_init(&H, NULL, ALL_FEATURES);
+	a = harness_new_buffer(&H);
+	b = harness_new_buffer(&H);
+	CHECK(a.device == H.model.instance && b.device == a.device);
+	CHECK(a.key >> 32 == 1 && b.key >> 32 == 2);
+	CHECK((uint32_t)a.key != (uint32_t)b.key);		/* random low halves */
+	instance = H.model.instance;
+	vdmabuf_model_reset(&H.model);
+	vdmabuf_model_start(&H.model, ALL_FEATURES, NULL);
+	CHECK(H.model.instance != instance);
+	a = harness_new_buffer(&H);
+	CHECK(a.device == H.model.instance && a.key >> 32 == 1);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
+static void test_life(void)
+{
+	struct vdmabuf_consumer_msg reply;
+	struct harness_consumer *c0, *c1;
+	const struct vdmabuf_consumer_msg *msg;
+	const struct vdmabuf_event *ev;
+	struct vdmabuf_id id;
+
+	harness_init(&H, NULL, ALL_FEATURES);
+	harness_post_events(&H, 64);
+	c0 = harness_attach(&H, 0);
+	c1 = harness_attach(&H, 1);
+	/* 1-2: exported and announced to every consumer. */
+	id = harness_new_buffer(&H);
+	msg = harness_mail(c1, VDMABUF_MSG_BUFFER);
+	CHECK(msg && msg->id.key == id.key && msg->u.buffer.width == 64 &&
+	      msg->u.buffer.size == 4 * 4096 && msg->u.buffer.fourcc == 0x34325258);
+	/* 3: imported, once per consumer; the engine's import handed over. */
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_IMPORT, &id, 0, &reply) == 0);
+	CHECK(reply.type == VDMABUF_MSG_IMPORT && reply.u.buffer.height == 64);
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_IMPORT, &id, 0, &reply) == -EEXIST);
+	CHECK(reply.type == VDMABUF_MSG_REPLY && reply.status == -EEXIST &&
+	      reply.status_of == VDMABUF_MSG_IMPORT);
+	CHECK(harness_command(&H, 1, VDMABUF_MSG_IMPORT, &id, 0, &reply) == 0);
+	CHECK(H.model.stats.imports == 2);
+	CHECK_MODEL(&H);
+	/* 4: presented, every importer shown the frame. */
+	CHECK(present(&H, &id, 7) == VDMABUF_S_OK);
+	msg = harness_mail(c0, VDMABUF_MSG_FRAME);
+	CHECK(msg && msg->u.frame.frame == 7);
+	CHECK(harness_mail(c1, VDMABUF_MSG_FRAME));
+	/* 5: released once the last one lets go. */
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_RELEASE, &id, 7, &reply) == 0);
+	CHECK(reply.type == 0);					/* no reply owed */
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_RELEASE) == 0);
+	CHECK(harness_command(&H, 1, VDMABUF_MSG_RELEASE, &id, 7, &reply) == 0);
+	ev = harness_last_event(&H, VDMABUF_EVENT_RELEASE);
+	CHECK(ev && le64(ev->u.release.frame) == 7 && le64(ev->u.release.id.key) == id.key);
+	CHECK(H.model.stats.releases_total == 1);
+	/* Back to 4 and 6: unexported while presented, the RELEASE not sent. */
+	CHECK(present(&H, &id, 8) == VDMABUF_S_OK);
+	CHECK(unexport(&H, &id) == VDMABUF_S_OK);
+	CHECK(harness_mail(c0, VDMABUF_MSG_GONE) && harness_mail(c1, VDMABUF_MSG_GONE));
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_RELEASE, &id, 8, &reply) == -EALREADY);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_RELEASE) == 1);
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_IMPORT, &id, 0, &reply) == -ENOENT);
+	/* 7: retired when the last import goes, and the import with it. */
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_DROP, &id, 0, &reply) == 0);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_RETIRED) == 0);
+	CHECK(H.live_imports == 1);
+	CHECK(harness_command(&H, 1, VDMABUF_MSG_DROP, &id, 0, &reply) == 0);
+	ev = harness_last_event(&H, VDMABUF_EVENT_RETIRED);
+	CHECK(ev && le64(ev->u.retired.id.key) == id.key);
+	CHECK(H.live_imports == 0 && H.model.stats.imports == 0);
+	CHECK(harness_command(&H, 1, VDMABUF_MSG_DROP, &id, 0, &reply) == -ENOENT);
+	/* With no importer a PRESENT is released at once, not presented. */
+	id = harness_new_buffer(&H);
+	CHECK(present(&H, &id, 9) == VDMABUF_S_OK);
+	ev = harness_last_event(&H, VDMABUF_EVENT_RELEASE);
+	CHECK(ev && le64(ev->u.release.frame) == 9 && ev->u.release.flags == 0);
+	/* An unexport with no importer retires at once. */
+	CHECK(unexport(&H, &id) == VDMABUF_S_OK);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_RETIRED) == 2);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
+static void test_damage(void)
+{
+	struct harness_consumer *c;
+	struct vdmabuf_present req;
+	struct vdmabuf_id id;
+	const struct vdmabuf_consumer_msg *msg;
+
+	for (int with = 0; with < 2; with++) {
+		harness_init(&H, NULL, with ? ALL_FEATURES :
+			     ALL_FEATURES & ~(1ull << VDMABUF_F_DAMAGE));
+		c = harness_attach(&H, 0);
+		id = harness_new_buffer(&H);
+		harness_present(&req, &id, 1, 3);
+		CHECK(harness_request(&H, &req, sizeof(req)) == VDMABUF_S_OK);
+		msg = harness_mail(c, VDMABUF_MSG_FRAME);
+		CHECK(msg && msg->u.frame.num_damage == (with ? 3u : 0u));
+		if (with && msg)
+			CHECK(msg->u.frame.damage[2].x == 2 && msg->u.frame.damage[2].y == 4 &&
+			      msg->u.frame.damage[2].width == 8);
+		harness_finish(&H);
+	}
+}
+
+static int release_timed(struct harness *h, unsigned int i, const struct vdmabuf_id *id,
+			 uint64_t frame, uint64_t present_ns, uint32_t flags)
+{
+	struct vdmabuf_consumer_msg req = { .type = VDMABUF_MSG_RELEASE, .id = *id }, reply;
+	void *import;
+
+	req.u.release = (struct vdmabuf_msg_release){ frame, present_ns, 16666666, flags };
+	return vdmabuf_model_command(&h->model, &h->consumers[i].mc, &req, &reply, &import);
+}
+
+static void test_timing(void)
+{
+	const struct vdmabuf_event *ev;
+	struct vdmabuf_id id;
+
+	for (int with = 0; with < 2; with++) {
+		harness_init(&H, NULL, with ? ALL_FEATURES :
+			     ALL_FEATURES & ~(1ull << VDMABUF_F_PRESENT_TIMING));
+		harness_post_events(&H, 16);
+		harness_attach(&H, 0);
+		harness_attach(&H, 1);
+		id = harness_new_buffer(&H);
+		harness_command(&H, 0, VDMABUF_MSG_IMPORT, &id, 0, &(struct vdmabuf_consumer_msg){ 0 });
+		harness_command(&H, 1, VDMABUF_MSG_IMPORT, &id, 0, &(struct vdmabuf_consumer_msg){ 0 });
+		CHECK(present(&H, &id, 3) == VDMABUF_S_OK);
+		/* A drop (not shown) first, then the consumer that showed it. */
+		CHECK(release_timed(&H, 0, &id, 3, 0, 0) == 0);
+		CHECK(release_timed(&H, 1, &id, 3, 5000,
+				    VDMABUF_RELEASE_PRESENTED | VDMABUF_RELEASE_ZERO_COPY) == 0);
+		ev = harness_last_event(&H, VDMABUF_EVENT_RELEASE);
+		CHECK(ev != NULL);
+		if (ev) {
+			CHECK(le32toh(ev->u.release.flags) ==
+			      (VDMABUF_RELEASE_PRESENTED | VDMABUF_RELEASE_ZERO_COPY));
+			CHECK(le64(ev->u.release.present_ns) == (with ? 5000u : 0u));
+			CHECK(le32toh(ev->u.release.refresh_ns) == (with ? 16666666u : 0u));
+			CHECK((le64(ev->u.release.sent_ns) != 0) == with);
+		}
+		/* The same frame released twice, or one never shown: EALREADY. */
+		CHECK(release_timed(&H, 1, &id, 3, 0, 0) == -EALREADY);
+		CHECK(present(&H, &id, 4) == VDMABUF_S_OK);
+		CHECK(release_timed(&H, 1, &id, 3, 0, 0) == -EALREADY);
+		CHECK_MODEL(&H);
+		harness_finish(&H);
+	}
+}
+
+static void test_reset(void)
+{
+	struct harness_consumer *c;
+	const struct vdmabuf_consumer_msg *msg;
+	struct vdmabuf_id id;
+	struct vdmabuf_consumer_msg mode = { .type = VDMABUF_MSG_MODE_HINT }, reply;
+	void *import;
+
+	harness_init(&H, NULL, ALL_FEATURES);
+	harness_post_events(&H, 64);
+	c = harness_attach(&H, 0);
+	mode.u.mode = (struct vdmabuf_msg_mode){ 1280, 720, 60000, 120 };
+	CHECK(vdmabuf_model_command(&H.model, &c->mc, &mode, &reply, &import) == 0);
+	id = harness_new_buffer(&H);
+	harness_command(&H, 0, VDMABUF_MSG_IMPORT, &id, 0, &reply);
+	harness_new_buffer(&H);
+	CHECK(present(&H, &id, 1) == VDMABUF_S_OK);
+	H.num_events = 0;
+	vdmabuf_model_reset(&H.model);
+	CHECK(H.model.num_buffers == 0 && H.live_imports == 0);
+	CHECK(H.model.stats.imports == 0);		/* the consumer's dmabuf is not ours */
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_RETIRED) == 0);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_RELEASE) == 0);
+	msg = harness_mail(c, VDMABUF_MSG_RESET);
+	CHECK(msg && msg->id.device == H.model.instance);
+	/* Requests while stopped are not served. */
+	CHECK(export_with(&H, NULL, 0) == -1);
+	H.requests_queued = 0;
+	/* The next start: RESET, the consumer count and the last mode. */
+	vdmabuf_model_start(&H.model, ALL_FEATURES, NULL);
+	harness_post_events(&H, 8);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_RESET) == 1);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_CONSUMERS) == 1);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_MODE_HINT) == 1);
+	CHECK(le32toh(harness_last_event(&H, VDMABUF_EVENT_MODE_HINT)->u.mode_hint.width) == 1280);
+	/* Consumer commands on ids of the old instance. */
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_RELEASE, &id, 1, &reply) == -ENOENT);
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_DROP, &id, 0, &reply) == -ENOENT);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
+static void test_consumers(void)
+{
+	struct harness_consumer *c0, *c1, *late;
+	struct vdmabuf_consumer_msg reply, req = { .type = 99 };
+	const struct vdmabuf_consumer_msg *msg;
+	struct vdmabuf_id a, b;
+	void *import;
+
+	harness_init(&H, NULL, ALL_FEATURES);
+	harness_post_events(&H, 200);
+	a = harness_new_buffer(&H);
+	b = harness_new_buffer(&H);
+	CHECK(unexport(&H, &b) == VDMABUF_S_OK);
+	/* HELLO, then BUFFER for every live buffer (not the unexported one). */
+	c0 = harness_attach(&H, 0);
+	CHECK(c0->num_mail >= 2 && c0->mail[0].type == VDMABUF_MSG_HELLO);
+	CHECK(c0->mail[0].u.hello.device == H.model.instance &&
+	      c0->mail[0].u.hello.consumers == 1 && c0->mail[0].u.hello.guest_connected);
+	CHECK(c0->mail[1].type == VDMABUF_MSG_BUFFER && c0->mail[1].id.key == a.key);
+	CHECK(c0->num_mail == 2);
+	CHECK(le32toh(harness_last_event(&H, VDMABUF_EVENT_CONSUMERS)->u.consumers.count) == 1);
+
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_RELEASE, &a, 0, &reply) == -EPERM);
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_DROP, &a, 0, &reply) == -EPERM);
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_IMPORT, &b, 0, &reply) == -ENOENT);
+	CHECK(vdmabuf_model_command(&H.model, &c0->mc, &req, &reply, &import) == -EOPNOTSUPP);
+	CHECK(reply.type == VDMABUF_MSG_REPLY && reply.status_of == 99);
+	req.type = VDMABUF_MSG_MODE_HINT;
+	req.u.mode = (struct vdmabuf_msg_mode){ 0, 720, 0, 120 };
+	CHECK(vdmabuf_model_command(&H.model, &c0->mc, &req, &reply, &import) == -EINVAL);
+	req.u.mode = (struct vdmabuf_msg_mode){ 800, 600, 0, 120 * 17 };
+	CHECK(vdmabuf_model_command(&H.model, &c0->mc, &req, &reply, &import) == -EINVAL);
+
+	/* A frame is owed only by those holding an import when presented. */
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_IMPORT, &a, 0, &reply) == 0);
+	c1 = harness_attach(&H, 1);
+	CHECK(present(&H, &a, 1) == VDMABUF_S_OK);
+	CHECK(harness_mail(c1, VDMABUF_MSG_FRAME));		/* shown, not owed */
+	CHECK(harness_command(&H, 1, VDMABUF_MSG_IMPORT, &a, 0, &reply) == 0);
+	CHECK(harness_command(&H, 1, VDMABUF_MSG_RELEASE, &a, 1, &reply) == -EALREADY);
+	/* A consumer that goes releases its frames and drops its imports. */
+	harness_detach(&H, 0);
+	msg = NULL;
+	CHECK(harness_last_event(&H, VDMABUF_EVENT_RELEASE) &&
+	      le64(harness_last_event(&H, VDMABUF_EVENT_RELEASE)->u.release.frame) == 1);
+	CHECK(H.model.stats.imports == 1);
+	CHECK(le32toh(harness_last_event(&H, VDMABUF_EVENT_CONSUMERS)->u.consumers.count) == 1);
+	/* Slots are reused; the 65th consumer is refused. */
+	late = harness_attach(&H, 0);
+	CHECK(late && late->mc.slot == 0);
+	for (unsigned int i = 2; i < VDMABUF_MODEL_MAX_CONSUMERS; i++)
+		CHECK(harness_attach(&H, i) != NULL);
+	CHECK(harness_attach(&H, VDMABUF_MODEL_MAX_CONSUMERS) == NULL);
+	CHECK(H.model.num_consumers == VDMABUF_MODEL_MAX_CONSUMERS);
+	/* A detached consumer's commands fail. */
+	harness_detach(&H, 5);
+	CHECK(harness_command(&H, 5, VDMABUF_MSG_STATS, NULL, 0, &reply) == -EPIPE);
+	/* STATS: what the lists hold. */
+	CHECK(harness_command(&H, 1, VDMABUF_MSG_STATS, NULL, 0, &reply) == 0);
+	CHECK(reply.type == VDMABUF_MSG_STATS && reply.u.stats.buffers == 1 &&
+	      reply.u.stats.imports == 1 && reply.u.stats.consumers == 63 &&
+	      reply.u.stats.exports_total == 2 && reply.u.stats.frames_total == 1 &&
+	      reply.u.stats.bytes_copied == 0);
+	(void)msg;
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
+static void test_events(void)
+{
+	struct vdmabuf_consumer_msg mode = { .type = VDMABUF_MSG_MODE_HINT }, reply;
+	struct vdmabuf_id ids[4];
+	void *import;
+
+	harness_init(&H, NULL, ALL_FEATURES);
+	/* START queued RESET and CONSUMERS (0); no event buffer is posted yet. */
+	CHECK(H.model.backlog_len == 2 && H.num_events == 0);
+	harness_attach(&H, 0);
+	harness_attach(&H, 1);
+	harness_attach(&H, 2);
+	for (unsigned int i = 0; i < 3; i++) {
+		mode.u.mode = (struct vdmabuf_msg_mode){ 640 + i, 480, 0, 120 };
+		vdmabuf_model_command(&H.model, &H.consumers[0].mc, &mode, &reply, &import);
+	}
+	for (unsigned int i = 0; i < 4; i++) {
+		ids[i] = harness_new_buffer(&H);
+		CHECK(present(&H, &ids[i], i) == VDMABUF_S_OK);
+	}
+	/* RESET, one CONSUMERS (the last count), one MODE_HINT, 4 RELEASEs. */
+	CHECK(H.model.backlog_len == 7);
+	harness_post_events(&H, 3);
+	CHECK(H.num_events == 3 && H.model.backlog_len == 4);
+	harness_post_events(&H, 10);
+	CHECK(H.num_events == 7 && H.model.backlog_len == 0 && H.posted == 6);
+	CHECK(le32toh(H.events[0].type) == VDMABUF_EVENT_RESET);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_CONSUMERS) == 1);
+	CHECK(le32toh(harness_last_event(&H, VDMABUF_EVENT_CONSUMERS)->u.consumers.count) == 3);
+	CHECK(le32toh(harness_last_event(&H, VDMABUF_EVENT_MODE_HINT)->u.mode_hint.width) == 642);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_RELEASE) == 4);
+	/* Events go out as they happen while buffers are posted. */
+	CHECK(unexport(&H, &ids[0]) == VDMABUF_S_OK);
+	CHECK(H.num_events == 8 && H.posted == 5);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
+static void test_budget(void)
+{
+	uint8_t req[HARNESS_REQUEST];
+	size_t len;
+
+	harness_init(&H, NULL, ALL_FEATURES);
+	vdmabuf_model_start(&H.model, ALL_FEATURES, (const unsigned int[]){ 2, 2 });
+	len = harness_export(req, 64, 64, 4);
+	for (int i = 0; i < 5; i++) {
+		memcpy(H.requests[i], req, len);
+		H.request_len[i] = len;
+	}
+	H.requests_queued = 5;
+	H.scheduled[VDMABUF_VQ_CONTROL] = 0;
+	vdmabuf_model_process(&H.model, VDMABUF_VQ_CONTROL);
+	CHECK(H.control_pushed == 2 && H.scheduled[VDMABUF_VQ_CONTROL] == 1);
+	CHECK(H.notified[VDMABUF_VQ_CONTROL] == 1);
+	vdmabuf_model_process(&H.model, VDMABUF_VQ_CONTROL);
+	vdmabuf_model_process(&H.model, VDMABUF_VQ_CONTROL);
+	CHECK(H.control_pushed == 5 && H.model.num_buffers == 5);
+	CHECK(H.scheduled[VDMABUF_VQ_CONTROL] == 2);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
+int main(void)
+{
+	test_any_request();
+	test_export_checks();
+	test_export_limits();
+	test_export_import_fails();
+	test_present_checks();
+	test_unexport_checks();
+	test_unusable_chains();
+	test_ids();
+	test_life();
+	test_damage();
+	test_timing();
+	test_reset();
+	test_consumers();
+	test_events();
+	test_budget();
+	if (failures) {
+		fprintf(stderr, "test-model: %d checks failed\n", failures);
+		return 1;
+	}
+	printf("test-model: all checks passed\n");
+	return 0;
+}
