@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libFuzzer target over the device model itself (protocol/vdmabuf_model.c),
+ * the rules both engines run: each input is a script of guest requests,
+ * consumer commands, event buffers, resets and failing imports, driven
+ * through the in-memory engine of tests/unit/model-harness.c. After every
+ * step the model's invariants must hold (harness_check: counters equal
+ * what the lists hold, no frame owed by a slot without an import, no more
+ * releases than frames, host imports equal buffers held); at the end
+ * every host import is gone.
+ */
+#include <endian.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model-harness.h"
+
+#define KNOWN_IDS 16
+
+struct script {
+	const uint8_t *data;
+	size_t len, pos;
+};
+
+static uint8_t next8(struct script *s)
+{
+	return s->pos < s->len ? s->data[s->pos++] : 0;
+}
+
+static uint32_t next32(struct script *s)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < 4; i++)
+		v = v << 8 | next8(s);
+	return v;
+}
+
+static struct harness H;
+static struct vdmabuf_id known[KNOWN_IDS];
+static unsigned int num_known;
+
+static const struct vdmabuf_id *pick_id(struct script *s)
+{
+	static struct vdmabuf_id forged;
+	uint8_t i = next8(s);
+
+	if (num_known && i < 0xf0)
+		return &known[i % num_known];
+	forged = (struct vdmabuf_id){ H.model.instance, (uint64_t)next32(s) << 32 | next32(s) };
+	return &forged;
+}
+
+static void remember(const struct vdmabuf_id *id)
+{
+	known[num_known < KNOWN_IDS ? num_known++ : id->key % KNOWN_IDS] = *id;
+}
+
+static void step(struct script *s)
+{
+	uint8_t op = next8(s), arg = next8(s);
+	unsigned int c = arg % HARNESS_CONSUMERS;
+	struct vdmabuf_consumer_msg req = { 0 }, reply;
+	uint8_t buf[HARNESS_REQUEST];
+	void *import;
+	size_t len;
+
+	switch (op % 14) {
+	case 0: {	/* EXPORT, perhaps with one byte changed */
+		len = harness_export(buf, 1 + arg % 64, 1 + next8(s) % 64, 1 + next8(s) % 8);
+		if (next8(s) & 1)
+			buf[next8(s) % len] ^= next8(s);
+		if (harness_request(&H, buf, len - next8(s) % 3) == VDMABUF_S_OK)
+			remember(&(struct vdmabuf_id){ le64toh(H.reply.id.device),
+						      le64toh(H.reply.id.key) });
+		break;
+	}
+	case 1: {
+		struct vdmabuf_present p;
+
+		harness_present(&p, pick_id(s), next8(s), next8(s) % 18);
+		harness_request(&H, &p, sizeof(p));
+		break;
+	}
+	case 2: {
+		struct vdmabuf_unexport u;
+
+		harness_unexport(&u, pick_id(s));
+		harness_request(&H, &u, sizeof(u));
+		break;
+	}
+	case 3:
+		if (!H.consumers[c].mc.attached)
+			harness_attach(&H, c);
+		break;
+	case 4:
+		harness_detach(&H, c);
+		break;
+	case 5:
+	case 6:
+	case 7:
+		/* IMPORT, RELEASE, DROP (and now and then any type). */
+		req.type = next8(s) < 8 ? next8(s) : VDMABUF_MSG_IMPORT + (op % 14 - 5);
+		req.id = *pick_id(s);
+		req.u.release = (struct vdmabuf_msg_release){ next8(s), next32(s), next32(s),
+							      next8(s) & 7 };
+		if (H.consumers[c].mc.attached || next8(s) & 1)
+			vdmabuf_model_command(&H.model, &H.consumers[c].mc, &req, &reply,
+					      &import);
+		break;
+	case 8:
+		req.type = VDMABUF_MSG_MODE_HINT;
+		req.u.mode = (struct vdmabuf_msg_mode){ next32(s) % 20000, next32(s) % 20000,
+						       next32(s), next32(s) % 2500 };
+		if (H.consumers[c].mc.attached)
+			vdmabuf_model_command(&H.model, &H.consumers[c].mc, &req, &reply,
+					      &import);
+		break;
+	case 9:
+		harness_post_events(&H, arg % 32);
+		break;
+	case 10:
+		vdmabuf_model_reset(&H.model);
+		num_known = 0;
+		if (arg & 1)
+			vdmabuf_model_start(&H.model, next8(s) & 0xf,
+					    (const unsigned int[]){ 1 + next8(s) % 8, 1 + next8(s) % 8 });
+		break;
+	case 11:	/* raw request bytes */
+		len = next8(s) % sizeof(buf);
+		for (size_t i = 0; i < len; i++)
+			buf[i] = next8(s);
+		harness_request(&H, buf, len);
+		break;
+	case 12:
+		H.import_status = arg % 6 == 0 ? VDMABUF_S_ENOMEM :
+				  arg % 6 == 1 ? VDMABUF_S_ERANGE : VDMABUF_S_OK;
+		break;
+	case 13:
+		H.bad_chain = arg & 1;
+		H.reply_room = arg & 2 ? 31 : sizeof(struct vdmabuf_reply);
+		break;
+	}
+	H.requests_queued = 0;	/* requests a stopped device did not take */
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct script s = { data, size, 0 };
+	const struct vdmabuf_limits limits = { 8, 16, 1 << 20 };
+	const char *why;
+
+	harness_init(&H, &limits, VDMABUF_MODEL_FEATURES);
+	num_known = 0;
+	while (s.pos < s.len) {
+		step(&s);
+		why = harness_check(&H);
+		if (why) {
+			fprintf(stderr, "fuzz-model: after byte %zu: %s\n", s.pos, why);
+			abort();
+		}
+	}
+	harness_finish(&H);
+	if (H.live_imports != 0) {
+		fprintf(stderr, "fuzz-model: %ld host imports leaked\n", H.live_imports);
+		abort();
+	}
+	return 0;
+}
