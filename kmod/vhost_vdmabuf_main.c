@@ -91,8 +91,10 @@ static void vdm_dev_free(struct kref *ref)
 	struct vdm_dev *dev = container_of(ref, struct vdm_dev, ref);
 
 	vdm_counters_put(dev->counters);
-	/* Reset before: no buffer, hence no dmabuf, is left to drop. */
+	/* The model's ops assert the lock; the device was reset before. */
+	mutex_lock(&dev->lock);
 	vdmabuf_model_finish(&dev->model);
+	mutex_unlock(&dev->lock);
 	kvfree(dev->elem);
 	kfree(dev);
 }
