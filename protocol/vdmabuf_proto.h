@@ -15,6 +15,8 @@
 
 #include <linux/types.h>
 
+#include "vdmabuf_input.h"
+
 #ifdef __KERNEL__
 #include <linux/kernel.h>
 #define vdmabuf_le16_to_cpu(x) le16_to_cpu(x)
@@ -44,6 +46,8 @@
 #define VDMABUF_F_PRESENT_TIMING	1	/* RELEASE carries timestamps */
 #define VDMABUF_F_MODE_HINT		2	/* device sends MODE_HINT events */
 #define VDMABUF_F_CONSUMER_EVENTS	3	/* device sends CONSUMERS events */
+#define VDMABUF_F_INPUT			4	/* device sends INPUT and KEYMAP events */
+/* Bits 5 and up are kept for the cursor plane, the clipboard and outputs. */
 
 /* Virtqueues. */
 #define VDMABUF_VQ_CONTROL		0	/* driver requests, device replies */
@@ -181,6 +185,8 @@ enum vdmabuf_event_type {
 	 * The driver drops every buffer as if RETIRED; producers export again.
 	 */
 	VDMABUF_EVENT_RESET	= 0x0205,
+	VDMABUF_EVENT_INPUT	= 0x0206,	/* VDMABUF_F_INPUT */
+	VDMABUF_EVENT_KEYMAP	= 0x0207,	/* VDMABUF_F_INPUT */
 };
 
 /* RELEASE flags. */
@@ -213,6 +219,25 @@ struct vdmabuf_mode_hint {
 	__le32 scale_120;		/* scale * 120, as wp_fractional_scale */
 };
 
+/* INPUT: one input event of the host's seat (spec §15; vdmabuf_input.h). */
+struct vdmabuf_input {
+	__le32 kind;			/* enum vdmabuf_input_kind */
+	__le32 reserved;
+	__le64 time_usec;		/* host CLOCK_MONOTONIC */
+	__le32 args[VDMABUF_INPUT_ARGS];	/* by kind; the rest 0 */
+};
+
+/* KEYMAP: one piece of the host's keymap, in order from offset 0. */
+#define VDMABUF_KEYMAP_CHUNK		40
+
+struct vdmabuf_keymap {
+	__le32 format;			/* VDMABUF_KEYMAP_XKB_V1 */
+	__le32 size;			/* of the whole keymap, <= VDMABUF_MAX_KEYMAP */
+	__le32 offset;			/* of this piece; 0 starts a new keymap */
+	__le32 len;			/* <= VDMABUF_KEYMAP_CHUNK */
+	__u8 data[VDMABUF_KEYMAP_CHUNK];
+};
+
 struct vdmabuf_event {
 	__le32 type;			/* enum vdmabuf_event_type */
 	__le32 reserved;
@@ -221,6 +246,8 @@ struct vdmabuf_event {
 		struct vdmabuf_retired retired;
 		struct vdmabuf_consumers consumers;
 		struct vdmabuf_mode_hint mode_hint;
+		struct vdmabuf_input input;
+		struct vdmabuf_keymap keymap;
 		__u8 raw[56];
 	} u;
 };
