@@ -239,6 +239,70 @@ static void send_mode_hint(struct vdmabuf_model *m)
 	send_event(m, &ev);
 }
 
+/* The guest's seat (§15) */
+
+static bool input_ready(struct vdmabuf_model *m)
+{
+	return m->running && has_feature(m, VDMABUF_F_INPUT);
+}
+
+/* Room for n more seat events, never taking the buffers' share (§15.3). */
+static bool input_room(const struct vdmabuf_model *m, unsigned int n)
+{
+	return m->backlog_len + n <= VDMABUF_MODEL_BACKLOG - 2 * VDMABUF_MAX_BUFFERS;
+}
+
+static void send_input(struct vdmabuf_model *m, __u32 kind, __u64 time_usec,
+		       const __s32 *args)
+{
+	struct vdmabuf_event ev = { .type = cpu_to_le32_(VDMABUF_EVENT_INPUT) };
+	unsigned int i;
+
+	ev.u.input.kind = cpu_to_le32_(kind);
+	ev.u.input.time_usec = cpu_to_le64_(time_usec);
+	for (i = 0; args && i < VDMABUF_INPUT_ARGS; i++)
+		ev.u.input.args[i] = cpu_to_le32_((__u32)args[i]);
+	m->stats.input_events++;
+	send_event(m, &ev);
+}
+
+/* The whole keymap, in pieces, if the guest takes input and there is room. */
+static void send_keymap(struct vdmabuf_model *m)
+{
+	struct vdmabuf_event ev = { .type = cpu_to_le32_(VDMABUF_EVENT_KEYMAP) };
+	__u32 offset, len;
+
+	if (!input_ready(m) || !m->keymap_size || m->keymap_received != m->keymap_size)
+		return;
+	if (!input_room(m, m->keymap_size / VDMABUF_KEYMAP_CHUNK + 1)) {
+		model_warn(m, "input: no room for a keymap of %u bytes", m->keymap_size);
+		m->stats.input_dropped++;
+		return;
+	}
+	ev.u.keymap.format = cpu_to_le32_(VDMABUF_KEYMAP_XKB_V1);
+	ev.u.keymap.size = cpu_to_le32_(m->keymap_size);
+	for (offset = 0; offset < m->keymap_size; offset += len) {
+		len = m->keymap_size - offset;
+		if (len > VDMABUF_KEYMAP_CHUNK)
+			len = VDMABUF_KEYMAP_CHUNK;
+		ev.u.keymap.offset = cpu_to_le32_(offset);
+		ev.u.keymap.len = cpu_to_le32_(len);
+		memset(ev.u.keymap.data, 0, sizeof(ev.u.keymap.data));
+		memcpy(ev.u.keymap.data, m->keymap + offset, len);
+		send_event(m, &ev);
+	}
+}
+
+/* Whoever held the seat lets go: the guest releases what it held. */
+static void release_seat(struct vdmabuf_model *m)
+{
+	m->seat = NULL;
+	if (!input_ready(m) || !input_room(m, 2))
+		return;
+	send_input(m, VDMABUF_INPUT_KEYBOARD_LEAVE, 0, NULL);
+	send_input(m, VDMABUF_INPUT_POINTER_LEAVE, 0, NULL);
+}
+
 /* A consumer slot let go of a presented frame; the last one releases it (§11). */
 static void settle(struct vdmabuf_model *m, struct vdmabuf_model_buffer *b, __u64 slot_bit)
 {
@@ -533,8 +597,10 @@ void vdmabuf_model_finish(struct vdmabuf_model *m)
 		buffer_destroy(m, b);
 	model_free(m->backlog);
 	model_free(m->request);
+	model_free(m->keymap);
 	m->backlog = NULL;
 	m->request = NULL;
+	m->keymap = NULL;
 }
 
 void vdmabuf_config_init(struct vdmabuf_config *cfg, const struct vdmabuf_limits *limits,
@@ -563,6 +629,7 @@ void vdmabuf_model_start(struct vdmabuf_model *m, __u64 features,
 	send_event(m, &reset);
 	send_consumers(m);
 	send_mode_hint(m);
+	send_keymap(m);
 	/* Requests may wait in the ring already. */
 	m->ops->schedule(m, VDMABUF_VQ_CONTROL);
 }
@@ -614,6 +681,7 @@ int vdmabuf_model_attach(struct vdmabuf_model *m, struct vdmabuf_model_consumer 
 		.consumers = m->num_consumers,
 		.device = m->instance,
 		.guest_connected = m->running,
+		.guest_features = m->running ? (__u32)m->features : 0,
 	};
 	m->ops->send(m, c, &hello);
 	vdmabuf_model_for_each_buffer(b, m)
@@ -636,6 +704,8 @@ void vdmabuf_model_detach(struct vdmabuf_model *m, struct vdmabuf_model_consumer
 	m->num_consumers--;
 	model_info(m, "consumer %u (pid %d) gone; %u left", c->slot, c->pid,
 		   m->num_consumers);
+	if (m->seat == c)
+		release_seat(m);
 	for_each_buffer_safe(b, tmp, m) {
 		if (b->importers & bit)
 			drop_import(m, b, bit);
@@ -715,6 +785,88 @@ static int consumer_mode_hint(struct vdmabuf_model *m, const struct vdmabuf_cons
 	return 0;
 }
 
+static int consumer_seat(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+			 const struct vdmabuf_consumer_msg *req)
+{
+	const struct vdmabuf_msg_seat *seat = &req->u.seat;
+
+	if (seat->claim > 1 || seat->reserved)
+		return -EINVAL;
+	if (!seat->claim) {
+		if (m->seat == c)
+			release_seat(m);
+		return 0;
+	}
+	if (m->seat && m->seat != c)
+		return -EBUSY;
+	if (!m->seat)
+		model_info(m, "input: consumer %u (pid %d) holds the seat", c->slot, c->pid);
+	m->seat = c;
+	return 0;
+}
+
+/* Motion that finds the guest behind is dropped; keys and buttons never are. */
+static bool input_droppable(__u32 kind)
+{
+	return kind == VDMABUF_INPUT_MOTION || kind == VDMABUF_INPUT_RELATIVE_MOTION ||
+	       kind == VDMABUF_INPUT_TOUCH_MOTION || kind == VDMABUF_INPUT_AXIS;
+}
+
+static int consumer_input(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+			  const struct vdmabuf_consumer_msg *req)
+{
+	const struct vdmabuf_msg_input *in = &req->u.input;
+
+	if (m->seat != c)
+		return -EPERM;
+	if (in->reserved || !vdmabuf_input_valid(in->kind, in->args))
+		return -EINVAL;
+	if (!m->running)
+		return -ENOTCONN;
+	if (!has_feature(m, VDMABUF_F_INPUT))
+		return -EOPNOTSUPP;
+	if (!input_room(m, input_droppable(in->kind) ? VDMABUF_MODEL_INPUT_BACKLOG / 2 : 1)) {
+		m->stats.input_dropped++;
+		if (!input_droppable(in->kind)) {
+			model_warn(m, "input: the guest takes no events; event %u refused",
+				   in->kind);
+			return -ENOBUFS;
+		}
+		return 0;
+	}
+	send_input(m, in->kind, in->time_usec, in->args);
+	return 0;
+}
+
+static int consumer_keymap(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+			   const struct vdmabuf_consumer_msg *req)
+{
+	const struct vdmabuf_msg_keymap *k = &req->u.keymap;
+
+	if (m->seat != c)
+		return -EPERM;
+	if (!vdmabuf_keymap_piece_valid(k->format, k->size, k->offset, k->len,
+					VDMABUF_MSG_KEYMAP_CHUNK, m->keymap_received))
+		return -EINVAL;
+	if (!k->offset) {
+		model_free(m->keymap);
+		m->keymap_size = m->keymap_received = 0;
+		m->keymap = model_zalloc(k->size);
+		if (!m->keymap)
+			return -ENOMEM;
+		m->keymap_size = k->size;
+	} else if (k->size != m->keymap_size) {
+		return -EINVAL;
+	}
+	memcpy(m->keymap + k->offset, k->data, k->len);
+	m->keymap_received += k->len;
+	if (m->keymap_received == m->keymap_size) {
+		model_info(m, "input: keymap of %u bytes", m->keymap_size);
+		send_keymap(m);
+	}
+	return 0;
+}
+
 void vdmabuf_model_stats(const struct vdmabuf_model *m, struct vdmabuf_msg_stats *stats)
 {
 	*stats = m->stats;
@@ -744,6 +896,15 @@ int vdmabuf_model_command(struct vdmabuf_model *m, struct vdmabuf_model_consumer
 		break;
 	case VDMABUF_MSG_MODE_HINT:
 		err = consumer_mode_hint(m, req);
+		break;
+	case VDMABUF_MSG_SEAT:
+		err = consumer_seat(m, c, req);
+		break;
+	case VDMABUF_MSG_INPUT:
+		err = consumer_input(m, c, req);
+		break;
+	case VDMABUF_MSG_KEYMAP:
+		err = consumer_keymap(m, c, req);
 		break;
 	case VDMABUF_MSG_STATS:
 		reply->type = VDMABUF_MSG_STATS;

@@ -201,10 +201,16 @@ int harness_request(struct harness *h, const void *req, size_t len)
 	return (int)le32toh(h->reply.status);
 }
 
+/* The engine comes back for what a run's budget left, as the daemon's loop does. */
 void harness_post_events(struct harness *h, unsigned int n)
 {
+	unsigned long before;
+
 	h->posted += n;
-	vdmabuf_model_process(&h->model, VDMABUF_VQ_EVENT);
+	do {
+		before = h->events_received;
+		vdmabuf_model_process(&h->model, VDMABUF_VQ_EVENT);
+	} while (h->events_received != before);
 }
 
 size_t harness_export(void *buf, uint32_t width, uint32_t height, uint32_t pages)
@@ -369,6 +375,10 @@ const char *harness_check(const struct harness *h)
 		return "consumer count or slots differ from the consumers attached";
 	if ((long)held != h->live_imports)
 		return "host imports live differ from the buffers held";
+	if (m->seat && !m->seat->attached)
+		return "the seat held by a consumer that is gone";
+	if (m->keymap_received > m->keymap_size)
+		return "more keymap received than its size";
 	if (m->stats.releases_total > m->stats.frames_total)
 		return "more releases than frames presented";
 	if (m->backlog_len > VDMABUF_MODEL_BACKLOG)

@@ -27,6 +27,11 @@
  * §6.9/§13 events: kept while no event buffer is posted;
  *   CONSUMERS and MODE_HINT replace a queued one of their type  test_events
  * the per-run budget: a ring's worth, then schedule()           test_budget
+ * §15 the seat: one holder, EBUSY/EPERM/EINVAL/ENOTCONN/
+ *   EOPNOTSUPP; INPUT events as sent; KEYMAP reassembled and
+ *   sent again at start; leave events when the holder goes       test_seat
+ * §15.3 input never takes the buffers' share of the backlog;
+ *   motion dropped and counted, keys refused with ENOBUFS        test_input_backlog
  *
  * After every step the harness checks the model's invariants
  * (tests/unit/model-harness.c: harness_check).
@@ -650,6 +655,187 @@ static void test_budget(void)
 	harness_finish(&H);
 }
 
+static int seat_cmd(struct harness *h, unsigned int i, uint32_t type,
+		    const struct vdmabuf_consumer_msg *body)
+{
+	struct vdmabuf_consumer_msg req = *body, reply;
+	void *import;
+
+	req.type = type;
+	return vdmabuf_model_command(&h->model, &h->consumers[i].mc, &req, &reply, &import);
+}
+
+static int claim(struct harness *h, unsigned int i, uint32_t on)
+{
+	struct vdmabuf_consumer_msg msg = { .u.seat.claim = on };
+
+	return seat_cmd(h, i, VDMABUF_MSG_SEAT, &msg);
+}
+
+static int input(struct harness *h, unsigned int i, uint32_t kind, int32_t a0, int32_t a1)
+{
+	struct vdmabuf_consumer_msg msg = { 0 };
+
+	msg.u.input.kind = kind;
+	msg.u.input.time_usec = 123456;
+	msg.u.input.args[0] = a0;
+	msg.u.input.args[1] = a1;
+	return seat_cmd(h, i, VDMABUF_MSG_INPUT, &msg);
+}
+
+static int keymap_piece(struct harness *h, unsigned int i, const char *text, uint32_t size,
+			uint32_t offset, uint32_t len)
+{
+	struct vdmabuf_consumer_msg msg = { 0 };
+
+	msg.u.keymap.format = VDMABUF_KEYMAP_XKB_V1;
+	msg.u.keymap.size = size;
+	msg.u.keymap.offset = offset;
+	msg.u.keymap.len = len;
+	memcpy(msg.u.keymap.data, text + offset, len);
+	return seat_cmd(h, i, VDMABUF_MSG_KEYMAP, &msg);
+}
+
+/* The keymap the guest assembled from the KEYMAP events it got, or NULL. */
+static char *guest_keymap(const struct harness *h, uint32_t *size)
+{
+	char *text = NULL;
+
+	for (unsigned int i = 0; i < h->num_events; i++) {
+		const struct vdmabuf_keymap *k = &h->events[i].u.keymap;
+
+		if (le32toh(h->events[i].type) != VDMABUF_EVENT_KEYMAP)
+			continue;
+		if (!le32toh(k->offset)) {
+			free(text);
+			*size = le32toh(k->size);
+			text = calloc(1, *size + 1);
+		}
+		memcpy(text + le32toh(k->offset), k->data, le32toh(k->len));
+	}
+	return text;
+}
+
+static void test_seat(void)
+{
+	const struct vdmabuf_input *in;
+	char text[600], *got;
+	uint32_t size = 0;
+
+	for (unsigned int i = 0; i < sizeof(text); i++)
+		text[i] = (char)('a' + i % 26);
+	harness_init(&H, NULL, ALL_FEATURES);
+	harness_post_events(&H, 200);
+	harness_attach(&H, 0);
+	harness_attach(&H, 1);
+	CHECK(input(&H, 0, VDMABUF_INPUT_KEY, 30, 1) == -EPERM);	/* no seat */
+	CHECK(claim(&H, 0, 1) == 0);
+	CHECK(claim(&H, 0, 1) == 0);
+	CHECK(claim(&H, 1, 1) == -EBUSY);
+	CHECK(claim(&H, 1, 2) == -EINVAL);
+	CHECK(input(&H, 1, VDMABUF_INPUT_KEY, 30, 1) == -EPERM);
+	H.num_events = 0;
+	CHECK(input(&H, 0, VDMABUF_INPUT_KEY, 30, 1) == 0);
+	in = &harness_last_event(&H, VDMABUF_EVENT_INPUT)->u.input;
+	CHECK(le32toh(in->kind) == VDMABUF_INPUT_KEY && le32toh(in->args[0]) == 30 &&
+	      le32toh(in->args[1]) == 1 && le64(in->time_usec) == 123456);
+	CHECK(input(&H, 0, VDMABUF_INPUT_MOTION, 100 * 256, 50 * 256) == 0);
+	CHECK(input(&H, 0, VDMABUF_INPUT_BUTTON, 0x110, 1) == 0);
+	CHECK(input(&H, 0, VDMABUF_INPUT_FRAME, 0, 0) == 0);
+	CHECK(H.model.stats.input_events == 4 && harness_count_events(&H, VDMABUF_EVENT_INPUT) == 4);
+	/* Bad events: unknown kind, key or button out of range, a state of 2,
+	 * a position outside, an argument the kind does not use. */
+	CHECK(input(&H, 0, 99, 0, 0) == -EINVAL);
+	CHECK(input(&H, 0, VDMABUF_INPUT_KEY, 0x300, 1) == -EINVAL);
+	CHECK(input(&H, 0, VDMABUF_INPUT_KEY, 30, 2) == -EINVAL);
+	CHECK(input(&H, 0, VDMABUF_INPUT_BUTTON, 30, 1) == -EINVAL);
+	CHECK(input(&H, 0, VDMABUF_INPUT_MOTION, -1, 0) == -EINVAL);
+	CHECK(input(&H, 0, VDMABUF_INPUT_MOTION, 0, VDMABUF_INPUT_MAX_POS) == -EINVAL);
+	CHECK(input(&H, 0, VDMABUF_INPUT_FRAME, 1, 0) == -EINVAL);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_INPUT) == 4);
+
+	/* The keymap, in pieces, in order, from the holder only. */
+	CHECK(keymap_piece(&H, 1, text, sizeof(text), 0, 256) == -EPERM);
+	CHECK(keymap_piece(&H, 0, text, sizeof(text), 256, 256) == -EINVAL);	/* not first */
+	CHECK(keymap_piece(&H, 0, text, VDMABUF_MAX_KEYMAP + 1, 0, 256) == -EINVAL);
+	CHECK(keymap_piece(&H, 0, text, sizeof(text), 0, 257) == -EINVAL);
+	CHECK(keymap_piece(&H, 0, text, sizeof(text), 0, 256) == 0);
+	CHECK(keymap_piece(&H, 0, text, sizeof(text), 0 + 300, 256) == -EINVAL);	/* a gap */
+	CHECK(keymap_piece(&H, 0, text, sizeof(text), 256, 256) == 0);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_KEYMAP) == 0);
+	CHECK(keymap_piece(&H, 0, text, sizeof(text), 512, 88) == 0);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_KEYMAP) == 15);	/* 600 / 40 */
+	got = guest_keymap(&H, &size);
+	CHECK(got && size == sizeof(text) && memcmp(got, text, size) == 0);
+	free(got);
+	/* A new start: the keymap again, and the holder's seat kept. */
+	vdmabuf_model_reset(&H.model);
+	CHECK(input(&H, 0, VDMABUF_INPUT_KEY, 30, 0) == -ENOTCONN);
+	H.num_events = 0;
+	vdmabuf_model_start(&H.model, ALL_FEATURES, NULL);
+	harness_post_events(&H, 100);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_KEYMAP) == 15);
+	CHECK(input(&H, 0, VDMABUF_INPUT_KEY, 30, 0) == 0);
+	/* The holder goes: the guest lets go of keys and pointer, another takes it. */
+	H.num_events = 0;
+	harness_detach(&H, 0);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_INPUT) == 2);
+	CHECK(le32toh(H.events[0].u.input.kind) == VDMABUF_INPUT_KEYBOARD_LEAVE);
+	CHECK(H.model.seat == NULL);
+	CHECK(claim(&H, 1, 1) == 0);
+	CHECK(claim(&H, 1, 0) == 0 && H.model.seat == NULL);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+
+	/* A guest without VDMABUF_F_INPUT: refused, and no keymap sent. */
+	harness_init(&H, NULL, ALL_FEATURES & ~(1ull << VDMABUF_F_INPUT));
+	harness_post_events(&H, 100);
+	harness_attach(&H, 0);
+	CHECK(claim(&H, 0, 1) == 0);
+	CHECK(input(&H, 0, VDMABUF_INPUT_KEY, 30, 1) == -EOPNOTSUPP);
+	CHECK(keymap_piece(&H, 0, text, 100, 0, 100) == 0);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_KEYMAP) == 0);
+	CHECK(H.consumers[0].mail[0].u.hello.guest_features ==
+	      (ALL_FEATURES & ~(1ull << VDMABUF_F_INPUT)));
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
+static void test_input_backlog(void)
+{
+	const unsigned int input_room = VDMABUF_MODEL_BACKLOG - 2 * VDMABUF_MAX_BUFFERS;
+	struct vdmabuf_id id;
+	unsigned int sent = 0;
+	int err = 0;
+
+	harness_init(&H, NULL, ALL_FEATURES);
+	harness_attach(&H, 0);
+	claim(&H, 0, 1);
+	/* The guest posts no event buffer: motion fills half the room, then drops. */
+	for (unsigned int i = 0; i < input_room; i++)
+		if (input(&H, 0, VDMABUF_INPUT_MOTION, 256, 256) == 0)
+			sent++;
+	CHECK(H.model.stats.input_dropped > 0);
+	CHECK(H.model.backlog_len <= input_room);
+	/* Keys still go in, until the room is full; then ENOBUFS. */
+	while (!err && sent < 2 * input_room)
+		err = input(&H, 0, VDMABUF_INPUT_KEY, 30, sent++ & 1);
+	CHECK(err == -ENOBUFS);
+	CHECK(H.model.backlog_len <= input_room + 1);
+	/* Every buffer's RELEASE still fits. */
+	for (unsigned int i = 0; i < 64; i++) {
+		id = harness_new_buffer(&H);
+		CHECK(present(&H, &id, i) == VDMABUF_S_OK);
+	}
+	CHECK(H.model.events_lost == 0);
+	harness_post_events(&H, VDMABUF_MODEL_BACKLOG);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_RELEASE) +
+	      harness_count_events(&H, VDMABUF_EVENT_INPUT) > 0);
+	CHECK(H.events_received == H.model.stats.input_events + 64 + 2);	/* + RESET, CONSUMERS */
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
 int main(void)
 {
 	test_any_request();
@@ -667,6 +853,8 @@ int main(void)
 	test_consumers();
 	test_events();
 	test_budget();
+	test_seat();
+	test_input_backlog();
 	if (failures) {
 		fprintf(stderr, "test-model: %d checks failed\n", failures);
 		return 1;
