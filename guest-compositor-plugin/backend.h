@@ -21,6 +21,8 @@ struct vdmabuf_backend {
 	struct wl_list outputs;		/* vdmabuf_output.link */
 	struct wl_list exports;		/* vdmabuf_export.link, every output's */
 	uint32_t consumers;		/* host consumers attached */
+	struct vdmabuf_seat *seat;	/* the host's input; NULL: none */
+	bool guest_keymap;		/* keep the compositor's keymap */
 	bool started;
 	struct wl_listener event_loop_destroy;
 };
@@ -52,6 +54,8 @@ struct vdmabuf_export {
 };
 
 struct vdmabuf_backend *vdmabuf_backend_from_backend(struct wlr_backend *backend);
+/* The output the host shows (its first), or NULL. */
+struct vdmabuf_output *vdmabuf_backend_host_output(struct vdmabuf_backend *backend);
 struct vdmabuf_output *vdmabuf_output_create(struct vdmabuf_backend *backend,
 					     int width, int height, int refresh_mhz);
 void vdmabuf_output_handle_release(struct vdmabuf_export *export, uint64_t present_ns,
@@ -63,5 +67,14 @@ void vdmabuf_output_handle_mode_hint(struct vdmabuf_output *output, uint32_t wid
 				     uint32_t scale_120);
 /* A frame event may be due: releases and consumer changes call this. */
 void vdmabuf_output_update_frame(struct vdmabuf_output *output);
+
+/* input.c: the host window's seat as a wlr_keyboard, wlr_pointer, wlr_touch. */
+struct vdmabuf_seat *vdmabuf_seat_create(struct vdmabuf_backend *backend);
+/* Emits the devices on the backend's new_input. */
+void vdmabuf_seat_announce(struct vdmabuf_seat *seat);
+void vdmabuf_seat_destroy(struct vdmabuf_seat *seat);
+void vdmabuf_seat_handle_input(struct vdmabuf_seat *seat, const struct vdmabuf_input_event *ev);
+void vdmabuf_seat_handle_keymap(struct vdmabuf_seat *seat, uint32_t format, const char *text,
+				uint32_t size);
 
 #endif

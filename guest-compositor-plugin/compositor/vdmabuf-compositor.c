@@ -2,8 +2,9 @@
 /*
  * vdmabuf-compositor: a small kiosk compositor whose only output is a
  * window on the VM's host, built on the wlr-vdmabuf backend. Every
- * toplevel fills the output; the newest has the focus. Keyboards and
- * pointers the backends offer drive the seat.
+ * toplevel fills the output; the newest has the focus. Keyboards,
+ * pointers and touch devices the backends offer (the host window's, from
+ * the vdmabuf backend) drive the seat.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -31,6 +32,7 @@
 #include <wlr/types/wlr_scene.h>
 #include <wlr/types/wlr_seat.h>
 #include <wlr/types/wlr_subcompositor.h>
+#include <wlr/types/wlr_touch.h>
 #include <wlr/types/wlr_xcursor_manager.h>
 #include <wlr/types/wlr_xdg_shell.h>
 #include <wlr/util/log.h>
@@ -53,6 +55,13 @@ struct server {
 	struct wl_list outputs;		/* output.link */
 	struct wl_list toplevels;	/* toplevel.link, newest first */
 	struct wl_list keyboards;	/* keyboard.link */
+	unsigned int touch_devices;
+	/* Touch points down: where each one's surface lies in the layout. */
+	struct touch_origin {
+		int32_t id;
+		double x, y;
+		bool down;
+	} touches[16];
 	const char *stats_path;
 	pid_t kiosk_pid;
 	int exit_status;
@@ -65,6 +74,11 @@ struct server {
 	struct wl_listener cursor_button;
 	struct wl_listener cursor_axis;
 	struct wl_listener cursor_frame;
+	struct wl_listener touch_down;
+	struct wl_listener touch_up;
+	struct wl_listener touch_motion;
+	struct wl_listener touch_cancel;
+	struct wl_listener touch_frame;
 	struct wl_listener request_set_cursor;
 };
 
@@ -86,6 +100,11 @@ struct toplevel {
 	struct wl_listener commit;
 	struct wl_listener map;
 	struct wl_listener unmap;
+	struct wl_listener destroy;
+};
+
+struct touch_device {
+	struct server *server;
 	struct wl_listener destroy;
 };
 
@@ -355,11 +374,46 @@ static void add_keyboard(struct server *server, struct wlr_input_device *device)
 	wlr_seat_set_keyboard(server->seat, wlr_keyboard);
 }
 
+static void update_capabilities(struct server *server)
+{
+	uint32_t caps = WL_SEAT_CAPABILITY_POINTER;
+
+	if (!wl_list_empty(&server->keyboards))
+		caps |= WL_SEAT_CAPABILITY_KEYBOARD;
+	if (server->touch_devices)
+		caps |= WL_SEAT_CAPABILITY_TOUCH;
+	wlr_seat_set_capabilities(server->seat, caps);
+}
+
+static void touch_device_handle_destroy(struct wl_listener *listener, void *data)
+{
+	struct touch_device *touch = wl_container_of(listener, touch, destroy);
+	struct server *server = touch->server;
+
+	wl_list_remove(&touch->destroy.link);
+	free(touch);
+	server->touch_devices--;
+	update_capabilities(server);
+}
+
+/* A touch device's positions are mapped to the layout by the cursor. */
+static void add_touch(struct server *server, struct wlr_input_device *device)
+{
+	struct touch_device *touch = calloc(1, sizeof(*touch));
+
+	if (!touch)
+		return;
+	touch->server = server;
+	touch->destroy.notify = touch_device_handle_destroy;
+	wl_signal_add(&device->events.destroy, &touch->destroy);
+	wlr_cursor_attach_input_device(server->cursor, device);
+	server->touch_devices++;
+}
+
 static void handle_new_input(struct wl_listener *listener, void *data)
 {
 	struct server *server = wl_container_of(listener, server, new_input);
 	struct wlr_input_device *device = data;
-	uint32_t caps = WL_SEAT_CAPABILITY_POINTER;
 
 	switch (device->type) {
 	case WLR_INPUT_DEVICE_KEYBOARD:
@@ -368,30 +422,40 @@ static void handle_new_input(struct wl_listener *listener, void *data)
 	case WLR_INPUT_DEVICE_POINTER:
 		wlr_cursor_attach_input_device(server->cursor, device);
 		break;
+	case WLR_INPUT_DEVICE_TOUCH:
+		add_touch(server, device);
+		break;
 	default:
 		break;
 	}
-	if (!wl_list_empty(&server->keyboards))
-		caps |= WL_SEAT_CAPABILITY_KEYBOARD;
-	wlr_seat_set_capabilities(server->seat, caps);
+	update_capabilities(server);
+}
+
+/* What lies at a layout position: a surface, and the position on it. */
+static struct wlr_surface *surface_at(struct server *server, double lx, double ly,
+				      double *sx, double *sy)
+{
+	struct wlr_scene_node *node = wlr_scene_node_at(&server->scene->tree.node, lx, ly, sx, sy);
+	struct wlr_scene_surface *scene_surface = NULL;
+
+	if (node && node->type == WLR_SCENE_NODE_BUFFER)
+		scene_surface = wlr_scene_surface_try_from_buffer(wlr_scene_buffer_from_node(node));
+	return scene_surface ? scene_surface->surface : NULL;
 }
 
 /* The pointer goes to whatever surface is under it. */
 static void pointer_focus(struct server *server, uint32_t time_msec)
 {
 	double sx, sy;
-	struct wlr_scene_node *node = wlr_scene_node_at(&server->scene->tree.node,
-		server->cursor->x, server->cursor->y, &sx, &sy);
-	struct wlr_scene_surface *scene_surface = NULL;
+	struct wlr_surface *surface = surface_at(server, server->cursor->x, server->cursor->y,
+						 &sx, &sy);
 
-	if (node && node->type == WLR_SCENE_NODE_BUFFER)
-		scene_surface = wlr_scene_surface_try_from_buffer(wlr_scene_buffer_from_node(node));
-	if (!scene_surface) {
+	if (!surface) {
 		wlr_cursor_set_xcursor(server->cursor, server->cursor_manager, "default");
 		wlr_seat_pointer_clear_focus(server->seat);
 		return;
 	}
-	wlr_seat_pointer_notify_enter(server->seat, scene_surface->surface, sx, sy);
+	wlr_seat_pointer_notify_enter(server->seat, surface, sx, sy);
 	wlr_seat_pointer_notify_motion(server->seat, time_msec, sx, sy);
 }
 
@@ -439,6 +503,99 @@ static void handle_cursor_frame(struct wl_listener *listener, void *data)
 	wlr_seat_pointer_notify_frame(server->seat);
 }
 
+/* Touch: each point belongs to the surface it went down on. */
+
+static struct touch_origin *touch_find(struct server *server, int32_t id, bool add)
+{
+	struct touch_origin *free_slot = NULL;
+
+	for (size_t i = 0; i < sizeof(server->touches) / sizeof(server->touches[0]); i++) {
+		struct touch_origin *t = &server->touches[i];
+
+		if (t->down && t->id == id)
+			return t;
+		if (!t->down && !free_slot)
+			free_slot = t;
+	}
+	return add ? free_slot : NULL;
+}
+
+static void handle_touch_down(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, touch_down);
+	struct wlr_touch_down_event *event = data;
+	struct wlr_surface *surface;
+	struct touch_origin *t;
+	double lx, ly, sx, sy;
+
+	wlr_cursor_absolute_to_layout_coords(server->cursor, &event->touch->base, event->x,
+					     event->y, &lx, &ly);
+	surface = surface_at(server, lx, ly, &sx, &sy);
+	t = touch_find(server, event->touch_id, true);
+	if (!surface || !t)
+		return;
+	*t = (struct touch_origin){ .id = event->touch_id, .x = lx - sx, .y = ly - sy,
+				    .down = true };
+	wlr_seat_touch_notify_down(server->seat, surface, event->time_msec, event->touch_id,
+				   sx, sy);
+}
+
+static void handle_touch_motion(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, touch_motion);
+	struct wlr_touch_motion_event *event = data;
+	struct touch_origin *t = touch_find(server, event->touch_id, false);
+	double lx, ly;
+
+	if (!t)
+		return;
+	wlr_cursor_absolute_to_layout_coords(server->cursor, &event->touch->base, event->x,
+					     event->y, &lx, &ly);
+	wlr_seat_touch_notify_motion(server->seat, event->time_msec, event->touch_id,
+				     lx - t->x, ly - t->y);
+}
+
+static void handle_touch_up(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, touch_up);
+	struct wlr_touch_up_event *event = data;
+	struct touch_origin *t = touch_find(server, event->touch_id, false);
+
+	if (!t)
+		return;
+	t->down = false;
+	wlr_seat_touch_notify_up(server->seat, event->time_msec, event->touch_id);
+}
+
+static void handle_touch_cancel(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, touch_cancel);
+	struct wlr_seat_client *clients[16];
+	struct wlr_touch_point *point;
+	size_t n = 0;
+
+	/* Cancelling a client ends its points: collect the clients first. */
+	wl_list_for_each(point, &server->seat->touch_state.touch_points, link) {
+		bool seen = false;
+
+		for (size_t i = 0; i < n; i++)
+			seen = seen || clients[i] == point->client;
+		if (!seen && n < sizeof(clients) / sizeof(clients[0]))
+			clients[n++] = point->client;
+	}
+	for (size_t i = 0; i < n; i++)
+		wlr_seat_touch_notify_cancel(server->seat, clients[i]);
+	for (size_t i = 0; i < sizeof(server->touches) / sizeof(server->touches[0]); i++)
+		server->touches[i].down = false;
+}
+
+static void handle_touch_frame(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, touch_frame);
+
+	wlr_seat_touch_notify_frame(server->seat);
+}
+
 static void handle_request_set_cursor(struct wl_listener *listener, void *data)
 {
 	struct server *server = wl_container_of(listener, server, request_set_cursor);
@@ -465,6 +622,11 @@ static void setup_input(struct server *server)
 	LISTEN(&server->cursor->events.button, cursor_button, handle_cursor_button);
 	LISTEN(&server->cursor->events.axis, cursor_axis, handle_cursor_axis);
 	LISTEN(&server->cursor->events.frame, cursor_frame, handle_cursor_frame);
+	LISTEN(&server->cursor->events.touch_down, touch_down, handle_touch_down);
+	LISTEN(&server->cursor->events.touch_up, touch_up, handle_touch_up);
+	LISTEN(&server->cursor->events.touch_motion, touch_motion, handle_touch_motion);
+	LISTEN(&server->cursor->events.touch_cancel, touch_cancel, handle_touch_cancel);
+	LISTEN(&server->cursor->events.touch_frame, touch_frame, handle_touch_frame);
 	LISTEN(&server->seat->events.request_set_cursor, request_set_cursor,
 	       handle_request_set_cursor);
 #undef LISTEN

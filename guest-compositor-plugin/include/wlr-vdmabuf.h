@@ -16,6 +16,18 @@
  *	// on new_output: wlr_output_init_render(output, allocator, renderer),
  *	// and honour output->events.request_state: the host's window size.
  *
+ * When the device carries the host window's input (VDMABUF_F_INPUT), the
+ * backend's start announces a keyboard, a pointer and a touch device on
+ * events.new_input, as any backend does: a compositor that handles
+ * new_input (the keyboard to its seat, the pointer and touch to its
+ * wlr_cursor with the output layout) needs nothing more. The pointer and
+ * touch device are mapped to the first output (their output_name), whose
+ * pixels the host's positions are in. The keyboard takes the host's
+ * keymap as it arrives, after new_input, replacing one the compositor set
+ * there; wlr_vdmabuf_backend_keep_keymap() or VDMABUF_GUEST_KEYMAP=1
+ * keeps the compositor's. Keys held when the host window loses the focus
+ * are released.
+ *
  * Build with `pkg-config --cflags --libs wlr-vdmabuf` and -DWLR_USE_UNSTABLE.
  */
 #ifndef WLR_VDMABUF_H
@@ -40,6 +52,8 @@ struct wlr_renderer;
 WLR_VDMABUF_API struct wlr_backend *wlr_vdmabuf_backend_create(struct wl_event_loop *loop,
 					       const char *device_path);
 WLR_VDMABUF_API bool wlr_backend_is_vdmabuf(struct wlr_backend *backend);
+/* Before the backend starts: keep the compositor's keymap, not the host's. */
+WLR_VDMABUF_API void wlr_vdmabuf_backend_keep_keymap(struct wlr_backend *backend, bool keep);
 
 /*
  * Adds an output of this initial mode (refresh in mHz; 0 for 60 Hz). The

@@ -4,7 +4,8 @@
  *
  * Producers run in the guest and talk to /dev/vdmabuf (virtio_vdmabuf.ko):
  * a buffer is exported once, then presented by id each frame; the host
- * releases it when it is done, with the time it was shown.
+ * releases it when it is done, with the time it was shown. A producer
+ * that subscribes also hears the host window's input and keymap.
  * Consumers run on the host and talk to vdmabuf-backend's socket: they
  * hear of buffers, import them as host dmabufs, and release frames.
  *
@@ -20,6 +21,7 @@
 #include <stdint.h>
 
 #include "vdmabuf_id.h"
+#include "vdmabuf_input.h"	/* enum vdmabuf_input_kind, VDMABUF_INPUT_ARGS */
 
 #ifdef __cplusplus
 extern "C" {
@@ -81,6 +83,22 @@ struct vdmabuf_info {
 	uint32_t consumers;		/* host consumers attached */
 };
 
+/* Events a producer subscribes to (the same bits as /dev/vdmabuf's). */
+#ifndef VDMABUF_SUBSCRIBE_INPUT
+#define VDMABUF_SUBSCRIBE_INPUT	(1u << 0)	/* input and keymap */
+#endif
+
+/*
+ * One event of the host window's seat. kind is enum vdmabuf_input_kind;
+ * args by kind as vdmabuf_input.h says (keys and buttons evdev codes,
+ * positions 24.8 fixed point in the output's pixels), the rest 0.
+ */
+struct vdmabuf_input_event {
+	uint32_t kind;
+	uint64_t time_usec;		/* our CLOCK_MONOTONIC */
+	int32_t args[VDMABUF_INPUT_ARGS];
+};
+
 /*
  * Every callback is optional. release: the host is done with frame of id,
  * shown at present_ns (our CLOCK_MONOTONIC, moved there from the host's
@@ -97,6 +115,16 @@ struct vdmabuf_producer_listener {
 	void (*mode_hint)(void *data, uint32_t width, uint32_t height,
 			  uint32_t refresh_mhz, uint32_t scale_120);
 	void (*reset)(void *data);
+	/*
+	 * Only after vdmabuf_producer_subscribe(VDMABUF_SUBSCRIBE_INPUT), so
+	 * a listener built before these existed is never read past reset.
+	 * input: one event of the host's seat. keymap: the host's whole
+	 * keymap (format VDMABUF_KEYMAP_XKB_V1: xkbcommon's text format),
+	 * size bytes as the host sent them, and a NUL at text[size]; valid
+	 * during the call.
+	 */
+	void (*input)(void *data, const struct vdmabuf_input_event *ev);
+	void (*keymap)(void *data, uint32_t format, const char *text, uint32_t size);
 };
 
 /* path NULL: /dev/vdmabuf. On failure returns NULL and sets *err. */
@@ -130,6 +158,14 @@ int vdmabuf_producer_present(struct vdmabuf_producer *producer, const struct vdm
 /* Stops sharing id; its pages stay pinned until retired. */
 VDMABUF_API
 int vdmabuf_producer_unexport(struct vdmabuf_producer *producer, const struct vdmabuf_id *id);
+/*
+ * Which events the producer receives besides its buffers' and the
+ * device's: VDMABUF_SUBSCRIBE_* bits, 0 for none. With INPUT the host's
+ * keymap, if it sent one, comes at once. -EINVAL: an unknown bit;
+ * -EOPNOTSUPP: the device has no input (VDMABUF_F_INPUT not negotiated).
+ */
+VDMABUF_API
+int vdmabuf_producer_subscribe(struct vdmabuf_producer *producer, uint32_t events);
 /* Returns the number of events handled, or -ENODEV once the device is gone. */
 VDMABUF_API
 int vdmabuf_producer_dispatch(struct vdmabuf_producer *producer,
