@@ -7,6 +7,7 @@
 #include <vdmabuf.h>
 #include <wayland-client.h>
 
+#include "keyboard-shortcuts-inhibit-unstable-v1-client-protocol.h"
 #include "linux-dmabuf-v1-client-protocol.h"
 #include "presentation-time-client-protocol.h"
 #include "viewporter-client-protocol.h"
@@ -53,6 +54,51 @@ struct view_buffer {
 	uint32_t flags;			/* VDMABUF_RELEASE_* learnt so far */
 };
 
+/* What one wl_pointer frame said about one axis, sent at its end. */
+struct input_axis {
+	bool moved, stopped;
+	wl_fixed_t value;
+	int32_t value120;		/* 0: continuous */
+	bool inverted;
+};
+
+#define INPUT_KEY_BITS (VDMABUF_INPUT_MAX_KEY + 1)
+
+/* The host's seat, forwarded to the guest's (input.c). */
+struct viewer_input {
+	bool enabled;			/* not --no-input */
+	bool send_keymap;		/* not --guest-keymap */
+	/* The daemon refused: no seat, or no guest input; retried at enter. */
+	bool refused;
+	bool told_busy, told_no_input, told_keymap, told_inhibit;
+	uint64_t error_logged_usec;	/* rate limit of other refusals */
+	unsigned int errors_unlogged;
+
+	struct wl_seat *seat;
+	struct wl_keyboard *keyboard;
+	struct wl_pointer *pointer;
+	struct wl_touch *touch;
+	struct zwp_keyboard_shortcuts_inhibit_manager_v1 *inhibit_manager;
+	struct zwp_keyboard_shortcuts_inhibitor_v1 *inhibitor;
+	bool inhibit_off;		/* the release key gave shortcuts back */
+
+	char *keymap;			/* the host's, as text */
+	size_t keymap_size;
+	int32_t repeat_rate, repeat_delay;
+	bool repeat_known;
+	uint8_t held[INPUT_KEY_BITS / 8];	/* keys down on the host */
+	uint8_t sent[INPUT_KEY_BITS / 8];	/* ... whose press the guest got */
+
+	bool keyboard_entered;		/* the guest was told */
+	bool pointer_entered;
+	bool pointer_dirty;		/* events since the last FRAME */
+	uint32_t axis_source;
+	struct input_axis axes[2];
+	int32_t touch_ids[VDMABUF_INPUT_MAX_TOUCH];	/* host id per guest slot */
+	bool touch_used[VDMABUF_INPUT_MAX_TOUCH];
+	bool touch_dirty;
+};
+
 struct viewer {
 	struct wl_display *display;
 	struct wl_registry *registry;
@@ -64,8 +110,6 @@ struct viewer {
 	/* Presentation times go to the guest only on CLOCK_MONOTONIC. */
 	bool presentation_monotonic;
 	struct wp_viewporter *viewporter;
-	struct wl_seat *seat;
-	struct wl_keyboard *keyboard;
 	struct wl_surface *surface;
 	struct xdg_surface *xdg_surface;
 	struct xdg_toplevel *toplevel;
@@ -83,6 +127,10 @@ struct viewer {
 	bool fullscreen;
 	int32_t window_width, window_height;	/* 0: follow the guest */
 	uint32_t hinted_width, hinted_height;	/* last mode hint sent */
+	/* The frame on screen: its buffer's size, and the surface's (logical). */
+	uint32_t shown_width, shown_height;
+	int32_t surface_width, surface_height;
+	struct viewer_input input;
 	uint64_t exit_after;			/* presented frames; 0: never */
 	bool quit;
 	struct viewer_stats stats;
@@ -107,5 +155,15 @@ void window_destroy(struct viewer *viewer);
 void window_set_fullscreen(struct viewer *viewer, bool fullscreen);
 /* The guest's buffer size changed or the window did: scale to fit. */
 void window_update_viewport(struct viewer *viewer, const struct view_buffer *buffer);
+
+/* input.c: the host's seat forwarded to the guest's. */
+/* Binds the seat and the shortcuts inhibitor; false if interface is not one. */
+bool input_bind(struct viewer *viewer, struct wl_registry *registry, uint32_t name,
+		const char *interface, uint32_t version);
+/* Claims the guest's seat (unless --no-input). */
+void input_start(struct viewer *viewer);
+/* The daemon refused request (VDMABUF_REQUEST_SEAT, _INPUT, _KEYMAP). */
+void input_error(struct viewer *viewer, uint32_t request, int err);
+void input_finish(struct viewer *viewer);
 
 #endif

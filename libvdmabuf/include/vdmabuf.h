@@ -18,6 +18,7 @@
 #define VDMABUF_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vdmabuf_id.h"
@@ -89,13 +90,14 @@ struct vdmabuf_info {
 #endif
 
 /*
- * One event of the host window's seat. kind is enum vdmabuf_input_kind;
- * args by kind as vdmabuf_input.h says (keys and buttons evdev codes,
- * positions 24.8 fixed point in the output's pixels), the rest 0.
+ * One event of the host window's seat, as the producer receives it and a
+ * consumer sends it. kind is enum vdmabuf_input_kind; args by kind as
+ * vdmabuf_input.h says (keys and buttons evdev codes, positions and
+ * deltas 24.8 fixed point in the guest output's pixels), the rest 0.
  */
 struct vdmabuf_input_event {
 	uint32_t kind;
-	uint64_t time_usec;		/* our CLOCK_MONOTONIC */
+	uint64_t time_usec;		/* this machine's CLOCK_MONOTONIC */
 	int32_t args[VDMABUF_INPUT_ARGS];
 };
 
@@ -185,6 +187,8 @@ struct vdmabuf_stats {
 	uint64_t bad_requests;		/* guest requests refused */
 	uint64_t consumers;
 	uint64_t guest_bytes;		/* bytes of the guest's requests */
+	uint64_t input_events;		/* input events queued for the guest */
+	uint64_t input_dropped;		/* motion dropped: the guest fell behind */
 };
 
 /* The requests a consumer makes, as its listener's error names them. */
@@ -194,7 +198,14 @@ enum vdmabuf_consumer_request {
 	VDMABUF_REQUEST_DROP = 18,	/* vdmabuf_consumer_drop */
 	VDMABUF_REQUEST_MODE_HINT = 19,	/* vdmabuf_consumer_mode_hint */
 	VDMABUF_REQUEST_STATS = 20,	/* vdmabuf_consumer_stats */
+	VDMABUF_REQUEST_SEAT = 21,	/* vdmabuf_consumer_claim_seat */
+	VDMABUF_REQUEST_INPUT = 22,	/* vdmabuf_consumer_input */
+	VDMABUF_REQUEST_KEYMAP = 23,	/* vdmabuf_consumer_keymap */
 };
+
+/* vdmabuf_consumer_guest_features(): the guest takes input events. */
+#define VDMABUF_GUEST_INPUT		(1u << 4)	/* 1 << VDMABUF_F_INPUT */
+
 
 /*
  * Every callback is optional. buffer: a buffer exists (on connect, every
@@ -253,6 +264,36 @@ int vdmabuf_consumer_mode_hint(struct vdmabuf_consumer *consumer, uint32_t width
 			       uint32_t height, uint32_t refresh_mhz, uint32_t scale_120);
 VDMABUF_API
 int vdmabuf_consumer_stats(struct vdmabuf_consumer *consumer, struct vdmabuf_stats *stats);
+/*
+ * The VDMABUF_GUEST_* features the guest's driver negotiated, as the
+ * daemon's greeting said (0 while no driver runs).
+ */
+VDMABUF_API
+uint32_t vdmabuf_consumer_guest_features(struct vdmabuf_consumer *consumer);
+
+/*
+ * The guest's seat: one consumer at a time holds it and sends the guest
+ * its input. Refusals come later through the listener's error:
+ * VDMABUF_REQUEST_SEAT -EBUSY: another consumer holds the seat;
+ * VDMABUF_REQUEST_INPUT or _KEYMAP -EPERM: this one does not,
+ * -ENOTCONN or -EOPNOTSUPP: no guest, or one without input, -EINVAL: the
+ * daemon refused the event.
+ */
+/* Takes (claim true) or gives back the seat. */
+VDMABUF_API
+int vdmabuf_consumer_claim_seat(struct vdmabuf_consumer *consumer, bool claim);
+/* Sends one input event; -EINVAL if vdmabuf_input_valid() refuses it. */
+VDMABUF_API
+int vdmabuf_consumer_input(struct vdmabuf_consumer *consumer,
+			   const struct vdmabuf_input_event *event);
+/*
+ * Sends the keymap the guest should type with: format VDMABUF_KEYMAP_XKB_V1,
+ * size bytes of xkbcommon's text format. -EINVAL: another format or
+ * nothing; -E2BIG: over VDMABUF_MAX_KEYMAP.
+ */
+VDMABUF_API
+int vdmabuf_consumer_keymap(struct vdmabuf_consumer *consumer, uint32_t format,
+			    const void *text, size_t size);
 
 #ifdef __cplusplus
 }
