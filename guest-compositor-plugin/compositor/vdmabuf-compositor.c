@@ -41,6 +41,7 @@
 #include "wlr-vdmabuf.h"
 
 struct server {
+	bool fixed_mode;		/* --fixed: the host's window does not resize us */
 	struct wl_display *display;
 	struct wlr_backend *backend;
 	struct wlr_renderer *renderer;
@@ -236,6 +237,11 @@ static void output_handle_request_state(struct wl_listener *listener, void *data
 	const struct wlr_output_event_request_state *event = data;
 	struct toplevel *toplevel;
 
+	if (output->server->fixed_mode) {
+		wlr_log(WLR_INFO, "output %s: keeping its mode (--fixed); the host scales it",
+			output->wlr_output->name);
+		return;
+	}
 	if (!wlr_output_commit_state(output->wlr_output, event->state)) {
 		wlr_log(WLR_ERROR, "output %s: requested state refused", output->wlr_output->name);
 		return;
@@ -680,6 +686,7 @@ static void usage(FILE *f, const char *prog)
 		"A kiosk Wayland compositor whose output is a window on the VM's host.\n\n"
 		"  -s, --startup COMMAND  run COMMAND (sh -c) and exit when it does\n"
 		"  -m, --mode WxH[@HZ]    initial output mode (default 1280x720@60)\n"
+		"  -f, --fixed            keep that mode; the host's window scales it\n"
 		"  -d, --device PATH      the vdmabuf device (default /dev/vdmabuf)\n"
 		"  -S, --stats PATH       write output statistics there at exit\n"
 		"  -v, --verbose          debug logging\n"
@@ -692,6 +699,7 @@ int main(int argc, char *argv[])
 	static const struct option options[] = {
 		{ "startup", required_argument, NULL, 's' },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "fixed", no_argument, NULL, 'f' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "stats", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -708,7 +716,7 @@ int main(int argc, char *argv[])
 	sigset_t mask;
 	FILE *f;
 
-	while ((opt = getopt_long(argc, argv, "s:m:d:S:vh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:m:fd:S:vh", options, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			command = optarg;
@@ -719,6 +727,9 @@ int main(int argc, char *argv[])
 				fprintf(stderr, "bad mode '%s'\n", optarg);
 				return EXIT_FAILURE;
 			}
+			break;
+		case 'f':
+			server.fixed_mode = true;
 			break;
 		case 'd':
 			device = optarg;
