@@ -22,6 +22,9 @@
  *   SEAT claim          take (1) or give back (0) the seat; EBUSY if held
  *   INPUT               one input event for the guest (holder only)
  *   KEYMAP              a piece of the keymap the guest types with
+ * and the daemon sends POINTER (on connect too): the guest's cursor image
+ * (an id, imported as any buffer and released with frame = serial) and
+ * whether a guest client locked or confined the pointer.
  */
 #ifndef VDMABUF_CONSUMER_H
 #define VDMABUF_CONSUMER_H
@@ -41,6 +44,7 @@ enum vdmabuf_consumer_msg_type {
 	VDMABUF_MSG_GONE = 4,
 	VDMABUF_MSG_RESET = 5,
 	VDMABUF_MSG_REPLY = 6,
+	VDMABUF_MSG_POINTER = 7,	/* version 2: the guest's pointer (spec §16) */
 	/* consumer -> daemon */
 	VDMABUF_MSG_IMPORT = 16,	/* reply: IMPORT + fd, or REPLY */
 	VDMABUF_MSG_RELEASE = 17,	/* reply: REPLY only on error */
@@ -109,6 +113,15 @@ struct vdmabuf_msg_stats {
 	__u64 input_dropped;		/* motion dropped: the guest fell behind */
 };
 
+/* POINTER: id is the image's (when flags has VDMABUF_POINTER_IMAGE). */
+struct vdmabuf_msg_pointer {
+	__u64 serial;			/* release the image with frame = serial */
+	__u32 flags;			/* VDMABUF_POINTER_* (vdmabuf_input.h) */
+	__u32 hotspot_x;
+	__u32 hotspot_y;
+	__u32 constraint;		/* enum vdmabuf_constraint */
+};
+
 /* SEAT. */
 struct vdmabuf_msg_seat {
 	__u32 claim;			/* 1: take the seat, 0: give it back */
@@ -148,6 +161,7 @@ struct vdmabuf_consumer_msg {
 		struct vdmabuf_msg_mode mode;
 		struct vdmabuf_msg_stats stats;
 		struct vdmabuf_msg_seat seat;
+		struct vdmabuf_msg_pointer pointer;
 		struct vdmabuf_msg_input input;
 		struct vdmabuf_msg_keymap keymap;
 		__u8 raw[272];

@@ -41,6 +41,16 @@ enum vdmabuf_input_kind {
 #define VDMABUF_INPUT_MAX_SOURCE	3	/* wheel, finger, continuous, tilt */
 #define VDMABUF_INPUT_MAX_POS		(16384 * 256)	/* VDMABUF_MAX_DIMENSION, 24.8 */
 
+/* What a guest client did to the pointer (pointer-constraints). */
+enum vdmabuf_constraint {
+	VDMABUF_CONSTRAINT_NONE		= 0,
+	VDMABUF_CONSTRAINT_LOCKED	= 1,	/* it stays put; relative motion only */
+	VDMABUF_CONSTRAINT_CONFINED	= 2,	/* it stays inside the window */
+};
+
+/* The guest's pointer (spec §16): its id names the cursor image. */
+#define VDMABUF_POINTER_IMAGE		(1u << 0)
+
 /* Keymaps: xkbcommon's text format, at most this long. */
 #define VDMABUF_KEYMAP_XKB_V1		1
 #define VDMABUF_MAX_KEYMAP		(256 * 1024)

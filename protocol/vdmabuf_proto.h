@@ -47,7 +47,8 @@
 #define VDMABUF_F_MODE_HINT		2	/* device sends MODE_HINT events */
 #define VDMABUF_F_CONSUMER_EVENTS	3	/* device sends CONSUMERS events */
 #define VDMABUF_F_INPUT			4	/* device sends INPUT and KEYMAP events */
-/* Bits 5 and up are kept for the cursor plane, the clipboard and outputs. */
+#define VDMABUF_F_POINTER		5	/* driver sends POINTER: cursor image, constraint */
+/* Bits 6 and up are kept for the clipboard and several outputs. */
 
 /* Virtqueues. */
 #define VDMABUF_VQ_CONTROL		0	/* driver requests, device replies */
@@ -91,6 +92,7 @@ enum vdmabuf_ctrl_type {
 	VDMABUF_CTRL_EXPORT	= 0x0101,
 	VDMABUF_CTRL_PRESENT	= 0x0102,
 	VDMABUF_CTRL_UNEXPORT	= 0x0103,
+	VDMABUF_CTRL_POINTER	= 0x0104,	/* VDMABUF_F_POINTER */
 };
 
 /* Statuses in every reply. */
@@ -171,6 +173,25 @@ struct vdmabuf_present {
 struct vdmabuf_unexport {
 	struct vdmabuf_ctrl_hdr hdr;
 	struct vdmabuf_wire_id id;
+};
+
+/*
+ * POINTER: the guest's pointer as the host shows it over its window (spec
+ * §16). With VDMABUF_POINTER_IMAGE, id names an exported buffer as the
+ * cursor image, presented on the cursor plane: like a PRESENT it is the
+ * host's until the RELEASE with frame = serial. Without it no cursor is
+ * shown. constraint says whether a guest client locked or confined the
+ * pointer; the host then does so and sends RELATIVE_MOTION.
+ */
+struct vdmabuf_pointer {
+	struct vdmabuf_ctrl_hdr hdr;
+	struct vdmabuf_wire_id id;	/* with VDMABUF_POINTER_IMAGE */
+	__le64 serial;			/* the RELEASE's frame */
+	__le32 flags;			/* VDMABUF_POINTER_* (vdmabuf_input.h) */
+	__le32 hotspot_x;		/* in the image's pixels */
+	__le32 hotspot_y;
+	__le32 constraint;		/* enum vdmabuf_constraint (vdmabuf_input.h) */
+	__le32 reserved[2];
 };
 
 /* Events (device -> driver), each in one struct vdmabuf_event. */

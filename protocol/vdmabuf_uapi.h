@@ -8,6 +8,7 @@
  *   VDMABUF_IOC_PRESENT    show an exported buffer as the next frame
  *   VDMABUF_IOC_UNEXPORT   stop sharing; the buffer retires asynchronously
  *   VDMABUF_IOC_SUBSCRIBE  also receive the host seat's INPUT and KEYMAP
+ *   VDMABUF_IOC_POINTER    the cursor image (an exported buffer) and constraint
  *   read()                 struct vdmabuf_uevent, one or more per call
  *   poll()                 POLLIN when an event waits; POLLERR after the
  *                          device is gone (every call then fails ENODEV)
@@ -73,6 +74,20 @@ struct vdmabuf_ioc_unexport {
 #define VDMABUF_IOC_PRESENT	_IOW(VDMABUF_IOC_MAGIC, 0x02, struct vdmabuf_ioc_present)
 #define VDMABUF_IOC_UNEXPORT	_IOW(VDMABUF_IOC_MAGIC, 0x03, struct vdmabuf_ioc_unexport)
 #define VDMABUF_IOC_SUBSCRIBE	_IOW(VDMABUF_IOC_MAGIC, 0x04, struct vdmabuf_ioc_subscribe)
+#define VDMABUF_IOC_POINTER	_IOW(VDMABUF_IOC_MAGIC, 0x05, struct vdmabuf_ioc_pointer)
+
+/*
+ * The guest's pointer as the host shows it. With VDMABUF_POINTER_IMAGE
+ * (vdmabuf_input.h) id, one of this file's buffers, is the cursor image:
+ * the host's until a RELEASE of frame serial, as a presented buffer.
+ */
+struct vdmabuf_ioc_pointer {
+	struct vdmabuf_id id;
+	__u64 serial;
+	__u32 flags;
+	__u32 hotspot_x, hotspot_y;
+	__u32 constraint;		/* enum vdmabuf_constraint */
+};
 
 /*
  * Events a file receives besides its own buffers' and the device's. With
