@@ -130,6 +130,33 @@ static void broadcast(struct vdmabuf_model *m, const struct vdmabuf_consumer_msg
 		m->ops->send(m, c, msg);
 }
 
+/* The guest's pointer (§16), to one consumer or to all. */
+static void send_pointer(struct vdmabuf_model *m, struct vdmabuf_model_consumer *only)
+{
+	struct vdmabuf_consumer_msg msg = {
+		.type = VDMABUF_MSG_POINTER,
+		.u.pointer = m->pointer,
+	};
+
+	if (m->pointer.flags & VDMABUF_POINTER_IMAGE)
+		msg.id = m->pointer_id;
+	if (only)
+		m->ops->send(m, only, &msg);
+	else
+		broadcast(m, &msg);
+}
+
+/* Anything to tell a consumer that connects: an image or a constraint. */
+static bool pointer_set(const struct vdmabuf_model *m)
+{
+	return m->pointer.flags || m->pointer.constraint;
+}
+
+static bool pointer_shows(const struct vdmabuf_model *m, const struct vdmabuf_model_buffer *b)
+{
+	return (m->pointer.flags & VDMABUF_POINTER_IMAGE) && id_equal(&m->pointer_id, &b->id);
+}
+
 /* Events to the guest (§10) */
 
 static void flush_events(struct vdmabuf_model *m)
@@ -472,7 +499,71 @@ static __u32 handle_unexport(struct vdmabuf_model *m, size_t len, struct vdmabuf
 	m->num_buffers--;
 	model_debug(m, "buffer " ID_FMT " unexported", ID_ARG(&b->id));
 	broadcast(m, &msg);
+	/* The cursor image gone: no cursor, the constraint kept. */
+	if (pointer_shows(m, b)) {
+		m->pointer = (struct vdmabuf_msg_pointer){
+			.constraint = m->pointer.constraint,
+		};
+		m->pointer_id = (struct vdmabuf_id){ 0 };
+		send_pointer(m, NULL);
+	}
 	maybe_retire(m, b);
+	return VDMABUF_S_OK;
+}
+
+/*
+ * POINTER (§16): the cursor image is presented as a frame is, on the
+ * cursor plane, and released the same way (frame = serial); consumers
+ * are told with MSG_POINTER instead of FRAME. Naming the image shown
+ * now with its serial again changes the hotspot or constraint only: it
+ * stays presented, and owes no second RELEASE.
+ */
+static __u32 handle_pointer(struct vdmabuf_model *m, size_t len, struct vdmabuf_reply *reply)
+{
+	const struct vdmabuf_pointer *req = (const void *)m->request;
+	struct vdmabuf_msg_pointer state = { 0 };
+	struct vdmabuf_model_buffer *b = NULL;
+	struct vdmabuf_id id = { 0 };
+	bool kept = false;
+
+	if (!has_feature(m, VDMABUF_F_POINTER))
+		return VDMABUF_S_ENOTSUP;
+	if (len < sizeof(*req) || req->hdr.flags || req->reserved[0] || req->reserved[1])
+		return VDMABUF_S_EINVAL;
+	state.flags = vdmabuf_le32_to_cpu(req->flags);
+	state.constraint = vdmabuf_le32_to_cpu(req->constraint);
+	if (state.flags & ~VDMABUF_POINTER_IMAGE ||
+	    state.constraint > VDMABUF_CONSTRAINT_CONFINED)
+		return VDMABUF_S_EINVAL;
+	reply->id = req->id;
+	if (state.flags & VDMABUF_POINTER_IMAGE) {
+		id = cpu_id(&req->id);
+		b = find_buffer(m, &id);
+		if (!b || b->unexported)
+			return VDMABUF_S_ENOENT;
+		state.serial = vdmabuf_le64_to_cpu(req->serial);
+		state.hotspot_x = vdmabuf_le32_to_cpu(req->hotspot_x);
+		state.hotspot_y = vdmabuf_le32_to_cpu(req->hotspot_y);
+		if (state.hotspot_x >= b->desc.width || state.hotspot_y >= b->desc.height)
+			return VDMABUF_S_EINVAL;
+		kept = pointer_shows(m, b) && m->pointer.serial == state.serial;
+		if (b->presented && !kept)
+			return VDMABUF_S_EBUSY;
+	}
+
+	if (b && !kept) {
+		b->presented = true;
+		b->frame = state.serial;
+		b->owed = b->importers;
+		memset(&b->timing, 0, sizeof(b->timing));
+		m->stats.frames_total++;
+	}
+	m->pointer = state;
+	m->pointer_id = id;
+	send_pointer(m, NULL);
+	/* Nobody to show it: hand it straight back, marked not presented. */
+	if (b && !kept && !b->owed)
+		send_release(m, b);
 	return VDMABUF_S_OK;
 }
 
@@ -490,6 +581,8 @@ static __u32 handle_request(struct vdmabuf_model *m, size_t len, struct vdmabuf_
 		return handle_present(m, len, reply);
 	case VDMABUF_CTRL_UNEXPORT:
 		return handle_unexport(m, len, reply);
+	case VDMABUF_CTRL_POINTER:
+		return handle_pointer(m, len, reply);
 	default:
 		return VDMABUF_S_ENOTSUP;
 	}
@@ -638,10 +731,13 @@ void vdmabuf_model_reset(struct vdmabuf_model *m)
 {
 	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_RESET };
 	struct vdmabuf_model_buffer *b, *tmp;
+	bool had_pointer = pointer_set(m);
 	unsigned int n = 0;
 
 	m->running = false;
 	m->features = 0;
+	m->pointer = (struct vdmabuf_msg_pointer){ 0 };
+	m->pointer_id = (struct vdmabuf_id){ 0 };
 	for_each_buffer_safe(b, tmp, m) {
 		/* The consumers' dmabufs live on; the device holds none of them. */
 		m->stats.imports -= model_popcount(b->importers);
@@ -652,6 +748,9 @@ void vdmabuf_model_reset(struct vdmabuf_model *m)
 	renew(m);
 	msg.id.device = m->instance;
 	broadcast(m, &msg);
+	/* No cursor and no constraint until the driver sends them again. */
+	if (had_pointer)
+		send_pointer(m, NULL);
 	if (n)
 		model_info(m, "device reset: %u buffers dropped", n);
 }
@@ -687,6 +786,8 @@ int vdmabuf_model_attach(struct vdmabuf_model *m, struct vdmabuf_model_consumer 
 	vdmabuf_model_for_each_buffer(b, m)
 		if (!b->unexported)
 			announce(m, c, b);
+	if (pointer_set(m))
+		send_pointer(m, c);
 	send_consumers(m);
 	return 0;
 }

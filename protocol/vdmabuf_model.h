@@ -51,7 +51,8 @@
 				 (1ull << VDMABUF_F_PRESENT_TIMING) | \
 				 (1ull << VDMABUF_F_MODE_HINT) | \
 				 (1ull << VDMABUF_F_CONSUMER_EVENTS) | \
-				 (1ull << VDMABUF_F_INPUT))
+				 (1ull << VDMABUF_F_INPUT) | \
+				 (1ull << VDMABUF_F_POINTER))
 
 /* An intrusive list, so that the model needs neither libc's nor the kernel's. */
 struct vdmabuf_model_link {
@@ -162,6 +163,14 @@ struct vdmabuf_model {
 	__u8 *keymap;			/* keymap_size bytes once one began */
 	__u32 keymap_size, keymap_received;	/* whole when equal */
 	__u8 *request;			/* VDMABUF_MODEL_MAX_REQUEST bytes */
+
+	/*
+	 * The guest's pointer (§16) as consumers are told: the cursor image
+	 * (pointer_id, with VDMABUF_POINTER_IMAGE in pointer.flags), its
+	 * serial and hotspot, and the constraint. Reset clears it.
+	 */
+	struct vdmabuf_id pointer_id;
+	struct vdmabuf_msg_pointer pointer;
 };
 
 /* Allocates the backlog and request buffer: 0 or -ENOMEM. */

@@ -2,7 +2,8 @@
 /*
  * libFuzzer target over the device model itself (protocol/vdmabuf_model.c),
  * the rules both engines run: each input is a script of guest requests,
- * consumer commands, event buffers, resets and failing imports, driven
+ * consumer commands, event buffers, resets, failing imports and the
+ * guest's pointer (cursor images presented and released as frames), driven
  * through the in-memory engine of tests/unit/model-harness.c. After every
  * step the model's invariants must hold (harness_check: counters equal
  * what the lists hold, no frame owed by a slot without an import, no more
@@ -66,7 +67,7 @@ static void step(struct script *s)
 	void *import;
 	size_t len;
 
-	switch (op % 17) {
+	switch (op % 18) {
 	case 0: {	/* EXPORT, perhaps with one byte changed */
 		len = harness_export(buf, 1 + arg % 64, 1 + next8(s) % 64, 1 + next8(s) % 8);
 		if (next8(s) & 1)
@@ -124,7 +125,7 @@ static void step(struct script *s)
 		vdmabuf_model_reset(&H.model);
 		num_known = 0;
 		if (arg & 1)
-			vdmabuf_model_start(&H.model, next8(s) & 0xf,
+			vdmabuf_model_start(&H.model, next8(s) & 0x3f,
 					    (const unsigned int[]){ 1 + next8(s) % 8, 1 + next8(s) % 8 });
 		break;
 	case 11:	/* raw request bytes */
@@ -170,6 +171,17 @@ static void step(struct script *s)
 			vdmabuf_model_command(&H.model, &H.consumers[c].mc, &req, &reply,
 					      &import);
 		break;
+	case 17: {	/* POINTER: an image or none, now and then malformed */
+		struct vdmabuf_pointer p;
+		const struct vdmabuf_id *id = arg & 1 ? pick_id(s) : NULL;
+
+		harness_pointer(&p, id, next8(s) % 4, next8(s) % 72, next8(s) % 72,
+				next8(s) % 4);
+		if (next8(s) >= 0xe0)
+			((uint8_t *)&p)[next8(s) % sizeof(p)] ^= next8(s);
+		harness_request(&H, &p, sizeof(p) - (next8(s) >= 0xf8));
+		break;
+	}
 	}
 	H.requests_queued = 0;	/* requests a stopped device did not take */
 }

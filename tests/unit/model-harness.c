@@ -259,6 +259,22 @@ void harness_unexport(struct vdmabuf_unexport *req, const struct vdmabuf_id *id)
 	req->id = to_wire(id);
 }
 
+void harness_pointer(struct vdmabuf_pointer *req, const struct vdmabuf_id *id,
+		     uint64_t serial, uint32_t hotspot_x, uint32_t hotspot_y,
+		     uint32_t constraint)
+{
+	memset(req, 0, sizeof(*req));
+	req->hdr.type = htole32(VDMABUF_CTRL_POINTER);
+	if (id) {
+		req->id = to_wire(id);
+		req->flags = htole32(VDMABUF_POINTER_IMAGE);
+	}
+	req->serial = htole64(serial);
+	req->hotspot_x = htole32(hotspot_x);
+	req->hotspot_y = htole32(hotspot_y);
+	req->constraint = htole32(constraint);
+}
+
 struct vdmabuf_id harness_reply_id(const struct harness *h)
 {
 	return (struct vdmabuf_id){ le64toh(h->reply.id.device), le64toh(h->reply.id.key) };
@@ -375,6 +391,20 @@ const char *harness_check(const struct harness *h)
 		return "consumer count or slots differ from the consumers attached";
 	if ((long)held != h->live_imports)
 		return "host imports live differ from the buffers held";
+	if (m->pointer.flags & VDMABUF_POINTER_IMAGE) {
+		bool found = false;
+
+		vdmabuf_model_for_each_buffer(b, (struct vdmabuf_model *)m)
+			found |= b->id.device == m->pointer_id.device &&
+				 b->id.key == m->pointer_id.key && !b->unexported;
+		if (!found)
+			return "the cursor image is not a live buffer";
+	}
+	if (m->pointer.flags & ~VDMABUF_POINTER_IMAGE ||
+	    m->pointer.constraint > VDMABUF_CONSTRAINT_CONFINED)
+		return "a pointer state no POINTER could set";
+	if (!m->running && (m->pointer.flags || m->pointer.constraint))
+		return "a pointer state while the device is stopped";
 	if (m->seat && !m->seat->attached)
 		return "the seat held by a consumer that is gone";
 	if (m->keymap_received > m->keymap_size)
