@@ -14,6 +14,10 @@
  * The driver assembles the keymap's pieces, keeps the last whole one for
  * files that subscribe later, and hands it to each file as one ring slot
  * that read() turns back into pieces.
+ *
+ * With VDMABUF_F_POINTER a producer names one of its exported buffers as
+ * the cursor image the host draws at its own pointer (VDMABUF_IOC_POINTER);
+ * it comes back with a RELEASE as a presented frame does.
  */
 #include <linux/dma-buf.h>
 #include <linux/kref.h>
@@ -1160,6 +1164,58 @@ static long vdmabuf_ioctl_present(struct vdmabuf_file *f, void __user *arg)
 }
 
 /*
+ * The cursor image (one of f's buffers) or none, and the pointer
+ * constraint: a POINTER request, sent and answered as PRESENT is. The
+ * image is the host's until its RELEASE with frame = serial.
+ */
+static long vdmabuf_ioctl_pointer(struct vdmabuf_file *f, void __user *arg)
+{
+	struct vdmabuf_ioc_pointer args;
+	struct vdmabuf_dev *vd = f->vd;
+	struct vdmabuf_pointer *req;
+	struct vdmabuf_request *r;
+	int err = 0;
+
+	/* f's buffers stay on its list, and vdev valid, until we return. */
+	lockdep_assert_held(&f->ioctl_lock);
+	lockdep_assert_held_read(&vd->remove_sem);
+	if (copy_from_user(&args, arg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags & ~VDMABUF_POINTER_IMAGE ||
+	    args.constraint > VDMABUF_CONSTRAINT_CONFINED)
+		return -EINVAL;
+	mutex_lock(&vd->lock);
+	if (vd->gone)
+		err = -ENODEV;
+	else if (!virtio_has_feature(vd->vdev, VDMABUF_F_POINTER))
+		err = -EOPNOTSUPP;
+	else if ((args.flags & VDMABUF_POINTER_IMAGE) &&
+		 !vdmabuf_find(&f->buffers, args.id.device, args.id.key))
+		err = -ENOENT;
+	mutex_unlock(&vd->lock);
+	if (err)
+		return err;
+	r = vdmabuf_request_alloc(sizeof(*req));
+	if (!r)
+		return -ENOMEM;
+	req = (struct vdmabuf_pointer *)r->req;
+	req->hdr.type = cpu_to_le32(VDMABUF_CTRL_POINTER);
+	if (args.flags & VDMABUF_POINTER_IMAGE) {
+		req->id.device = cpu_to_le64(args.id.device);
+		req->id.key = cpu_to_le64(args.id.key);
+		req->serial = cpu_to_le64(args.serial);
+		req->hotspot_x = cpu_to_le32(args.hotspot_x);
+		req->hotspot_y = cpu_to_le32(args.hotspot_y);
+	}
+	req->flags = cpu_to_le32(args.flags);
+	req->constraint = cpu_to_le32(args.constraint);
+	err = vdmabuf_request_send(vd, r);
+	if (err != -ETIMEDOUT)
+		vdmabuf_request_free(r);
+	return err;
+}
+
+/*
  * Unexports b (already off its file's list): it retires when the device
  * says so, or at once if the device does not know it any more.
  */
@@ -1292,6 +1348,9 @@ static long vdmabuf_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 		break;
 	case VDMABUF_IOC_SUBSCRIBE:
 		ret = vdmabuf_ioctl_subscribe(f, uarg);
+		break;
+	case VDMABUF_IOC_POINTER:
+		ret = vdmabuf_ioctl_pointer(f, uarg);
 		break;
 	default:
 		ret = -ENOTTY;
@@ -1591,6 +1650,7 @@ static unsigned int vdmabuf_features[] = {
 	VDMABUF_F_MODE_HINT,
 	VDMABUF_F_CONSUMER_EVENTS,
 	VDMABUF_F_INPUT,
+	VDMABUF_F_POINTER,
 };
 
 static struct virtio_driver vdmabuf_driver = {
