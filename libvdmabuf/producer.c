@@ -128,6 +128,24 @@ int vdmabuf_producer_present(struct vdmabuf_producer *producer, const struct vdm
 	return ioctl_retry(producer->fd, VDMABUF_IOC_PRESENT, &ioc);
 }
 
+int vdmabuf_producer_pointer(struct vdmabuf_producer *producer, const struct vdmabuf_id *image,
+			     uint64_t serial, uint32_t hotspot_x, uint32_t hotspot_y,
+			     uint32_t constraint)
+{
+	struct vdmabuf_ioc_pointer ioc = { .constraint = constraint };
+
+	if (constraint > VDMABUF_CONSTRAINT_CONFINED)
+		return -EINVAL;
+	if (image) {
+		ioc.id = *image;
+		ioc.serial = serial;
+		ioc.flags = VDMABUF_POINTER_IMAGE;
+		ioc.hotspot_x = hotspot_x;
+		ioc.hotspot_y = hotspot_y;
+	}
+	return ioctl_retry(producer->fd, VDMABUF_IOC_POINTER, &ioc);
+}
+
 int vdmabuf_producer_unexport(struct vdmabuf_producer *producer, const struct vdmabuf_id *id)
 {
 	struct vdmabuf_ioc_unexport ioc = { .id = *id };

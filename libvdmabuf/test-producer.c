@@ -2,7 +2,8 @@
 /*
  * The producer's input API with no driver: producer.c is built into this
  * test, /dev/vdmabuf is a pipe the test writes uevents into, and ioctl()
- * is wrapped (-Wl,--wrap=ioctl) to answer SUBSCRIBE. Input reaches the
+ * is wrapped (-Wl,--wrap=ioctl) to answer SUBSCRIBE and POINTER (which
+ * must carry the image only with VDMABUF_POINTER_IMAGE). Input reaches the
  * listener only once subscribed; keymap pieces become one whole keymap,
  * and a piece out of order drops the one being assembled.
  */
@@ -27,6 +28,8 @@ static int failures;
 
 static int subscribe_errno;
 static uint32_t subscribed;
+static struct vdmabuf_ioc_pointer pointed;
+static unsigned int pointers;
 
 int __wrap_ioctl(int fd, unsigned long request, ...);
 int __wrap_ioctl(int fd, unsigned long request, ...)
@@ -37,6 +40,11 @@ int __wrap_ioctl(int fd, unsigned long request, ...)
 	va_start(args, request);
 	ioc = va_arg(args, struct vdmabuf_ioc_subscribe *);
 	va_end(args);
+	if (request == VDMABUF_IOC_POINTER) {
+		memcpy(&pointed, ioc, sizeof(pointed));
+		pointers++;
+		return 0;
+	}
 	if (request != VDMABUF_IOC_SUBSCRIBE) {
 		errno = ENOTTY;
 		return -1;
@@ -169,6 +177,20 @@ int main(void)
 	send_input(fds[1], VDMABUF_INPUT_KEY, 31);
 	vdmabuf_producer_dispatch(producer, &listener, &log);
 	CHECK(log.inputs == 1);
+
+	/* The cursor: an image with its serial and hotspot, or none. */
+	CHECK(vdmabuf_producer_pointer(producer, &(struct vdmabuf_id){ 5, 6 }, 9, 3, 4,
+				       VDMABUF_CONSTRAINT_CONFINED) == 0);
+	CHECK(pointers == 1 && pointed.id.device == 5 && pointed.id.key == 6 &&
+	      pointed.serial == 9 && pointed.flags == VDMABUF_POINTER_IMAGE &&
+	      pointed.hotspot_x == 3 && pointed.hotspot_y == 4 &&
+	      pointed.constraint == VDMABUF_CONSTRAINT_CONFINED);
+	CHECK(vdmabuf_producer_pointer(producer, NULL, 9, 3, 4, VDMABUF_CONSTRAINT_LOCKED) == 0);
+	CHECK(pointers == 2 && pointed.flags == 0 && pointed.id.key == 0 &&
+	      pointed.serial == 0 && pointed.hotspot_x == 0 &&
+	      pointed.constraint == VDMABUF_CONSTRAINT_LOCKED);
+	CHECK(vdmabuf_producer_pointer(producer, NULL, 0, 0, 0, 3) == -EINVAL);
+	CHECK(pointers == 2);
 
 	vdmabuf_producer_destroy(producer);
 	close(fds[0]);

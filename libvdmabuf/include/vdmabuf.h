@@ -84,6 +84,9 @@ struct vdmabuf_info {
 	uint32_t consumers;		/* host consumers attached */
 };
 
+/* vdmabuf_info.features: the host draws our cursor (vdmabuf_producer_pointer()). */
+#define VDMABUF_INFO_POINTER		(1ull << 5)	/* 1 << VDMABUF_F_POINTER */
+
 /* Events a producer subscribes to (the same bits as /dev/vdmabuf's). */
 #ifndef VDMABUF_SUBSCRIBE_INPUT
 #define VDMABUF_SUBSCRIBE_INPUT	(1u << 0)	/* input and keymap */
@@ -157,6 +160,24 @@ VDMABUF_API
 int vdmabuf_producer_present(struct vdmabuf_producer *producer, const struct vdmabuf_id *id,
 			     uint64_t frame, const struct vdmabuf_rect *damage,
 			     unsigned int num_damage);
+/*
+ * The cursor the host draws over its window at its own pointer (with
+ * VDMABUF_F_POINTER, spec §16). image: an exported id of this producer,
+ * shown as the cursor with its hotspot (in its pixels) at the pointer;
+ * NULL: no cursor. Like a presented frame the image is the host's until
+ * its release, whose frame is serial; naming another image or none lets
+ * the host release the previous one, and naming the image shown now
+ * with its serial again changes only the hotspot or constraint. constraint
+ * is enum vdmabuf_constraint (vdmabuf_input.h): a client locked the
+ * pointer (the host keeps its pointer still and sends relative motion)
+ * or confined it to the window. -EOPNOTSUPP: not negotiated; -ENOENT:
+ * not an id of this producer; -EINVAL: a hotspot outside the image or a
+ * bad constraint; -EBUSY: the image is presented and not released yet.
+ */
+VDMABUF_API
+int vdmabuf_producer_pointer(struct vdmabuf_producer *producer, const struct vdmabuf_id *image,
+			     uint64_t serial, uint32_t hotspot_x, uint32_t hotspot_y,
+			     uint32_t constraint);
 /* Stops sharing id; its pages stay pinned until retired. */
 VDMABUF_API
 int vdmabuf_producer_unexport(struct vdmabuf_producer *producer, const struct vdmabuf_id *id);
