@@ -42,7 +42,9 @@ static void device_release(void *data, const struct vdmabuf_id *id, uint64_t fra
 {
 	struct vdmabuf_export *export = find_export(data, id);
 
-	if (export && export->commit_seq == (uint32_t)frame)
+	if (export && export->is_cursor)
+		vdmabuf_output_handle_cursor_release(export, frame);
+	else if (export && export->commit_seq == (uint32_t)frame)
 		vdmabuf_output_handle_release(export, present_ns, refresh_ns, flags);
 }
 
@@ -240,6 +242,7 @@ struct wlr_backend *wlr_vdmabuf_backend_create(struct wl_event_loop *loop,
 					       const char *device_path)
 {
 	struct vdmabuf_backend *backend = calloc(1, sizeof(*backend));
+	struct vdmabuf_info info;
 	int err;
 
 	if (!backend)
@@ -259,6 +262,11 @@ struct wlr_backend *wlr_vdmabuf_backend_create(struct wl_event_loop *loop,
 		free(backend);
 		return NULL;
 	}
+	/* The host draws the cursor (hardware cursors), or we do. */
+	if (vdmabuf_producer_info(backend->producer, &info) == 0)
+		backend->pointer = info.features & VDMABUF_INFO_POINTER;
+	wlr_log(WLR_INFO, "vdmabuf: %s cursors", backend->pointer ?
+		"the host draws the guest's" : "software");
 	wlr_backend_init(&backend->base, &backend_impl);
 	backend->loop = loop;
 	backend->drm_fd = open_render_node();

@@ -28,6 +28,11 @@
  * keeps the compositor's. Keys held when the host window loses the focus
  * are released.
  *
+ * When the device draws the cursor (VDMABUF_F_POINTER), the output has a
+ * hardware cursor: the host draws the image wlroots sets at its own
+ * pointer, and moving it sends nothing. Otherwise wlroots draws software
+ * cursors into the frames, as on any output without a cursor plane.
+ *
  * Build with `pkg-config --cflags --libs wlr-vdmabuf` and -DWLR_USE_UNSTABLE.
  */
 #ifndef WLR_VDMABUF_H
@@ -70,6 +75,24 @@ WLR_VDMABUF_API bool wlr_output_is_vdmabuf(struct wlr_output *output);
  */
 WLR_VDMABUF_API struct wlr_allocator *wlr_vdmabuf_allocator_create(struct wlr_backend *backend,
 						   struct wlr_renderer *renderer);
+
+/* What the focused client did to the pointer (pointer-constraints). */
+enum wlr_vdmabuf_pointer_constraint {
+	WLR_VDMABUF_POINTER_NONE = 0,
+	WLR_VDMABUF_POINTER_LOCKED = 1,		/* the host keeps its pointer still */
+	WLR_VDMABUF_POINTER_CONFINED = 2,	/* inside the host's window */
+};
+
+/*
+ * Tells the host that the pointer is locked or confined, or free again,
+ * with the cursor image it shows now. The host then locks its pointer and
+ * sends relative motion (the backend's wlr_pointer emits it as motion
+ * events), or keeps it inside its window. false: not a vdmabuf output, or
+ * the device cannot (no VDMABUF_F_POINTER); the compositor constrains the
+ * guest's cursor alone then.
+ */
+WLR_VDMABUF_API bool wlr_vdmabuf_output_set_pointer_constraint(struct wlr_output *output,
+					enum wlr_vdmabuf_pointer_constraint constraint);
 
 /* What an output did so far; for tests and statistics. */
 struct wlr_vdmabuf_output_stats {
