@@ -5,6 +5,12 @@
  * toplevel fills the output; the newest has the focus. Keyboards,
  * pointers and touch devices the backends offer (the host window's, from
  * the vdmabuf backend) drive the seat.
+ *
+ * Pointer constraints and relative motion (pointer-constraints-unstable-v1,
+ * relative-pointer-unstable-v1): when the pointer's surface has a
+ * constraint it is activated, and the output tells the host, which then
+ * locks its pointer (and sends relative motion only) or confines it to
+ * its window; the cursor itself is the host's to draw.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,7 +34,9 @@
 #include <wlr/types/wlr_output.h>
 #include <wlr/types/wlr_output_layout.h>
 #include <wlr/types/wlr_pointer.h>
+#include <wlr/types/wlr_pointer_constraints_v1.h>
 #include <wlr/types/wlr_presentation_time.h>
+#include <wlr/types/wlr_relative_pointer_v1.h>
 #include <wlr/types/wlr_scene.h>
 #include <wlr/types/wlr_seat.h>
 #include <wlr/types/wlr_subcompositor.h>
@@ -36,6 +44,7 @@
 #include <wlr/types/wlr_xcursor_manager.h>
 #include <wlr/types/wlr_xdg_shell.h>
 #include <wlr/util/log.h>
+#include <wlr/util/region.h>
 #include <xkbcommon/xkbcommon.h>
 
 #include "wlr-vdmabuf.h"
@@ -53,6 +62,11 @@ struct server {
 	struct wlr_seat *seat;
 	struct wlr_cursor *cursor;
 	struct wlr_xcursor_manager *cursor_manager;
+	struct wlr_pointer_constraints_v1 *constraints;
+	struct wlr_relative_pointer_manager_v1 *relative_pointer;
+	struct wlr_pointer_constraint_v1 *active_constraint;	/* NULL: none */
+	struct wl_listener new_constraint;
+	struct wl_listener constraint_destroy;	/* the active one's */
 	struct wl_list outputs;		/* output.link */
 	struct wl_list toplevels;	/* toplevel.link, newest first */
 	struct wl_list keyboards;	/* keyboard.link */
@@ -449,6 +463,69 @@ static struct wlr_surface *surface_at(struct server *server, double lx, double l
 	return scene_surface ? scene_surface->surface : NULL;
 }
 
+/* Pointer constraints: the pointer's surface's one is active. */
+
+static void tell_outputs(struct server *server, enum wlr_vdmabuf_pointer_constraint constraint)
+{
+	struct output *output;
+
+	wl_list_for_each(output, &server->outputs, link)
+		if (wlr_output_is_vdmabuf(output->wlr_output))
+			wlr_vdmabuf_output_set_pointer_constraint(output->wlr_output, constraint);
+}
+
+static void activate_constraint(struct server *server, struct wlr_pointer_constraint_v1 *constraint)
+{
+	struct wlr_pointer_constraint_v1 *previous = server->active_constraint;
+
+	if (previous == constraint)
+		return;
+	if (previous) {
+		/* Deactivating a oneshot constraint destroys it: forget it first. */
+		wl_list_remove(&server->constraint_destroy.link);
+		wl_list_init(&server->constraint_destroy.link);
+		server->active_constraint = NULL;
+		wlr_pointer_constraint_v1_send_deactivated(previous);
+	}
+	server->active_constraint = constraint;
+	if (!constraint) {
+		tell_outputs(server, WLR_VDMABUF_POINTER_NONE);
+		return;
+	}
+	wl_signal_add(&constraint->events.destroy, &server->constraint_destroy);
+	wlr_pointer_constraint_v1_send_activated(constraint);
+	tell_outputs(server, constraint->type == WLR_POINTER_CONSTRAINT_V1_LOCKED ?
+		     WLR_VDMABUF_POINTER_LOCKED : WLR_VDMABUF_POINTER_CONFINED);
+}
+
+static void handle_constraint_destroy(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, constraint_destroy);
+
+	wl_list_remove(&server->constraint_destroy.link);
+	wl_list_init(&server->constraint_destroy.link);
+	server->active_constraint = NULL;
+	tell_outputs(server, WLR_VDMABUF_POINTER_NONE);
+}
+
+static void update_constraint(struct server *server)
+{
+	struct wlr_surface *surface = server->seat->pointer_state.focused_surface;
+
+	activate_constraint(server, surface ?
+		wlr_pointer_constraints_v1_constraint_for_surface(server->constraints, surface,
+								  server->seat) : NULL);
+}
+
+static void handle_new_constraint(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, new_constraint);
+	struct wlr_pointer_constraint_v1 *constraint = data;
+
+	if (constraint->surface == server->seat->pointer_state.focused_surface)
+		activate_constraint(server, constraint);
+}
+
 /* The pointer goes to whatever surface is under it. */
 static void pointer_focus(struct server *server, uint32_t time_msec)
 {
@@ -459,18 +536,54 @@ static void pointer_focus(struct server *server, uint32_t time_msec)
 	if (!surface) {
 		wlr_cursor_set_xcursor(server->cursor, server->cursor_manager, "default");
 		wlr_seat_pointer_clear_focus(server->seat);
+		update_constraint(server);
 		return;
 	}
 	wlr_seat_pointer_notify_enter(server->seat, surface, sx, sy);
+	update_constraint(server);
 	wlr_seat_pointer_notify_motion(server->seat, time_msec, sx, sy);
+}
+
+/*
+ * Motion by (dx, dy) in the layout: the client hears it as relative
+ * motion whatever the constraint; a locked pointer stays put, a confined
+ * one stays in its region. Returns whether the cursor may go there.
+ */
+static bool pointer_motion(struct server *server, uint32_t time_msec, double *dx, double *dy,
+			   double unaccel_dx, double unaccel_dy)
+{
+	struct wlr_pointer_constraint_v1 *constraint = server->active_constraint;
+	double sx, sy, sx_confined, sy_confined;
+
+	if (*dx || *dy || unaccel_dx || unaccel_dy)
+		wlr_relative_pointer_manager_v1_send_relative_motion(server->relative_pointer,
+			server->seat, (uint64_t)time_msec * 1000, *dx, *dy, unaccel_dx,
+			unaccel_dy);
+	if (!constraint)
+		return true;
+	if (constraint->type == WLR_POINTER_CONSTRAINT_V1_LOCKED)
+		return false;
+	if (surface_at(server, server->cursor->x, server->cursor->y, &sx, &sy) !=
+	    constraint->surface)
+		return true;
+	if (!wlr_region_confine(&constraint->region, sx, sy, sx + *dx, sy + *dy, &sx_confined,
+				&sy_confined))
+		return false;
+	*dx = sx_confined - sx;
+	*dy = sy_confined - sy;
+	return true;
 }
 
 static void handle_cursor_motion(struct wl_listener *listener, void *data)
 {
 	struct server *server = wl_container_of(listener, server, cursor_motion);
 	struct wlr_pointer_motion_event *event = data;
+	double dx = event->delta_x, dy = event->delta_y;
 
-	wlr_cursor_move(server->cursor, &event->pointer->base, event->delta_x, event->delta_y);
+	if (!pointer_motion(server, event->time_msec, &dx, &dy, event->unaccel_dx,
+			    event->unaccel_dy))
+		return;
+	wlr_cursor_move(server->cursor, &event->pointer->base, dx, dy);
 	pointer_focus(server, event->time_msec);
 }
 
@@ -478,8 +591,19 @@ static void handle_cursor_motion_absolute(struct wl_listener *listener, void *da
 {
 	struct server *server = wl_container_of(listener, server, cursor_motion_absolute);
 	struct wlr_pointer_motion_absolute_event *event = data;
+	double lx, ly, dx, dy;
 
-	wlr_cursor_warp_absolute(server->cursor, &event->pointer->base, event->x, event->y);
+	wlr_cursor_absolute_to_layout_coords(server->cursor, &event->pointer->base, event->x,
+					     event->y, &lx, &ly);
+	dx = lx - server->cursor->x;
+	dy = ly - server->cursor->y;
+	if (!pointer_motion(server, event->time_msec, &dx, &dy, dx, dy))
+		return;
+	if (dx == lx - server->cursor->x && dy == ly - server->cursor->y)
+		wlr_cursor_warp_absolute(server->cursor, &event->pointer->base, event->x,
+					 event->y);
+	else
+		wlr_cursor_move(server->cursor, &event->pointer->base, dx, dy);
 	pointer_focus(server, event->time_msec);
 }
 
@@ -635,6 +759,12 @@ static void setup_input(struct server *server)
 	LISTEN(&server->cursor->events.touch_frame, touch_frame, handle_touch_frame);
 	LISTEN(&server->seat->events.request_set_cursor, request_set_cursor,
 	       handle_request_set_cursor);
+	server->constraints = wlr_pointer_constraints_v1_create(server->display);
+	server->relative_pointer = wlr_relative_pointer_manager_v1_create(server->display);
+	LISTEN(&server->constraints->events.new_constraint, new_constraint,
+	       handle_new_constraint);
+	server->constraint_destroy.notify = handle_constraint_destroy;
+	wl_list_init(&server->constraint_destroy.link);
 #undef LISTEN
 }
 
