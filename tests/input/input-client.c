@@ -18,6 +18,14 @@
  *   frame
  *   touch down <id> <x> <y> | touch motion <id> <x> <y> | touch up <id>
  *   touch frame | touch cancel
+ *   locked | unlocked                  --lock: the pointer lock's state
+ *   relative <dx> <dy>                 --lock: relative motion
+ *   cursor set                         --cursor: on each pointer enter
+ *
+ * --lock locks the pointer (pointer-constraints, persistent) once the
+ * client has the pointer's focus, and logs relative-pointer motion.
+ * --cursor sets a cursor of its own at every pointer enter: 16x16 of pure
+ * magenta (CURSOR_COLOUR), hotspot (3, 5).
  *
  * Positions are surface-local, with 2 decimals; axis, source (-1: none
  * in this frame) are wl_pointer's numbers. text is what the key types
@@ -25,6 +33,7 @@
  * bytes below 0x21, 0x7f and '\' as \xHH; empty when it types nothing.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -35,9 +44,15 @@
 #include <wayland-client.h>
 #include <xkbcommon/xkbcommon.h>
 
+#include "pointer-constraints-unstable-v1-client-protocol.h"
+#include "relative-pointer-unstable-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
 #define COLOUR 0xff3060a0u
+#define CURSOR_COLOUR 0xffff00ffu
+#define CURSOR_SIZE 16
+#define CURSOR_HOTSPOT_X 3
+#define CURSOR_HOTSPOT_Y 5
 
 struct client {
 	struct wl_display *display;
@@ -60,6 +75,18 @@ struct client {
 	struct xkb_context *xkb;
 	struct xkb_keymap *keymap;
 	struct xkb_state *state;
+
+	/* --lock: the pointer lock and relative motion. */
+	bool lock;
+	struct zwp_pointer_constraints_v1 *constraints;
+	struct zwp_relative_pointer_manager_v1 *relative_manager;
+	struct zwp_locked_pointer_v1 *locked_pointer;
+	struct zwp_relative_pointer_v1 *relative_pointer;
+
+	/* --cursor: our own cursor surface. */
+	bool own_cursor;
+	struct wl_surface *cursor_surface;
+	struct wl_buffer *cursor_buffer;
 
 	/* The pointer frame being received. */
 	int32_t source;
@@ -95,16 +122,17 @@ static const struct wl_buffer_listener buffer_listener = {
 	.release = buffer_release,
 };
 
-static void draw(struct client *c)
+/* A wl_buffer of one colour, from a fresh shm pool. */
+static struct wl_buffer *solid_buffer(struct client *c, int32_t width, int32_t height,
+				      uint32_t format, uint32_t colour)
 {
-	int32_t stride = c->width * 4;
-	size_t size = (size_t)stride * c->height;
+	int32_t stride = width * 4;
+	size_t size = (size_t)stride * height;
+	struct wl_buffer *buffer;
 	struct wl_shm_pool *pool;
 	uint32_t *pixels;
 	int fd;
 
-	if (c->buffer)
-		wl_buffer_destroy(c->buffer);
 	fd = memfd_create("input-client", MFD_CLOEXEC);
 	if (fd < 0 || ftruncate(fd, size) < 0)
 		die("memfd");
@@ -112,13 +140,20 @@ static void draw(struct client *c)
 	if (pixels == MAP_FAILED)
 		die("mmap");
 	for (size_t i = 0; i < size / 4; i++)
-		pixels[i] = COLOUR;
+		pixels[i] = colour;
 	munmap(pixels, size);
 	pool = wl_shm_create_pool(c->shm, fd, size);
-	c->buffer = wl_shm_pool_create_buffer(pool, 0, c->width, c->height, stride,
-					      WL_SHM_FORMAT_XRGB8888);
+	buffer = wl_shm_pool_create_buffer(pool, 0, width, height, stride, format);
 	wl_shm_pool_destroy(pool);
 	close(fd);
+	return buffer;
+}
+
+static void draw(struct client *c)
+{
+	if (c->buffer)
+		wl_buffer_destroy(c->buffer);
+	c->buffer = solid_buffer(c, c->width, c->height, WL_SHM_FORMAT_XRGB8888, COLOUR);
 	wl_buffer_add_listener(c->buffer, &buffer_listener, c);
 	wl_surface_attach(c->surface, c->buffer, 0, 0);
 	wl_surface_damage_buffer(c->surface, 0, 0, c->width, c->height);
@@ -282,10 +317,75 @@ static void pointer_frame_reset(struct client *c)
 	c->inverted[0] = c->inverted[1] = false;
 }
 
+static void locked(void *data, struct zwp_locked_pointer_v1 *locked_pointer)
+{
+	say("locked");
+}
+
+static void unlocked(void *data, struct zwp_locked_pointer_v1 *locked_pointer)
+{
+	say("unlocked");
+}
+
+static const struct zwp_locked_pointer_v1_listener locked_pointer_listener = {
+	.locked = locked,
+	.unlocked = unlocked,
+};
+
+static void relative_motion(void *data, struct zwp_relative_pointer_v1 *relative_pointer,
+			    uint32_t utime_hi, uint32_t utime_lo, wl_fixed_t dx, wl_fixed_t dy,
+			    wl_fixed_t dx_unaccel, wl_fixed_t dy_unaccel)
+{
+	say("relative %.2f %.2f", wl_fixed_to_double(dx), wl_fixed_to_double(dy));
+}
+
+static const struct zwp_relative_pointer_v1_listener relative_pointer_listener = {
+	.relative_motion = relative_motion,
+};
+
+/* --lock: once we have the pointer's focus; persistent, so once is enough. */
+static void lock_pointer(struct client *c)
+{
+	if (!c->locked_pointer) {
+		c->locked_pointer = zwp_pointer_constraints_v1_lock_pointer(c->constraints,
+			c->surface, c->pointer, NULL,
+			ZWP_POINTER_CONSTRAINTS_V1_LIFETIME_PERSISTENT);
+		zwp_locked_pointer_v1_add_listener(c->locked_pointer, &locked_pointer_listener, c);
+	}
+	if (!c->relative_pointer) {
+		c->relative_pointer = zwp_relative_pointer_manager_v1_get_relative_pointer(
+			c->relative_manager, c->pointer);
+		zwp_relative_pointer_v1_add_listener(c->relative_pointer,
+						     &relative_pointer_listener, c);
+	}
+}
+
+/* --cursor: our magenta square, committed once, set at every enter. */
+static void set_cursor(struct client *c, uint32_t serial)
+{
+	if (!c->cursor_surface) {
+		c->cursor_surface = wl_compositor_create_surface(c->compositor);
+		c->cursor_buffer = solid_buffer(c, CURSOR_SIZE, CURSOR_SIZE,
+						WL_SHM_FORMAT_ARGB8888, CURSOR_COLOUR);
+		wl_surface_attach(c->cursor_surface, c->cursor_buffer, 0, 0);
+		wl_surface_damage_buffer(c->cursor_surface, 0, 0, CURSOR_SIZE, CURSOR_SIZE);
+		wl_surface_commit(c->cursor_surface);
+	}
+	wl_pointer_set_cursor(c->pointer, serial, c->cursor_surface, CURSOR_HOTSPOT_X,
+			      CURSOR_HOTSPOT_Y);
+	say("cursor set");
+}
+
 static void pointer_enter(void *data, struct wl_pointer *pointer, uint32_t serial,
 			  struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y)
 {
+	struct client *c = data;
+
 	say("enter pointer %.2f %.2f", wl_fixed_to_double(x), wl_fixed_to_double(y));
+	if (c->own_cursor)
+		set_cursor(c, serial);
+	if (c->lock)
+		lock_pointer(c);
 }
 
 static void pointer_leave(void *data, struct wl_pointer *pointer, uint32_t serial,
@@ -476,6 +576,12 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 		c->seat = wl_registry_bind(registry, name, &wl_seat_interface,
 					   version < 9 ? version : 9);
 		wl_seat_add_listener(c->seat, &seat_listener, c);
+	} else if (strcmp(interface, zwp_pointer_constraints_v1_interface.name) == 0) {
+		c->constraints = wl_registry_bind(registry, name,
+						  &zwp_pointer_constraints_v1_interface, 1);
+	} else if (strcmp(interface, zwp_relative_pointer_manager_v1_interface.name) == 0) {
+		c->relative_manager = wl_registry_bind(registry, name,
+			&zwp_relative_pointer_manager_v1_interface, 1);
 	}
 }
 
@@ -490,11 +596,35 @@ static const struct wl_registry_listener registry_listener = {
 
 int main(int argc, char *argv[])
 {
+	static const struct option options[] = {
+		{ "lock", no_argument, NULL, 'l' },
+		{ "cursor", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
 	struct client c = { 0 };
+	int opt;
 
-	if (argc > 1) {
-		fprintf(stderr, "usage: %s\nLogs the input it receives to stdout.\n", argv[0]);
-		return argc == 2 && strcmp(argv[1], "--help") == 0 ? 0 : 1;
+	while ((opt = getopt_long(argc, argv, "lch", options, NULL)) != -1) {
+		switch (opt) {
+		case 'l':
+			c.lock = true;
+			break;
+		case 'c':
+			c.own_cursor = true;
+			break;
+		default:
+			fprintf(opt == 'h' ? stdout : stderr,
+				"usage: %s [--lock] [--cursor]\n"
+				"Logs the input it receives to stdout.\n"
+				"  --lock    lock the pointer once it enters; log relative motion\n"
+				"  --cursor  set a 16x16 magenta cursor, hotspot (3, 5)\n", argv[0]);
+			return opt == 'h' ? 0 : 1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0], argv[optind]);
+		return 1;
 	}
 	pointer_frame_reset(&c);
 	c.xkb = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
@@ -509,6 +639,11 @@ int main(int argc, char *argv[])
 	}
 	if (!c.seat)
 		fprintf(stderr, "input-client: the compositor has no seat\n");
+	if (c.lock && (!c.constraints || !c.relative_manager)) {
+		fprintf(stderr, "input-client: --lock: the compositor lacks pointer "
+			"constraints or relative pointer\n");
+		return 1;
+	}
 
 	c.surface = wl_compositor_create_surface(c.compositor);
 	c.xdg_surface = xdg_wm_base_get_xdg_surface(c.wm_base, c.surface);
