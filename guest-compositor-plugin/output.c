@@ -592,6 +592,9 @@ struct vdmabuf_output *vdmabuf_output_create(struct vdmabuf_backend *backend,
 					 refresh_mhz > 0 ? refresh_mhz : DEFAULT_REFRESH_MHZ);
 	wlr_output_init(&output->base, &backend->base, &output_impl, backend->loop, &state);
 	wlr_output_state_finish(&state);
+	/* No cursor plane: wlroots need not render cursor buffers to try one. */
+	if (!backend->pointer)
+		wlr_output_lock_software_cursors(&output->base, true);
 	snprintf(name, sizeof(name), "VDMABUF-%u", next_number++);
 	wlr_output_set_name(&output->base, name);
 	wlr_output_set_description(&output->base, "vdmabuf output: a window on the VM's host");
