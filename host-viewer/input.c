@@ -354,6 +354,9 @@ static void pointer_enter(void *data, struct wl_pointer *pointer, uint32_t seria
 {
 	struct viewer *viewer = data;
 
+	viewer->input.pointer_over = true;
+	viewer->input.enter_serial = serial;
+	cursor_update(viewer);
 	viewer->input.pointer_entered = false;
 	pointer_moved(viewer, sx, sy);
 	pointer_maybe_flush(viewer, pointer);
@@ -364,6 +367,7 @@ static void pointer_leave(void *data, struct wl_pointer *pointer, uint32_t seria
 {
 	struct viewer *viewer = data;
 
+	viewer->input.pointer_over = false;
 	if (viewer->input.pointer_entered &&
 	    FORWARD(viewer, VDMABUF_INPUT_POINTER_LEAVE, 0))
 		viewer->input.pointer_dirty = true;

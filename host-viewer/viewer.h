@@ -23,6 +23,7 @@ struct viewer_stats {
 	uint64_t dmabuf_buffers;	/* buffers shown straight from their dmabuf */
 	uint64_t shm_buffers;		/* buffers shown through the shm copy */
 	uint64_t bytes_copied;		/* by the shm fallback */
+	uint64_t cursor_images;		/* guest cursor images put on the cursor plane */
 };
 
 /* The (format, modifier) pairs the host compositor can import. */
@@ -91,12 +92,24 @@ struct viewer_input {
 
 	bool keyboard_entered;		/* the guest was told */
 	bool pointer_entered;
+	bool pointer_over;		/* the host pointer is over the window */
+	uint32_t enter_serial;		/* of its latest wl_pointer.enter */
 	bool pointer_dirty;		/* events since the last FRAME */
 	uint32_t axis_source;
 	struct input_axis axes[2];
 	int32_t touch_ids[VDMABUF_INPUT_MAX_TOUCH];	/* host id per guest slot */
 	bool touch_used[VDMABUF_INPUT_MAX_TOUCH];
 	bool touch_dirty;
+};
+
+/* The guest's cursor, drawn by the host compositor (cursor.c). */
+struct viewer_cursor {
+	bool known;			/* the guest named its cursor: set_cursor is ours */
+	bool shown;			/* image is attached to surface */
+	struct vdmabuf_id image;
+	uint64_t serial;		/* the image's, for its release */
+	int32_t hotspot_x, hotspot_y;
+	struct wl_surface *surface;
 };
 
 struct viewer {
@@ -131,6 +144,7 @@ struct viewer {
 	uint32_t shown_width, shown_height;
 	int32_t surface_width, surface_height;
 	struct viewer_input input;
+	struct viewer_cursor cursor;
 	uint64_t exit_after;			/* presented frames; 0: never */
 	bool quit;
 	struct viewer_stats stats;
@@ -148,6 +162,23 @@ struct view_buffer *view_buffer_find(struct viewer *viewer, const struct vdmabuf
 /* Shows frame of buffer with damage; false if it cannot be shown. */
 bool view_buffer_show(struct view_buffer *buffer, uint64_t frame,
 		      const struct vdmabuf_rect *damage, unsigned int num_damage);
+
+/*
+ * The cursor image of serial onto surface; it goes back to the guest once
+ * the host compositor released it. False if it cannot be shown.
+ */
+bool view_buffer_show_cursor(struct view_buffer *buffer, struct wl_surface *surface,
+			     uint64_t serial);
+
+/* cursor.c: the guest's cursor image as the host pointer's cursor. */
+/* The guest's pointer changed (libvdmabuf's pointer); image NULL: none. */
+void cursor_pointer(struct viewer *viewer, const struct vdmabuf_id *image, uint64_t serial,
+		    uint32_t hotspot_x, uint32_t hotspot_y);
+/* Sets the host pointer's cursor over the window (at every enter). */
+void cursor_update(struct viewer *viewer);
+/* id (NULL: every buffer) is gone: no cursor shows it any more. */
+void cursor_buffer_gone(struct viewer *viewer, const struct vdmabuf_id *id);
+void cursor_finish(struct viewer *viewer);
 
 /* window.c */
 int window_create(struct viewer *viewer);
