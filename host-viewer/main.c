@@ -77,6 +77,7 @@ static void consumer_pointer(void *data, const struct vdmabuf_id *image, uint64_
 			     uint32_t hotspot_x, uint32_t hotspot_y, uint32_t constraint)
 {
 	cursor_pointer(data, image, serial, hotspot_x, hotspot_y);
+	input_constrain(data, constraint);
 }
 
 static const struct vdmabuf_consumer_listener consumer_listener = {

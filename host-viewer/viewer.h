@@ -9,7 +9,9 @@
 
 #include "keyboard-shortcuts-inhibit-unstable-v1-client-protocol.h"
 #include "linux-dmabuf-v1-client-protocol.h"
+#include "pointer-constraints-unstable-v1-client-protocol.h"
 #include "presentation-time-client-protocol.h"
+#include "relative-pointer-unstable-v1-client-protocol.h"
 #include "viewporter-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
@@ -82,6 +84,17 @@ struct viewer_input {
 	struct zwp_keyboard_shortcuts_inhibit_manager_v1 *inhibit_manager;
 	struct zwp_keyboard_shortcuts_inhibitor_v1 *inhibitor;
 	bool inhibit_off;		/* the release key gave shortcuts back */
+
+	/* The guest's pointer constraint, applied to the host's pointer. */
+	struct zwp_pointer_constraints_v1 *constraints;
+	struct zwp_relative_pointer_manager_v1 *relative_manager;
+	uint32_t constraint;		/* the guest's: enum vdmabuf_constraint */
+	bool constraint_off;		/* the release key let go of it */
+	bool told_no_lock;
+	struct zwp_locked_pointer_v1 *locked;
+	struct zwp_relative_pointer_v1 *relative;
+	bool lock_active;		/* the host locked it: relative motion only */
+	struct zwp_confined_pointer_v1 *confined;
 
 	char *keymap;			/* the host's, as text */
 	size_t keymap_size;
@@ -193,6 +206,8 @@ bool input_bind(struct viewer *viewer, struct wl_registry *registry, uint32_t na
 		const char *interface, uint32_t version);
 /* Claims the guest's seat (unless --no-input). */
 void input_start(struct viewer *viewer);
+/* The guest's pointer constraint (enum vdmabuf_constraint) changed. */
+void input_constrain(struct viewer *viewer, uint32_t constraint);
 /* The daemon refused request (VDMABUF_REQUEST_SEAT, _INPUT, _KEYMAP). */
 void input_error(struct viewer *viewer, uint32_t request, int err);
 void input_finish(struct viewer *viewer);
