@@ -7,7 +7,11 @@
  * the guest output's pixels, touch points. While focused, the host's
  * shortcuts are inhibited so they reach the guest; Shift+F12 (the release
  * key) gives them back to the host and takes them again. F11 and the
- * release key are the viewer's and never reach the guest.
+ * release key are the viewer's and never reach the guest. When a guest
+ * client locks or confines the pointer, the viewer does the same to the
+ * host's over its window and, while locked, forwards relative motion; the
+ * release key lets go of that too, until the guest's constraint changes
+ * or the key is pressed again.
  */
 #include <errno.h>
 #include <linux/input-event-codes.h>
@@ -136,14 +140,144 @@ static void update_inhibitor(struct viewer *viewer)
 	}
 }
 
-static void toggle_release(struct viewer *viewer)
+static void pointer_flush(struct viewer *viewer);
+
+/*
+ * Relative motion while the host's pointer is locked: surface-local
+ * deltas through the viewer's scaling, as positions are (map_position());
+ * the unaccelerated ones are the device's and go as they are.
+ */
+static void relative_motion(void *data, struct zwp_relative_pointer_v1 *relative,
+			    uint32_t utime_hi, uint32_t utime_lo, wl_fixed_t dx, wl_fixed_t dy,
+			    wl_fixed_t dx_unaccel, wl_fixed_t dy_unaccel)
+{
+	struct viewer *viewer = data;
+	struct viewer_input *in = &viewer->input;
+	int64_t gx = dx, gy = dy;
+
+	if (!in->lock_active)
+		return;
+	if (viewer->shown_width && viewer->shown_height && viewer->surface_width > 0 &&
+	    viewer->surface_height > 0) {
+		gx = gx * viewer->shown_width / viewer->surface_width;
+		gy = gy * viewer->shown_height / viewer->surface_height;
+	}
+	if (FORWARD(viewer, VDMABUF_INPUT_RELATIVE_MOTION, (int32_t)gx, (int32_t)gy,
+		    dx_unaccel, dy_unaccel)) {
+		in->pointer_dirty = true;
+		pointer_flush(viewer);
+	}
+}
+
+static const struct zwp_relative_pointer_v1_listener relative_listener = {
+	.relative_motion = relative_motion,
+};
+
+static void locked_locked(void *data, struct zwp_locked_pointer_v1 *locked)
+{
+	struct viewer *viewer = data;
+
+	viewer->input.lock_active = true;
+}
+
+static void locked_unlocked(void *data, struct zwp_locked_pointer_v1 *locked)
+{
+	struct viewer *viewer = data;
+
+	viewer->input.lock_active = false;
+}
+
+static const struct zwp_locked_pointer_v1_listener locked_listener = {
+	.locked = locked_locked,
+	.unlocked = locked_unlocked,
+};
+
+static void confined_confined(void *data, struct zwp_confined_pointer_v1 *confined)
+{
+}
+
+static void confined_unconfined(void *data, struct zwp_confined_pointer_v1 *confined)
+{
+}
+
+static const struct zwp_confined_pointer_v1_listener confined_listener = {
+	.confined = confined_confined,
+	.unconfined = confined_unconfined,
+};
+
+/*
+ * Locks or confines the host's pointer over the window as the guest's
+ * is, persistently (the host compositor applies it whenever the pointer
+ * is over the window), or lets go of it.
+ */
+static void update_constraint(struct viewer *viewer)
+{
+	struct viewer_input *in = &viewer->input;
+	uint32_t want = VDMABUF_CONSTRAINT_NONE;
+
+	if (forwarding(viewer) && !in->constraint_off && in->pointer && in->constraints &&
+	    viewer->surface)
+		want = in->constraint;
+	/* Without relative motion a locked pointer would be a dead one. */
+	if (want == VDMABUF_CONSTRAINT_LOCKED && !in->relative_manager) {
+		if (!in->told_no_lock)
+			fprintf(stderr, "vdmabuf-viewer: the guest locked the pointer, but the "
+				"host compositor has no relative pointer: not locked\n");
+		in->told_no_lock = true;
+		want = VDMABUF_CONSTRAINT_NONE;
+	}
+	if (want != VDMABUF_CONSTRAINT_LOCKED && in->locked) {
+		zwp_relative_pointer_v1_destroy(in->relative);
+		zwp_locked_pointer_v1_destroy(in->locked);
+		in->relative = NULL;
+		in->locked = NULL;
+		in->lock_active = false;
+	}
+	if (want != VDMABUF_CONSTRAINT_CONFINED && in->confined) {
+		zwp_confined_pointer_v1_destroy(in->confined);
+		in->confined = NULL;
+	}
+	if (want == VDMABUF_CONSTRAINT_LOCKED && !in->locked) {
+		in->locked = zwp_pointer_constraints_v1_lock_pointer(in->constraints,
+			viewer->surface, in->pointer, NULL,
+			ZWP_POINTER_CONSTRAINTS_V1_LIFETIME_PERSISTENT);
+		zwp_locked_pointer_v1_add_listener(in->locked, &locked_listener, viewer);
+		in->relative = zwp_relative_pointer_manager_v1_get_relative_pointer(
+			in->relative_manager, in->pointer);
+		zwp_relative_pointer_v1_add_listener(in->relative, &relative_listener, viewer);
+	} else if (want == VDMABUF_CONSTRAINT_CONFINED && !in->confined) {
+		in->confined = zwp_pointer_constraints_v1_confine_pointer(in->constraints,
+			viewer->surface, in->pointer, NULL,
+			ZWP_POINTER_CONSTRAINTS_V1_LIFETIME_PERSISTENT);
+		zwp_confined_pointer_v1_add_listener(in->confined, &confined_listener, viewer);
+	}
+}
+
+void input_constrain(struct viewer *viewer, uint32_t constraint)
 {
 	struct viewer_input *in = &viewer->input;
 
+	if (constraint != VDMABUF_CONSTRAINT_LOCKED && constraint != VDMABUF_CONSTRAINT_CONFINED)
+		constraint = VDMABUF_CONSTRAINT_NONE;
+	/* A new constraint from the guest applies even after the release key. */
+	if (constraint != in->constraint)
+		in->constraint_off = false;
+	in->constraint = constraint;
+	update_constraint(viewer);
+}
+
+static void toggle_release(struct viewer *viewer)
+{
+	struct viewer_input *in = &viewer->input;
+	bool constrained = in->locked || in->confined;
+
 	in->inhibit_off = !in->inhibit_off;
+	in->constraint_off = in->inhibit_off;
 	update_inhibitor(viewer);
-	fprintf(stderr, "vdmabuf-viewer: the host's shortcuts go to the %s (" RELEASE_KEY_NAME
-		" toggles)\n", in->inhibit_off ? "host" : "guest");
+	update_constraint(viewer);
+	fprintf(stderr, "vdmabuf-viewer: the host's shortcuts go to the %s%s (" RELEASE_KEY_NAME
+		" toggles)\n", in->inhibit_off ? "host" : "guest",
+		constrained && in->inhibit_off ? ", and the pointer is free" : "");
 }
 
 /* After a refusal, each keyboard focus tries the seat again. */
@@ -157,6 +291,7 @@ static void retry_seat(struct viewer *viewer)
 	vdmabuf_consumer_claim_seat(viewer->consumer, true);
 	send_keymap(viewer);
 	update_inhibitor(viewer);
+	update_constraint(viewer);
 }
 
 static void send_repeat(struct viewer *viewer)
@@ -354,6 +489,9 @@ static void pointer_enter(void *data, struct wl_pointer *pointer, uint32_t seria
 {
 	struct viewer *viewer = data;
 
+	viewer->input.pointer_over = true;
+	viewer->input.enter_serial = serial;
+	cursor_update(viewer);
 	viewer->input.pointer_entered = false;
 	pointer_moved(viewer, sx, sy);
 	pointer_maybe_flush(viewer, pointer);
@@ -364,6 +502,7 @@ static void pointer_leave(void *data, struct wl_pointer *pointer, uint32_t seria
 {
 	struct viewer *viewer = data;
 
+	viewer->input.pointer_over = false;
 	if (viewer->input.pointer_entered &&
 	    FORWARD(viewer, VDMABUF_INPUT_POINTER_LEAVE, 0))
 		viewer->input.pointer_dirty = true;
@@ -586,9 +725,15 @@ static void seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
 	if (pointer && !in->pointer) {
 		in->pointer = wl_seat_get_pointer(seat);
 		wl_pointer_add_listener(in->pointer, &pointer_listener, viewer);
+		update_constraint(viewer);
 	} else if (!pointer && in->pointer) {
-		wl_pointer_release(in->pointer);
+		struct wl_pointer *old = in->pointer;
+
+		/* Its constraint and relative pointer go first. */
 		in->pointer = NULL;
+		in->pointer_over = false;
+		update_constraint(viewer);
+		wl_pointer_release(old);
 	}
 	if (touch && !in->touch) {
 		in->touch = wl_seat_get_touch(seat);
@@ -623,6 +768,16 @@ bool input_bind(struct viewer *viewer, struct wl_registry *registry, uint32_t na
 	if (strcmp(interface, zwp_keyboard_shortcuts_inhibit_manager_v1_interface.name) == 0) {
 		in->inhibit_manager = wl_registry_bind(registry, name,
 			&zwp_keyboard_shortcuts_inhibit_manager_v1_interface, 1);
+		return true;
+	}
+	if (strcmp(interface, zwp_pointer_constraints_v1_interface.name) == 0) {
+		in->constraints = wl_registry_bind(registry, name,
+			&zwp_pointer_constraints_v1_interface, 1);
+		return true;
+	}
+	if (strcmp(interface, zwp_relative_pointer_manager_v1_interface.name) == 0) {
+		in->relative_manager = wl_registry_bind(registry, name,
+			&zwp_relative_pointer_manager_v1_interface, 1);
 		return true;
 	}
 	return false;
@@ -669,12 +824,19 @@ void input_error(struct viewer *viewer, uint32_t request, int err)
 		return;
 	}
 	update_inhibitor(viewer);
+	update_constraint(viewer);
 }
 
 void input_finish(struct viewer *viewer)
 {
 	struct viewer_input *in = &viewer->input;
 
+	in->constraint = VDMABUF_CONSTRAINT_NONE;
+	update_constraint(viewer);
+	if (in->relative_manager)
+		zwp_relative_pointer_manager_v1_destroy(in->relative_manager);
+	if (in->constraints)
+		zwp_pointer_constraints_v1_destroy(in->constraints);
 	if (in->inhibitor)
 		zwp_keyboard_shortcuts_inhibitor_v1_destroy(in->inhibitor);
 	if (in->inhibit_manager)

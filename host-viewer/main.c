@@ -41,6 +41,7 @@ static void consumer_gone(void *data, const struct vdmabuf_id *id)
 {
 	struct view_buffer *buffer = view_buffer_find(data, id);
 
+	cursor_buffer_gone(data, id);
 	if (buffer)
 		view_buffer_destroy(buffer);
 }
@@ -49,6 +50,7 @@ static void consumer_reset(void *data)
 {
 	struct viewer *viewer = data;
 
+	cursor_buffer_gone(viewer, NULL);
 	for (unsigned int i = 0; i < MAX_BUFFERS; i++)
 		if (viewer->buffers[i])
 			view_buffer_destroy(viewer->buffers[i]);
@@ -71,12 +73,20 @@ static void consumer_error(void *data, uint32_t request, const struct vdmabuf_id
 		vdmabuf_id_format(id, name), strerror(-err));
 }
 
+static void consumer_pointer(void *data, const struct vdmabuf_id *image, uint64_t serial,
+			     uint32_t hotspot_x, uint32_t hotspot_y, uint32_t constraint)
+{
+	cursor_pointer(data, image, serial, hotspot_x, hotspot_y);
+	input_constrain(data, constraint);
+}
+
 static const struct vdmabuf_consumer_listener consumer_listener = {
 	.buffer = consumer_buffer,
 	.frame = consumer_frame,
 	.gone = consumer_gone,
 	.reset = consumer_reset,
 	.error = consumer_error,
+	.pointer = consumer_pointer,
 };
 
 static void write_stats(const struct viewer *viewer, FILE *f)
@@ -85,9 +95,10 @@ static void write_stats(const struct viewer *viewer, FILE *f)
 
 	fprintf(f, "viewer: frames=%" PRIu64 " presented=%" PRIu64 " releases=%" PRIu64
 		" dmabuf_buffers=%" PRIu64 " shm_buffers=%" PRIu64 " bytes_copied=%" PRIu64
-		" path=%s\n", s->frames, s->presented, s->releases, s->dmabuf_buffers,
-		s->shm_buffers, s->bytes_copied,
-		s->shm_buffers ? (s->dmabuf_buffers ? "mixed" : "shm") : "dmabuf");
+		" path=%s cursor_images=%" PRIu64 "\n", s->frames, s->presented, s->releases,
+		s->dmabuf_buffers, s->shm_buffers, s->bytes_copied,
+		s->shm_buffers ? (s->dmabuf_buffers ? "mixed" : "shm") : "dmabuf",
+		s->cursor_images);
 }
 
 /* One poll loop: the Wayland display, the daemon and signals. */
@@ -252,6 +263,7 @@ int main(int argc, char *argv[])
 	for (unsigned int i = 0; i < MAX_BUFFERS; i++)
 		if (viewer.buffers[i])
 			view_buffer_destroy(viewer.buffers[i]);
+	cursor_finish(&viewer);
 	input_finish(&viewer);
 	window_destroy(&viewer);
 out_display:

@@ -293,6 +293,14 @@ static void deliver(struct vdmabuf_consumer *c, const struct vdmabuf_consumer_ms
 		if (l->error && msg->status)
 			l->error(data, msg->status_of, &id, msg->status);
 		break;
+	case VDMABUF_MSG_POINTER:
+		if (l->pointer) {
+			const struct vdmabuf_msg_pointer *p = &msg->u.pointer;
+
+			l->pointer(data, p->flags & VDMABUF_POINTER_IMAGE ? &id : NULL,
+				   p->serial, p->hotspot_x, p->hotspot_y, p->constraint);
+		}
+		break;
 	default:
 		/* Answers nobody waits for, newer messages. */
 		break;

@@ -3,8 +3,8 @@
  * The consumer API against a socketpair on which this test plays the
  * daemon: greeting, events in order, answers waited for while other
  * messages keep their place, errors, the guest's seat (claim, input
- * events checked before they leave, the keymap in pieces), and the daemon
- * going away.
+ * events checked before they leave, the keymap in pieces), the guest's
+ * pointer, and the daemon going away.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -69,8 +69,19 @@ static void on_error(void *data, uint32_t request, const struct vdmabuf_id *id, 
 		 "error %u %d;", request, err);
 }
 
+static void on_pointer(void *data, const struct vdmabuf_id *image, uint64_t serial,
+		       uint32_t hotspot_x, uint32_t hotspot_y, uint32_t constraint)
+{
+	struct log *log = data;
+
+	snprintf(log->events + strlen(log->events), sizeof(log->events) - strlen(log->events),
+		 "pointer %lld %llu %u,%u %u;", image ? (long long)image->key : -1LL,
+		 (unsigned long long)serial, hotspot_x, hotspot_y, constraint);
+}
+
 static const struct vdmabuf_consumer_listener listener = {
 	.buffer = on_buffer, .frame = on_frame, .gone = on_gone, .error = on_error,
+	.pointer = on_pointer,
 };
 
 static void daemon_send(int fd, const struct vdmabuf_consumer_msg *msg, int pass_fd)
@@ -196,6 +207,71 @@ static void test_seat(struct vdmabuf_consumer *c, int daemon, struct log *log)
 	CHECK(strcmp(log->events, "error 21 -16;error 22 -1;") == 0);
 }
 
+static struct vdmabuf_consumer_msg pointer_msg(uint64_t key, uint64_t serial, uint32_t flags,
+					       uint32_t hx, uint32_t hy, uint32_t constraint)
+{
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_POINTER, .id = { 0x1234, key } };
+
+	msg.u.pointer = (struct vdmabuf_msg_pointer){
+		.serial = serial, .flags = flags, .hotspot_x = hx, .hotspot_y = hy,
+		.constraint = constraint,
+	};
+	return msg;
+}
+
+/*
+ * The guest's pointer: the image only with VDMABUF_POINTER_IMAGE, kept in
+ * order behind an import's answer, ignored by a listener without pointer.
+ */
+static void test_pointer(struct vdmabuf_consumer *c, int daemon, struct log *log)
+{
+	static const struct vdmabuf_consumer_listener no_pointer = { .error = on_error };
+	struct vdmabuf_consumer_msg msg;
+	struct vdmabuf_id id = { 0x1234, 9 };
+	int fd, memfd;
+
+	msg = pointer_msg(9, 3, VDMABUF_POINTER_IMAGE, 4, 5, VDMABUF_CONSTRAINT_NONE);
+	daemon_send(daemon, &msg, -1);
+	/* Without the flag the id means nothing: no cursor. */
+	msg = pointer_msg(9, 4, 0, 0, 0, VDMABUF_CONSTRAINT_LOCKED);
+	daemon_send(daemon, &msg, -1);
+	log->events[0] = 0;
+	CHECK(vdmabuf_consumer_dispatch(c, &listener, log) == 2);
+	CHECK(strcmp(log->events, "pointer 9 3 4,5 0;pointer -1 4 0,0 1;") == 0);
+
+	/* One arriving while an import waits comes at the next dispatch. */
+	msg = pointer_msg(9, 5, VDMABUF_POINTER_IMAGE, 1, 2, VDMABUF_CONSTRAINT_CONFINED);
+	daemon_send(daemon, &msg, -1);
+	memfd = memfd_create("cursor", MFD_CLOEXEC);
+	CHECK(ftruncate(memfd, 4096) == 0);
+	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_IMPORT, .id = id };
+	msg.u.buffer.width = 32;
+	msg.u.buffer.height = 32;
+	msg.u.buffer.size = 4096;
+	daemon_send(daemon, &msg, memfd);
+	close(memfd);
+	fd = vdmabuf_consumer_import(c, &id, NULL, NULL);
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	CHECK(daemon_recv(daemon).type == VDMABUF_MSG_IMPORT);
+	log->events[0] = 0;
+	CHECK(vdmabuf_consumer_dispatch(c, &listener, log) == 1);
+	CHECK(strcmp(log->events, "pointer 9 5 1,2 2;") == 0);
+
+	/* The image goes back as a frame: frame = serial. */
+	CHECK(vdmabuf_consumer_release(c, &id, 5, 0, 0, VDMABUF_RELEASE_ZERO_COPY) == 0);
+	msg = daemon_recv(daemon);
+	CHECK(msg.type == VDMABUF_MSG_RELEASE && msg.id.key == 9 && msg.u.release.frame == 5);
+
+	/* A listener without the callback takes the message and moves on. */
+	msg = pointer_msg(9, 6, VDMABUF_POINTER_IMAGE, 0, 0, VDMABUF_CONSTRAINT_NONE);
+	daemon_send(daemon, &msg, -1);
+	log->events[0] = 0;
+	CHECK(vdmabuf_consumer_dispatch(c, &no_pointer, log) == 1);
+	CHECK(log->events[0] == 0);
+}
+
 int main(void)
 {
 	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_HELLO };
@@ -300,6 +376,9 @@ int main(void)
 
 	/* The seat: claimed, refused later through the listener. */
 	test_seat(c, sv[1], &log);
+
+	/* The guest's pointer: cursor image and constraint. */
+	test_pointer(c, sv[1], &log);
 
 	/* A greeting again (the guest's driver left): no features. */
 	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_HELLO };

@@ -234,6 +234,17 @@ enum vdmabuf_consumer_request {
  * then release it. gone: the guest unexported id: drop the import and
  * close its fd. reset: every id is gone. error: request (enum
  * vdmabuf_consumer_request) on id was refused with err (-errno).
+ *
+ * pointer: the guest's pointer (spec §16), once on connect and at every
+ * change. image is the cursor image, a buffer announced and imported as
+ * any other (an id that is a cursor image is never a frame), or NULL: no
+ * cursor. Draw it at the host pointer, hotspot_x/y (in its pixels) on the
+ * pointer's position, and release it as a frame, with frame = serial,
+ * once it is no longer shown: when a later pointer names another image,
+ * or none, and the display let go of it. constraint (enum
+ * vdmabuf_constraint): a guest client locked the pointer (keep the host's
+ * still and send VDMABUF_INPUT_RELATIVE_MOTION), confined it to the
+ * window, or neither.
  */
 struct vdmabuf_consumer_listener {
 	void (*buffer)(void *data, const struct vdmabuf_id *id,
@@ -243,6 +254,8 @@ struct vdmabuf_consumer_listener {
 	void (*gone)(void *data, const struct vdmabuf_id *id);
 	void (*reset)(void *data);
 	void (*error)(void *data, uint32_t request, const struct vdmabuf_id *id, int err);
+	void (*pointer)(void *data, const struct vdmabuf_id *image, uint64_t serial,
+			uint32_t hotspot_x, uint32_t hotspot_y, uint32_t constraint);
 };
 
 /*
