@@ -178,6 +178,7 @@ static void locked_locked(void *data, struct zwp_locked_pointer_v1 *locked)
 	struct viewer *viewer = data;
 
 	viewer->input.lock_active = true;
+	fprintf(stderr, "vdmabuf-viewer: pointer: locked for the guest (Shift+F12 frees it)\n");
 }
 
 static void locked_unlocked(void *data, struct zwp_locked_pointer_v1 *locked)
@@ -185,6 +186,7 @@ static void locked_unlocked(void *data, struct zwp_locked_pointer_v1 *locked)
 	struct viewer *viewer = data;
 
 	viewer->input.lock_active = false;
+	fprintf(stderr, "vdmabuf-viewer: pointer: unlocked\n");
 }
 
 static const struct zwp_locked_pointer_v1_listener locked_listener = {

@@ -9,7 +9,7 @@
 
 viewer=$BUILD/host-viewer/vdmabuf-viewer
 client_log=$OUT/client.log
-rm -rf "$OUT/sync" "$OUT"/viewer* "$client_log" "$OUT/host-took-it"
+rm -rf "$OUT/sync" "$OUT"/viewer* "$OUT"/client*.log "$OUT"/*.png "$OUT/host-took-it"
 echo 65536 >/sys/module/udmabuf/parameters/list_limit
 export XDG_RUNTIME_DIR=/run/xdg
 mkdir -p -m 700 "$XDG_RUNTIME_DIR"
@@ -101,6 +101,25 @@ await '^button 272 released' "$m" "left button"
 tail -n +"$((m + 1))" "$client_log" | grep -q '^button 272 pressed' || fail "no press"
 pass "pointer positions and buttons exact"
 
+# The cursor is the guest client's own (16x16 magenta, hotspot 3,5), shown
+# by the host at its pointer: screenshots with the cursor hold it there,
+# and moving the pointer costs the guest no frame.
+await '^cursor set' 0 "the guest client's cursor"
+frames=$(daemon_stat frames_total)
+for pos in "400 300" "900 500"; do
+	set -- $pos
+	swaymsg -q seat - cursor set "$1" "$2" || fail "swaymsg cursor set"
+	sleep 1
+	grim -c "$OUT/cursor-$1.png" || fail "grim"
+	python3 "${0%/*}/cursor-check.py" "$OUT/cursor-$1.png" $(($1 - 3)) $(($2 - 5)) 16 ||
+		fail "no guest cursor at ($1, $2) in $OUT/cursor-$1.png"
+done
+python3 "${0%/*}/cursor-check.py" --absent "$OUT/cursor-900.png" 397 295 16 ||
+	fail "the cursor stayed where the pointer was before"
+[ "$(daemon_stat frames_total)" = "$frames" ] ||
+	fail "moving the pointer sent $(($(daemon_stat frames_total) - frames)) guest frames"
+pass "the guest's cursor drawn by the host at its pointer; moving it sent no frame"
+
 # Scroll: sway's button5 is one wheel click down.
 m=$(mark)
 swaymsg -q seat - cursor press button5 || fail "swaymsg scroll"
@@ -111,6 +130,28 @@ pass "scroll: $(tail -n +"$((m + 1))" "$client_log" | grep -m1 '^axis')"
 python3 "${0%/*}/bad-input.py" "$CONSUMER_SOCK" other >"$OUT/bad-input-other.log" 2>&1 ||
 	fail "$(tail -n 3 "$OUT/bad-input-other.log")"
 pass "$(tail -n 1 "$OUT/bad-input-other.log")"
+
+# A guest client locks the pointer: the host locks its own, and the
+# client receives relative motion, scaled to the guest's pixels.
+sync_point lock-phase
+wait_for lock-client-running 120 "$guest"
+lock_log=$OUT/client-lock.log
+swaymsg -q seat - cursor set 640 360 || fail "swaymsg cursor set"
+i=0
+until grep -q '^locked' "$lock_log" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || fail "the guest client's lock never held: $(tail -n 5 "$lock_log")"
+	sleep 0.1
+done
+grep -q 'pointer: locked' "$OUT/viewer.log" || fail "the viewer did not lock: $(tail -n 5 "$OUT/viewer.log")"
+swaymsg -q seat - cursor move 10 6 || fail "swaymsg cursor move"
+i=0
+until grep -q '^relative 5\.00 3\.00$' "$lock_log"; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || fail "no relative motion: $(tail -n 5 "$lock_log")"
+	sleep 0.1
+done
+pass "pointer locked on both sides; relative motion (10, 6) arrived as (5, 3)"
 
 # A key held when the viewer goes is released in the guest.
 m=$(mark)
