@@ -10,6 +10,7 @@
 viewer=$BUILD/host-viewer/vdmabuf-viewer
 client_log=$OUT/client.log
 rm -rf "$OUT/sync" "$OUT"/viewer* "$OUT"/client*.log "$OUT"/*.png "$OUT/host-took-it"
+modprobe kvm_amd 2>/dev/null || modprobe kvm_intel || fail "no kvm in L1"
 echo 65536 >/sys/module/udmabuf/parameters/list_limit
 export XDG_RUNTIME_DIR=/run/xdg
 mkdir -p -m 700 "$XDG_RUNTIME_DIR"
