@@ -2,9 +2,9 @@
 # Suite input, in L1 (the host): sway runs headless as the host desktop,
 # with a German keymap and a shortcut of its own; vdmabuf-viewer shows the
 # L2 guest fullscreen at 1280x720, twice the guest's 640x360 output. Input
-# comes from sway's virtual keyboard (wtype) and its seat commands
-# (swaymsg); the guest's input-client logs what reaches it, and that must
-# be exactly what was typed and pointed at.
+# comes from sway's virtual keyboard (wtype) and a virtual pointer
+# (host-pointer); the guest's input-client logs what reaches it, and that
+# must be exactly what was typed and pointed at.
 . "${0%/*}/../vm/lib.sh"
 
 viewer=$BUILD/host-viewer/vdmabuf-viewer
@@ -37,6 +37,22 @@ start_backend
 run_guest tests/input/input-guest.sh >"$OUT/l2-qemu.log" 2>&1 &
 guest=$!
 wait_for guest-running 300 "$guest"
+
+# A pointer on the host's seat for the whole test: lines on fd 7.
+mkfifo /tmp/pointer.in
+"$BUILD/tests/input/host-pointer" 1280 720 </tmp/pointer.in >/tmp/pointer.out 2>"$OUT/host-pointer.log" &
+exec 7>/tmp/pointer.in
+pointer() {
+	n=$(($(wc -l </tmp/pointer.out) + 1))
+	echo "$*" >&7
+	i=0
+	until [ "$(wc -l </tmp/pointer.out)" -ge "$n" ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "host-pointer: '$*': $(cat "$OUT/host-pointer.log")"
+		sleep 0.1
+	done
+}
+pointer abs 1 1
 
 "$viewer" --name input --fullscreen --stats "$OUT/viewer.stats" >"$OUT/viewer.log" 2>&1 &
 viewer_pid=$!
@@ -92,12 +108,12 @@ pass "Super+Return reached the guest, not the host"
 
 # Pointer: the window is 1280x720, the guest's output 640x360.
 m=$(mark)
-swaymsg -q seat - cursor set 200 100 || fail "swaymsg cursor set"
+pointer abs 200 100
 await '^motion 100\.00 50\.00$' "$m" "pointer at (200, 100)"
-swaymsg -q seat - cursor set 1001 603 || fail "swaymsg cursor set"
+pointer abs 1001 603
 await '^motion 500\.50 301\.50$' "$m" "pointer at (1001, 603)"
-swaymsg -q seat - cursor press button1 && swaymsg -q seat - cursor release button1 ||
-	fail "swaymsg button"
+pointer button 272 1
+pointer button 272 0
 await '^button 272 released' "$m" "left button"
 tail -n +"$((m + 1))" "$client_log" | grep -q '^button 272 pressed' || fail "no press"
 pass "pointer positions and buttons exact"
@@ -109,7 +125,7 @@ await '^cursor set' 0 "the guest client's cursor"
 frames=$(daemon_stat frames_total)
 for pos in "400 300" "900 500"; do
 	set -- $pos
-	swaymsg -q seat - cursor set "$1" "$2" || fail "swaymsg cursor set"
+	pointer abs "$1" "$2"
 	sleep 1
 	grim -c "$OUT/cursor-$1.png" || fail "grim"
 	python3 "${0%/*}/cursor-check.py" "$OUT/cursor-$1.png" $(($1 - 3)) $(($2 - 5)) 16 ||
@@ -121,9 +137,9 @@ python3 "${0%/*}/cursor-check.py" --absent "$OUT/cursor-900.png" 397 295 16 ||
 	fail "moving the pointer sent $(($(daemon_stat frames_total) - frames)) guest frames"
 pass "the guest's cursor drawn by the host at its pointer; moving it sent no frame"
 
-# Scroll: sway's button5 is one wheel click down.
+# Scroll: one wheel click down.
 m=$(mark)
-swaymsg -q seat - cursor press button5 || fail "swaymsg scroll"
+pointer wheel 1
 await '^axis 0 [0-9.]+ v120=120 ' "$m" "a wheel click"
 pass "scroll: $(tail -n +"$((m + 1))" "$client_log" | grep -m1 '^axis')"
 
@@ -137,7 +153,7 @@ pass "$(tail -n 1 "$OUT/bad-input-other.log")"
 sync_point lock-phase
 wait_for lock-client-running 120 "$guest"
 lock_log=$OUT/client-lock.log
-swaymsg -q seat - cursor set 640 360 || fail "swaymsg cursor set"
+pointer abs 640 360
 i=0
 until grep -q '^locked' "$lock_log" 2>/dev/null; do
 	i=$((i + 1))
@@ -145,7 +161,7 @@ until grep -q '^locked' "$lock_log" 2>/dev/null; do
 	sleep 0.1
 done
 grep -q 'pointer: locked' "$OUT/viewer.log" || fail "the viewer did not lock: $(tail -n 5 "$OUT/viewer.log")"
-swaymsg -q seat - cursor move 10 6 || fail "swaymsg cursor move"
+pointer rel 10 6
 i=0
 until grep -q '^relative 5\.00 3\.00$' "$lock_log"; do
 	i=$((i + 1))
