@@ -2,7 +2,8 @@
 /*
  * The vdmabuf backend: one /dev/vdmabuf producer shared by its outputs.
  * Device events (releases, resets, consumers coming and going, the host's
- * preferred mode) arrive on the producer's fd in the compositor's loop.
+ * preferred mode, the host window's input) arrive on the producer's fd in
+ * the compositor's loop.
  */
 #include <assert.h>
 #include <errno.h>
@@ -41,7 +42,9 @@ static void device_release(void *data, const struct vdmabuf_id *id, uint64_t fra
 {
 	struct vdmabuf_export *export = find_export(data, id);
 
-	if (export && export->commit_seq == (uint32_t)frame)
+	if (export && export->is_cursor)
+		vdmabuf_output_handle_cursor_release(export, frame);
+	else if (export && export->commit_seq == (uint32_t)frame)
 		vdmabuf_output_handle_release(export, present_ns, refresh_ns, flags);
 }
 
@@ -57,17 +60,23 @@ static void device_consumers(void *data, uint32_t count)
 		vdmabuf_output_update_frame(output);
 }
 
+/* The host shows one window per device: its first output. */
+struct vdmabuf_output *vdmabuf_backend_host_output(struct vdmabuf_backend *backend)
+{
+	struct vdmabuf_output *output;
+
+	if (wl_list_empty(&backend->outputs))
+		return NULL;
+	return wl_container_of(backend->outputs.prev, output, link);
+}
+
 static void device_mode_hint(void *data, uint32_t width, uint32_t height,
 			     uint32_t refresh_mhz, uint32_t scale_120)
 {
-	struct vdmabuf_backend *backend = data;
-	struct vdmabuf_output *output;
+	struct vdmabuf_output *output = vdmabuf_backend_host_output(data);
 
-	/* The host shows one window per device: its first output. */
-	if (wl_list_empty(&backend->outputs))
-		return;
-	output = wl_container_of(backend->outputs.prev, output, link);
-	vdmabuf_output_handle_mode_hint(output, width, height, refresh_mhz, scale_120);
+	if (output)
+		vdmabuf_output_handle_mode_hint(output, width, height, refresh_mhz, scale_120);
 }
 
 static void device_reset(void *data)
@@ -80,11 +89,29 @@ static void device_reset(void *data)
 		vdmabuf_output_handle_reset(output);
 }
 
+static void device_input(void *data, const struct vdmabuf_input_event *ev)
+{
+	struct vdmabuf_backend *backend = data;
+
+	if (backend->seat)
+		vdmabuf_seat_handle_input(backend->seat, ev);
+}
+
+static void device_keymap(void *data, uint32_t format, const char *text, uint32_t size)
+{
+	struct vdmabuf_backend *backend = data;
+
+	if (backend->seat)
+		vdmabuf_seat_handle_keymap(backend->seat, format, text, size);
+}
+
 static const struct vdmabuf_producer_listener producer_listener = {
 	.release = device_release,
 	.consumers = device_consumers,
 	.mode_hint = device_mode_hint,
 	.reset = device_reset,
+	.input = device_input,
+	.keymap = device_keymap,
 };
 
 static int handle_device(int fd, uint32_t mask, void *data)
@@ -100,6 +127,31 @@ static int handle_device(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
+/*
+ * The host window's input, when the device has it: the devices are
+ * announced now, their events (and the host's keymap, which the driver
+ * queues at once) come through handle_device() in the loop.
+ */
+static void start_seat(struct vdmabuf_backend *backend)
+{
+	int err;
+
+	backend->seat = vdmabuf_seat_create(backend);
+	if (!backend->seat) {
+		wlr_log(WLR_ERROR, "vdmabuf: no memory for the host's seat");
+		return;
+	}
+	err = vdmabuf_producer_subscribe(backend->producer, VDMABUF_SUBSCRIBE_INPUT);
+	if (err) {
+		wlr_log(err == -EOPNOTSUPP ? WLR_INFO : WLR_ERROR, "vdmabuf: no input from the host: %s",
+			err == -EOPNOTSUPP ? "the device has none" : strerror(-err));
+		vdmabuf_seat_destroy(backend->seat);
+		backend->seat = NULL;
+		return;
+	}
+	vdmabuf_seat_announce(backend->seat);
+}
+
 /* wlr_backend_impl */
 
 static bool backend_start(struct wlr_backend *wlr_backend)
@@ -113,6 +165,7 @@ static bool backend_start(struct wlr_backend *wlr_backend)
 	backend->started = true;
 	wl_list_for_each(output, &backend->outputs, link)
 		wl_signal_emit_mutable(&backend->base.events.new_output, &output->base);
+	start_seat(backend);
 	return true;
 }
 
@@ -122,6 +175,7 @@ static void backend_destroy(struct wlr_backend *wlr_backend)
 	struct vdmabuf_output *output, *tmp;
 
 	wlr_backend_finish(wlr_backend);
+	vdmabuf_seat_destroy(backend->seat);
 	wl_list_for_each_safe(output, tmp, &backend->outputs, link)
 		wlr_output_destroy(&output->base);
 	wl_list_remove(&backend->event_loop_destroy.link);
@@ -188,6 +242,7 @@ struct wlr_backend *wlr_vdmabuf_backend_create(struct wl_event_loop *loop,
 					       const char *device_path)
 {
 	struct vdmabuf_backend *backend = calloc(1, sizeof(*backend));
+	struct vdmabuf_info info;
 	int err;
 
 	if (!backend)
@@ -207,6 +262,11 @@ struct wlr_backend *wlr_vdmabuf_backend_create(struct wl_event_loop *loop,
 		free(backend);
 		return NULL;
 	}
+	/* The host draws the cursor (hardware cursors), or we do. */
+	if (vdmabuf_producer_info(backend->producer, &info) == 0)
+		backend->pointer = info.features & VDMABUF_INFO_POINTER;
+	wlr_log(WLR_INFO, "vdmabuf: %s cursors", backend->pointer ?
+		"the host draws the guest's" : "software");
 	wlr_backend_init(&backend->base, &backend_impl);
 	backend->loop = loop;
 	backend->drm_fd = open_render_node();
@@ -215,6 +275,11 @@ struct wlr_backend *wlr_vdmabuf_backend_create(struct wl_event_loop *loop,
 	backend->event_loop_destroy.notify = handle_event_loop_destroy;
 	wl_event_loop_add_destroy_listener(loop, &backend->event_loop_destroy);
 	return &backend->base;
+}
+
+void wlr_vdmabuf_backend_keep_keymap(struct wlr_backend *wlr_backend, bool keep)
+{
+	vdmabuf_backend_from_backend(wlr_backend)->guest_keymap = keep;
 }
 
 struct wlr_output *wlr_vdmabuf_add_output(struct wlr_backend *wlr_backend,

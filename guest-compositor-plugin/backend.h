@@ -8,6 +8,7 @@
 #include <wayland-server-core.h>
 #include <wlr/backend/interface.h>
 #include <wlr/interfaces/wlr_output.h>
+#include <wlr/render/drm_format_set.h>
 #include <wlr/util/addon.h>
 
 #include "wlr-vdmabuf.h"
@@ -21,6 +22,9 @@ struct vdmabuf_backend {
 	struct wl_list outputs;		/* vdmabuf_output.link */
 	struct wl_list exports;		/* vdmabuf_export.link, every output's */
 	uint32_t consumers;		/* host consumers attached */
+	struct vdmabuf_seat *seat;	/* the host's input; NULL: none */
+	bool guest_keymap;		/* keep the compositor's keymap */
+	bool pointer;			/* VDMABUF_F_POINTER: the host draws the cursor */
 	bool started;
 	struct wl_listener event_loop_destroy;
 };
@@ -34,12 +38,25 @@ struct vdmabuf_output {
 	uint64_t last_frame_ns;		/* CLOCK_MONOTONIC of the last frame event */
 	uint32_t host_refresh_ns;	/* from the host's releases; 0: unknown */
 	struct wlr_vdmabuf_output_stats stats;
+
+	/*
+	 * The hardware cursor: the host draws the image at its own pointer
+	 * (spec §16). cursor is the image named last (NULL: none), with its
+	 * hotspot; constraint what the focused client asked for.
+	 */
+	struct wlr_drm_format_set cursor_formats;
+	struct vdmabuf_export *cursor;
+	int cursor_hotspot_x, cursor_hotspot_y;
+	uint64_t cursor_serial;		/* the last one used */
+	uint32_t constraint;		/* enum vdmabuf_constraint */
 };
 
 /*
  * One wlr_buffer shared with the host: exported on its first commit, then
  * presented by id. While in flight the buffer is locked, so the swapchain
- * cannot hand it out for rendering; the host's release unlocks it.
+ * cannot hand it out for rendering; the host's release unlocks it. A
+ * cursor image is one too, named by POINTER with serial instead of
+ * presented, and in flight until the release of that serial.
  */
 struct vdmabuf_export {
 	struct wlr_addon addon;		/* on buffer->addons, owned by the output */
@@ -49,13 +66,19 @@ struct vdmabuf_export {
 	struct wl_list link;		/* vdmabuf_backend.exports */
 	bool in_flight;
 	uint32_t commit_seq;		/* of the frame in flight */
+	bool is_cursor;			/* an image of the cursor plane */
+	uint64_t serial;		/* the cursor image's, in flight */
 };
 
 struct vdmabuf_backend *vdmabuf_backend_from_backend(struct wlr_backend *backend);
+/* The output the host shows (its first), or NULL. */
+struct vdmabuf_output *vdmabuf_backend_host_output(struct vdmabuf_backend *backend);
 struct vdmabuf_output *vdmabuf_output_create(struct vdmabuf_backend *backend,
 					     int width, int height, int refresh_mhz);
 void vdmabuf_output_handle_release(struct vdmabuf_export *export, uint64_t present_ns,
 				   uint32_t refresh_ns, uint32_t flags);
+/* The host let go of a cursor image (frame = its serial). */
+void vdmabuf_output_handle_cursor_release(struct vdmabuf_export *export, uint64_t serial);
 /* The device forgot every id: drop them all, unlock what was in flight. */
 void vdmabuf_output_handle_reset(struct vdmabuf_output *output);
 void vdmabuf_output_handle_mode_hint(struct vdmabuf_output *output, uint32_t width,
@@ -63,5 +86,14 @@ void vdmabuf_output_handle_mode_hint(struct vdmabuf_output *output, uint32_t wid
 				     uint32_t scale_120);
 /* A frame event may be due: releases and consumer changes call this. */
 void vdmabuf_output_update_frame(struct vdmabuf_output *output);
+
+/* input.c: the host window's seat as a wlr_keyboard, wlr_pointer, wlr_touch. */
+struct vdmabuf_seat *vdmabuf_seat_create(struct vdmabuf_backend *backend);
+/* Emits the devices on the backend's new_input. */
+void vdmabuf_seat_announce(struct vdmabuf_seat *seat);
+void vdmabuf_seat_destroy(struct vdmabuf_seat *seat);
+void vdmabuf_seat_handle_input(struct vdmabuf_seat *seat, const struct vdmabuf_input_event *ev);
+void vdmabuf_seat_handle_keymap(struct vdmabuf_seat *seat, uint32_t format, const char *text,
+				uint32_t size);
 
 #endif

@@ -11,6 +11,15 @@
  * hands frames straight back and the mode's refresh alone clocks the
  * output (the fallback clock). A paused consumer holds two frames and the
  * output stops until it lets one go.
+ *
+ * Cursor: with VDMABUF_F_POINTER the output has a hardware cursor. The
+ * host draws the image over its window at its own pointer, so a motion
+ * costs the guest nothing (move_cursor sends nothing) and no frame. Each
+ * cursor buffer wlroots renders (from its cursor swapchain, through the
+ * output's allocator: page-backed or GBM dmabufs) is exported once, named
+ * by POINTER with a fresh serial and locked until the host releases that
+ * serial. A buffer that cannot be shared is refused, and wlroots draws a
+ * software cursor instead; so it does on a device without the feature.
  */
 #include <assert.h>
 #include <errno.h>
@@ -18,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <drm_fourcc.h>
 #include <wlr/interfaces/wlr_buffer.h>
 #include <wlr/render/dmabuf.h>
 #include <wlr/util/log.h>
@@ -101,8 +111,10 @@ static void export_destroy(struct vdmabuf_export *export, bool unexport)
 			wlr_log(WLR_ERROR, "vdmabuf: unexport %s: %s",
 				vdmabuf_id_format(&export->id, name), strerror(-err));
 	}
-	if (in_flight)
+	if (in_flight && !export->is_cursor)
 		output->stats.in_flight--;
+	if (output->cursor == export)
+		output->cursor = NULL;
 	wl_list_remove(&export->link);
 	wlr_addon_finish(&export->addon);
 	free(export);
@@ -284,15 +296,167 @@ void vdmabuf_output_handle_release(struct vdmabuf_export *export, uint64_t prese
 	vdmabuf_output_update_frame(output);
 }
 
+/* Cursor (spec §16) */
+
+/* The image named last (or none) with its serial, and the constraint. */
+static int send_pointer(struct vdmabuf_output *output)
+{
+	struct vdmabuf_export *cursor = output->cursor;
+
+	return vdmabuf_producer_pointer(output->backend->producer,
+					cursor ? &cursor->id : NULL,
+					cursor ? cursor->serial : 0,
+					(uint32_t)output->cursor_hotspot_x,
+					(uint32_t)output->cursor_hotspot_y, output->constraint);
+}
+
+/* Names buffer as the cursor image: exported once, held until released. */
+static int show_cursor(struct vdmabuf_output *output, struct wlr_buffer *buffer,
+		       int hotspot_x, int hotspot_y)
+{
+	struct vdmabuf_export *export = export_find(output, buffer);
+	struct vdmabuf_export *previous = output->cursor;
+	int previous_x = output->cursor_hotspot_x, previous_y = output->cursor_hotspot_y;
+	int err;
+
+	if (export && (!export->is_cursor || export->in_flight))
+		return -EBUSY;	/* cannot happen while our lock holds */
+	if (!export && !(export = export_create(output, buffer)))
+		return -EINVAL;
+	export->is_cursor = true;
+	export->serial = ++output->cursor_serial;
+	output->cursor = export;
+	output->cursor_hotspot_x = hotspot_x;
+	output->cursor_hotspot_y = hotspot_y;
+	err = send_pointer(output);
+	if (err == -ENOENT) {
+		/* The device was reset under us and its RESET is still queued. */
+		export_destroy(export, false);
+		if (!(export = export_create(output, buffer))) {
+			err = -EINVAL;
+		} else {
+			export->is_cursor = true;
+			export->serial = ++output->cursor_serial;
+			output->cursor = export;
+			err = send_pointer(output);
+		}
+	}
+	if (err < 0) {
+		/* The host still shows the previous one, if any. */
+		output->cursor = previous;
+		output->cursor_hotspot_x = previous_x;
+		output->cursor_hotspot_y = previous_y;
+		return err;
+	}
+	export->in_flight = true;
+	wlr_buffer_lock(buffer);
+	return 0;
+}
+
+static bool output_set_cursor(struct wlr_output *wlr_output, struct wlr_buffer *buffer,
+			      int hotspot_x, int hotspot_y)
+{
+	struct vdmabuf_output *output = output_from_wlr(wlr_output);
+	struct wlr_dmabuf_attributes attr;
+	int err;
+
+	if (!output->backend->pointer)
+		return false;
+	if (!buffer) {
+		/* The previous image stays locked until its release comes. */
+		output->cursor = NULL;
+		output->cursor_hotspot_x = output->cursor_hotspot_y = 0;
+		err = send_pointer(output);
+	} else if (!wlr_buffer_get_dmabuf(buffer, &attr) || hotspot_x < 0 || hotspot_y < 0 ||
+		   hotspot_x >= buffer->width || hotspot_y >= buffer->height) {
+		wlr_log(WLR_DEBUG, "vdmabuf: a %dx%d cursor with hotspot %d,%d the host "
+			"cannot draw; software cursor", buffer->width, buffer->height,
+			hotspot_x, hotspot_y);
+		return false;
+	} else {
+		err = show_cursor(output, buffer, hotspot_x, hotspot_y);
+	}
+	if (err == -EOPNOTSUPP) {
+		wlr_log(WLR_INFO, "vdmabuf: the device draws no cursor; software cursors");
+		output->backend->pointer = false;
+	} else if (err < 0) {
+		wlr_log(WLR_ERROR, "vdmabuf: cursor: %s; software cursor", strerror(-err));
+	}
+	return err == 0;
+}
+
+/* The host draws the cursor at its own pointer: nothing to tell it. */
+static bool output_move_cursor(struct wlr_output *wlr_output, int x, int y)
+{
+	return output_from_wlr(wlr_output)->backend->pointer;
+}
+
+static const struct wlr_drm_format_set *output_get_cursor_formats(struct wlr_output *wlr_output,
+								  uint32_t buffer_caps)
+{
+	struct vdmabuf_output *output = output_from_wlr(wlr_output);
+
+	/* Linear ARGB: what every host consumer can show. */
+	if (!(buffer_caps & WLR_BUFFER_CAP_DMABUF))
+		return NULL;
+	return &output->cursor_formats;
+}
+
+void vdmabuf_output_handle_cursor_release(struct vdmabuf_export *export, uint64_t serial)
+{
+	struct wlr_buffer *buffer = export->buffer;
+
+	if (!export->in_flight || export->serial != serial)
+		return;
+	export->in_flight = false;
+	/* Last: the unlock may destroy the buffer, and the export with it. */
+	wlr_buffer_unlock(buffer);
+}
+
+bool wlr_vdmabuf_output_set_pointer_constraint(struct wlr_output *wlr_output,
+					       enum wlr_vdmabuf_pointer_constraint constraint)
+{
+	struct vdmabuf_output *output;
+	int err;
+
+	if (!wlr_output_is_vdmabuf(wlr_output) || constraint > WLR_VDMABUF_POINTER_CONFINED)
+		return false;
+	output = output_from_wlr(wlr_output);
+	if (!output->backend->pointer)
+		return false;
+	if (output->constraint == (uint32_t)constraint)
+		return true;
+	output->constraint = constraint;
+	/* With the image shown now and its serial: the host keeps it. */
+	err = send_pointer(output);
+	if (err < 0) {
+		wlr_log(WLR_ERROR, "vdmabuf: pointer constraint %d: %s", constraint,
+			strerror(-err));
+		return false;
+	}
+	return true;
+}
+
 void vdmabuf_output_handle_reset(struct vdmabuf_output *output)
 {
 	struct vdmabuf_export *export, *tmp;
+	struct wlr_buffer *cursor = output->cursor ? output->cursor->buffer : NULL;
+	int hotspot_x = output->cursor_hotspot_x, hotspot_y = output->cursor_hotspot_y;
 
+	/* wlroots holds the cursor image it set: it outlives its export. */
 	wl_list_for_each_safe(export, tmp, &output->backend->exports, link)
 		if (export->output == output)
 			export_destroy(export, false);
 	output->stats.resets++;
 	output->host_refresh_ns = 0;
+	/* The new device knows no cursor: name it again, and the constraint. */
+	if (output->backend->pointer && (cursor || output->constraint)) {
+		int err = cursor ? show_cursor(output, cursor, hotspot_x, hotspot_y) :
+				   send_pointer(output);
+
+		if (err < 0)
+			wlr_log(WLR_ERROR, "vdmabuf: cursor after a reset: %s", strerror(-err));
+	}
 	vdmabuf_output_update_frame(output);
 }
 
@@ -372,14 +536,23 @@ static void output_destroy(struct wlr_output *wlr_output)
 			export_destroy(export, true);
 	wl_list_remove(&output->link);
 	wl_event_source_remove(output->frame_timer);
+	wlr_drm_format_set_finish(&output->cursor_formats);
 	free(output);
 }
 
 static const struct wlr_output_impl output_impl = {
+	.set_cursor = output_set_cursor,
+	.move_cursor = output_move_cursor,
 	.destroy = output_destroy,
 	.test = output_test,
 	.commit = output_commit,
+	.get_cursor_formats = output_get_cursor_formats,
 };
+
+_Static_assert((int)WLR_VDMABUF_POINTER_NONE == VDMABUF_CONSTRAINT_NONE &&
+	       (int)WLR_VDMABUF_POINTER_LOCKED == VDMABUF_CONSTRAINT_LOCKED &&
+	       (int)WLR_VDMABUF_POINTER_CONFINED == VDMABUF_CONSTRAINT_CONFINED,
+	       "the API's constraints are the protocol's");
 
 bool wlr_output_is_vdmabuf(struct wlr_output *wlr_output)
 {
@@ -406,8 +579,11 @@ struct vdmabuf_output *vdmabuf_output_create(struct vdmabuf_backend *backend,
 	if (!output)
 		return NULL;
 	output->backend = backend;
+	wlr_drm_format_set_add(&output->cursor_formats, DRM_FORMAT_ARGB8888,
+			       DRM_FORMAT_MOD_LINEAR);
 	output->frame_timer = wl_event_loop_add_timer(backend->loop, handle_frame_timer, output);
 	if (!output->frame_timer) {
+		wlr_drm_format_set_finish(&output->cursor_formats);
 		free(output);
 		return NULL;
 	}
@@ -416,6 +592,9 @@ struct vdmabuf_output *vdmabuf_output_create(struct vdmabuf_backend *backend,
 					 refresh_mhz > 0 ? refresh_mhz : DEFAULT_REFRESH_MHZ);
 	wlr_output_init(&output->base, &backend->base, &output_impl, backend->loop, &state);
 	wlr_output_state_finish(&state);
+	/* No cursor plane: wlroots need not render cursor buffers to try one. */
+	if (!backend->pointer)
+		wlr_output_lock_software_cursors(&output->base, true);
 	snprintf(name, sizeof(name), "VDMABUF-%u", next_number++);
 	wlr_output_set_name(&output->base, name);
 	wlr_output_set_description(&output->base, "vdmabuf output: a window on the VM's host");

@@ -41,6 +41,7 @@ static void consumer_gone(void *data, const struct vdmabuf_id *id)
 {
 	struct view_buffer *buffer = view_buffer_find(data, id);
 
+	cursor_buffer_gone(data, id);
 	if (buffer)
 		view_buffer_destroy(buffer);
 }
@@ -49,6 +50,7 @@ static void consumer_reset(void *data)
 {
 	struct viewer *viewer = data;
 
+	cursor_buffer_gone(viewer, NULL);
 	for (unsigned int i = 0; i < MAX_BUFFERS; i++)
 		if (viewer->buffers[i])
 			view_buffer_destroy(viewer->buffers[i]);
@@ -61,9 +63,21 @@ static void consumer_error(void *data, uint32_t request, const struct vdmabuf_id
 	/* A frame presented before our import was not ours to release. */
 	if (request == VDMABUF_REQUEST_RELEASE && (err == -EALREADY || err == -EPERM))
 		return;
+	if (request == VDMABUF_REQUEST_SEAT || request == VDMABUF_REQUEST_INPUT ||
+	    request == VDMABUF_REQUEST_KEYMAP) {
+		input_error(data, request, err);
+		return;
+	}
 
 	fprintf(stderr, "vdmabuf-viewer: request %u on %s refused: %s\n", request,
 		vdmabuf_id_format(id, name), strerror(-err));
+}
+
+static void consumer_pointer(void *data, const struct vdmabuf_id *image, uint64_t serial,
+			     uint32_t hotspot_x, uint32_t hotspot_y, uint32_t constraint)
+{
+	cursor_pointer(data, image, serial, hotspot_x, hotspot_y);
+	input_constrain(data, constraint);
 }
 
 static const struct vdmabuf_consumer_listener consumer_listener = {
@@ -72,6 +86,7 @@ static const struct vdmabuf_consumer_listener consumer_listener = {
 	.gone = consumer_gone,
 	.reset = consumer_reset,
 	.error = consumer_error,
+	.pointer = consumer_pointer,
 };
 
 static void write_stats(const struct viewer *viewer, FILE *f)
@@ -80,9 +95,10 @@ static void write_stats(const struct viewer *viewer, FILE *f)
 
 	fprintf(f, "viewer: frames=%" PRIu64 " presented=%" PRIu64 " releases=%" PRIu64
 		" dmabuf_buffers=%" PRIu64 " shm_buffers=%" PRIu64 " bytes_copied=%" PRIu64
-		" path=%s\n", s->frames, s->presented, s->releases, s->dmabuf_buffers,
-		s->shm_buffers, s->bytes_copied,
-		s->shm_buffers ? (s->dmabuf_buffers ? "mixed" : "shm") : "dmabuf");
+		" path=%s cursor_images=%" PRIu64 "\n", s->frames, s->presented, s->releases,
+		s->dmabuf_buffers, s->shm_buffers, s->bytes_copied,
+		s->shm_buffers ? (s->dmabuf_buffers ? "mixed" : "shm") : "dmabuf",
+		s->cursor_images);
 }
 
 /* One poll loop: the Wayland display, the daemon and signals. */
@@ -147,26 +163,35 @@ static void usage(FILE *f, const char *prog)
 		"                      $VDMABUF_CONSUMER_SOCKET or /run/vdmabuf/consumer.sock)\n"
 		"  -n, --name NAME     the VM's name, for the title (default \"VM\")\n"
 		"  -f, --fullscreen    start fullscreen (F11 toggles)\n"
+		"      --no-input      do not send the guest input (F11 still works)\n"
+		"      --guest-keymap  keep the guest's keymap, do not send the host's\n"
 		"      --shm           copy every frame into wl_shm (the fallback, forced)\n"
 		"      --frames N      exit after N frames were shown\n"
 		"      --stats PATH    write statistics there at exit\n"
-		"  -h, --help          show this help\n", prog);
+		"  -h, --help          show this help\n\n"
+		"While the window is focused, the host's shortcuts go to the guest;\n"
+		"Shift+F12 gives them back to the host and takes them again.\n", prog);
 }
 
 int main(int argc, char *argv[])
 {
-	enum { OPT_SHM = 256, OPT_FRAMES, OPT_STATS };
+	enum { OPT_SHM = 256, OPT_FRAMES, OPT_STATS, OPT_NO_INPUT, OPT_GUEST_KEYMAP };
 	static const struct option options[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "fullscreen", no_argument, NULL, 'f' },
+		{ "no-input", no_argument, NULL, OPT_NO_INPUT },
+		{ "guest-keymap", no_argument, NULL, OPT_GUEST_KEYMAP },
 		{ "shm", no_argument, NULL, OPT_SHM },
 		{ "frames", required_argument, NULL, OPT_FRAMES },
 		{ "stats", required_argument, NULL, OPT_STATS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct viewer viewer = { .name = "VM" };
+	struct viewer viewer = {
+		.name = "VM",
+		.input = { .enabled = true, .send_keymap = true },
+	};
 	const char *socket_path = NULL, *stats_path = NULL;
 	sigset_t mask;
 	int opt, err, signal_fd, ret = EXIT_FAILURE;
@@ -182,6 +207,12 @@ int main(int argc, char *argv[])
 			break;
 		case 'f':
 			viewer.fullscreen = true;
+			break;
+		case OPT_NO_INPUT:
+			viewer.input.enabled = false;
+			break;
+		case OPT_GUEST_KEYMAP:
+			viewer.input.send_keymap = false;
 			break;
 		case OPT_SHM:
 			viewer.force_shm = true;
@@ -212,6 +243,7 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "vdmabuf-viewer: cannot reach the daemon: %s\n", strerror(-err));
 		return EXIT_FAILURE;
 	}
+	input_start(&viewer);
 	viewer.display = wl_display_connect(NULL);
 	if (!viewer.display) {
 		fprintf(stderr, "vdmabuf-viewer: no Wayland display\n");
@@ -231,6 +263,8 @@ int main(int argc, char *argv[])
 	for (unsigned int i = 0; i < MAX_BUFFERS; i++)
 		if (viewer.buffers[i])
 			view_buffer_destroy(viewer.buffers[i]);
+	cursor_finish(&viewer);
+	input_finish(&viewer);
 	window_destroy(&viewer);
 out_display:
 	wl_display_disconnect(viewer.display);

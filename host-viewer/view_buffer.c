@@ -360,3 +360,28 @@ bool view_buffer_show(struct view_buffer *buffer, uint64_t frame,
 	viewer->stats.frames++;
 	return true;
 }
+
+bool view_buffer_show_cursor(struct view_buffer *buffer, struct wl_surface *surface,
+			     uint64_t serial)
+{
+	/*
+	 * The same image again under a new serial: the guest is done waiting
+	 * for the old one, which the surface keeps showing until the commit.
+	 */
+	if (buffer->owed && buffer->frame != serial)
+		release_to_guest(buffer);
+	if (buffer->shm && !copy_to_shm(buffer))
+		return false;
+	buffer->owed = true;
+	buffer->held = true;
+	/* No presentation feedback: the cursor plane is shown when attached. */
+	buffer->awaiting_feedback = false;
+	buffer->frame = serial;
+	buffer->present_ns = 0;
+	buffer->refresh_ns = 0;
+	buffer->flags = VDMABUF_RELEASE_PRESENTED | (buffer->shm ? 0 : VDMABUF_RELEASE_ZERO_COPY);
+	wl_surface_attach(surface, buffer->wl_buffer, 0, 0);
+	wl_surface_damage_buffer(surface, 0, 0, INT32_MAX, INT32_MAX);
+	wl_surface_commit(surface);
+	return true;
+}

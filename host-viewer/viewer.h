@@ -7,8 +7,11 @@
 #include <vdmabuf.h>
 #include <wayland-client.h>
 
+#include "keyboard-shortcuts-inhibit-unstable-v1-client-protocol.h"
 #include "linux-dmabuf-v1-client-protocol.h"
+#include "pointer-constraints-unstable-v1-client-protocol.h"
 #include "presentation-time-client-protocol.h"
+#include "relative-pointer-unstable-v1-client-protocol.h"
 #include "viewporter-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
@@ -22,6 +25,7 @@ struct viewer_stats {
 	uint64_t dmabuf_buffers;	/* buffers shown straight from their dmabuf */
 	uint64_t shm_buffers;		/* buffers shown through the shm copy */
 	uint64_t bytes_copied;		/* by the shm fallback */
+	uint64_t cursor_images;		/* guest cursor images put on the cursor plane */
 };
 
 /* The (format, modifier) pairs the host compositor can import. */
@@ -53,6 +57,74 @@ struct view_buffer {
 	uint32_t flags;			/* VDMABUF_RELEASE_* learnt so far */
 };
 
+/* What one wl_pointer frame said about one axis, sent at its end. */
+struct input_axis {
+	bool moved, stopped;
+	wl_fixed_t value;
+	int32_t value120;		/* 0: continuous */
+	bool inverted;
+};
+
+#define INPUT_KEY_BITS (VDMABUF_INPUT_MAX_KEY + 1)
+
+/* The host's seat, forwarded to the guest's (input.c). */
+struct viewer_input {
+	bool enabled;			/* not --no-input */
+	bool send_keymap;		/* not --guest-keymap */
+	/* The daemon refused: no seat, or no guest input; retried at enter. */
+	bool refused;
+	bool told_busy, told_no_input, told_keymap, told_inhibit;
+	uint64_t error_logged_usec;	/* rate limit of other refusals */
+	unsigned int errors_unlogged;
+
+	struct wl_seat *seat;
+	struct wl_keyboard *keyboard;
+	struct wl_pointer *pointer;
+	struct wl_touch *touch;
+	struct zwp_keyboard_shortcuts_inhibit_manager_v1 *inhibit_manager;
+	struct zwp_keyboard_shortcuts_inhibitor_v1 *inhibitor;
+	bool inhibit_off;		/* the release key gave shortcuts back */
+
+	/* The guest's pointer constraint, applied to the host's pointer. */
+	struct zwp_pointer_constraints_v1 *constraints;
+	struct zwp_relative_pointer_manager_v1 *relative_manager;
+	uint32_t constraint;		/* the guest's: enum vdmabuf_constraint */
+	bool constraint_off;		/* the release key let go of it */
+	bool told_no_lock;
+	struct zwp_locked_pointer_v1 *locked;
+	struct zwp_relative_pointer_v1 *relative;
+	bool lock_active;		/* the host locked it: relative motion only */
+	struct zwp_confined_pointer_v1 *confined;
+
+	char *keymap;			/* the host's, as text */
+	size_t keymap_size;
+	int32_t repeat_rate, repeat_delay;
+	bool repeat_known;
+	uint8_t held[INPUT_KEY_BITS / 8];	/* keys down on the host */
+	uint8_t sent[INPUT_KEY_BITS / 8];	/* ... whose press the guest got */
+
+	bool keyboard_entered;		/* the guest was told */
+	bool pointer_entered;
+	bool pointer_over;		/* the host pointer is over the window */
+	uint32_t enter_serial;		/* of its latest wl_pointer.enter */
+	bool pointer_dirty;		/* events since the last FRAME */
+	uint32_t axis_source;
+	struct input_axis axes[2];
+	int32_t touch_ids[VDMABUF_INPUT_MAX_TOUCH];	/* host id per guest slot */
+	bool touch_used[VDMABUF_INPUT_MAX_TOUCH];
+	bool touch_dirty;
+};
+
+/* The guest's cursor, drawn by the host compositor (cursor.c). */
+struct viewer_cursor {
+	bool known;			/* the guest named its cursor: set_cursor is ours */
+	bool shown;			/* image is attached to surface */
+	struct vdmabuf_id image;
+	uint64_t serial;		/* the image's, for its release */
+	int32_t hotspot_x, hotspot_y;
+	struct wl_surface *surface;
+};
+
 struct viewer {
 	struct wl_display *display;
 	struct wl_registry *registry;
@@ -64,8 +136,6 @@ struct viewer {
 	/* Presentation times go to the guest only on CLOCK_MONOTONIC. */
 	bool presentation_monotonic;
 	struct wp_viewporter *viewporter;
-	struct wl_seat *seat;
-	struct wl_keyboard *keyboard;
 	struct wl_surface *surface;
 	struct xdg_surface *xdg_surface;
 	struct xdg_toplevel *toplevel;
@@ -83,6 +153,11 @@ struct viewer {
 	bool fullscreen;
 	int32_t window_width, window_height;	/* 0: follow the guest */
 	uint32_t hinted_width, hinted_height;	/* last mode hint sent */
+	/* The frame on screen: its buffer's size, and the surface's (logical). */
+	uint32_t shown_width, shown_height;
+	int32_t surface_width, surface_height;
+	struct viewer_input input;
+	struct viewer_cursor cursor;
 	uint64_t exit_after;			/* presented frames; 0: never */
 	bool quit;
 	struct viewer_stats stats;
@@ -101,11 +176,40 @@ struct view_buffer *view_buffer_find(struct viewer *viewer, const struct vdmabuf
 bool view_buffer_show(struct view_buffer *buffer, uint64_t frame,
 		      const struct vdmabuf_rect *damage, unsigned int num_damage);
 
+/*
+ * The cursor image of serial onto surface; it goes back to the guest once
+ * the host compositor released it. False if it cannot be shown.
+ */
+bool view_buffer_show_cursor(struct view_buffer *buffer, struct wl_surface *surface,
+			     uint64_t serial);
+
+/* cursor.c: the guest's cursor image as the host pointer's cursor. */
+/* The guest's pointer changed (libvdmabuf's pointer); image NULL: none. */
+void cursor_pointer(struct viewer *viewer, const struct vdmabuf_id *image, uint64_t serial,
+		    uint32_t hotspot_x, uint32_t hotspot_y);
+/* Sets the host pointer's cursor over the window (at every enter). */
+void cursor_update(struct viewer *viewer);
+/* id (NULL: every buffer) is gone: no cursor shows it any more. */
+void cursor_buffer_gone(struct viewer *viewer, const struct vdmabuf_id *id);
+void cursor_finish(struct viewer *viewer);
+
 /* window.c */
 int window_create(struct viewer *viewer);
 void window_destroy(struct viewer *viewer);
 void window_set_fullscreen(struct viewer *viewer, bool fullscreen);
 /* The guest's buffer size changed or the window did: scale to fit. */
 void window_update_viewport(struct viewer *viewer, const struct view_buffer *buffer);
+
+/* input.c: the host's seat forwarded to the guest's. */
+/* Binds the seat and the shortcuts inhibitor; false if interface is not one. */
+bool input_bind(struct viewer *viewer, struct wl_registry *registry, uint32_t name,
+		const char *interface, uint32_t version);
+/* Claims the guest's seat (unless --no-input). */
+void input_start(struct viewer *viewer);
+/* The guest's pointer constraint (enum vdmabuf_constraint) changed. */
+void input_constrain(struct viewer *viewer, uint32_t constraint);
+/* The daemon refused request (VDMABUF_REQUEST_SEAT, _INPUT, _KEYMAP). */
+void input_error(struct viewer *viewer, uint32_t request, int err);
+void input_finish(struct viewer *viewer);
 
 #endif

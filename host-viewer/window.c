@@ -2,14 +2,12 @@
 /*
  * The viewer's window: an xdg toplevel titled with the VM's name. Its size
  * is the host user's: a resize asks the guest for that mode, and until
- * the guest follows, wp_viewporter scales its frames to the window. F11
- * toggles fullscreen.
+ * the guest follows, wp_viewporter scales its frames to the window.
+ * window_set_fullscreen() is F11's (input.c).
  */
-#include <linux/input-event-codes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "viewer.h"
 
@@ -34,12 +32,19 @@ void window_update_viewport(struct viewer *viewer, const struct view_buffer *buf
 {
 	int32_t w = viewer->window_width, h = viewer->window_height;
 
+	viewer->shown_width = buffer->desc.width;
+	viewer->shown_height = buffer->desc.height;
+	viewer->surface_width = buffer->desc.width;
+	viewer->surface_height = buffer->desc.height;
 	if (!viewer->viewport)
 		return;
-	if (!w || !h || ((uint32_t)w == buffer->desc.width && (uint32_t)h == buffer->desc.height))
+	if (!w || !h || ((uint32_t)w == buffer->desc.width && (uint32_t)h == buffer->desc.height)) {
 		wp_viewport_set_destination(viewer->viewport, -1, -1);
-	else
+	} else {
 		wp_viewport_set_destination(viewer->viewport, w, h);
+		viewer->surface_width = w;
+		viewer->surface_height = h;
+	}
 }
 
 static void xdg_surface_configure(void *data, struct xdg_surface *xdg_surface, uint32_t serial)
@@ -104,70 +109,6 @@ void window_set_fullscreen(struct viewer *viewer, bool fullscreen)
 		xdg_toplevel_unset_fullscreen(viewer->toplevel);
 }
 
-static void keyboard_keymap(void *data, struct wl_keyboard *keyboard, uint32_t format,
-			    int32_t fd, uint32_t size)
-{
-	close(fd);
-}
-
-static void keyboard_enter(void *data, struct wl_keyboard *keyboard, uint32_t serial,
-			   struct wl_surface *surface, struct wl_array *keys)
-{
-}
-
-static void keyboard_leave(void *data, struct wl_keyboard *keyboard, uint32_t serial,
-			   struct wl_surface *surface)
-{
-}
-
-static void keyboard_key(void *data, struct wl_keyboard *keyboard, uint32_t serial,
-			 uint32_t time, uint32_t key, uint32_t state)
-{
-	struct viewer *viewer = data;
-
-	if (key == KEY_F11 && state == WL_KEYBOARD_KEY_STATE_PRESSED)
-		window_set_fullscreen(viewer, !viewer->fullscreen);
-}
-
-static void keyboard_modifiers(void *data, struct wl_keyboard *keyboard, uint32_t serial,
-			       uint32_t depressed, uint32_t latched, uint32_t locked,
-			       uint32_t group)
-{
-}
-
-static void keyboard_repeat_info(void *data, struct wl_keyboard *keyboard, int32_t rate,
-				 int32_t delay)
-{
-}
-
-static const struct wl_keyboard_listener keyboard_listener = {
-	.keymap = keyboard_keymap,
-	.enter = keyboard_enter,
-	.leave = keyboard_leave,
-	.key = keyboard_key,
-	.modifiers = keyboard_modifiers,
-	.repeat_info = keyboard_repeat_info,
-};
-
-static void seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
-{
-	struct viewer *viewer = data;
-
-	if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) && !viewer->keyboard) {
-		viewer->keyboard = wl_seat_get_keyboard(seat);
-		wl_keyboard_add_listener(viewer->keyboard, &keyboard_listener, viewer);
-	}
-}
-
-static void seat_name(void *data, struct wl_seat *seat, const char *name)
-{
-}
-
-static const struct wl_seat_listener seat_listener = {
-	.capabilities = seat_capabilities,
-	.name = seat_name,
-};
-
 static void wm_base_ping(void *data, struct xdg_wm_base *wm_base, uint32_t serial)
 {
 	xdg_wm_base_pong(wm_base, serial);
@@ -210,9 +151,8 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 					     viewer);
 	} else if (strcmp(interface, wp_viewporter_interface.name) == 0) {
 		viewer->viewporter = BIND(wp_viewporter_interface, 1);
-	} else if (strcmp(interface, wl_seat_interface.name) == 0 && !viewer->seat) {
-		viewer->seat = BIND(wl_seat_interface, 5);
-		wl_seat_add_listener(viewer->seat, &seat_listener, viewer);
+	} else {
+		input_bind(viewer, registry, name, interface, version);
 	}
 #undef BIND
 }
@@ -278,7 +218,5 @@ void window_destroy(struct viewer *viewer)
 		xdg_surface_destroy(viewer->xdg_surface);
 	if (viewer->surface)
 		wl_surface_destroy(viewer->surface);
-	if (viewer->keyboard)
-		wl_keyboard_destroy(viewer->keyboard);
 	formats_finish(&viewer->formats);
 }

@@ -8,6 +8,16 @@
  * pages into extents and keeps the attachment, so the pages stay pinned,
  * until the device retires the buffer. Each frame is then a PRESENT naming
  * the buffer's id. Events from the device reach the file that owns the id.
+ *
+ * With VDMABUF_F_INPUT the device also sends the host seat's input and
+ * keymap: they reach every file that subscribed (VDMABUF_IOC_SUBSCRIBE).
+ * The driver assembles the keymap's pieces, keeps the last whole one for
+ * files that subscribe later, and hands it to each file as one ring slot
+ * that read() turns back into pieces.
+ *
+ * With VDMABUF_F_POINTER a producer names one of its exported buffers as
+ * the cursor image the host draws at its own pointer (VDMABUF_IOC_POINTER);
+ * it comes back with a RELEASE as a presented frame does.
  */
 #include <linux/dma-buf.h>
 #include <linux/kref.h>
@@ -28,6 +38,12 @@
 
 #define EVENT_BUFFERS		64
 #define FILE_EVENTS		256
+/*
+ * Input never pushes a file's buffer events out: it fills a ring only up
+ * to these marks and is dropped past them, motion first.
+ */
+#define FILE_INPUT_EVENTS	(FILE_EVENTS - 32)
+#define FILE_MOTION_EVENTS	(FILE_EVENTS / 2)
 #define REQUEST_TIMEOUT		(10 * HZ)
 
 static unsigned int max_buffers_per_file = 64;
@@ -78,6 +94,24 @@ struct vdmabuf_dev {
 	/* The host clock's lead over ours (0: not known yet), spec 10.2. */
 	s64 host_lead_ns;
 	bool gone;			/* removed: every call fails ENODEV */
+
+	/*
+	 * Also guarded by lock: the host's last whole keymap (NULL: none
+	 * yet), the one being received, every file's subscription, and
+	 * the count of input events and keymap pieces refused.
+	 */
+	struct vdmabuf_keymap_blob *keymap;
+	struct vdmabuf_keymap_blob *keymap_rx;
+	u64 input_invalid;
+};
+
+/* A keymap, shared by the device and the files it is queued to. */
+struct vdmabuf_keymap_blob {
+	struct kref kref;
+	u32 format;
+	u32 size;
+	u32 received;			/* bytes so far, while assembled */
+	u8 data[] __counted_by(size);
 };
 
 struct vdmabuf_file {
@@ -88,11 +122,20 @@ struct vdmabuf_file {
 	/* Serialises this file's ioctls and its teardown. */
 	struct mutex ioctl_lock;
 
-	/* Guards the event ring. */
+	u32 events;			/* VDMABUF_SUBSCRIBE_*; vd->lock */
+
+	/*
+	 * Guards the event ring, and km: the keymap read() hands out in
+	 * pieces, from km_off, while the ring's one KEYMAP slot is at its
+	 * head (km is set exactly while that slot is in the ring).
+	 */
 	spinlock_t ev_lock;
 	struct vdmabuf_uevent ev[FILE_EVENTS];
 	unsigned int ev_head, ev_len;
 	unsigned long ev_lost;
+	unsigned long input_lost;	/* input dropped: the ring was full */
+	struct vdmabuf_keymap_blob *km;
+	u32 km_off;
 	bool dead;
 	wait_queue_head_t wait;
 };
@@ -121,10 +164,44 @@ struct vdmabuf_request {
 static DEFINE_MUTEX(vdmabuf_dev_lock);
 static struct vdmabuf_dev *vdmabuf_the_dev;
 
+static struct vdmabuf_keymap_blob *vdmabuf_keymap_alloc(u32 format, u32 size)
+{
+	struct vdmabuf_keymap_blob *km;
+
+	km = kvmalloc(struct_size(km, data, size), GFP_KERNEL);
+	if (!km)
+		return NULL;
+	kref_init(&km->kref);
+	km->format = format;
+	km->size = size;
+	km->received = 0;
+	return km;
+}
+
+static struct vdmabuf_keymap_blob *vdmabuf_keymap_get(struct vdmabuf_keymap_blob *km)
+{
+	kref_get(&km->kref);
+	return km;
+}
+
+static void vdmabuf_keymap_free(struct kref *kref)
+{
+	kvfree(container_of(kref, struct vdmabuf_keymap_blob, kref));
+}
+
+/* May sleep (kvfree): never with a spinlock held. */
+static void vdmabuf_keymap_put(struct vdmabuf_keymap_blob *km)
+{
+	if (km)
+		kref_put(&km->kref, vdmabuf_keymap_free);
+}
+
 static void vdmabuf_dev_free(struct kref *kref)
 {
 	struct vdmabuf_dev *vd = container_of(kref, struct vdmabuf_dev, kref);
 
+	vdmabuf_keymap_put(vd->keymap);
+	vdmabuf_keymap_put(vd->keymap_rx);
 	kfree(vd->events);
 	kfree(vd);
 }
@@ -280,21 +357,125 @@ static void vdmabuf_ctrl_done(struct virtqueue *vq)
 
 /* Per-file events */
 
+/* Drops the oldest event of f's full ring; returns a keymap to put. */
+static struct vdmabuf_keymap_blob *vdmabuf_file_evict(struct vdmabuf_file *f)
+{
+	struct vdmabuf_keymap_blob *km = NULL;
+
+	lockdep_assert_held(&f->ev_lock);
+	if (f->ev[f->ev_head].type == VDMABUF_UEVENT_KEYMAP) {
+		km = f->km;
+		f->km = NULL;
+	}
+	f->ev_head = (f->ev_head + 1) % FILE_EVENTS;
+	f->ev_len--;
+	return km;
+}
+
+static void vdmabuf_file_append(struct vdmabuf_file *f, const struct vdmabuf_uevent *ev)
+{
+	lockdep_assert_held(&f->ev_lock);
+	f->ev[(f->ev_head + f->ev_len++) % FILE_EVENTS] = *ev;
+}
+
+/* A buffer or device event: always queued, the oldest goes if need be. */
 static void vdmabuf_file_queue(struct vdmabuf_file *f, const struct vdmabuf_uevent *ev)
 {
+	struct vdmabuf_keymap_blob *lost = NULL;
 	unsigned long flags;
 
 	spin_lock_irqsave(&f->ev_lock, flags);
 	if (f->ev_len == FILE_EVENTS) {
 		/* The producer stopped reading: the oldest event goes. */
-		f->ev_head = (f->ev_head + 1) % FILE_EVENTS;
-		f->ev_len--;
+		lost = vdmabuf_file_evict(f);
 		if (!f->ev_lost++)
 			pr_warn_ratelimited("virtio_vdmabuf: a producer does not read its events\n");
 	}
-	f->ev[(f->ev_head + f->ev_len++) % FILE_EVENTS] = *ev;
+	vdmabuf_file_append(f, ev);
 	spin_unlock_irqrestore(&f->ev_lock, flags);
+	vdmabuf_keymap_put(lost);
 	wake_up_interruptible(&f->wait);
+}
+
+/* Input: queued while the ring holds fewer than room events, else dropped. */
+static void vdmabuf_file_queue_input(struct vdmabuf_file *f, const struct vdmabuf_uevent *ev,
+				     unsigned int room)
+{
+	unsigned long flags;
+	bool queued;
+
+	spin_lock_irqsave(&f->ev_lock, flags);
+	queued = f->ev_len < room;
+	if (queued)
+		vdmabuf_file_append(f, ev);
+	else if (!(f->input_lost++ % 1024))
+		pr_warn_ratelimited("virtio_vdmabuf: input dropped: a producer does not read (%lu lost)\n",
+				    f->input_lost);
+	spin_unlock_irqrestore(&f->ev_lock, flags);
+	if (queued)
+		wake_up_interruptible(&f->wait);
+}
+
+/*
+ * Hands km to f. A keymap f has not read yet is replaced where it waits
+ * (read() starts the new one at offset 0, which starts a new keymap).
+ */
+static void vdmabuf_file_queue_keymap(struct vdmabuf_file *f, struct vdmabuf_keymap_blob *km)
+{
+	const struct vdmabuf_uevent slot = { .type = VDMABUF_UEVENT_KEYMAP };
+	struct vdmabuf_keymap_blob *old = NULL;
+	unsigned long flags;
+	bool queued = true;
+
+	spin_lock_irqsave(&f->ev_lock, flags);
+	if (f->km) {
+		old = f->km;
+		f->km = vdmabuf_keymap_get(km);
+	} else if (f->ev_len < FILE_INPUT_EVENTS) {
+		f->km = vdmabuf_keymap_get(km);
+		vdmabuf_file_append(f, &slot);
+	} else {
+		queued = false;
+		f->input_lost++;
+		pr_warn_ratelimited("virtio_vdmabuf: keymap dropped: a producer does not read\n");
+	}
+	f->km_off = 0;
+	spin_unlock_irqrestore(&f->ev_lock, flags);
+	vdmabuf_keymap_put(old);
+	if (queued)
+		wake_up_interruptible(&f->wait);
+}
+
+/*
+ * Takes f's next event into *ev: the ring's head, or the next piece of
+ * the keymap at the head. Returns a keymap to put once fully read.
+ */
+static struct vdmabuf_keymap_blob *vdmabuf_file_take(struct vdmabuf_file *f,
+						     struct vdmabuf_uevent *ev)
+{
+	struct vdmabuf_keymap_blob *km = f->km;
+	u32 len;
+
+	lockdep_assert_held(&f->ev_lock);
+	*ev = f->ev[f->ev_head];
+	if (ev->type != VDMABUF_UEVENT_KEYMAP || !km) {
+		f->ev_head = (f->ev_head + 1) % FILE_EVENTS;
+		f->ev_len--;
+		return NULL;
+	}
+	len = min_t(u32, km->size - f->km_off, sizeof(ev->keymap.data));
+	ev->keymap.format = km->format;
+	ev->keymap.size = km->size;
+	ev->keymap.offset = f->km_off;
+	ev->keymap.len = len;
+	memcpy(ev->keymap.data, km->data + f->km_off, len);
+	f->km_off += len;
+	if (f->km_off < km->size)
+		return NULL;
+	f->km = NULL;
+	f->ev_head = (f->ev_head + 1) % FILE_EVENTS;
+	f->ev_len--;
+	return km;
 }
 
 static void vdmabuf_queue_all(struct vdmabuf_dev *vd, const struct vdmabuf_uevent *ev)
@@ -402,6 +583,104 @@ static u64 vdmabuf_guest_time(struct vdmabuf_dev *vd, u64 host_ns, u64 received_
 	return t < received_ns ? t : received_ns;
 }
 
+/* An input event's host time on our clock; when that is not known, now. */
+static u64 vdmabuf_input_time(struct vdmabuf_dev *vd, u64 host_usec, u64 received_ns)
+{
+	u64 t = 0;
+
+	if (host_usec <= U64_MAX / NSEC_PER_USEC)
+		t = vdmabuf_guest_time(vd, host_usec * NSEC_PER_USEC, received_ns);
+	return t ? t : received_ns;
+}
+
+static bool vdmabuf_input_is_motion(u32 kind)
+{
+	return kind == VDMABUF_INPUT_MOTION || kind == VDMABUF_INPUT_RELATIVE_MOTION ||
+	       kind == VDMABUF_INPUT_TOUCH_MOTION;
+}
+
+/* INPUT: checked, moved to our clock, queued to every subscribed file. */
+static void vdmabuf_handle_input(struct vdmabuf_dev *vd, const struct vdmabuf_input *in,
+				 u64 received_ns)
+{
+	struct vdmabuf_uevent uev = { .type = VDMABUF_UEVENT_INPUT };
+	struct vdmabuf_file *f;
+	unsigned int i, room;
+	u32 kind;
+
+	lockdep_assert_held(&vd->lock);
+	kind = le32_to_cpu(in->kind);
+	for (i = 0; i < VDMABUF_INPUT_ARGS; i++)
+		uev.input.args[i] = (s32)le32_to_cpu(in->args[i]);
+	if (!vdmabuf_input_valid(kind, uev.input.args)) {
+		vd->input_invalid++;
+		dev_warn_ratelimited(&vd->vdev->dev, "bad input event (kind %u; %llu refused)\n",
+				     kind, vd->input_invalid);
+		return;
+	}
+	uev.input.kind = kind;
+	uev.input.time_usec = div_u64(vdmabuf_input_time(vd, le64_to_cpu(in->time_usec),
+							 received_ns), NSEC_PER_USEC);
+	room = vdmabuf_input_is_motion(kind) ? FILE_MOTION_EVENTS : FILE_INPUT_EVENTS;
+	list_for_each_entry(f, &vd->files, link)
+		if (f->events & VDMABUF_SUBSCRIBE_INPUT)
+			vdmabuf_file_queue_input(f, &uev, room);
+}
+
+static void vdmabuf_keymap_refuse(struct vdmabuf_dev *vd, const char *why)
+{
+	lockdep_assert_held(&vd->lock);
+	vdmabuf_keymap_put(vd->keymap_rx);
+	vd->keymap_rx = NULL;
+	vd->input_invalid++;
+	dev_warn_ratelimited(&vd->vdev->dev, "keymap piece refused: %s (%llu refused)\n",
+			     why, vd->input_invalid);
+}
+
+/*
+ * KEYMAP: one piece, in order from offset 0. A whole keymap replaces the
+ * one kept and goes to every subscribed file.
+ */
+static void vdmabuf_handle_keymap(struct vdmabuf_dev *vd, const struct vdmabuf_keymap *piece)
+{
+	u32 format = le32_to_cpu(piece->format), size = le32_to_cpu(piece->size);
+	u32 offset = le32_to_cpu(piece->offset), len = le32_to_cpu(piece->len);
+	struct vdmabuf_keymap_blob *km = vd->keymap_rx;
+	struct vdmabuf_file *f;
+
+	lockdep_assert_held(&vd->lock);
+	if (!vdmabuf_keymap_piece_valid(format, size, offset, len, VDMABUF_KEYMAP_CHUNK,
+					km ? km->received : 0)) {
+		vdmabuf_keymap_refuse(vd, "out of order or out of bounds");
+		return;
+	}
+	if (!offset) {
+		vdmabuf_keymap_put(km);
+		km = vdmabuf_keymap_alloc(format, size);
+		vd->keymap_rx = km;
+		if (!km) {
+			dev_warn_ratelimited(&vd->vdev->dev, "no memory for a %u-byte keymap\n",
+					     size);
+			return;
+		}
+	} else if (km->size != size || km->format != format) {
+		vdmabuf_keymap_refuse(vd, "size changed within a keymap");
+		return;
+	}
+	memcpy(km->data + offset, piece->data, len);
+	km->received += len;
+	if (km->received < km->size)
+		return;
+
+	vd->keymap_rx = NULL;
+	vdmabuf_keymap_put(vd->keymap);
+	vd->keymap = km;
+	dev_dbg(&vd->vdev->dev, "keymap of %u bytes\n", km->size);
+	list_for_each_entry(f, &vd->files, link)
+		if (f->events & VDMABUF_SUBSCRIBE_INPUT)
+			vdmabuf_file_queue_keymap(f, km);
+}
+
 static void vdmabuf_handle_event(struct vdmabuf_dev *vd, const struct vdmabuf_event *ev,
 				 unsigned int len, u64 received_ns)
 {
@@ -482,6 +761,21 @@ static void vdmabuf_handle_event(struct vdmabuf_dev *vd, const struct vdmabuf_ev
 		uev.type = VDMABUF_UEVENT_RESET;
 		vdmabuf_queue_all(vd, &uev);
 		vd->host_lead_ns = 0;	/* the device may now run on another host */
+		/* The whole keymap stays; the host sends it again on start. */
+		vdmabuf_keymap_put(vd->keymap_rx);
+		vd->keymap_rx = NULL;
+		break;
+	case VDMABUF_EVENT_INPUT:
+		if (virtio_has_feature(vd->vdev, VDMABUF_F_INPUT))
+			vdmabuf_handle_input(vd, &ev->u.input, received_ns);
+		else
+			dev_warn_ratelimited(&vd->vdev->dev, "input not negotiated\n");
+		break;
+	case VDMABUF_EVENT_KEYMAP:
+		if (virtio_has_feature(vd->vdev, VDMABUF_F_INPUT))
+			vdmabuf_handle_keymap(vd, &ev->u.keymap);
+		else
+			dev_warn_ratelimited(&vd->vdev->dev, "keymap not negotiated\n");
 		break;
 	default:
 		dev_dbg(&vd->vdev->dev, "unknown event %#x\n", le32_to_cpu(ev->type));
@@ -870,6 +1164,58 @@ static long vdmabuf_ioctl_present(struct vdmabuf_file *f, void __user *arg)
 }
 
 /*
+ * The cursor image (one of f's buffers) or none, and the pointer
+ * constraint: a POINTER request, sent and answered as PRESENT is. The
+ * image is the host's until its RELEASE with frame = serial.
+ */
+static long vdmabuf_ioctl_pointer(struct vdmabuf_file *f, void __user *arg)
+{
+	struct vdmabuf_ioc_pointer args;
+	struct vdmabuf_dev *vd = f->vd;
+	struct vdmabuf_pointer *req;
+	struct vdmabuf_request *r;
+	int err = 0;
+
+	/* f's buffers stay on its list, and vdev valid, until we return. */
+	lockdep_assert_held(&f->ioctl_lock);
+	lockdep_assert_held_read(&vd->remove_sem);
+	if (copy_from_user(&args, arg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags & ~VDMABUF_POINTER_IMAGE ||
+	    args.constraint > VDMABUF_CONSTRAINT_CONFINED)
+		return -EINVAL;
+	mutex_lock(&vd->lock);
+	if (vd->gone)
+		err = -ENODEV;
+	else if (!virtio_has_feature(vd->vdev, VDMABUF_F_POINTER))
+		err = -EOPNOTSUPP;
+	else if ((args.flags & VDMABUF_POINTER_IMAGE) &&
+		 !vdmabuf_find(&f->buffers, args.id.device, args.id.key))
+		err = -ENOENT;
+	mutex_unlock(&vd->lock);
+	if (err)
+		return err;
+	r = vdmabuf_request_alloc(sizeof(*req));
+	if (!r)
+		return -ENOMEM;
+	req = (struct vdmabuf_pointer *)r->req;
+	req->hdr.type = cpu_to_le32(VDMABUF_CTRL_POINTER);
+	if (args.flags & VDMABUF_POINTER_IMAGE) {
+		req->id.device = cpu_to_le64(args.id.device);
+		req->id.key = cpu_to_le64(args.id.key);
+		req->serial = cpu_to_le64(args.serial);
+		req->hotspot_x = cpu_to_le32(args.hotspot_x);
+		req->hotspot_y = cpu_to_le32(args.hotspot_y);
+	}
+	req->flags = cpu_to_le32(args.flags);
+	req->constraint = cpu_to_le32(args.constraint);
+	err = vdmabuf_request_send(vd, r);
+	if (err != -ETIMEDOUT)
+		vdmabuf_request_free(r);
+	return err;
+}
+
+/*
  * Unexports b (already off its file's list): it retires when the device
  * says so, or at once if the device does not know it any more.
  */
@@ -946,6 +1292,39 @@ static long vdmabuf_ioctl_unexport(struct vdmabuf_file *f, void __user *arg)
 	return vdmabuf_unexport(vd, b);
 }
 
+/*
+ * Which events f receives besides its own; subscribing to input queues
+ * the host's last whole keymap at once. -EOPNOTSUPP: the device has no
+ * input.
+ */
+static long vdmabuf_ioctl_subscribe(struct vdmabuf_file *f, void __user *arg)
+{
+	struct vdmabuf_ioc_subscribe args;
+	struct vdmabuf_dev *vd = f->vd;
+	int err = 0;
+
+	if (copy_from_user(&args, arg, sizeof(args)))
+		return -EFAULT;
+	if (args.reserved || args.events & ~VDMABUF_SUBSCRIBE_INPUT)
+		return -EINVAL;
+	mutex_lock(&vd->lock);
+	if (vd->gone) {
+		err = -ENODEV;
+		goto out_unlock;
+	}
+	if ((args.events & VDMABUF_SUBSCRIBE_INPUT) &&
+	    !virtio_has_feature(vd->vdev, VDMABUF_F_INPUT)) {
+		err = -EOPNOTSUPP;
+		goto out_unlock;
+	}
+	f->events = args.events;
+	if ((f->events & VDMABUF_SUBSCRIBE_INPUT) && vd->keymap)
+		vdmabuf_file_queue_keymap(f, vd->keymap);
+out_unlock:
+	mutex_unlock(&vd->lock);
+	return err;
+}
+
 static long vdmabuf_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct vdmabuf_file *f = file->private_data;
@@ -967,6 +1346,12 @@ static long vdmabuf_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 	case VDMABUF_IOC_UNEXPORT:
 		ret = vdmabuf_ioctl_unexport(f, uarg);
 		break;
+	case VDMABUF_IOC_SUBSCRIBE:
+		ret = vdmabuf_ioctl_subscribe(f, uarg);
+		break;
+	case VDMABUF_IOC_POINTER:
+		ret = vdmabuf_ioctl_pointer(f, uarg);
+		break;
 	default:
 		ret = -ENOTTY;
 		break;
@@ -981,6 +1366,7 @@ static long vdmabuf_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 static ssize_t vdmabuf_read(struct file *file, char __user *buf, size_t count, loff_t *ppos)
 {
 	struct vdmabuf_file *f = file->private_data;
+	struct vdmabuf_keymap_blob *km;
 	struct vdmabuf_uevent ev;
 	size_t done = 0;
 	int err;
@@ -999,10 +1385,9 @@ static ssize_t vdmabuf_read(struct file *file, char __user *buf, size_t count, l
 			return err;
 	}
 	while (f->ev_len && count - done >= sizeof(ev)) {
-		ev = f->ev[f->ev_head];
-		f->ev_head = (f->ev_head + 1) % FILE_EVENTS;
-		f->ev_len--;
+		km = vdmabuf_file_take(f, &ev);
 		spin_unlock_irq(&f->ev_lock);
+		vdmabuf_keymap_put(km);
 		if (copy_to_user(buf + done, &ev, sizeof(ev)))
 			return done ? done : -EFAULT;
 		done += sizeof(ev);
@@ -1092,6 +1477,7 @@ static int vdmabuf_release(struct inode *inode, struct file *file)
 	mutex_unlock(&f->ioctl_lock);
 	if (n)
 		pr_debug("virtio_vdmabuf: closed with %u buffers exported\n", n);
+	vdmabuf_keymap_put(f->km);
 	kfree(f);
 	kref_put(&vd->kref, vdmabuf_dev_free);
 	return 0;
@@ -1263,6 +1649,8 @@ static unsigned int vdmabuf_features[] = {
 	VDMABUF_F_PRESENT_TIMING,
 	VDMABUF_F_MODE_HINT,
 	VDMABUF_F_CONSUMER_EVENTS,
+	VDMABUF_F_INPUT,
+	VDMABUF_F_POINTER,
 };
 
 static struct virtio_driver vdmabuf_driver = {

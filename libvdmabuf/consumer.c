@@ -17,7 +17,10 @@ _Static_assert((int)VDMABUF_REQUEST_IMPORT == (int)VDMABUF_MSG_IMPORT &&
 	       (int)VDMABUF_REQUEST_RELEASE == (int)VDMABUF_MSG_RELEASE &&
 	       (int)VDMABUF_REQUEST_DROP == (int)VDMABUF_MSG_DROP &&
 	       (int)VDMABUF_REQUEST_MODE_HINT == (int)VDMABUF_MSG_MODE_HINT &&
-	       (int)VDMABUF_REQUEST_STATS == (int)VDMABUF_MSG_STATS,
+	       (int)VDMABUF_REQUEST_STATS == (int)VDMABUF_MSG_STATS &&
+	       (int)VDMABUF_REQUEST_SEAT == (int)VDMABUF_MSG_SEAT &&
+	       (int)VDMABUF_REQUEST_INPUT == (int)VDMABUF_MSG_INPUT &&
+	       (int)VDMABUF_REQUEST_KEYMAP == (int)VDMABUF_MSG_KEYMAP,
 	       "enum vdmabuf_consumer_request differs from the consumer protocol");
 
 #define DEFAULT_SOCKET "/run/vdmabuf/consumer.sock"
@@ -35,6 +38,7 @@ struct pending {
 struct vdmabuf_consumer {
 	int fd;
 	struct pending pending;
+	uint32_t guest_features;	/* from the latest HELLO */
 };
 
 static int pending_push(struct pending *p, const struct vdmabuf_consumer_msg *msg)
@@ -198,6 +202,7 @@ struct vdmabuf_consumer *vdmabuf_consumer_create_from_fd(int fd, int *err)
 		vdmabuf_consumer_destroy(c);
 		return NULL;
 	}
+	c->guest_features = hello.u.hello.guest_connected ? hello.u.hello.guest_features : 0;
 	return c;
 }
 
@@ -239,12 +244,15 @@ int vdmabuf_consumer_get_fd(struct vdmabuf_consumer *c)
 	return c->fd;
 }
 
-static void deliver(const struct vdmabuf_consumer_msg *msg,
+static void deliver(struct vdmabuf_consumer *c, const struct vdmabuf_consumer_msg *msg,
 		    const struct vdmabuf_consumer_listener *l, void *data)
 {
 	struct vdmabuf_id id = msg->id;
 
 	switch (msg->type) {
+	case VDMABUF_MSG_HELLO:
+		c->guest_features = msg->u.hello.guest_connected ? msg->u.hello.guest_features : 0;
+		break;
 	case VDMABUF_MSG_BUFFER:
 		if (l->buffer) {
 			const struct vdmabuf_msg_buffer *b = &msg->u.buffer;
@@ -285,8 +293,16 @@ static void deliver(const struct vdmabuf_consumer_msg *msg,
 		if (l->error && msg->status)
 			l->error(data, msg->status_of, &id, msg->status);
 		break;
+	case VDMABUF_MSG_POINTER:
+		if (l->pointer) {
+			const struct vdmabuf_msg_pointer *p = &msg->u.pointer;
+
+			l->pointer(data, p->flags & VDMABUF_POINTER_IMAGE ? &id : NULL,
+				   p->serial, p->hotspot_x, p->hotspot_y, p->constraint);
+		}
+		break;
 	default:
-		/* HELLO again, answers nobody waits for, newer messages. */
+		/* Answers nobody waits for, newer messages. */
 		break;
 	}
 }
@@ -299,7 +315,7 @@ int vdmabuf_consumer_dispatch(struct vdmabuf_consumer *c,
 
 	/* A callback may import, which may queue more: pop one at a time. */
 	while (pending_pop(&c->pending, &msg)) {
-		deliver(&msg, listener, data);
+		deliver(c, &msg, listener, data);
 		handled++;
 	}
 	for (;;) {
@@ -311,10 +327,10 @@ int vdmabuf_consumer_dispatch(struct vdmabuf_consumer *c,
 			return ret;
 		if (ret == 0)
 			return handled;
-		deliver(&msg, listener, data);
+		deliver(c, &msg, listener, data);
 		handled++;
 		while (pending_pop(&c->pending, &msg)) {
-			deliver(&msg, listener, data);
+			deliver(c, &msg, listener, data);
 			handled++;
 		}
 	}
@@ -411,6 +427,63 @@ int vdmabuf_consumer_stats(struct vdmabuf_consumer *c, struct vdmabuf_stats *sta
 		.bad_requests = msg.u.stats.bad_requests,
 		.consumers = msg.u.stats.consumers,
 		.guest_bytes = msg.u.stats.guest_bytes,
+		.input_events = msg.u.stats.input_events,
+		.input_dropped = msg.u.stats.input_dropped,
 	};
+	return 0;
+}
+
+uint32_t vdmabuf_consumer_guest_features(struct vdmabuf_consumer *c)
+{
+	return c->guest_features;
+}
+
+int vdmabuf_consumer_claim_seat(struct vdmabuf_consumer *c, bool claim)
+{
+	struct vdmabuf_consumer_msg msg = {
+		.type = VDMABUF_MSG_SEAT,
+		.u.seat = { .claim = claim },
+	};
+
+	return send_msg(c, &msg);
+}
+
+int vdmabuf_consumer_input(struct vdmabuf_consumer *c, const struct vdmabuf_input_event *ev)
+{
+	struct vdmabuf_consumer_msg msg = {
+		.type = VDMABUF_MSG_INPUT,
+		.u.input = { .kind = ev->kind, .time_usec = ev->time_usec },
+	};
+
+	if (!vdmabuf_input_valid(ev->kind, ev->args))
+		return -EINVAL;
+	memcpy(msg.u.input.args, ev->args, sizeof(msg.u.input.args));
+	return send_msg(c, &msg);
+}
+
+int vdmabuf_consumer_keymap(struct vdmabuf_consumer *c, uint32_t format, const void *text,
+			    size_t size)
+{
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_KEYMAP };
+	size_t offset;
+
+	if (format != VDMABUF_KEYMAP_XKB_V1 || !text || !size)
+		return -EINVAL;
+	if (size > VDMABUF_MAX_KEYMAP)
+		return -E2BIG;
+	for (offset = 0; offset < size; offset += msg.u.keymap.len) {
+		size_t len = size - offset;
+		int ret;
+
+		if (len > VDMABUF_MSG_KEYMAP_CHUNK)
+			len = VDMABUF_MSG_KEYMAP_CHUNK;
+		msg.u.keymap = (struct vdmabuf_msg_keymap){
+			.format = format, .size = size, .offset = offset, .len = len,
+		};
+		memcpy(msg.u.keymap.data, (const uint8_t *)text + offset, len);
+		ret = send_msg(c, &msg);
+		if (ret < 0)
+			return ret;
+	}
 	return 0;
 }

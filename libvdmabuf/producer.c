@@ -10,8 +10,16 @@
 #include "vdmabuf.h"
 #include "vdmabuf_uapi.h"
 
+/* The keymap being received, in pieces: text has room for size and a NUL. */
+struct keymap_rx {
+	char *text;
+	uint32_t format, size, received;
+};
+
 struct vdmabuf_producer {
 	int fd;
+	uint32_t events;		/* VDMABUF_SUBSCRIBE_* */
+	struct keymap_rx keymap;
 };
 
 struct vdmabuf_producer *vdmabuf_producer_create(const char *path, int *err)
@@ -36,6 +44,7 @@ void vdmabuf_producer_destroy(struct vdmabuf_producer *producer)
 {
 	if (!producer)
 		return;
+	free(producer->keymap.text);
 	close(producer->fd);
 	free(producer);
 }
@@ -119,6 +128,24 @@ int vdmabuf_producer_present(struct vdmabuf_producer *producer, const struct vdm
 	return ioctl_retry(producer->fd, VDMABUF_IOC_PRESENT, &ioc);
 }
 
+int vdmabuf_producer_pointer(struct vdmabuf_producer *producer, const struct vdmabuf_id *image,
+			     uint64_t serial, uint32_t hotspot_x, uint32_t hotspot_y,
+			     uint32_t constraint)
+{
+	struct vdmabuf_ioc_pointer ioc = { .constraint = constraint };
+
+	if (constraint > VDMABUF_CONSTRAINT_CONFINED)
+		return -EINVAL;
+	if (image) {
+		ioc.id = *image;
+		ioc.serial = serial;
+		ioc.flags = VDMABUF_POINTER_IMAGE;
+		ioc.hotspot_x = hotspot_x;
+		ioc.hotspot_y = hotspot_y;
+	}
+	return ioctl_retry(producer->fd, VDMABUF_IOC_POINTER, &ioc);
+}
+
 int vdmabuf_producer_unexport(struct vdmabuf_producer *producer, const struct vdmabuf_id *id)
 {
 	struct vdmabuf_ioc_unexport ioc = { .id = *id };
@@ -126,10 +153,77 @@ int vdmabuf_producer_unexport(struct vdmabuf_producer *producer, const struct vd
 	return ioctl_retry(producer->fd, VDMABUF_IOC_UNEXPORT, &ioc);
 }
 
-static void deliver(const struct vdmabuf_uevent *ev,
+int vdmabuf_producer_subscribe(struct vdmabuf_producer *producer, uint32_t events)
+{
+	struct vdmabuf_ioc_subscribe ioc = { .events = events };
+	int ret = ioctl_retry(producer->fd, VDMABUF_IOC_SUBSCRIBE, &ioc);
+
+	if (ret < 0)
+		return ret;
+	producer->events = events;
+	return 0;
+}
+
+static void keymap_rx_reset(struct keymap_rx *rx)
+{
+	free(rx->text);
+	*rx = (struct keymap_rx){ 0 };
+}
+
+/*
+ * One piece of a keymap; the listener hears the whole. A piece out of
+ * order (one lost to a full queue) drops the keymap: the driver sends
+ * the next whole one from offset 0.
+ */
+static void receive_keymap(struct vdmabuf_producer *producer, const struct vdmabuf_ukeymap *km,
+			   const struct vdmabuf_producer_listener *l, void *data)
+{
+	struct keymap_rx *rx = &producer->keymap;
+	char *text;
+
+	if (!vdmabuf_keymap_piece_valid(km->format, km->size, km->offset, km->len,
+					sizeof(km->data), rx->received) ||
+	    (km->offset && (km->size != rx->size || km->format != rx->format))) {
+		keymap_rx_reset(rx);
+		return;
+	}
+	if (!km->offset) {
+		text = realloc(rx->text, (size_t)km->size + 1);
+		if (!text) {
+			keymap_rx_reset(rx);
+			return;
+		}
+		*rx = (struct keymap_rx){ .text = text, .format = km->format, .size = km->size };
+	}
+	memcpy(rx->text + km->offset, km->data, km->len);
+	rx->received += km->len;
+	if (rx->received < rx->size)
+		return;
+	rx->text[rx->size] = '\0';
+	if (l->keymap)
+		l->keymap(data, rx->format, rx->text, rx->size);
+	keymap_rx_reset(rx);
+}
+
+static void deliver_input(const struct vdmabuf_uinput *in,
+			  const struct vdmabuf_producer_listener *l, void *data)
+{
+	struct vdmabuf_input_event ev = {
+		.kind = in->kind,
+		.time_usec = in->time_usec,
+	};
+
+	if (!l->input)
+		return;
+	memcpy(ev.args, in->args, sizeof(ev.args));
+	l->input(data, &ev);
+}
+
+static void deliver(struct vdmabuf_producer *producer, const struct vdmabuf_uevent *ev,
 		    const struct vdmabuf_producer_listener *l, void *data)
 {
 	struct vdmabuf_id id = ev->id;
+	bool input = producer->events & VDMABUF_SUBSCRIBE_INPUT;
 
 	switch (ev->type) {
 	case VDMABUF_UEVENT_RELEASE:
@@ -152,6 +246,14 @@ static void deliver(const struct vdmabuf_uevent *ev,
 	case VDMABUF_UEVENT_RESET:
 		if (l->reset)
 			l->reset(data);
+		break;
+	case VDMABUF_UEVENT_INPUT:
+		if (input)
+			deliver_input(&ev->input, l, data);
+		break;
+	case VDMABUF_UEVENT_KEYMAP:
+		if (input)
+			receive_keymap(producer, &ev->keymap, l, data);
 		break;
 	default:
 		/* Newer drivers may add events; older producers skip them. */
@@ -178,6 +280,6 @@ int vdmabuf_producer_dispatch(struct vdmabuf_producer *producer,
 		if (n == 0 || n % sizeof(events[0]))
 			return n == 0 ? handled : -EPROTO;
 		for (size_t i = 0; i < n / sizeof(events[0]); i++, handled++)
-			deliver(&events[i], listener, data);
+			deliver(producer, &events[i], listener, data);
 	}
 }

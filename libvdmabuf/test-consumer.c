@@ -2,13 +2,17 @@
 /*
  * The consumer API against a socketpair on which this test plays the
  * daemon: greeting, events in order, answers waited for while other
- * messages keep their place, errors, and the daemon going away.
+ * messages keep their place, errors, the guest's seat (claim, input
+ * events checked before they leave, the keymap in pieces), the guest's
+ * pointer, and the daemon going away.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vdmabuf.h"
@@ -65,8 +69,19 @@ static void on_error(void *data, uint32_t request, const struct vdmabuf_id *id, 
 		 "error %u %d;", request, err);
 }
 
+static void on_pointer(void *data, const struct vdmabuf_id *image, uint64_t serial,
+		       uint32_t hotspot_x, uint32_t hotspot_y, uint32_t constraint)
+{
+	struct log *log = data;
+
+	snprintf(log->events + strlen(log->events), sizeof(log->events) - strlen(log->events),
+		 "pointer %lld %llu %u,%u %u;", image ? (long long)image->key : -1LL,
+		 (unsigned long long)serial, hotspot_x, hotspot_y, constraint);
+}
+
 static const struct vdmabuf_consumer_listener listener = {
 	.buffer = on_buffer, .frame = on_frame, .gone = on_gone, .error = on_error,
+	.pointer = on_pointer,
 };
 
 static void daemon_send(int fd, const struct vdmabuf_consumer_msg *msg, int pass_fd)
@@ -88,6 +103,173 @@ static void daemon_send(int fd, const struct vdmabuf_consumer_msg *msg, int pass
 	}
 	if (sendmsg(fd, &mh, 0) != sizeof(*msg))
 		perror("daemon_send");
+}
+
+/* The next message the consumer sent, or type 0 if none is waiting. */
+static struct vdmabuf_consumer_msg daemon_recv(int fd)
+{
+	struct vdmabuf_consumer_msg msg = { 0 };
+
+	if (recv(fd, &msg, sizeof(msg), MSG_DONTWAIT) != sizeof(msg))
+		msg.type = 0;
+	return msg;
+}
+
+static void test_seat(struct vdmabuf_consumer *c, int daemon, struct log *log)
+{
+	struct vdmabuf_input_event ev = { .kind = VDMABUF_INPUT_KEY, .time_usec = 42,
+					  .args = { 30, 1 } };
+	struct vdmabuf_consumer_msg msg;
+	size_t size = 2 * VDMABUF_MSG_KEYMAP_CHUNK + 10, got = 0;
+	char *text = malloc(VDMABUF_MAX_KEYMAP + 1);
+	int status;
+	pid_t pid;
+
+	CHECK(vdmabuf_consumer_claim_seat(c, true) == 0);
+	msg = daemon_recv(daemon);
+	CHECK(msg.type == VDMABUF_MSG_SEAT && msg.u.seat.claim == 1);
+	CHECK(vdmabuf_consumer_claim_seat(c, false) == 0);
+	msg = daemon_recv(daemon);
+	CHECK(msg.type == VDMABUF_MSG_SEAT && msg.u.seat.claim == 0);
+
+	/* An event goes out as it is. */
+	CHECK(vdmabuf_consumer_input(c, &ev) == 0);
+	msg = daemon_recv(daemon);
+	CHECK(msg.type == VDMABUF_MSG_INPUT && msg.u.input.kind == VDMABUF_INPUT_KEY &&
+	      msg.u.input.time_usec == 42 && msg.u.input.args[0] == 30 &&
+	      msg.u.input.args[1] == 1 && msg.u.input.args[2] == 0);
+	ev = (struct vdmabuf_input_event){ .kind = VDMABUF_INPUT_MOTION,
+					   .args = { 100 * 256 + 128, 7 * 256 } };
+	CHECK(vdmabuf_consumer_input(c, &ev) == 0);
+	msg = daemon_recv(daemon);
+	CHECK(msg.type == VDMABUF_MSG_INPUT && msg.u.input.args[0] == 100 * 256 + 128);
+
+	/* Bad events never leave. */
+	ev = (struct vdmabuf_input_event){ .kind = 99 };
+	CHECK(vdmabuf_consumer_input(c, &ev) == -EINVAL);
+	ev = (struct vdmabuf_input_event){ .kind = VDMABUF_INPUT_KEY, .args = { 0x300, 1 } };
+	CHECK(vdmabuf_consumer_input(c, &ev) == -EINVAL);
+	ev = (struct vdmabuf_input_event){ .kind = VDMABUF_INPUT_MOTION, .args = { -1, 0 } };
+	CHECK(vdmabuf_consumer_input(c, &ev) == -EINVAL);
+	ev = (struct vdmabuf_input_event){ .kind = VDMABUF_INPUT_FRAME, .args = { [9] = 1 } };
+	CHECK(vdmabuf_consumer_input(c, &ev) == -EINVAL);
+	ev = (struct vdmabuf_input_event){ .kind = VDMABUF_INPUT_BUTTON, .args = { 0x10f, 1 } };
+	CHECK(vdmabuf_consumer_input(c, &ev) == -EINVAL);
+	CHECK(daemon_recv(daemon).type == 0);
+
+	/* The keymap in pieces, in order, each checked as the daemon will. */
+	for (size_t i = 0; i < size; i++)
+		text[i] = 'a' + i % 26;
+	CHECK(vdmabuf_consumer_keymap(c, VDMABUF_KEYMAP_XKB_V1, text, size) == 0);
+	for (unsigned int n = 0; n < 3; n++) {
+		const struct vdmabuf_msg_keymap *k = &msg.u.keymap;
+
+		msg = daemon_recv(daemon);
+		CHECK(msg.type == VDMABUF_MSG_KEYMAP && k->size == size);
+		CHECK(vdmabuf_keymap_piece_valid(k->format, k->size, k->offset, k->len,
+						 VDMABUF_MSG_KEYMAP_CHUNK, got));
+		CHECK(k->len <= VDMABUF_MSG_KEYMAP_CHUNK &&
+		      memcmp(k->data, text + k->offset, k->len) == 0);
+		got += k->len;
+	}
+	CHECK(got == size && daemon_recv(daemon).type == 0);
+	/* The largest keymap outgrows the socket's buffer: a child reads it. */
+	pid = fork();
+	if (pid == 0) {
+		for (got = 0; recv(daemon, &msg, sizeof(msg), 0) == sizeof(msg) &&
+			      msg.type == VDMABUF_MSG_KEYMAP; got += msg.u.keymap.len)
+			if (!vdmabuf_keymap_piece_valid(msg.u.keymap.format, msg.u.keymap.size,
+							msg.u.keymap.offset, msg.u.keymap.len,
+							VDMABUF_MSG_KEYMAP_CHUNK, got))
+				_exit(2);
+		_exit(got == VDMABUF_MAX_KEYMAP && msg.type == VDMABUF_MSG_SEAT ? 0 : 1);
+	}
+	CHECK(pid > 0);
+	CHECK(vdmabuf_consumer_keymap(c, VDMABUF_KEYMAP_XKB_V1, text, VDMABUF_MAX_KEYMAP) == 0);
+	CHECK(vdmabuf_consumer_claim_seat(c, true) == 0);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(vdmabuf_consumer_keymap(c, VDMABUF_KEYMAP_XKB_V1, text,
+				      VDMABUF_MAX_KEYMAP + 1) == -E2BIG);
+	CHECK(vdmabuf_consumer_keymap(c, 2, text, size) == -EINVAL);
+	CHECK(vdmabuf_consumer_keymap(c, VDMABUF_KEYMAP_XKB_V1, text, 0) == -EINVAL);
+	CHECK(daemon_recv(daemon).type == 0);
+	free(text);
+
+	/* Refusals come through dispatch, named by request. */
+	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_REPLY, .status = -EBUSY,
+					     .status_of = VDMABUF_MSG_SEAT };
+	daemon_send(daemon, &msg, -1);
+	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_REPLY, .status = -EPERM,
+					     .status_of = VDMABUF_MSG_INPUT };
+	daemon_send(daemon, &msg, -1);
+	log->events[0] = 0;
+	CHECK(vdmabuf_consumer_dispatch(c, &listener, log) == 2);
+	CHECK(strcmp(log->events, "error 21 -16;error 22 -1;") == 0);
+}
+
+static struct vdmabuf_consumer_msg pointer_msg(uint64_t key, uint64_t serial, uint32_t flags,
+					       uint32_t hx, uint32_t hy, uint32_t constraint)
+{
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_POINTER, .id = { 0x1234, key } };
+
+	msg.u.pointer = (struct vdmabuf_msg_pointer){
+		.serial = serial, .flags = flags, .hotspot_x = hx, .hotspot_y = hy,
+		.constraint = constraint,
+	};
+	return msg;
+}
+
+/*
+ * The guest's pointer: the image only with VDMABUF_POINTER_IMAGE, kept in
+ * order behind an import's answer, ignored by a listener without pointer.
+ */
+static void test_pointer(struct vdmabuf_consumer *c, int daemon, struct log *log)
+{
+	static const struct vdmabuf_consumer_listener no_pointer = { .error = on_error };
+	struct vdmabuf_consumer_msg msg;
+	struct vdmabuf_id id = { 0x1234, 9 };
+	int fd, memfd;
+
+	msg = pointer_msg(9, 3, VDMABUF_POINTER_IMAGE, 4, 5, VDMABUF_CONSTRAINT_NONE);
+	daemon_send(daemon, &msg, -1);
+	/* Without the flag the id means nothing: no cursor. */
+	msg = pointer_msg(9, 4, 0, 0, 0, VDMABUF_CONSTRAINT_LOCKED);
+	daemon_send(daemon, &msg, -1);
+	log->events[0] = 0;
+	CHECK(vdmabuf_consumer_dispatch(c, &listener, log) == 2);
+	CHECK(strcmp(log->events, "pointer 9 3 4,5 0;pointer -1 4 0,0 1;") == 0);
+
+	/* One arriving while an import waits comes at the next dispatch. */
+	msg = pointer_msg(9, 5, VDMABUF_POINTER_IMAGE, 1, 2, VDMABUF_CONSTRAINT_CONFINED);
+	daemon_send(daemon, &msg, -1);
+	memfd = memfd_create("cursor", MFD_CLOEXEC);
+	CHECK(ftruncate(memfd, 4096) == 0);
+	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_IMPORT, .id = id };
+	msg.u.buffer.width = 32;
+	msg.u.buffer.height = 32;
+	msg.u.buffer.size = 4096;
+	daemon_send(daemon, &msg, memfd);
+	close(memfd);
+	fd = vdmabuf_consumer_import(c, &id, NULL, NULL);
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	CHECK(daemon_recv(daemon).type == VDMABUF_MSG_IMPORT);
+	log->events[0] = 0;
+	CHECK(vdmabuf_consumer_dispatch(c, &listener, log) == 1);
+	CHECK(strcmp(log->events, "pointer 9 5 1,2 2;") == 0);
+
+	/* The image goes back as a frame: frame = serial. */
+	CHECK(vdmabuf_consumer_release(c, &id, 5, 0, 0, VDMABUF_RELEASE_ZERO_COPY) == 0);
+	msg = daemon_recv(daemon);
+	CHECK(msg.type == VDMABUF_MSG_RELEASE && msg.id.key == 9 && msg.u.release.frame == 5);
+
+	/* A listener without the callback takes the message and moves on. */
+	msg = pointer_msg(9, 6, VDMABUF_POINTER_IMAGE, 0, 0, VDMABUF_CONSTRAINT_NONE);
+	daemon_send(daemon, &msg, -1);
+	log->events[0] = 0;
+	CHECK(vdmabuf_consumer_dispatch(c, &no_pointer, log) == 1);
+	CHECK(log->events[0] == 0);
 }
 
 int main(void)
@@ -118,11 +300,14 @@ int main(void)
 		close(bad[1]);
 	}
 	msg.u.hello.version = VDMABUF_CONSUMER_VERSION;
+	msg.u.hello.guest_connected = 1;
+	msg.u.hello.guest_features = VDMABUF_GUEST_INPUT | 1;
 	daemon_send(sv[1], &msg, -1);
 	c = vdmabuf_consumer_create_from_fd(sv[0], &err);
 	CHECK(c != NULL);
 	if (!c)
 		return 1;
+	CHECK(vdmabuf_consumer_guest_features(c) == (VDMABUF_GUEST_INPUT | 1));
 
 	/* Events in order. */
 	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_BUFFER, .id = { 0x1234, 7 } };
@@ -182,9 +367,26 @@ int main(void)
 	/* Stats. */
 	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_STATS };
 	msg.u.stats.buffers = 3;
+	msg.u.stats.input_events = 11;
+	msg.u.stats.input_dropped = 2;
 	daemon_send(sv[1], &msg, -1);
-	CHECK(vdmabuf_consumer_stats(c, &stats) == 0 && stats.buffers == 3);
+	CHECK(vdmabuf_consumer_stats(c, &stats) == 0 && stats.buffers == 3 &&
+	      stats.input_events == 11 && stats.input_dropped == 2);
 	recv(sv[1], &msg, sizeof(msg), 0);
+
+	/* The seat: claimed, refused later through the listener. */
+	test_seat(c, sv[1], &log);
+
+	/* The guest's pointer: cursor image and constraint. */
+	test_pointer(c, sv[1], &log);
+
+	/* A greeting again (the guest's driver left): no features. */
+	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_HELLO };
+	msg.u.hello.version = VDMABUF_CONSUMER_VERSION;
+	msg.u.hello.guest_features = VDMABUF_GUEST_INPUT;
+	daemon_send(sv[1], &msg, -1);
+	CHECK(vdmabuf_consumer_dispatch(c, &listener, &log) == 1);
+	CHECK(vdmabuf_consumer_guest_features(c) == 0);
 
 	/* A short message is a protocol error; then the daemon goes away. */
 	CHECK(send(sv[1], "x", 1, 0) == 1);

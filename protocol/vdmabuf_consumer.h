@@ -18,6 +18,13 @@
  *   DROP id             done with the import (the fd is closed)
  *   MODE_HINT           ask the guest for an output mode
  *   STATS               daemon counters, answered with STATS
+ * Version 2, the guest's seat (one consumer at a time holds it):
+ *   SEAT claim          take (1) or give back (0) the seat; EBUSY if held
+ *   INPUT               one input event for the guest (holder only)
+ *   KEYMAP              a piece of the keymap the guest types with
+ * and the daemon sends POINTER (on connect too): the guest's cursor image
+ * (an id, imported as any buffer and released with frame = serial) and
+ * whether a guest client locked or confined the pointer.
  */
 #ifndef VDMABUF_CONSUMER_H
 #define VDMABUF_CONSUMER_H
@@ -25,8 +32,9 @@
 #include <linux/types.h>
 
 #include "vdmabuf_id.h"
+#include "vdmabuf_input.h"
 
-#define VDMABUF_CONSUMER_VERSION 1
+#define VDMABUF_CONSUMER_VERSION 2
 
 enum vdmabuf_consumer_msg_type {
 	/* daemon -> consumer */
@@ -36,12 +44,17 @@ enum vdmabuf_consumer_msg_type {
 	VDMABUF_MSG_GONE = 4,
 	VDMABUF_MSG_RESET = 5,
 	VDMABUF_MSG_REPLY = 6,
+	VDMABUF_MSG_POINTER = 7,	/* version 2: the guest's pointer (spec §16) */
 	/* consumer -> daemon */
 	VDMABUF_MSG_IMPORT = 16,	/* reply: IMPORT + fd, or REPLY */
 	VDMABUF_MSG_RELEASE = 17,	/* reply: REPLY only on error */
 	VDMABUF_MSG_DROP = 18,		/* reply: REPLY only on error */
 	VDMABUF_MSG_MODE_HINT = 19,	/* reply: REPLY only on error */
 	VDMABUF_MSG_STATS = 20,		/* reply: STATS */
+	/* version 2: the guest's seat (spec §15) */
+	VDMABUF_MSG_SEAT = 21,		/* reply: REPLY only on error */
+	VDMABUF_MSG_INPUT = 22,		/* reply: REPLY only on error */
+	VDMABUF_MSG_KEYMAP = 23,	/* reply: REPLY only on error */
 };
 
 struct vdmabuf_msg_hello {
@@ -49,7 +62,7 @@ struct vdmabuf_msg_hello {
 	__u32 consumers;		/* including this one */
 	__u64 device;			/* id.device of the current instance */
 	__u32 guest_connected;		/* a driver is bound and running */
-	__u32 reserved;
+	__u32 guest_features;		/* VDMABUF_F_* it negotiated, if running */
 };
 
 /* BUFFER, and IMPORT's reply. */
@@ -96,6 +109,42 @@ struct vdmabuf_msg_stats {
 	__u64 bad_requests;		/* guest requests refused */
 	__u64 consumers;
 	__u64 guest_bytes;		/* bytes of the guest's requests */
+	__u64 input_events;		/* INPUT events queued for the guest */
+	__u64 input_dropped;		/* motion dropped: the guest fell behind */
+};
+
+/* POINTER: id is the image's (when flags has VDMABUF_POINTER_IMAGE). */
+struct vdmabuf_msg_pointer {
+	__u64 serial;			/* release the image with frame = serial */
+	__u32 flags;			/* VDMABUF_POINTER_* (vdmabuf_input.h) */
+	__u32 hotspot_x;
+	__u32 hotspot_y;
+	__u32 constraint;		/* enum vdmabuf_constraint */
+};
+
+/* SEAT. */
+struct vdmabuf_msg_seat {
+	__u32 claim;			/* 1: take the seat, 0: give it back */
+	__u32 reserved;
+};
+
+/* INPUT: as struct vdmabuf_input of vdmabuf_proto.h, in CPU byte order. */
+struct vdmabuf_msg_input {
+	__u32 kind;			/* enum vdmabuf_input_kind */
+	__u32 reserved;
+	__u64 time_usec;		/* CLOCK_MONOTONIC */
+	__s32 args[VDMABUF_INPUT_ARGS];
+};
+
+/* KEYMAP: the keymap in pieces, from offset 0, in order. */
+#define VDMABUF_MSG_KEYMAP_CHUNK 256
+
+struct vdmabuf_msg_keymap {
+	__u32 format;			/* VDMABUF_KEYMAP_XKB_V1 */
+	__u32 size;			/* of the whole keymap */
+	__u32 offset;			/* of this piece; 0 starts a new keymap */
+	__u32 len;			/* <= VDMABUF_MSG_KEYMAP_CHUNK */
+	__u8 data[VDMABUF_MSG_KEYMAP_CHUNK];
 };
 
 struct vdmabuf_consumer_msg {
@@ -111,6 +160,10 @@ struct vdmabuf_consumer_msg {
 		struct vdmabuf_msg_release release;
 		struct vdmabuf_msg_mode mode;
 		struct vdmabuf_msg_stats stats;
+		struct vdmabuf_msg_seat seat;
+		struct vdmabuf_msg_pointer pointer;
+		struct vdmabuf_msg_input input;
+		struct vdmabuf_msg_keymap keymap;
 		__u8 raw[272];
 	} u;
 };

@@ -130,6 +130,33 @@ static void broadcast(struct vdmabuf_model *m, const struct vdmabuf_consumer_msg
 		m->ops->send(m, c, msg);
 }
 
+/* The guest's pointer (§16), to one consumer or to all. */
+static void send_pointer(struct vdmabuf_model *m, struct vdmabuf_model_consumer *only)
+{
+	struct vdmabuf_consumer_msg msg = {
+		.type = VDMABUF_MSG_POINTER,
+		.u.pointer = m->pointer,
+	};
+
+	if (m->pointer.flags & VDMABUF_POINTER_IMAGE)
+		msg.id = m->pointer_id;
+	if (only)
+		m->ops->send(m, only, &msg);
+	else
+		broadcast(m, &msg);
+}
+
+/* Anything to tell a consumer that connects: an image or a constraint. */
+static bool pointer_set(const struct vdmabuf_model *m)
+{
+	return m->pointer.flags || m->pointer.constraint;
+}
+
+static bool pointer_shows(const struct vdmabuf_model *m, const struct vdmabuf_model_buffer *b)
+{
+	return (m->pointer.flags & VDMABUF_POINTER_IMAGE) && id_equal(&m->pointer_id, &b->id);
+}
+
 /* Events to the guest (§10) */
 
 static void flush_events(struct vdmabuf_model *m)
@@ -237,6 +264,70 @@ static void send_mode_hint(struct vdmabuf_model *m)
 	ev.u.mode_hint.refresh_mhz = cpu_to_le32_(m->mode_hint.refresh_mhz);
 	ev.u.mode_hint.scale_120 = cpu_to_le32_(m->mode_hint.scale_120);
 	send_event(m, &ev);
+}
+
+/* The guest's seat (§15) */
+
+static bool input_ready(struct vdmabuf_model *m)
+{
+	return m->running && has_feature(m, VDMABUF_F_INPUT);
+}
+
+/* Room for n more seat events, never taking the buffers' share (§15.3). */
+static bool input_room(const struct vdmabuf_model *m, unsigned int n)
+{
+	return m->backlog_len + n <= VDMABUF_MODEL_BACKLOG - 2 * VDMABUF_MAX_BUFFERS;
+}
+
+static void send_input(struct vdmabuf_model *m, __u32 kind, __u64 time_usec,
+		       const __s32 *args)
+{
+	struct vdmabuf_event ev = { .type = cpu_to_le32_(VDMABUF_EVENT_INPUT) };
+	unsigned int i;
+
+	ev.u.input.kind = cpu_to_le32_(kind);
+	ev.u.input.time_usec = cpu_to_le64_(time_usec);
+	for (i = 0; args && i < VDMABUF_INPUT_ARGS; i++)
+		ev.u.input.args[i] = cpu_to_le32_((__u32)args[i]);
+	m->stats.input_events++;
+	send_event(m, &ev);
+}
+
+/* The whole keymap, in pieces, if the guest takes input and there is room. */
+static void send_keymap(struct vdmabuf_model *m)
+{
+	struct vdmabuf_event ev = { .type = cpu_to_le32_(VDMABUF_EVENT_KEYMAP) };
+	__u32 offset, len;
+
+	if (!input_ready(m) || !m->keymap_size || m->keymap_received != m->keymap_size)
+		return;
+	if (!input_room(m, m->keymap_size / VDMABUF_KEYMAP_CHUNK + 1)) {
+		model_warn(m, "input: no room for a keymap of %u bytes", m->keymap_size);
+		m->stats.input_dropped++;
+		return;
+	}
+	ev.u.keymap.format = cpu_to_le32_(VDMABUF_KEYMAP_XKB_V1);
+	ev.u.keymap.size = cpu_to_le32_(m->keymap_size);
+	for (offset = 0; offset < m->keymap_size; offset += len) {
+		len = m->keymap_size - offset;
+		if (len > VDMABUF_KEYMAP_CHUNK)
+			len = VDMABUF_KEYMAP_CHUNK;
+		ev.u.keymap.offset = cpu_to_le32_(offset);
+		ev.u.keymap.len = cpu_to_le32_(len);
+		memset(ev.u.keymap.data, 0, sizeof(ev.u.keymap.data));
+		memcpy(ev.u.keymap.data, m->keymap + offset, len);
+		send_event(m, &ev);
+	}
+}
+
+/* Whoever held the seat lets go: the guest releases what it held. */
+static void release_seat(struct vdmabuf_model *m)
+{
+	m->seat = NULL;
+	if (!input_ready(m) || !input_room(m, 2))
+		return;
+	send_input(m, VDMABUF_INPUT_KEYBOARD_LEAVE, 0, NULL);
+	send_input(m, VDMABUF_INPUT_POINTER_LEAVE, 0, NULL);
 }
 
 /* A consumer slot let go of a presented frame; the last one releases it (§11). */
@@ -408,7 +499,71 @@ static __u32 handle_unexport(struct vdmabuf_model *m, size_t len, struct vdmabuf
 	m->num_buffers--;
 	model_debug(m, "buffer " ID_FMT " unexported", ID_ARG(&b->id));
 	broadcast(m, &msg);
+	/* The cursor image gone: no cursor, the constraint kept. */
+	if (pointer_shows(m, b)) {
+		m->pointer = (struct vdmabuf_msg_pointer){
+			.constraint = m->pointer.constraint,
+		};
+		m->pointer_id = (struct vdmabuf_id){ 0 };
+		send_pointer(m, NULL);
+	}
 	maybe_retire(m, b);
+	return VDMABUF_S_OK;
+}
+
+/*
+ * POINTER (§16): the cursor image is presented as a frame is, on the
+ * cursor plane, and released the same way (frame = serial); consumers
+ * are told with MSG_POINTER instead of FRAME. Naming the image shown
+ * now with its serial again changes the hotspot or constraint only: it
+ * stays presented, and owes no second RELEASE.
+ */
+static __u32 handle_pointer(struct vdmabuf_model *m, size_t len, struct vdmabuf_reply *reply)
+{
+	const struct vdmabuf_pointer *req = (const void *)m->request;
+	struct vdmabuf_msg_pointer state = { 0 };
+	struct vdmabuf_model_buffer *b = NULL;
+	struct vdmabuf_id id = { 0 };
+	bool kept = false;
+
+	if (!has_feature(m, VDMABUF_F_POINTER))
+		return VDMABUF_S_ENOTSUP;
+	if (len < sizeof(*req) || req->hdr.flags || req->reserved[0] || req->reserved[1])
+		return VDMABUF_S_EINVAL;
+	state.flags = vdmabuf_le32_to_cpu(req->flags);
+	state.constraint = vdmabuf_le32_to_cpu(req->constraint);
+	if (state.flags & ~VDMABUF_POINTER_IMAGE ||
+	    state.constraint > VDMABUF_CONSTRAINT_CONFINED)
+		return VDMABUF_S_EINVAL;
+	reply->id = req->id;
+	if (state.flags & VDMABUF_POINTER_IMAGE) {
+		id = cpu_id(&req->id);
+		b = find_buffer(m, &id);
+		if (!b || b->unexported)
+			return VDMABUF_S_ENOENT;
+		state.serial = vdmabuf_le64_to_cpu(req->serial);
+		state.hotspot_x = vdmabuf_le32_to_cpu(req->hotspot_x);
+		state.hotspot_y = vdmabuf_le32_to_cpu(req->hotspot_y);
+		if (state.hotspot_x >= b->desc.width || state.hotspot_y >= b->desc.height)
+			return VDMABUF_S_EINVAL;
+		kept = pointer_shows(m, b) && m->pointer.serial == state.serial;
+		if (b->presented && !kept)
+			return VDMABUF_S_EBUSY;
+	}
+
+	if (b && !kept) {
+		b->presented = true;
+		b->frame = state.serial;
+		b->owed = b->importers;
+		memset(&b->timing, 0, sizeof(b->timing));
+		m->stats.frames_total++;
+	}
+	m->pointer = state;
+	m->pointer_id = id;
+	send_pointer(m, NULL);
+	/* Nobody to show it: hand it straight back, marked not presented. */
+	if (b && !kept && !b->owed)
+		send_release(m, b);
 	return VDMABUF_S_OK;
 }
 
@@ -426,6 +581,8 @@ static __u32 handle_request(struct vdmabuf_model *m, size_t len, struct vdmabuf_
 		return handle_present(m, len, reply);
 	case VDMABUF_CTRL_UNEXPORT:
 		return handle_unexport(m, len, reply);
+	case VDMABUF_CTRL_POINTER:
+		return handle_pointer(m, len, reply);
 	default:
 		return VDMABUF_S_ENOTSUP;
 	}
@@ -533,8 +690,10 @@ void vdmabuf_model_finish(struct vdmabuf_model *m)
 		buffer_destroy(m, b);
 	model_free(m->backlog);
 	model_free(m->request);
+	model_free(m->keymap);
 	m->backlog = NULL;
 	m->request = NULL;
+	m->keymap = NULL;
 }
 
 void vdmabuf_config_init(struct vdmabuf_config *cfg, const struct vdmabuf_limits *limits,
@@ -563,6 +722,7 @@ void vdmabuf_model_start(struct vdmabuf_model *m, __u64 features,
 	send_event(m, &reset);
 	send_consumers(m);
 	send_mode_hint(m);
+	send_keymap(m);
 	/* Requests may wait in the ring already. */
 	m->ops->schedule(m, VDMABUF_VQ_CONTROL);
 }
@@ -571,10 +731,13 @@ void vdmabuf_model_reset(struct vdmabuf_model *m)
 {
 	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_RESET };
 	struct vdmabuf_model_buffer *b, *tmp;
+	bool had_pointer = pointer_set(m);
 	unsigned int n = 0;
 
 	m->running = false;
 	m->features = 0;
+	m->pointer = (struct vdmabuf_msg_pointer){ 0 };
+	m->pointer_id = (struct vdmabuf_id){ 0 };
 	for_each_buffer_safe(b, tmp, m) {
 		/* The consumers' dmabufs live on; the device holds none of them. */
 		m->stats.imports -= model_popcount(b->importers);
@@ -585,6 +748,9 @@ void vdmabuf_model_reset(struct vdmabuf_model *m)
 	renew(m);
 	msg.id.device = m->instance;
 	broadcast(m, &msg);
+	/* No cursor and no constraint until the driver sends them again. */
+	if (had_pointer)
+		send_pointer(m, NULL);
 	if (n)
 		model_info(m, "device reset: %u buffers dropped", n);
 }
@@ -614,11 +780,14 @@ int vdmabuf_model_attach(struct vdmabuf_model *m, struct vdmabuf_model_consumer 
 		.consumers = m->num_consumers,
 		.device = m->instance,
 		.guest_connected = m->running,
+		.guest_features = m->running ? (__u32)m->features : 0,
 	};
 	m->ops->send(m, c, &hello);
 	vdmabuf_model_for_each_buffer(b, m)
 		if (!b->unexported)
 			announce(m, c, b);
+	if (pointer_set(m))
+		send_pointer(m, c);
 	send_consumers(m);
 	return 0;
 }
@@ -636,6 +805,8 @@ void vdmabuf_model_detach(struct vdmabuf_model *m, struct vdmabuf_model_consumer
 	m->num_consumers--;
 	model_info(m, "consumer %u (pid %d) gone; %u left", c->slot, c->pid,
 		   m->num_consumers);
+	if (m->seat == c)
+		release_seat(m);
 	for_each_buffer_safe(b, tmp, m) {
 		if (b->importers & bit)
 			drop_import(m, b, bit);
@@ -715,6 +886,88 @@ static int consumer_mode_hint(struct vdmabuf_model *m, const struct vdmabuf_cons
 	return 0;
 }
 
+static int consumer_seat(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+			 const struct vdmabuf_consumer_msg *req)
+{
+	const struct vdmabuf_msg_seat *seat = &req->u.seat;
+
+	if (seat->claim > 1 || seat->reserved)
+		return -EINVAL;
+	if (!seat->claim) {
+		if (m->seat == c)
+			release_seat(m);
+		return 0;
+	}
+	if (m->seat && m->seat != c)
+		return -EBUSY;
+	if (!m->seat)
+		model_info(m, "input: consumer %u (pid %d) holds the seat", c->slot, c->pid);
+	m->seat = c;
+	return 0;
+}
+
+/* Motion that finds the guest behind is dropped; keys and buttons never are. */
+static bool input_droppable(__u32 kind)
+{
+	return kind == VDMABUF_INPUT_MOTION || kind == VDMABUF_INPUT_RELATIVE_MOTION ||
+	       kind == VDMABUF_INPUT_TOUCH_MOTION || kind == VDMABUF_INPUT_AXIS;
+}
+
+static int consumer_input(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+			  const struct vdmabuf_consumer_msg *req)
+{
+	const struct vdmabuf_msg_input *in = &req->u.input;
+
+	if (m->seat != c)
+		return -EPERM;
+	if (in->reserved || !vdmabuf_input_valid(in->kind, in->args))
+		return -EINVAL;
+	if (!m->running)
+		return -ENOTCONN;
+	if (!has_feature(m, VDMABUF_F_INPUT))
+		return -EOPNOTSUPP;
+	if (!input_room(m, input_droppable(in->kind) ? VDMABUF_MODEL_INPUT_BACKLOG / 2 : 1)) {
+		m->stats.input_dropped++;
+		if (!input_droppable(in->kind)) {
+			model_warn(m, "input: the guest takes no events; event %u refused",
+				   in->kind);
+			return -ENOBUFS;
+		}
+		return 0;
+	}
+	send_input(m, in->kind, in->time_usec, in->args);
+	return 0;
+}
+
+static int consumer_keymap(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+			   const struct vdmabuf_consumer_msg *req)
+{
+	const struct vdmabuf_msg_keymap *k = &req->u.keymap;
+
+	if (m->seat != c)
+		return -EPERM;
+	if (!vdmabuf_keymap_piece_valid(k->format, k->size, k->offset, k->len,
+					VDMABUF_MSG_KEYMAP_CHUNK, m->keymap_received))
+		return -EINVAL;
+	if (!k->offset) {
+		model_free(m->keymap);
+		m->keymap_size = m->keymap_received = 0;
+		m->keymap = model_zalloc(k->size);
+		if (!m->keymap)
+			return -ENOMEM;
+		m->keymap_size = k->size;
+	} else if (k->size != m->keymap_size) {
+		return -EINVAL;
+	}
+	memcpy(m->keymap + k->offset, k->data, k->len);
+	m->keymap_received += k->len;
+	if (m->keymap_received == m->keymap_size) {
+		model_info(m, "input: keymap of %u bytes", m->keymap_size);
+		send_keymap(m);
+	}
+	return 0;
+}
+
 void vdmabuf_model_stats(const struct vdmabuf_model *m, struct vdmabuf_msg_stats *stats)
 {
 	*stats = m->stats;
@@ -744,6 +997,15 @@ int vdmabuf_model_command(struct vdmabuf_model *m, struct vdmabuf_model_consumer
 		break;
 	case VDMABUF_MSG_MODE_HINT:
 		err = consumer_mode_hint(m, req);
+		break;
+	case VDMABUF_MSG_SEAT:
+		err = consumer_seat(m, c, req);
+		break;
+	case VDMABUF_MSG_INPUT:
+		err = consumer_input(m, c, req);
+		break;
+	case VDMABUF_MSG_KEYMAP:
+		err = consumer_keymap(m, c, req);
 		break;
 	case VDMABUF_MSG_STATS:
 		reply->type = VDMABUF_MSG_STATS;

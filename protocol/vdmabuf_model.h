@@ -30,8 +30,14 @@
 #include <stdint.h>
 #endif
 
-/* Events wait here while the guest has no event buffer posted. */
-#define VDMABUF_MODEL_BACKLOG		(2 * VDMABUF_MAX_BUFFERS)
+/*
+ * Events wait here while the guest has no event buffer posted: room for
+ * one RELEASE and one RETIRED per buffer, which is never taken by input,
+ * and beyond it for a whole keymap and a burst of input events.
+ */
+#define VDMABUF_MODEL_KEYMAP_EVENTS	(VDMABUF_MAX_KEYMAP / VDMABUF_KEYMAP_CHUNK + 1)
+#define VDMABUF_MODEL_INPUT_BACKLOG	(VDMABUF_MODEL_KEYMAP_EVENTS + 1024)
+#define VDMABUF_MODEL_BACKLOG		(2 * VDMABUF_MAX_BUFFERS + VDMABUF_MODEL_INPUT_BACKLOG)
 /* Consumers are slots 0..63 of the per-buffer bitmasks. */
 #define VDMABUF_MODEL_MAX_CONSUMERS	64
 /* Largest control request: an EXPORT with the most extents of §8. */
@@ -44,7 +50,9 @@
 #define VDMABUF_MODEL_FEATURES	((1ull << VDMABUF_F_DAMAGE) | \
 				 (1ull << VDMABUF_F_PRESENT_TIMING) | \
 				 (1ull << VDMABUF_F_MODE_HINT) | \
-				 (1ull << VDMABUF_F_CONSUMER_EVENTS))
+				 (1ull << VDMABUF_F_CONSUMER_EVENTS) | \
+				 (1ull << VDMABUF_F_INPUT) | \
+				 (1ull << VDMABUF_F_POINTER))
 
 /* An intrusive list, so that the model needs neither libc's nor the kernel's. */
 struct vdmabuf_model_link {
@@ -149,7 +157,20 @@ struct vdmabuf_model {
 
 	struct vdmabuf_msg_mode mode_hint;	/* last one asked for */
 	struct vdmabuf_msg_stats stats;
+
+	/* The guest's seat: who may send input, and the keymap it types with. */
+	struct vdmabuf_model_consumer *seat;	/* NULL: nobody holds it */
+	__u8 *keymap;			/* keymap_size bytes once one began */
+	__u32 keymap_size, keymap_received;	/* whole when equal */
 	__u8 *request;			/* VDMABUF_MODEL_MAX_REQUEST bytes */
+
+	/*
+	 * The guest's pointer (§16) as consumers are told: the cursor image
+	 * (pointer_id, with VDMABUF_POINTER_IMAGE in pointer.flags), its
+	 * serial and hotspot, and the constraint. Reset clears it.
+	 */
+	struct vdmabuf_id pointer_id;
+	struct vdmabuf_msg_pointer pointer;
 };
 
 /* Allocates the backlog and request buffer: 0 or -ENOMEM. */

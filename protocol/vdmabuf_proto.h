@@ -15,6 +15,8 @@
 
 #include <linux/types.h>
 
+#include "vdmabuf_input.h"
+
 #ifdef __KERNEL__
 #include <linux/kernel.h>
 #define vdmabuf_le16_to_cpu(x) le16_to_cpu(x)
@@ -44,6 +46,9 @@
 #define VDMABUF_F_PRESENT_TIMING	1	/* RELEASE carries timestamps */
 #define VDMABUF_F_MODE_HINT		2	/* device sends MODE_HINT events */
 #define VDMABUF_F_CONSUMER_EVENTS	3	/* device sends CONSUMERS events */
+#define VDMABUF_F_INPUT			4	/* device sends INPUT and KEYMAP events */
+#define VDMABUF_F_POINTER		5	/* driver sends POINTER: cursor image, constraint */
+/* Bits 6 and up are kept for the clipboard and several outputs. */
 
 /* Virtqueues. */
 #define VDMABUF_VQ_CONTROL		0	/* driver requests, device replies */
@@ -87,6 +92,7 @@ enum vdmabuf_ctrl_type {
 	VDMABUF_CTRL_EXPORT	= 0x0101,
 	VDMABUF_CTRL_PRESENT	= 0x0102,
 	VDMABUF_CTRL_UNEXPORT	= 0x0103,
+	VDMABUF_CTRL_POINTER	= 0x0104,	/* VDMABUF_F_POINTER */
 };
 
 /* Statuses in every reply. */
@@ -169,6 +175,25 @@ struct vdmabuf_unexport {
 	struct vdmabuf_wire_id id;
 };
 
+/*
+ * POINTER: the guest's pointer as the host shows it over its window (spec
+ * §16). With VDMABUF_POINTER_IMAGE, id names an exported buffer as the
+ * cursor image, presented on the cursor plane: like a PRESENT it is the
+ * host's until the RELEASE with frame = serial. Without it no cursor is
+ * shown. constraint says whether a guest client locked or confined the
+ * pointer; the host then does so and sends RELATIVE_MOTION.
+ */
+struct vdmabuf_pointer {
+	struct vdmabuf_ctrl_hdr hdr;
+	struct vdmabuf_wire_id id;	/* with VDMABUF_POINTER_IMAGE */
+	__le64 serial;			/* the RELEASE's frame */
+	__le32 flags;			/* VDMABUF_POINTER_* (vdmabuf_input.h) */
+	__le32 hotspot_x;		/* in the image's pixels */
+	__le32 hotspot_y;
+	__le32 constraint;		/* enum vdmabuf_constraint (vdmabuf_input.h) */
+	__le32 reserved[2];
+};
+
 /* Events (device -> driver), each in one struct vdmabuf_event. */
 enum vdmabuf_event_type {
 	VDMABUF_EVENT_RELEASE	= 0x0201,
@@ -181,6 +206,8 @@ enum vdmabuf_event_type {
 	 * The driver drops every buffer as if RETIRED; producers export again.
 	 */
 	VDMABUF_EVENT_RESET	= 0x0205,
+	VDMABUF_EVENT_INPUT	= 0x0206,	/* VDMABUF_F_INPUT */
+	VDMABUF_EVENT_KEYMAP	= 0x0207,	/* VDMABUF_F_INPUT */
 };
 
 /* RELEASE flags. */
@@ -213,6 +240,25 @@ struct vdmabuf_mode_hint {
 	__le32 scale_120;		/* scale * 120, as wp_fractional_scale */
 };
 
+/* INPUT: one input event of the host's seat (spec §15; vdmabuf_input.h). */
+struct vdmabuf_input {
+	__le32 kind;			/* enum vdmabuf_input_kind */
+	__le32 reserved;
+	__le64 time_usec;		/* host CLOCK_MONOTONIC */
+	__le32 args[VDMABUF_INPUT_ARGS];	/* by kind; the rest 0 */
+};
+
+/* KEYMAP: one piece of the host's keymap, in order from offset 0. */
+#define VDMABUF_KEYMAP_CHUNK		40
+
+struct vdmabuf_keymap {
+	__le32 format;			/* VDMABUF_KEYMAP_XKB_V1 */
+	__le32 size;			/* of the whole keymap, <= VDMABUF_MAX_KEYMAP */
+	__le32 offset;			/* of this piece; 0 starts a new keymap */
+	__le32 len;			/* <= VDMABUF_KEYMAP_CHUNK */
+	__u8 data[VDMABUF_KEYMAP_CHUNK];
+};
+
 struct vdmabuf_event {
 	__le32 type;			/* enum vdmabuf_event_type */
 	__le32 reserved;
@@ -221,6 +267,8 @@ struct vdmabuf_event {
 		struct vdmabuf_retired retired;
 		struct vdmabuf_consumers consumers;
 		struct vdmabuf_mode_hint mode_hint;
+		struct vdmabuf_input input;
+		struct vdmabuf_keymap keymap;
 		__u8 raw[56];
 	} u;
 };

@@ -2,8 +2,15 @@
 /*
  * vdmabuf-compositor: a small kiosk compositor whose only output is a
  * window on the VM's host, built on the wlr-vdmabuf backend. Every
- * toplevel fills the output; the newest has the focus. Keyboards and
- * pointers the backends offer drive the seat.
+ * toplevel fills the output; the newest has the focus. Keyboards,
+ * pointers and touch devices the backends offer (the host window's, from
+ * the vdmabuf backend) drive the seat.
+ *
+ * Pointer constraints and relative motion (pointer-constraints-unstable-v1,
+ * relative-pointer-unstable-v1): when the pointer's surface has a
+ * constraint it is activated, and the output tells the host, which then
+ * locks its pointer (and sends relative motion only) or confines it to
+ * its window; the cursor itself is the host's to draw.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,18 +34,23 @@
 #include <wlr/types/wlr_output.h>
 #include <wlr/types/wlr_output_layout.h>
 #include <wlr/types/wlr_pointer.h>
+#include <wlr/types/wlr_pointer_constraints_v1.h>
 #include <wlr/types/wlr_presentation_time.h>
+#include <wlr/types/wlr_relative_pointer_v1.h>
 #include <wlr/types/wlr_scene.h>
 #include <wlr/types/wlr_seat.h>
 #include <wlr/types/wlr_subcompositor.h>
+#include <wlr/types/wlr_touch.h>
 #include <wlr/types/wlr_xcursor_manager.h>
 #include <wlr/types/wlr_xdg_shell.h>
 #include <wlr/util/log.h>
+#include <wlr/util/region.h>
 #include <xkbcommon/xkbcommon.h>
 
 #include "wlr-vdmabuf.h"
 
 struct server {
+	bool fixed_mode;		/* --fixed: the host's window does not resize us */
 	struct wl_display *display;
 	struct wlr_backend *backend;
 	struct wlr_renderer *renderer;
@@ -50,9 +62,21 @@ struct server {
 	struct wlr_seat *seat;
 	struct wlr_cursor *cursor;
 	struct wlr_xcursor_manager *cursor_manager;
+	struct wlr_pointer_constraints_v1 *constraints;
+	struct wlr_relative_pointer_manager_v1 *relative_pointer;
+	struct wlr_pointer_constraint_v1 *active_constraint;	/* NULL: none */
+	struct wl_listener new_constraint;
+	struct wl_listener constraint_destroy;	/* the active one's */
 	struct wl_list outputs;		/* output.link */
 	struct wl_list toplevels;	/* toplevel.link, newest first */
 	struct wl_list keyboards;	/* keyboard.link */
+	unsigned int touch_devices;
+	/* Touch points down: where each one's surface lies in the layout. */
+	struct touch_origin {
+		int32_t id;
+		double x, y;
+		bool down;
+	} touches[16];
 	const char *stats_path;
 	pid_t kiosk_pid;
 	int exit_status;
@@ -65,6 +89,11 @@ struct server {
 	struct wl_listener cursor_button;
 	struct wl_listener cursor_axis;
 	struct wl_listener cursor_frame;
+	struct wl_listener touch_down;
+	struct wl_listener touch_up;
+	struct wl_listener touch_motion;
+	struct wl_listener touch_cancel;
+	struct wl_listener touch_frame;
 	struct wl_listener request_set_cursor;
 };
 
@@ -86,6 +115,11 @@ struct toplevel {
 	struct wl_listener commit;
 	struct wl_listener map;
 	struct wl_listener unmap;
+	struct wl_listener destroy;
+};
+
+struct touch_device {
+	struct server *server;
 	struct wl_listener destroy;
 };
 
@@ -217,6 +251,11 @@ static void output_handle_request_state(struct wl_listener *listener, void *data
 	const struct wlr_output_event_request_state *event = data;
 	struct toplevel *toplevel;
 
+	if (output->server->fixed_mode) {
+		wlr_log(WLR_INFO, "output %s: keeping its mode (--fixed); the host scales it",
+			output->wlr_output->name);
+		return;
+	}
 	if (!wlr_output_commit_state(output->wlr_output, event->state)) {
 		wlr_log(WLR_ERROR, "output %s: requested state refused", output->wlr_output->name);
 		return;
@@ -355,11 +394,46 @@ static void add_keyboard(struct server *server, struct wlr_input_device *device)
 	wlr_seat_set_keyboard(server->seat, wlr_keyboard);
 }
 
+static void update_capabilities(struct server *server)
+{
+	uint32_t caps = WL_SEAT_CAPABILITY_POINTER;
+
+	if (!wl_list_empty(&server->keyboards))
+		caps |= WL_SEAT_CAPABILITY_KEYBOARD;
+	if (server->touch_devices)
+		caps |= WL_SEAT_CAPABILITY_TOUCH;
+	wlr_seat_set_capabilities(server->seat, caps);
+}
+
+static void touch_device_handle_destroy(struct wl_listener *listener, void *data)
+{
+	struct touch_device *touch = wl_container_of(listener, touch, destroy);
+	struct server *server = touch->server;
+
+	wl_list_remove(&touch->destroy.link);
+	free(touch);
+	server->touch_devices--;
+	update_capabilities(server);
+}
+
+/* A touch device's positions are mapped to the layout by the cursor. */
+static void add_touch(struct server *server, struct wlr_input_device *device)
+{
+	struct touch_device *touch = calloc(1, sizeof(*touch));
+
+	if (!touch)
+		return;
+	touch->server = server;
+	touch->destroy.notify = touch_device_handle_destroy;
+	wl_signal_add(&device->events.destroy, &touch->destroy);
+	wlr_cursor_attach_input_device(server->cursor, device);
+	server->touch_devices++;
+}
+
 static void handle_new_input(struct wl_listener *listener, void *data)
 {
 	struct server *server = wl_container_of(listener, server, new_input);
 	struct wlr_input_device *device = data;
-	uint32_t caps = WL_SEAT_CAPABILITY_POINTER;
 
 	switch (device->type) {
 	case WLR_INPUT_DEVICE_KEYBOARD:
@@ -368,39 +442,148 @@ static void handle_new_input(struct wl_listener *listener, void *data)
 	case WLR_INPUT_DEVICE_POINTER:
 		wlr_cursor_attach_input_device(server->cursor, device);
 		break;
+	case WLR_INPUT_DEVICE_TOUCH:
+		add_touch(server, device);
+		break;
 	default:
 		break;
 	}
-	if (!wl_list_empty(&server->keyboards))
-		caps |= WL_SEAT_CAPABILITY_KEYBOARD;
-	wlr_seat_set_capabilities(server->seat, caps);
+	update_capabilities(server);
+}
+
+/* What lies at a layout position: a surface, and the position on it. */
+static struct wlr_surface *surface_at(struct server *server, double lx, double ly,
+				      double *sx, double *sy)
+{
+	struct wlr_scene_node *node = wlr_scene_node_at(&server->scene->tree.node, lx, ly, sx, sy);
+	struct wlr_scene_surface *scene_surface = NULL;
+
+	if (node && node->type == WLR_SCENE_NODE_BUFFER)
+		scene_surface = wlr_scene_surface_try_from_buffer(wlr_scene_buffer_from_node(node));
+	return scene_surface ? scene_surface->surface : NULL;
+}
+
+/* Pointer constraints: the pointer's surface's one is active. */
+
+static void tell_outputs(struct server *server, enum wlr_vdmabuf_pointer_constraint constraint)
+{
+	struct output *output;
+
+	wl_list_for_each(output, &server->outputs, link)
+		if (wlr_output_is_vdmabuf(output->wlr_output))
+			wlr_vdmabuf_output_set_pointer_constraint(output->wlr_output, constraint);
+}
+
+static void activate_constraint(struct server *server, struct wlr_pointer_constraint_v1 *constraint)
+{
+	struct wlr_pointer_constraint_v1 *previous = server->active_constraint;
+
+	if (previous == constraint)
+		return;
+	if (previous) {
+		/* Deactivating a oneshot constraint destroys it: forget it first. */
+		wl_list_remove(&server->constraint_destroy.link);
+		wl_list_init(&server->constraint_destroy.link);
+		server->active_constraint = NULL;
+		wlr_pointer_constraint_v1_send_deactivated(previous);
+	}
+	server->active_constraint = constraint;
+	if (!constraint) {
+		tell_outputs(server, WLR_VDMABUF_POINTER_NONE);
+		return;
+	}
+	wl_signal_add(&constraint->events.destroy, &server->constraint_destroy);
+	wlr_pointer_constraint_v1_send_activated(constraint);
+	tell_outputs(server, constraint->type == WLR_POINTER_CONSTRAINT_V1_LOCKED ?
+		     WLR_VDMABUF_POINTER_LOCKED : WLR_VDMABUF_POINTER_CONFINED);
+}
+
+static void handle_constraint_destroy(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, constraint_destroy);
+
+	wl_list_remove(&server->constraint_destroy.link);
+	wl_list_init(&server->constraint_destroy.link);
+	server->active_constraint = NULL;
+	tell_outputs(server, WLR_VDMABUF_POINTER_NONE);
+}
+
+static void update_constraint(struct server *server)
+{
+	struct wlr_surface *surface = server->seat->pointer_state.focused_surface;
+
+	activate_constraint(server, surface ?
+		wlr_pointer_constraints_v1_constraint_for_surface(server->constraints, surface,
+								  server->seat) : NULL);
+}
+
+static void handle_new_constraint(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, new_constraint);
+	struct wlr_pointer_constraint_v1 *constraint = data;
+
+	if (constraint->surface == server->seat->pointer_state.focused_surface)
+		activate_constraint(server, constraint);
 }
 
 /* The pointer goes to whatever surface is under it. */
 static void pointer_focus(struct server *server, uint32_t time_msec)
 {
 	double sx, sy;
-	struct wlr_scene_node *node = wlr_scene_node_at(&server->scene->tree.node,
-		server->cursor->x, server->cursor->y, &sx, &sy);
-	struct wlr_scene_surface *scene_surface = NULL;
+	struct wlr_surface *surface = surface_at(server, server->cursor->x, server->cursor->y,
+						 &sx, &sy);
 
-	if (node && node->type == WLR_SCENE_NODE_BUFFER)
-		scene_surface = wlr_scene_surface_try_from_buffer(wlr_scene_buffer_from_node(node));
-	if (!scene_surface) {
+	if (!surface) {
 		wlr_cursor_set_xcursor(server->cursor, server->cursor_manager, "default");
 		wlr_seat_pointer_clear_focus(server->seat);
+		update_constraint(server);
 		return;
 	}
-	wlr_seat_pointer_notify_enter(server->seat, scene_surface->surface, sx, sy);
+	wlr_seat_pointer_notify_enter(server->seat, surface, sx, sy);
+	update_constraint(server);
 	wlr_seat_pointer_notify_motion(server->seat, time_msec, sx, sy);
+}
+
+/*
+ * Motion by (dx, dy) in the layout: the client hears it as relative
+ * motion whatever the constraint; a locked pointer stays put, a confined
+ * one stays in its region. Returns whether the cursor may go there.
+ */
+static bool pointer_motion(struct server *server, uint32_t time_msec, double *dx, double *dy,
+			   double unaccel_dx, double unaccel_dy)
+{
+	struct wlr_pointer_constraint_v1 *constraint = server->active_constraint;
+	double sx, sy, sx_confined, sy_confined;
+
+	if (*dx || *dy || unaccel_dx || unaccel_dy)
+		wlr_relative_pointer_manager_v1_send_relative_motion(server->relative_pointer,
+			server->seat, (uint64_t)time_msec * 1000, *dx, *dy, unaccel_dx,
+			unaccel_dy);
+	if (!constraint)
+		return true;
+	if (constraint->type == WLR_POINTER_CONSTRAINT_V1_LOCKED)
+		return false;
+	if (surface_at(server, server->cursor->x, server->cursor->y, &sx, &sy) !=
+	    constraint->surface)
+		return true;
+	if (!wlr_region_confine(&constraint->region, sx, sy, sx + *dx, sy + *dy, &sx_confined,
+				&sy_confined))
+		return false;
+	*dx = sx_confined - sx;
+	*dy = sy_confined - sy;
+	return true;
 }
 
 static void handle_cursor_motion(struct wl_listener *listener, void *data)
 {
 	struct server *server = wl_container_of(listener, server, cursor_motion);
 	struct wlr_pointer_motion_event *event = data;
+	double dx = event->delta_x, dy = event->delta_y;
 
-	wlr_cursor_move(server->cursor, &event->pointer->base, event->delta_x, event->delta_y);
+	if (!pointer_motion(server, event->time_msec, &dx, &dy, event->unaccel_dx,
+			    event->unaccel_dy))
+		return;
+	wlr_cursor_move(server->cursor, &event->pointer->base, dx, dy);
 	pointer_focus(server, event->time_msec);
 }
 
@@ -408,8 +591,19 @@ static void handle_cursor_motion_absolute(struct wl_listener *listener, void *da
 {
 	struct server *server = wl_container_of(listener, server, cursor_motion_absolute);
 	struct wlr_pointer_motion_absolute_event *event = data;
+	double lx, ly, dx, dy;
 
-	wlr_cursor_warp_absolute(server->cursor, &event->pointer->base, event->x, event->y);
+	wlr_cursor_absolute_to_layout_coords(server->cursor, &event->pointer->base, event->x,
+					     event->y, &lx, &ly);
+	dx = lx - server->cursor->x;
+	dy = ly - server->cursor->y;
+	if (!pointer_motion(server, event->time_msec, &dx, &dy, dx, dy))
+		return;
+	if (dx == lx - server->cursor->x && dy == ly - server->cursor->y)
+		wlr_cursor_warp_absolute(server->cursor, &event->pointer->base, event->x,
+					 event->y);
+	else
+		wlr_cursor_move(server->cursor, &event->pointer->base, dx, dy);
 	pointer_focus(server, event->time_msec);
 }
 
@@ -439,6 +633,99 @@ static void handle_cursor_frame(struct wl_listener *listener, void *data)
 	wlr_seat_pointer_notify_frame(server->seat);
 }
 
+/* Touch: each point belongs to the surface it went down on. */
+
+static struct touch_origin *touch_find(struct server *server, int32_t id, bool add)
+{
+	struct touch_origin *free_slot = NULL;
+
+	for (size_t i = 0; i < sizeof(server->touches) / sizeof(server->touches[0]); i++) {
+		struct touch_origin *t = &server->touches[i];
+
+		if (t->down && t->id == id)
+			return t;
+		if (!t->down && !free_slot)
+			free_slot = t;
+	}
+	return add ? free_slot : NULL;
+}
+
+static void handle_touch_down(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, touch_down);
+	struct wlr_touch_down_event *event = data;
+	struct wlr_surface *surface;
+	struct touch_origin *t;
+	double lx, ly, sx, sy;
+
+	wlr_cursor_absolute_to_layout_coords(server->cursor, &event->touch->base, event->x,
+					     event->y, &lx, &ly);
+	surface = surface_at(server, lx, ly, &sx, &sy);
+	t = touch_find(server, event->touch_id, true);
+	if (!surface || !t)
+		return;
+	*t = (struct touch_origin){ .id = event->touch_id, .x = lx - sx, .y = ly - sy,
+				    .down = true };
+	wlr_seat_touch_notify_down(server->seat, surface, event->time_msec, event->touch_id,
+				   sx, sy);
+}
+
+static void handle_touch_motion(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, touch_motion);
+	struct wlr_touch_motion_event *event = data;
+	struct touch_origin *t = touch_find(server, event->touch_id, false);
+	double lx, ly;
+
+	if (!t)
+		return;
+	wlr_cursor_absolute_to_layout_coords(server->cursor, &event->touch->base, event->x,
+					     event->y, &lx, &ly);
+	wlr_seat_touch_notify_motion(server->seat, event->time_msec, event->touch_id,
+				     lx - t->x, ly - t->y);
+}
+
+static void handle_touch_up(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, touch_up);
+	struct wlr_touch_up_event *event = data;
+	struct touch_origin *t = touch_find(server, event->touch_id, false);
+
+	if (!t)
+		return;
+	t->down = false;
+	wlr_seat_touch_notify_up(server->seat, event->time_msec, event->touch_id);
+}
+
+static void handle_touch_cancel(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, touch_cancel);
+	struct wlr_seat_client *clients[16];
+	struct wlr_touch_point *point;
+	size_t n = 0;
+
+	/* Cancelling a client ends its points: collect the clients first. */
+	wl_list_for_each(point, &server->seat->touch_state.touch_points, link) {
+		bool seen = false;
+
+		for (size_t i = 0; i < n; i++)
+			seen = seen || clients[i] == point->client;
+		if (!seen && n < sizeof(clients) / sizeof(clients[0]))
+			clients[n++] = point->client;
+	}
+	for (size_t i = 0; i < n; i++)
+		wlr_seat_touch_notify_cancel(server->seat, clients[i]);
+	for (size_t i = 0; i < sizeof(server->touches) / sizeof(server->touches[0]); i++)
+		server->touches[i].down = false;
+}
+
+static void handle_touch_frame(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, touch_frame);
+
+	wlr_seat_touch_notify_frame(server->seat);
+}
+
 static void handle_request_set_cursor(struct wl_listener *listener, void *data)
 {
 	struct server *server = wl_container_of(listener, server, request_set_cursor);
@@ -465,8 +752,19 @@ static void setup_input(struct server *server)
 	LISTEN(&server->cursor->events.button, cursor_button, handle_cursor_button);
 	LISTEN(&server->cursor->events.axis, cursor_axis, handle_cursor_axis);
 	LISTEN(&server->cursor->events.frame, cursor_frame, handle_cursor_frame);
+	LISTEN(&server->cursor->events.touch_down, touch_down, handle_touch_down);
+	LISTEN(&server->cursor->events.touch_up, touch_up, handle_touch_up);
+	LISTEN(&server->cursor->events.touch_motion, touch_motion, handle_touch_motion);
+	LISTEN(&server->cursor->events.touch_cancel, touch_cancel, handle_touch_cancel);
+	LISTEN(&server->cursor->events.touch_frame, touch_frame, handle_touch_frame);
 	LISTEN(&server->seat->events.request_set_cursor, request_set_cursor,
 	       handle_request_set_cursor);
+	server->constraints = wlr_pointer_constraints_v1_create(server->display);
+	server->relative_pointer = wlr_relative_pointer_manager_v1_create(server->display);
+	LISTEN(&server->constraints->events.new_constraint, new_constraint,
+	       handle_new_constraint);
+	server->constraint_destroy.notify = handle_constraint_destroy;
+	wl_list_init(&server->constraint_destroy.link);
 #undef LISTEN
 }
 
@@ -518,6 +816,7 @@ static void usage(FILE *f, const char *prog)
 		"A kiosk Wayland compositor whose output is a window on the VM's host.\n\n"
 		"  -s, --startup COMMAND  run COMMAND (sh -c) and exit when it does\n"
 		"  -m, --mode WxH[@HZ]    initial output mode (default 1280x720@60)\n"
+		"  -f, --fixed            keep that mode; the host's window scales it\n"
 		"  -d, --device PATH      the vdmabuf device (default /dev/vdmabuf)\n"
 		"  -S, --stats PATH       write output statistics there at exit\n"
 		"  -v, --verbose          debug logging\n"
@@ -530,6 +829,7 @@ int main(int argc, char *argv[])
 	static const struct option options[] = {
 		{ "startup", required_argument, NULL, 's' },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "fixed", no_argument, NULL, 'f' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "stats", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -546,7 +846,7 @@ int main(int argc, char *argv[])
 	sigset_t mask;
 	FILE *f;
 
-	while ((opt = getopt_long(argc, argv, "s:m:d:S:vh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:m:fd:S:vh", options, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			command = optarg;
@@ -557,6 +857,9 @@ int main(int argc, char *argv[])
 				fprintf(stderr, "bad mode '%s'\n", optarg);
 				return EXIT_FAILURE;
 			}
+			break;
+		case 'f':
+			server.fixed_mode = true;
 			break;
 		case 'd':
 			device = optarg;

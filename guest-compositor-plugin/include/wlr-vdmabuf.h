@@ -16,6 +16,23 @@
  *	// on new_output: wlr_output_init_render(output, allocator, renderer),
  *	// and honour output->events.request_state: the host's window size.
  *
+ * When the device carries the host window's input (VDMABUF_F_INPUT), the
+ * backend's start announces a keyboard, a pointer and a touch device on
+ * events.new_input, as any backend does: a compositor that handles
+ * new_input (the keyboard to its seat, the pointer and touch to its
+ * wlr_cursor with the output layout) needs nothing more. The pointer and
+ * touch device are mapped to the first output (their output_name), whose
+ * pixels the host's positions are in. The keyboard takes the host's
+ * keymap as it arrives, after new_input, replacing one the compositor set
+ * there; wlr_vdmabuf_backend_keep_keymap() or VDMABUF_GUEST_KEYMAP=1
+ * keeps the compositor's. Keys held when the host window loses the focus
+ * are released.
+ *
+ * When the device draws the cursor (VDMABUF_F_POINTER), the output has a
+ * hardware cursor: the host draws the image wlroots sets at its own
+ * pointer, and moving it sends nothing. Otherwise wlroots draws software
+ * cursors into the frames, as on any output without a cursor plane.
+ *
  * Build with `pkg-config --cflags --libs wlr-vdmabuf` and -DWLR_USE_UNSTABLE.
  */
 #ifndef WLR_VDMABUF_H
@@ -40,6 +57,8 @@ struct wlr_renderer;
 WLR_VDMABUF_API struct wlr_backend *wlr_vdmabuf_backend_create(struct wl_event_loop *loop,
 					       const char *device_path);
 WLR_VDMABUF_API bool wlr_backend_is_vdmabuf(struct wlr_backend *backend);
+/* Before the backend starts: keep the compositor's keymap, not the host's. */
+WLR_VDMABUF_API void wlr_vdmabuf_backend_keep_keymap(struct wlr_backend *backend, bool keep);
 
 /*
  * Adds an output of this initial mode (refresh in mHz; 0 for 60 Hz). The
@@ -56,6 +75,24 @@ WLR_VDMABUF_API bool wlr_output_is_vdmabuf(struct wlr_output *output);
  */
 WLR_VDMABUF_API struct wlr_allocator *wlr_vdmabuf_allocator_create(struct wlr_backend *backend,
 						   struct wlr_renderer *renderer);
+
+/* What the focused client did to the pointer (pointer-constraints). */
+enum wlr_vdmabuf_pointer_constraint {
+	WLR_VDMABUF_POINTER_NONE = 0,
+	WLR_VDMABUF_POINTER_LOCKED = 1,		/* the host keeps its pointer still */
+	WLR_VDMABUF_POINTER_CONFINED = 2,	/* inside the host's window */
+};
+
+/*
+ * Tells the host that the pointer is locked or confined, or free again,
+ * with the cursor image it shows now. The host then locks its pointer and
+ * sends relative motion (the backend's wlr_pointer emits it as motion
+ * events), or keeps it inside its window. false: not a vdmabuf output, or
+ * the device cannot (no VDMABUF_F_POINTER); the compositor constrains the
+ * guest's cursor alone then.
+ */
+WLR_VDMABUF_API bool wlr_vdmabuf_output_set_pointer_constraint(struct wlr_output *output,
+					enum wlr_vdmabuf_pointer_constraint constraint);
 
 /* What an output did so far; for tests and statistics. */
 struct wlr_vdmabuf_output_stats {

@@ -4,7 +4,8 @@
  *
  * Producers run in the guest and talk to /dev/vdmabuf (virtio_vdmabuf.ko):
  * a buffer is exported once, then presented by id each frame; the host
- * releases it when it is done, with the time it was shown.
+ * releases it when it is done, with the time it was shown. A producer
+ * that subscribes also hears the host window's input and keymap.
  * Consumers run on the host and talk to vdmabuf-backend's socket: they
  * hear of buffers, import them as host dmabufs, and release frames.
  *
@@ -17,9 +18,11 @@
 #define VDMABUF_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vdmabuf_id.h"
+#include "vdmabuf_input.h"	/* enum vdmabuf_input_kind, VDMABUF_INPUT_ARGS */
 
 #ifdef __cplusplus
 extern "C" {
@@ -81,6 +84,26 @@ struct vdmabuf_info {
 	uint32_t consumers;		/* host consumers attached */
 };
 
+/* vdmabuf_info.features: the host draws our cursor (vdmabuf_producer_pointer()). */
+#define VDMABUF_INFO_POINTER		(1ull << 5)	/* 1 << VDMABUF_F_POINTER */
+
+/* Events a producer subscribes to (the same bits as /dev/vdmabuf's). */
+#ifndef VDMABUF_SUBSCRIBE_INPUT
+#define VDMABUF_SUBSCRIBE_INPUT	(1u << 0)	/* input and keymap */
+#endif
+
+/*
+ * One event of the host window's seat, as the producer receives it and a
+ * consumer sends it. kind is enum vdmabuf_input_kind; args by kind as
+ * vdmabuf_input.h says (keys and buttons evdev codes, positions and
+ * deltas 24.8 fixed point in the guest output's pixels), the rest 0.
+ */
+struct vdmabuf_input_event {
+	uint32_t kind;
+	uint64_t time_usec;		/* this machine's CLOCK_MONOTONIC */
+	int32_t args[VDMABUF_INPUT_ARGS];
+};
+
 /*
  * Every callback is optional. release: the host is done with frame of id,
  * shown at present_ns (our CLOCK_MONOTONIC, moved there from the host's
@@ -97,6 +120,16 @@ struct vdmabuf_producer_listener {
 	void (*mode_hint)(void *data, uint32_t width, uint32_t height,
 			  uint32_t refresh_mhz, uint32_t scale_120);
 	void (*reset)(void *data);
+	/*
+	 * Only after vdmabuf_producer_subscribe(VDMABUF_SUBSCRIBE_INPUT), so
+	 * a listener built before these existed is never read past reset.
+	 * input: one event of the host's seat. keymap: the host's whole
+	 * keymap (format VDMABUF_KEYMAP_XKB_V1: xkbcommon's text format),
+	 * size bytes as the host sent them, and a NUL at text[size]; valid
+	 * during the call.
+	 */
+	void (*input)(void *data, const struct vdmabuf_input_event *ev);
+	void (*keymap)(void *data, uint32_t format, const char *text, uint32_t size);
 };
 
 /* path NULL: /dev/vdmabuf. On failure returns NULL and sets *err. */
@@ -127,9 +160,35 @@ VDMABUF_API
 int vdmabuf_producer_present(struct vdmabuf_producer *producer, const struct vdmabuf_id *id,
 			     uint64_t frame, const struct vdmabuf_rect *damage,
 			     unsigned int num_damage);
+/*
+ * The cursor the host draws over its window at its own pointer (with
+ * VDMABUF_F_POINTER, spec §16). image: an exported id of this producer,
+ * shown as the cursor with its hotspot (in its pixels) at the pointer;
+ * NULL: no cursor. Like a presented frame the image is the host's until
+ * its release, whose frame is serial; naming another image or none lets
+ * the host release the previous one, and naming the image shown now
+ * with its serial again changes only the hotspot or constraint. constraint
+ * is enum vdmabuf_constraint (vdmabuf_input.h): a client locked the
+ * pointer (the host keeps its pointer still and sends relative motion)
+ * or confined it to the window. -EOPNOTSUPP: not negotiated; -ENOENT:
+ * not an id of this producer; -EINVAL: a hotspot outside the image or a
+ * bad constraint; -EBUSY: the image is presented and not released yet.
+ */
+VDMABUF_API
+int vdmabuf_producer_pointer(struct vdmabuf_producer *producer, const struct vdmabuf_id *image,
+			     uint64_t serial, uint32_t hotspot_x, uint32_t hotspot_y,
+			     uint32_t constraint);
 /* Stops sharing id; its pages stay pinned until retired. */
 VDMABUF_API
 int vdmabuf_producer_unexport(struct vdmabuf_producer *producer, const struct vdmabuf_id *id);
+/*
+ * Which events the producer receives besides its buffers' and the
+ * device's: VDMABUF_SUBSCRIBE_* bits, 0 for none. With INPUT the host's
+ * keymap, if it sent one, comes at once. -EINVAL: an unknown bit;
+ * -EOPNOTSUPP: the device has no input (VDMABUF_F_INPUT not negotiated).
+ */
+VDMABUF_API
+int vdmabuf_producer_subscribe(struct vdmabuf_producer *producer, uint32_t events);
 /* Returns the number of events handled, or -ENODEV once the device is gone. */
 VDMABUF_API
 int vdmabuf_producer_dispatch(struct vdmabuf_producer *producer,
@@ -149,6 +208,8 @@ struct vdmabuf_stats {
 	uint64_t bad_requests;		/* guest requests refused */
 	uint64_t consumers;
 	uint64_t guest_bytes;		/* bytes of the guest's requests */
+	uint64_t input_events;		/* input events queued for the guest */
+	uint64_t input_dropped;		/* motion dropped: the guest fell behind */
 };
 
 /* The requests a consumer makes, as its listener's error names them. */
@@ -158,7 +219,14 @@ enum vdmabuf_consumer_request {
 	VDMABUF_REQUEST_DROP = 18,	/* vdmabuf_consumer_drop */
 	VDMABUF_REQUEST_MODE_HINT = 19,	/* vdmabuf_consumer_mode_hint */
 	VDMABUF_REQUEST_STATS = 20,	/* vdmabuf_consumer_stats */
+	VDMABUF_REQUEST_SEAT = 21,	/* vdmabuf_consumer_claim_seat */
+	VDMABUF_REQUEST_INPUT = 22,	/* vdmabuf_consumer_input */
+	VDMABUF_REQUEST_KEYMAP = 23,	/* vdmabuf_consumer_keymap */
 };
+
+/* vdmabuf_consumer_guest_features(): the guest takes input events. */
+#define VDMABUF_GUEST_INPUT		(1u << 4)	/* 1 << VDMABUF_F_INPUT */
+
 
 /*
  * Every callback is optional. buffer: a buffer exists (on connect, every
@@ -166,6 +234,17 @@ enum vdmabuf_consumer_request {
  * then release it. gone: the guest unexported id: drop the import and
  * close its fd. reset: every id is gone. error: request (enum
  * vdmabuf_consumer_request) on id was refused with err (-errno).
+ *
+ * pointer: the guest's pointer (spec §16), once on connect and at every
+ * change. image is the cursor image, a buffer announced and imported as
+ * any other (an id that is a cursor image is never a frame), or NULL: no
+ * cursor. Draw it at the host pointer, hotspot_x/y (in its pixels) on the
+ * pointer's position, and release it as a frame, with frame = serial,
+ * once it is no longer shown: when a later pointer names another image,
+ * or none, and the display let go of it. constraint (enum
+ * vdmabuf_constraint): a guest client locked the pointer (keep the host's
+ * still and send VDMABUF_INPUT_RELATIVE_MOTION), confined it to the
+ * window, or neither.
  */
 struct vdmabuf_consumer_listener {
 	void (*buffer)(void *data, const struct vdmabuf_id *id,
@@ -175,6 +254,8 @@ struct vdmabuf_consumer_listener {
 	void (*gone)(void *data, const struct vdmabuf_id *id);
 	void (*reset)(void *data);
 	void (*error)(void *data, uint32_t request, const struct vdmabuf_id *id, int err);
+	void (*pointer)(void *data, const struct vdmabuf_id *image, uint64_t serial,
+			uint32_t hotspot_x, uint32_t hotspot_y, uint32_t constraint);
 };
 
 /*
@@ -217,6 +298,36 @@ int vdmabuf_consumer_mode_hint(struct vdmabuf_consumer *consumer, uint32_t width
 			       uint32_t height, uint32_t refresh_mhz, uint32_t scale_120);
 VDMABUF_API
 int vdmabuf_consumer_stats(struct vdmabuf_consumer *consumer, struct vdmabuf_stats *stats);
+/*
+ * The VDMABUF_GUEST_* features the guest's driver negotiated, as the
+ * daemon's greeting said (0 while no driver runs).
+ */
+VDMABUF_API
+uint32_t vdmabuf_consumer_guest_features(struct vdmabuf_consumer *consumer);
+
+/*
+ * The guest's seat: one consumer at a time holds it and sends the guest
+ * its input. Refusals come later through the listener's error:
+ * VDMABUF_REQUEST_SEAT -EBUSY: another consumer holds the seat;
+ * VDMABUF_REQUEST_INPUT or _KEYMAP -EPERM: this one does not,
+ * -ENOTCONN or -EOPNOTSUPP: no guest, or one without input, -EINVAL: the
+ * daemon refused the event.
+ */
+/* Takes (claim true) or gives back the seat. */
+VDMABUF_API
+int vdmabuf_consumer_claim_seat(struct vdmabuf_consumer *consumer, bool claim);
+/* Sends one input event; -EINVAL if vdmabuf_input_valid() refuses it. */
+VDMABUF_API
+int vdmabuf_consumer_input(struct vdmabuf_consumer *consumer,
+			   const struct vdmabuf_input_event *event);
+/*
+ * Sends the keymap the guest should type with: format VDMABUF_KEYMAP_XKB_V1,
+ * size bytes of xkbcommon's text format. -EINVAL: another format or
+ * nothing; -E2BIG: over VDMABUF_MAX_KEYMAP.
+ */
+VDMABUF_API
+int vdmabuf_consumer_keymap(struct vdmabuf_consumer *consumer, uint32_t format,
+			    const void *text, size_t size);
 
 #ifdef __cplusplus
 }

@@ -56,6 +56,18 @@ static void print_reset(void *data)
 		((struct watch *)data)->remaining--;
 }
 
+static void print_pointer(void *data, const struct vdmabuf_id *image, uint64_t serial,
+			  uint32_t hotspot_x, uint32_t hotspot_y, uint32_t constraint)
+{
+	static const char *const constraints[] = { "none", "locked", "confined" };
+	char name[VDMABUF_ID_STRLEN];
+
+	printf("pointer %s serial %llu hotspot %u,%u constraint %s\n",
+	       image ? vdmabuf_id_format(image, name) : "hidden", (unsigned long long)serial,
+	       hotspot_x, hotspot_y, constraint < 3 ? constraints[constraint] : "unknown");
+	((struct watch *)data)->remaining--;
+}
+
 static int fail(const char *what, int err)
 {
 	fprintf(stderr, "vdmabuf: %s: %s\n", what, strerror(-err));
@@ -94,7 +106,7 @@ static int watch(const char *socket, long count)
 {
 	static const struct vdmabuf_consumer_listener listener = {
 		.buffer = print_buffer, .frame = print_frame, .gone = print_gone,
-		.reset = print_reset,
+		.reset = print_reset, .pointer = print_pointer,
 	};
 	struct watch w = { count > 0 ? count : -1 };
 	struct vdmabuf_consumer *c;

@@ -2,7 +2,8 @@
 /*
  * libFuzzer target over the device model itself (protocol/vdmabuf_model.c),
  * the rules both engines run: each input is a script of guest requests,
- * consumer commands, event buffers, resets and failing imports, driven
+ * consumer commands, event buffers, resets, failing imports and the
+ * guest's pointer (cursor images presented and released as frames), driven
  * through the in-memory engine of tests/unit/model-harness.c. After every
  * step the model's invariants must hold (harness_check: counters equal
  * what the lists hold, no frame owed by a slot without an import, no more
@@ -66,7 +67,7 @@ static void step(struct script *s)
 	void *import;
 	size_t len;
 
-	switch (op % 14) {
+	switch (op % 18) {
 	case 0: {	/* EXPORT, perhaps with one byte changed */
 		len = harness_export(buf, 1 + arg % 64, 1 + next8(s) % 64, 1 + next8(s) % 8);
 		if (next8(s) & 1)
@@ -124,7 +125,7 @@ static void step(struct script *s)
 		vdmabuf_model_reset(&H.model);
 		num_known = 0;
 		if (arg & 1)
-			vdmabuf_model_start(&H.model, next8(s) & 0xf,
+			vdmabuf_model_start(&H.model, next8(s) & 0x3f,
 					    (const unsigned int[]){ 1 + next8(s) % 8, 1 + next8(s) % 8 });
 		break;
 	case 11:	/* raw request bytes */
@@ -141,6 +142,46 @@ static void step(struct script *s)
 		H.bad_chain = arg & 1;
 		H.reply_room = arg & 2 ? 31 : sizeof(struct vdmabuf_reply);
 		break;
+	case 14:	/* the seat: take or give back (or a bad claim) */
+		req.type = VDMABUF_MSG_SEAT;
+		req.u.seat.claim = next8(s) % 3;
+		if (H.consumers[c].mc.attached)
+			vdmabuf_model_command(&H.model, &H.consumers[c].mc, &req, &reply,
+					      &import);
+		break;
+	case 15:	/* an input event, well formed or not */
+		req.type = VDMABUF_MSG_INPUT;
+		req.u.input.kind = next8(s) % 40;
+		req.u.input.time_usec = next32(s);
+		for (int i = 0; i < VDMABUF_INPUT_ARGS; i++)
+			req.u.input.args[i] = next8(s) < 0xc0 ? (i < 3 ? next8(s) : 0) :
+					      (int32_t)next32(s);
+		if (H.consumers[c].mc.attached)
+			vdmabuf_model_command(&H.model, &H.consumers[c].mc, &req, &reply,
+					      &import);
+		break;
+	case 16:	/* a keymap piece: the next one, or anything */
+		req.type = VDMABUF_MSG_KEYMAP;
+		req.u.keymap.format = next8(s) < 0xf0 ? VDMABUF_KEYMAP_XKB_V1 : next8(s);
+		req.u.keymap.size = next8(s) & 1 ? 1 + next32(s) % 2048 :
+				    (H.model.keymap_size ? H.model.keymap_size : 700);
+		req.u.keymap.offset = next8(s) & 1 ? next32(s) % 2048 : H.model.keymap_received;
+		req.u.keymap.len = 1 + next8(s) % 300;
+		if (H.consumers[c].mc.attached)
+			vdmabuf_model_command(&H.model, &H.consumers[c].mc, &req, &reply,
+					      &import);
+		break;
+	case 17: {	/* POINTER: an image or none, now and then malformed */
+		struct vdmabuf_pointer p;
+		const struct vdmabuf_id *id = arg & 1 ? pick_id(s) : NULL;
+
+		harness_pointer(&p, id, next8(s) % 4, next8(s) % 72, next8(s) % 72,
+				next8(s) % 4);
+		if (next8(s) >= 0xe0)
+			((uint8_t *)&p)[next8(s) % sizeof(p)] ^= next8(s);
+		harness_request(&H, &p, sizeof(p) - (next8(s) >= 0xf8));
+		break;
+	}
 	}
 	H.requests_queued = 0;	/* requests a stopped device did not take */
 }

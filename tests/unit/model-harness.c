@@ -201,10 +201,16 @@ int harness_request(struct harness *h, const void *req, size_t len)
 	return (int)le32toh(h->reply.status);
 }
 
+/* The engine comes back for what a run's budget left, as the daemon's loop does. */
 void harness_post_events(struct harness *h, unsigned int n)
 {
+	unsigned long before;
+
 	h->posted += n;
-	vdmabuf_model_process(&h->model, VDMABUF_VQ_EVENT);
+	do {
+		before = h->events_received;
+		vdmabuf_model_process(&h->model, VDMABUF_VQ_EVENT);
+	} while (h->events_received != before);
 }
 
 size_t harness_export(void *buf, uint32_t width, uint32_t height, uint32_t pages)
@@ -251,6 +257,22 @@ void harness_unexport(struct vdmabuf_unexport *req, const struct vdmabuf_id *id)
 	memset(req, 0, sizeof(*req));
 	req->hdr.type = htole32(VDMABUF_CTRL_UNEXPORT);
 	req->id = to_wire(id);
+}
+
+void harness_pointer(struct vdmabuf_pointer *req, const struct vdmabuf_id *id,
+		     uint64_t serial, uint32_t hotspot_x, uint32_t hotspot_y,
+		     uint32_t constraint)
+{
+	memset(req, 0, sizeof(*req));
+	req->hdr.type = htole32(VDMABUF_CTRL_POINTER);
+	if (id) {
+		req->id = to_wire(id);
+		req->flags = htole32(VDMABUF_POINTER_IMAGE);
+	}
+	req->serial = htole64(serial);
+	req->hotspot_x = htole32(hotspot_x);
+	req->hotspot_y = htole32(hotspot_y);
+	req->constraint = htole32(constraint);
 }
 
 struct vdmabuf_id harness_reply_id(const struct harness *h)
@@ -369,6 +391,24 @@ const char *harness_check(const struct harness *h)
 		return "consumer count or slots differ from the consumers attached";
 	if ((long)held != h->live_imports)
 		return "host imports live differ from the buffers held";
+	if (m->pointer.flags & VDMABUF_POINTER_IMAGE) {
+		bool found = false;
+
+		vdmabuf_model_for_each_buffer(b, (struct vdmabuf_model *)m)
+			found |= b->id.device == m->pointer_id.device &&
+				 b->id.key == m->pointer_id.key && !b->unexported;
+		if (!found)
+			return "the cursor image is not a live buffer";
+	}
+	if (m->pointer.flags & ~VDMABUF_POINTER_IMAGE ||
+	    m->pointer.constraint > VDMABUF_CONSTRAINT_CONFINED)
+		return "a pointer state no POINTER could set";
+	if (!m->running && (m->pointer.flags || m->pointer.constraint))
+		return "a pointer state while the device is stopped";
+	if (m->seat && !m->seat->attached)
+		return "the seat held by a consumer that is gone";
+	if (m->keymap_received > m->keymap_size)
+		return "more keymap received than its size";
 	if (m->stats.releases_total > m->stats.frames_total)
 		return "more releases than frames presented";
 	if (m->backlog_len > VDMABUF_MODEL_BACKLOG)

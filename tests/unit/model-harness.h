@@ -76,6 +76,10 @@ size_t harness_export(void *buf, uint32_t width, uint32_t height, uint32_t pages
 void harness_present(struct vdmabuf_present *req, const struct vdmabuf_id *id,
 		     uint64_t frame, uint32_t num_damage);
 void harness_unexport(struct vdmabuf_unexport *req, const struct vdmabuf_id *id);
+/* POINTER: with id the cursor image (VDMABUF_POINTER_IMAGE), else none. */
+void harness_pointer(struct vdmabuf_pointer *req, const struct vdmabuf_id *id,
+		     uint64_t serial, uint32_t hotspot_x, uint32_t hotspot_y,
+		     uint32_t constraint);
 
 /* The id of the last reply. */
 struct vdmabuf_id harness_reply_id(const struct harness *h);

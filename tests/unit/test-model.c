@@ -27,6 +27,22 @@
  * §6.9/§13 events: kept while no event buffer is posted;
  *   CONSUMERS and MODE_HINT replace a queued one of their type  test_events
  * the per-run budget: a ring's worth, then schedule()           test_budget
+ * §15 the seat: one holder, EBUSY/EPERM/EINVAL/ENOTCONN/
+ *   EOPNOTSUPP; INPUT events as sent; KEYMAP reassembled and
+ *   sent again at start; leave events when the holder goes       test_seat
+ * §15.3 input never takes the buffers' share of the backlog;
+ *   motion dropped and counted, keys refused with ENOBUFS        test_input_backlog
+ * §16 the guest's pointer: ENOTSUP without VDMABUF_F_POINTER;
+ *   EINVAL R < 64, hdr.flags, unknown flags, reserved, constraint
+ *   > 2, hotspot outside the image; ENOENT unknown/other instance/
+ *   unexported id; EBUSY image presented (frame or cursor) and not
+ *   released, and PRESENT of the cursor image EBUSY      test_pointer_checks
+ *   an image presented as a frame is: owed by the importers,
+ *   released with frame = serial, at once with no importer;
+ *   MSG_POINTER to all; the image shown named again with its serial
+ *   kept (no second RELEASE); the current pointer after BUFFERs on
+ *   attach; a detach settles it; unexport and reset as a frame's,
+ *   the image (or all of it) cleared and told                 test_pointer
  *
  * After every step the harness checks the model's invariants
  * (tests/unit/model-harness.c: harness_check).
@@ -650,6 +666,381 @@ static void test_budget(void)
 	harness_finish(&H);
 }
 
+static int seat_cmd(struct harness *h, unsigned int i, uint32_t type,
+		    const struct vdmabuf_consumer_msg *body)
+{
+	struct vdmabuf_consumer_msg req = *body, reply;
+	void *import;
+
+	req.type = type;
+	return vdmabuf_model_command(&h->model, &h->consumers[i].mc, &req, &reply, &import);
+}
+
+static int claim(struct harness *h, unsigned int i, uint32_t on)
+{
+	struct vdmabuf_consumer_msg msg = { .u.seat.claim = on };
+
+	return seat_cmd(h, i, VDMABUF_MSG_SEAT, &msg);
+}
+
+static int input(struct harness *h, unsigned int i, uint32_t kind, int32_t a0, int32_t a1)
+{
+	struct vdmabuf_consumer_msg msg = { 0 };
+
+	msg.u.input.kind = kind;
+	msg.u.input.time_usec = 123456;
+	msg.u.input.args[0] = a0;
+	msg.u.input.args[1] = a1;
+	return seat_cmd(h, i, VDMABUF_MSG_INPUT, &msg);
+}
+
+static int keymap_piece(struct harness *h, unsigned int i, const char *text, uint32_t size,
+			uint32_t offset, uint32_t len)
+{
+	struct vdmabuf_consumer_msg msg = { 0 };
+
+	msg.u.keymap.format = VDMABUF_KEYMAP_XKB_V1;
+	msg.u.keymap.size = size;
+	msg.u.keymap.offset = offset;
+	msg.u.keymap.len = len;
+	memcpy(msg.u.keymap.data, text + offset, len);
+	return seat_cmd(h, i, VDMABUF_MSG_KEYMAP, &msg);
+}
+
+/* The keymap the guest assembled from the KEYMAP events it got, or NULL. */
+static char *guest_keymap(const struct harness *h, uint32_t *size)
+{
+	char *text = NULL;
+
+	for (unsigned int i = 0; i < h->num_events; i++) {
+		const struct vdmabuf_keymap *k = &h->events[i].u.keymap;
+
+		if (le32toh(h->events[i].type) != VDMABUF_EVENT_KEYMAP)
+			continue;
+		if (!le32toh(k->offset)) {
+			free(text);
+			*size = le32toh(k->size);
+			text = calloc(1, *size + 1);
+		}
+		memcpy(text + le32toh(k->offset), k->data, le32toh(k->len));
+	}
+	return text;
+}
+
+static void test_seat(void)
+{
+	const struct vdmabuf_input *in;
+	char text[600], *got;
+	uint32_t size = 0;
+
+	for (unsigned int i = 0; i < sizeof(text); i++)
+		text[i] = (char)('a' + i % 26);
+	harness_init(&H, NULL, ALL_FEATURES);
+	harness_post_events(&H, 200);
+	harness_attach(&H, 0);
+	harness_attach(&H, 1);
+	CHECK(input(&H, 0, VDMABUF_INPUT_KEY, 30, 1) == -EPERM);	/* no seat */
+	CHECK(claim(&H, 0, 1) == 0);
+	CHECK(claim(&H, 0, 1) == 0);
+	CHECK(claim(&H, 1, 1) == -EBUSY);
+	CHECK(claim(&H, 1, 2) == -EINVAL);
+	CHECK(input(&H, 1, VDMABUF_INPUT_KEY, 30, 1) == -EPERM);
+	H.num_events = 0;
+	CHECK(input(&H, 0, VDMABUF_INPUT_KEY, 30, 1) == 0);
+	in = &harness_last_event(&H, VDMABUF_EVENT_INPUT)->u.input;
+	CHECK(le32toh(in->kind) == VDMABUF_INPUT_KEY && le32toh(in->args[0]) == 30 &&
+	      le32toh(in->args[1]) == 1 && le64(in->time_usec) == 123456);
+	CHECK(input(&H, 0, VDMABUF_INPUT_MOTION, 100 * 256, 50 * 256) == 0);
+	CHECK(input(&H, 0, VDMABUF_INPUT_BUTTON, 0x110, 1) == 0);
+	CHECK(input(&H, 0, VDMABUF_INPUT_FRAME, 0, 0) == 0);
+	CHECK(H.model.stats.input_events == 4 && harness_count_events(&H, VDMABUF_EVENT_INPUT) == 4);
+	/* Bad events: unknown kind, key or button out of range, a state of 2,
+	 * a position outside, an argument the kind does not use. */
+	CHECK(input(&H, 0, 99, 0, 0) == -EINVAL);
+	CHECK(input(&H, 0, VDMABUF_INPUT_KEY, 0x300, 1) == -EINVAL);
+	CHECK(input(&H, 0, VDMABUF_INPUT_KEY, 30, 2) == -EINVAL);
+	CHECK(input(&H, 0, VDMABUF_INPUT_BUTTON, 30, 1) == -EINVAL);
+	CHECK(input(&H, 0, VDMABUF_INPUT_MOTION, -1, 0) == -EINVAL);
+	CHECK(input(&H, 0, VDMABUF_INPUT_MOTION, 0, VDMABUF_INPUT_MAX_POS) == -EINVAL);
+	CHECK(input(&H, 0, VDMABUF_INPUT_FRAME, 1, 0) == -EINVAL);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_INPUT) == 4);
+
+	/* The keymap, in pieces, in order, from the holder only. */
+	CHECK(keymap_piece(&H, 1, text, sizeof(text), 0, 256) == -EPERM);
+	CHECK(keymap_piece(&H, 0, text, sizeof(text), 256, 256) == -EINVAL);	/* not first */
+	CHECK(keymap_piece(&H, 0, text, VDMABUF_MAX_KEYMAP + 1, 0, 256) == -EINVAL);
+	CHECK(keymap_piece(&H, 0, text, sizeof(text), 0, 257) == -EINVAL);
+	CHECK(keymap_piece(&H, 0, text, sizeof(text), 0, 256) == 0);
+	CHECK(keymap_piece(&H, 0, text, sizeof(text), 0 + 300, 256) == -EINVAL);	/* a gap */
+	CHECK(keymap_piece(&H, 0, text, sizeof(text), 256, 256) == 0);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_KEYMAP) == 0);
+	CHECK(keymap_piece(&H, 0, text, sizeof(text), 512, 88) == 0);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_KEYMAP) == 15);	/* 600 / 40 */
+	got = guest_keymap(&H, &size);
+	CHECK(got && size == sizeof(text) && memcmp(got, text, size) == 0);
+	free(got);
+	/* A new start: the keymap again, and the holder's seat kept. */
+	vdmabuf_model_reset(&H.model);
+	CHECK(input(&H, 0, VDMABUF_INPUT_KEY, 30, 0) == -ENOTCONN);
+	H.num_events = 0;
+	vdmabuf_model_start(&H.model, ALL_FEATURES, NULL);
+	harness_post_events(&H, 100);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_KEYMAP) == 15);
+	CHECK(input(&H, 0, VDMABUF_INPUT_KEY, 30, 0) == 0);
+	/* The holder goes: the guest lets go of keys and pointer, another takes it. */
+	H.num_events = 0;
+	harness_detach(&H, 0);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_INPUT) == 2);
+	CHECK(le32toh(H.events[0].u.input.kind) == VDMABUF_INPUT_KEYBOARD_LEAVE);
+	CHECK(H.model.seat == NULL);
+	CHECK(claim(&H, 1, 1) == 0);
+	CHECK(claim(&H, 1, 0) == 0 && H.model.seat == NULL);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+
+	/* A guest without VDMABUF_F_INPUT: refused, and no keymap sent. */
+	harness_init(&H, NULL, ALL_FEATURES & ~(1ull << VDMABUF_F_INPUT));
+	harness_post_events(&H, 100);
+	harness_attach(&H, 0);
+	CHECK(claim(&H, 0, 1) == 0);
+	CHECK(input(&H, 0, VDMABUF_INPUT_KEY, 30, 1) == -EOPNOTSUPP);
+	CHECK(keymap_piece(&H, 0, text, 100, 0, 100) == 0);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_KEYMAP) == 0);
+	CHECK(H.consumers[0].mail[0].u.hello.guest_features ==
+	      (ALL_FEATURES & ~(1ull << VDMABUF_F_INPUT)));
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
+static void test_input_backlog(void)
+{
+	const unsigned int input_room = VDMABUF_MODEL_BACKLOG - 2 * VDMABUF_MAX_BUFFERS;
+	struct vdmabuf_id id;
+	unsigned int sent = 0;
+	int err = 0;
+
+	harness_init(&H, NULL, ALL_FEATURES);
+	harness_attach(&H, 0);
+	claim(&H, 0, 1);
+	/* The guest posts no event buffer: motion fills half the room, then drops. */
+	for (unsigned int i = 0; i < input_room; i++)
+		if (input(&H, 0, VDMABUF_INPUT_MOTION, 256, 256) == 0)
+			sent++;
+	CHECK(H.model.stats.input_dropped > 0);
+	CHECK(H.model.backlog_len <= input_room);
+	/* Keys still go in, until the room is full; then ENOBUFS. */
+	while (!err && sent < 2 * input_room)
+		err = input(&H, 0, VDMABUF_INPUT_KEY, 30, sent++ & 1);
+	CHECK(err == -ENOBUFS);
+	CHECK(H.model.backlog_len <= input_room + 1);
+	/* Every buffer's RELEASE still fits. */
+	for (unsigned int i = 0; i < 64; i++) {
+		id = harness_new_buffer(&H);
+		CHECK(present(&H, &id, i) == VDMABUF_S_OK);
+	}
+	CHECK(H.model.events_lost == 0);
+	harness_post_events(&H, VDMABUF_MODEL_BACKLOG);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_RELEASE) +
+	      harness_count_events(&H, VDMABUF_EVENT_INPUT) > 0);
+	CHECK(H.events_received == H.model.stats.input_events + 64 + 2);	/* + RESET, CONSUMERS */
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
+static int pointer(struct harness *h, const struct vdmabuf_id *id, uint64_t serial,
+		   uint32_t hx, uint32_t hy, uint32_t constraint)
+{
+	struct vdmabuf_pointer req;
+
+	harness_pointer(&req, id, serial, hx, hy, constraint);
+	return harness_request(h, &req, sizeof(req));
+}
+
+static void test_pointer_checks(void)
+{
+	struct vdmabuf_consumer_msg reply;
+	struct vdmabuf_pointer req;
+	struct vdmabuf_id id, cursor, other;
+
+	/* Without VDMABUF_F_POINTER the request is unknown. */
+	harness_init(&H, NULL, ALL_FEATURES & ~(1ull << VDMABUF_F_POINTER));
+	id = harness_new_buffer(&H);
+	CHECK(pointer(&H, &id, 1, 0, 0, 0) == VDMABUF_S_ENOTSUP);
+	CHECK(pointer(&H, NULL, 0, 0, 0, 0) == VDMABUF_S_ENOTSUP);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+
+	harness_init(&H, NULL, ALL_FEATURES);
+	harness_attach(&H, 0);
+	id = harness_new_buffer(&H);			/* 64x64 */
+	harness_pointer(&req, &id, 1, 0, 0, 0);
+	CHECK(harness_request(&H, &req, sizeof(req) - 1) == VDMABUF_S_EINVAL);	/* R < 64 */
+	req.hdr.flags = htole32(1);
+	CHECK(harness_request(&H, &req, sizeof(req)) == VDMABUF_S_EINVAL);
+	harness_pointer(&req, &id, 1, 0, 0, 0);
+	req.flags = htole32(VDMABUF_POINTER_IMAGE | 2);
+	CHECK(harness_request(&H, &req, sizeof(req)) == VDMABUF_S_EINVAL);
+	harness_pointer(&req, &id, 1, 0, 0, 0);
+	req.reserved[0] = htole32(1);
+	CHECK(harness_request(&H, &req, sizeof(req)) == VDMABUF_S_EINVAL);
+	harness_pointer(&req, &id, 1, 0, 0, 0);
+	req.reserved[1] = htole32(1);
+	CHECK(harness_request(&H, &req, sizeof(req)) == VDMABUF_S_EINVAL);
+	CHECK(pointer(&H, &id, 1, 0, 0, VDMABUF_CONSTRAINT_CONFINED + 1) == VDMABUF_S_EINVAL);
+	CHECK(pointer(&H, NULL, 1, 0, 0, 3) == VDMABUF_S_EINVAL);
+	CHECK(pointer(&H, &id, 1, 64, 0, 0) == VDMABUF_S_EINVAL);	/* hotspot */
+	CHECK(pointer(&H, &id, 1, 0, 64, 0) == VDMABUF_S_EINVAL);
+	other = id;
+	other.device ^= 1;
+	CHECK(pointer(&H, &other, 1, 0, 0, 0) == VDMABUF_S_ENOENT);	/* other instance */
+	other = id;
+	other.key ^= 1;
+	CHECK(pointer(&H, &other, 1, 0, 0, 0) == VDMABUF_S_ENOENT);	/* unknown */
+	/* Nothing refused changed the pointer or reached a consumer. */
+	CHECK(!harness_mail(&H.consumers[0], VDMABUF_MSG_POINTER));
+	CHECK(H.model.stats.frames_total == 0 && H.model.stats.bad_requests == 11);
+
+	/* A frame presented and not released cannot be the cursor... */
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_IMPORT, &id, 0, &reply) == 0);
+	CHECK(present(&H, &id, 5) == VDMABUF_S_OK);
+	CHECK(pointer(&H, &id, 6, 0, 0, 0) == VDMABUF_S_EBUSY);
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_RELEASE, &id, 5, &reply) == 0);
+	CHECK(pointer(&H, &id, 6, 63, 63, 0) == VDMABUF_S_OK);
+	/* ...nor the cursor a frame, nor named with a new serial. */
+	CHECK(present(&H, &id, 7) == VDMABUF_S_EBUSY);
+	CHECK(pointer(&H, &id, 7, 0, 0, 0) == VDMABUF_S_EBUSY);
+	cursor = id;
+	/* An unexported one is unknown. */
+	id = harness_new_buffer(&H);
+	CHECK(unexport(&H, &id) == VDMABUF_S_OK);
+	CHECK(pointer(&H, &id, 1, 0, 0, 0) == VDMABUF_S_ENOENT);
+	/* An id from before a reset is another instance's. */
+	vdmabuf_model_reset(&H.model);
+	vdmabuf_model_start(&H.model, ALL_FEATURES, NULL);
+	CHECK(pointer(&H, &cursor, 1, 0, 0, 0) == VDMABUF_S_ENOENT);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
+static void test_pointer(void)
+{
+	struct harness_consumer *c0, *c1, *late;
+	const struct vdmabuf_consumer_msg *msg;
+	const struct vdmabuf_event *ev;
+	struct vdmabuf_consumer_msg reply;
+	struct vdmabuf_id a, b;
+	uint64_t frames;
+
+	harness_init(&H, NULL, ALL_FEATURES);
+	harness_post_events(&H, 64);
+	c0 = harness_attach(&H, 0);
+	c1 = harness_attach(&H, 1);
+	a = harness_new_buffer(&H);
+	b = harness_new_buffer(&H);
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_IMPORT, &a, 0, &reply) == 0);
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_IMPORT, &b, 0, &reply) == 0);
+
+	/* Presented on the cursor plane: every consumer told, the importer owes it. */
+	CHECK(pointer(&H, &a, 10, 3, 5, VDMABUF_CONSTRAINT_NONE) == VDMABUF_S_OK);
+	CHECK(le64(H.reply.id.key) == a.key);			/* echoed */
+	msg = harness_mail(c1, VDMABUF_MSG_POINTER);
+	CHECK(msg && msg->id.key == a.key && msg->id.device == a.device &&
+	      msg->u.pointer.serial == 10 && msg->u.pointer.flags == VDMABUF_POINTER_IMAGE &&
+	      msg->u.pointer.hotspot_x == 3 && msg->u.pointer.hotspot_y == 5 &&
+	      msg->u.pointer.constraint == VDMABUF_CONSTRAINT_NONE);
+	CHECK(harness_mail(c0, VDMABUF_MSG_POINTER) && !harness_mail(c0, VDMABUF_MSG_FRAME));
+	CHECK(H.model.stats.frames_total == 1);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_RELEASE) == 0);
+	/* Named again with its serial: a new hotspot and constraint, still owed once. */
+	CHECK(pointer(&H, &a, 10, 1, 1, VDMABUF_CONSTRAINT_CONFINED) == VDMABUF_S_OK);
+	msg = harness_mail(c0, VDMABUF_MSG_POINTER);
+	CHECK(msg && msg->u.pointer.hotspot_x == 1 &&
+	      msg->u.pointer.constraint == VDMABUF_CONSTRAINT_CONFINED);
+	CHECK(H.model.stats.frames_total == 1);
+	/* A consumer that comes is told after the buffers; it owes nothing. */
+	late = harness_attach(&H, 2);
+	CHECK(late->num_mail == 4 && late->mail[1].type == VDMABUF_MSG_BUFFER &&
+	      late->mail[2].type == VDMABUF_MSG_BUFFER &&
+	      late->mail[3].type == VDMABUF_MSG_POINTER && late->mail[3].id.key == a.key &&
+	      late->mail[3].u.pointer.constraint == VDMABUF_CONSTRAINT_CONFINED);
+	CHECK(harness_command(&H, 2, VDMABUF_MSG_IMPORT, &a, 0, &reply) == 0);
+	CHECK(harness_command(&H, 2, VDMABUF_MSG_RELEASE, &a, 10, &reply) == -EALREADY);
+	/* Another image: the consumers let the previous one go, as a frame. */
+	CHECK(pointer(&H, &b, 11, 0, 0, VDMABUF_CONSTRAINT_NONE) == VDMABUF_S_OK);
+	CHECK(harness_mail(c1, VDMABUF_MSG_POINTER)->id.key == b.key);
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_RELEASE, &a, 9, &reply) == -EALREADY);
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_RELEASE, &a, 10, &reply) == 0);
+	ev = harness_last_event(&H, VDMABUF_EVENT_RELEASE);
+	CHECK(ev && le64(ev->u.release.id.key) == a.key && le64(ev->u.release.frame) == 10);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_RELEASE) == 1);
+	/* The released image may be a frame again, or the cursor again. */
+	CHECK(pointer(&H, &a, 12, 0, 0, 0) == VDMABUF_S_OK);
+	/* A consumer that goes settles what it owed: b is released. */
+	harness_detach(&H, 0);
+	ev = harness_last_event(&H, VDMABUF_EVENT_RELEASE);
+	CHECK(ev && le64(ev->u.release.id.key) == b.key && le64(ev->u.release.frame) == 11);
+	/* a (serial 12) was owed by consumer 2 only; it drops the import. */
+	CHECK(harness_command(&H, 2, VDMABUF_MSG_DROP, &a, 0, &reply) == 0);
+	ev = harness_last_event(&H, VDMABUF_EVENT_RELEASE);
+	CHECK(ev && le64(ev->u.release.id.key) == a.key && le64(ev->u.release.frame) == 12);
+	CHECK_MODEL(&H);
+
+	/* With no importer the image comes back at once, not presented. */
+	frames = H.model.stats.frames_total;
+	CHECK(pointer(&H, &b, 13, 0, 0, 0) == VDMABUF_S_OK);
+	ev = harness_last_event(&H, VDMABUF_EVENT_RELEASE);
+	CHECK(ev && le64(ev->u.release.id.key) == b.key && le64(ev->u.release.frame) == 13 &&
+	      ev->u.release.flags == 0);
+	CHECK(H.model.stats.frames_total == frames + 1);
+	/* No image: no cursor; the constraint alone is state too. */
+	CHECK(pointer(&H, NULL, 0, 0, 0, VDMABUF_CONSTRAINT_LOCKED) == VDMABUF_S_OK);
+	msg = harness_mail(c1, VDMABUF_MSG_POINTER);
+	CHECK(msg && msg->u.pointer.flags == 0 && msg->id.key == 0 &&
+	      msg->u.pointer.constraint == VDMABUF_CONSTRAINT_LOCKED);
+	late = harness_attach(&H, 0);
+	msg = harness_mail(late, VDMABUF_MSG_POINTER);
+	CHECK(msg && msg->u.pointer.constraint == VDMABUF_CONSTRAINT_LOCKED);
+	CHECK(pointer(&H, NULL, 0, 0, 0, VDMABUF_CONSTRAINT_NONE) == VDMABUF_S_OK);
+	late = harness_attach(&H, 3);
+	CHECK(!harness_mail(late, VDMABUF_MSG_POINTER));	/* nothing to tell */
+	CHECK_MODEL(&H);
+
+	/* The cursor image unexported: as a presented frame, and no cursor. */
+	CHECK(harness_command(&H, 1, VDMABUF_MSG_IMPORT, &b, 0, &reply) == 0);
+	CHECK(pointer(&H, &b, 14, 0, 0, VDMABUF_CONSTRAINT_CONFINED) == VDMABUF_S_OK);
+	ev = harness_last_event(&H, VDMABUF_EVENT_RELEASE);
+	CHECK(le64(ev->u.release.frame) == 13);
+	c1->num_mail = 0;
+	CHECK(unexport(&H, &b) == VDMABUF_S_OK);
+	CHECK(c1->num_mail == 2 && c1->mail[0].type == VDMABUF_MSG_GONE &&
+	      c1->mail[1].type == VDMABUF_MSG_POINTER && c1->mail[1].u.pointer.flags == 0 &&
+	      c1->mail[1].u.pointer.constraint == VDMABUF_CONSTRAINT_CONFINED);
+	CHECK(harness_command(&H, 1, VDMABUF_MSG_RELEASE, &b, 14, &reply) == -EALREADY);
+	CHECK(harness_command(&H, 1, VDMABUF_MSG_DROP, &b, 0, &reply) == 0);
+	CHECK(harness_last_event(&H, VDMABUF_EVENT_RETIRED) &&
+	      le64(harness_last_event(&H, VDMABUF_EVENT_RETIRED)->u.retired.id.key) == b.key);
+	ev = harness_last_event(&H, VDMABUF_EVENT_RELEASE);
+	CHECK(le64(ev->u.release.frame) == 13);			/* none for 14 */
+	CHECK_MODEL(&H);
+
+	/* Reset: no RELEASE; consumers get RESET, then no pointer at all. */
+	CHECK(harness_command(&H, 1, VDMABUF_MSG_IMPORT, &a, 0, &reply) == 0);
+	CHECK(pointer(&H, &a, 15, 0, 0, VDMABUF_CONSTRAINT_LOCKED) == VDMABUF_S_OK);
+	H.num_events = 0;
+	c1->num_mail = 0;
+	vdmabuf_model_reset(&H.model);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_RELEASE) == 0);
+	CHECK(c1->num_mail == 2 && c1->mail[0].type == VDMABUF_MSG_RESET &&
+	      c1->mail[1].type == VDMABUF_MSG_POINTER && c1->mail[1].u.pointer.flags == 0 &&
+	      c1->mail[1].u.pointer.constraint == VDMABUF_CONSTRAINT_NONE);
+	CHECK(!H.model.pointer.flags && !H.model.pointer.constraint);
+	vdmabuf_model_start(&H.model, ALL_FEATURES, NULL);
+	late = harness_attach(&H, 4);
+	CHECK(!harness_mail(late, VDMABUF_MSG_POINTER));
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
 int main(void)
 {
 	test_any_request();
@@ -667,6 +1058,10 @@ int main(void)
 	test_consumers();
 	test_events();
 	test_budget();
+	test_seat();
+	test_input_backlog();
+	test_pointer_checks();
+	test_pointer();
 	if (failures) {
 		fprintf(stderr, "test-model: %d checks failed\n", failures);
 		return 1;

@@ -15,7 +15,9 @@
 #include <linux/virtio_ids.h>
 
 #include "vdmabuf_id.h"
+#include "vdmabuf_consumer.h"
 #include "vdmabuf_proto.h"
+#include "vdmabuf_uapi.h"
 
 static int failures;
 
@@ -72,6 +74,11 @@ static void test_constants(void)
 	CHECK(VDMABUF_F_PRESENT_TIMING == 1);
 	CHECK(VDMABUF_F_MODE_HINT == 2);
 	CHECK(VDMABUF_F_CONSUMER_EVENTS == 3);
+	CHECK(VDMABUF_F_INPUT == 4);
+	CHECK(VDMABUF_EVENT_INPUT == 0x0206 && VDMABUF_EVENT_KEYMAP == 0x0207);
+	CHECK(VDMABUF_INPUT_KEY == 3 && VDMABUF_INPUT_MOTION == 18 &&
+	      VDMABUF_INPUT_BUTTON == 20 && VDMABUF_INPUT_AXIS == 21 &&
+	      VDMABUF_INPUT_TOUCH_DOWN == 32 && VDMABUF_INPUT_TOUCH_CANCEL == 36);
 
 	CHECK(VDMABUF_VQ_CONTROL == 0);
 	CHECK(VDMABUF_VQ_EVENT == 1);
@@ -226,6 +233,69 @@ static void test_layout(void)
 	OFF(vdmabuf_mode_hint, refresh_mhz, 8);
 	OFF(vdmabuf_mode_hint, scale_120, 12);
 	OFF(vdmabuf_event, u.mode_hint.scale_120, 20);
+
+	SIZE(vdmabuf_input, 56);
+	OFF(vdmabuf_input, kind, 0);
+	OFF(vdmabuf_input, reserved, 4);
+	OFF(vdmabuf_input, time_usec, 8);
+	OFF(vdmabuf_input, args, 16);
+	OFF(vdmabuf_event, u.input.args[9], 60);
+
+	SIZE(vdmabuf_keymap, 56);
+	OFF(vdmabuf_keymap, format, 0);
+	OFF(vdmabuf_keymap, size, 4);
+	OFF(vdmabuf_keymap, offset, 8);
+	OFF(vdmabuf_keymap, len, 12);
+	OFF(vdmabuf_keymap, data, 16);
+
+	/* The consumer protocol and /dev/vdmabuf keep their sizes. */
+	CHECK(sizeof(struct vdmabuf_consumer_msg) == 304);
+	CHECK(sizeof(struct vdmabuf_msg_keymap) == 272);
+	CHECK(sizeof(struct vdmabuf_msg_input) == 56);
+	CHECK(sizeof(struct vdmabuf_uevent) == 64);
+	CHECK(offsetof(struct vdmabuf_uevent, scale_120) == 60);
+	CHECK(offsetof(struct vdmabuf_uevent, input.args) == 24);
+	CHECK(offsetof(struct vdmabuf_uevent, keymap.data) == 24);
+}
+
+static void test_check_input(void)
+{
+	int32_t a[VDMABUF_INPUT_ARGS] = { 0 };
+
+	CHECK(vdmabuf_input_valid(VDMABUF_INPUT_FRAME, a));
+	CHECK(!vdmabuf_input_valid(0, a) && !vdmabuf_input_valid(99, a));
+	a[0] = VDMABUF_INPUT_MAX_KEY, a[1] = 1;
+	CHECK(vdmabuf_input_valid(VDMABUF_INPUT_KEY, a));
+	a[0] = VDMABUF_INPUT_MAX_KEY + 1;
+	CHECK(!vdmabuf_input_valid(VDMABUF_INPUT_KEY, a));
+	a[0] = 30, a[1] = 2;
+	CHECK(!vdmabuf_input_valid(VDMABUF_INPUT_KEY, a));
+	a[0] = 0x110, a[1] = 0;
+	CHECK(vdmabuf_input_valid(VDMABUF_INPUT_BUTTON, a));
+	a[0] = 0x10f;
+	CHECK(!vdmabuf_input_valid(VDMABUF_INPUT_BUTTON, a));
+	a[0] = VDMABUF_INPUT_MAX_POS - 1, a[1] = 0;
+	CHECK(vdmabuf_input_valid(VDMABUF_INPUT_MOTION, a));
+	a[1] = -1;
+	CHECK(!vdmabuf_input_valid(VDMABUF_INPUT_MOTION, a));
+	a[0] = 1, a[1] = -5 * 256, a[2] = -120, a[3] = 0, a[4] = 1;
+	CHECK(vdmabuf_input_valid(VDMABUF_INPUT_AXIS, a));
+	a[3] = 4;
+	CHECK(!vdmabuf_input_valid(VDMABUF_INPUT_AXIS, a));
+	a[3] = 0, a[5] = 1;				/* an argument AXIS does not use */
+	CHECK(!vdmabuf_input_valid(VDMABUF_INPUT_AXIS, a));
+	memset(a, 0, sizeof(a));
+	a[0] = VDMABUF_INPUT_MAX_TOUCH;
+	CHECK(!vdmabuf_input_valid(VDMABUF_INPUT_TOUCH_UP, a));
+
+	CHECK(vdmabuf_keymap_piece_valid(VDMABUF_KEYMAP_XKB_V1, 100, 0, 40, 40, 0));
+	CHECK(vdmabuf_keymap_piece_valid(VDMABUF_KEYMAP_XKB_V1, 100, 80, 20, 40, 80));
+	CHECK(!vdmabuf_keymap_piece_valid(VDMABUF_KEYMAP_XKB_V1, 100, 80, 21, 40, 80));
+	CHECK(!vdmabuf_keymap_piece_valid(VDMABUF_KEYMAP_XKB_V1, 100, 40, 40, 40, 0));
+	CHECK(!vdmabuf_keymap_piece_valid(VDMABUF_KEYMAP_XKB_V1, 100, 0, 41, 40, 0));
+	CHECK(!vdmabuf_keymap_piece_valid(2, 100, 0, 40, 40, 0));
+	CHECK(!vdmabuf_keymap_piece_valid(VDMABUF_KEYMAP_XKB_V1, VDMABUF_MAX_KEYMAP + 1, 0, 40,
+					  40, 0));
 }
 
 /* Encoding: every field set to a distinct nonzero value, compared byte by
@@ -956,6 +1026,7 @@ int main(void)
 {
 	test_constants();
 	test_layout();
+	test_check_input();
 	test_config_bytes();
 	test_small_bytes();
 	test_export_bytes();

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The producer's input API with no driver: producer.c is built into this
+ * test, /dev/vdmabuf is a pipe the test writes uevents into, and ioctl()
+ * is wrapped (-Wl,--wrap=ioctl) to answer SUBSCRIBE and POINTER (which
+ * must carry the image only with VDMABUF_POINTER_IMAGE). Input reaches the
+ * listener only once subscribed; keymap pieces become one whole keymap,
+ * and a piece out of order drops the one being assembled.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vdmabuf.h"
+#include "vdmabuf_uapi.h"
+
+static int failures;
+
+#define CHECK(cond) do {						\
+	if (!(cond)) {							\
+		failures++;						\
+		fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+	}								\
+} while (0)
+
+static int subscribe_errno;
+static uint32_t subscribed;
+static struct vdmabuf_ioc_pointer pointed;
+static unsigned int pointers;
+
+int __wrap_ioctl(int fd, unsigned long request, ...);
+int __wrap_ioctl(int fd, unsigned long request, ...)
+{
+	struct vdmabuf_ioc_subscribe *ioc;
+	va_list args;
+
+	va_start(args, request);
+	ioc = va_arg(args, struct vdmabuf_ioc_subscribe *);
+	va_end(args);
+	if (request == VDMABUF_IOC_POINTER) {
+		memcpy(&pointed, ioc, sizeof(pointed));
+		pointers++;
+		return 0;
+	}
+	if (request != VDMABUF_IOC_SUBSCRIBE) {
+		errno = ENOTTY;
+		return -1;
+	}
+	if (subscribe_errno) {
+		errno = subscribe_errno;
+		return -1;
+	}
+	subscribed = ioc->events;
+	return 0;
+}
+
+struct log {
+	unsigned int inputs, keymaps;
+	struct vdmabuf_input_event input;
+	char keymap[512];
+	uint32_t keymap_size;
+	char keymap_end;		/* the byte after the keymap */
+};
+
+static void on_input(void *data, const struct vdmabuf_input_event *ev)
+{
+	struct log *log = data;
+
+	log->inputs++;
+	log->input = *ev;
+}
+
+static void on_keymap(void *data, uint32_t format, const char *text, uint32_t size)
+{
+	struct log *log = data;
+
+	log->keymaps++;
+	log->keymap_size = size;
+	if (format == VDMABUF_KEYMAP_XKB_V1 && size < sizeof(log->keymap)) {
+		memcpy(log->keymap, text, size);
+		log->keymap_end = text[size];
+	}
+}
+
+static const struct vdmabuf_producer_listener listener = {
+	.input = on_input,
+	.keymap = on_keymap,
+};
+
+static void send_input(int fd, uint32_t kind, int32_t a0)
+{
+	struct vdmabuf_uevent ev = {
+		.type = VDMABUF_UEVENT_INPUT,
+		.input = { .kind = kind, .time_usec = 1234, .args = { a0, 1 } },
+	};
+
+	CHECK(write(fd, &ev, sizeof(ev)) == sizeof(ev));
+}
+
+/* Pieces of text (size bytes) from offset from, skipping the piece at skip. */
+static void send_keymap(int fd, const char *text, uint32_t size, uint32_t from, uint32_t skip)
+{
+	for (uint32_t off = from; off < size; off += 40) {
+		struct vdmabuf_uevent ev = { .type = VDMABUF_UEVENT_KEYMAP };
+		uint32_t len = size - off < 40 ? size - off : 40;
+
+		if (off == skip)
+			continue;
+		ev.keymap = (struct vdmabuf_ukeymap){ .format = VDMABUF_KEYMAP_XKB_V1,
+			.size = size, .offset = off, .len = len };
+		memcpy(ev.keymap.data, text + off, len);
+		CHECK(write(fd, &ev, sizeof(ev)) == sizeof(ev));
+	}
+}
+
+int main(void)
+{
+	struct vdmabuf_producer *producer;
+	struct log log = { 0 };
+	char text[301], path[64];
+	int fds[2], err = 0;
+
+	for (size_t i = 0; i < sizeof(text); i++)
+		text[i] = 'a' + i % 26;
+	CHECK(pipe(fds) == 0);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[0]);
+	producer = vdmabuf_producer_create(path, &err);
+	CHECK(producer);
+	if (!producer)
+		return 1;
+
+	/* Not subscribed: input is not the listener's. */
+	send_input(fds[1], VDMABUF_INPUT_KEY, 30);
+	CHECK(vdmabuf_producer_dispatch(producer, &listener, &log) == 1);
+	CHECK(log.inputs == 0);
+
+	subscribe_errno = EOPNOTSUPP;
+	CHECK(vdmabuf_producer_subscribe(producer, VDMABUF_SUBSCRIBE_INPUT) == -EOPNOTSUPP);
+	subscribe_errno = 0;
+	CHECK(vdmabuf_producer_subscribe(producer, VDMABUF_SUBSCRIBE_INPUT) == 0);
+	CHECK(subscribed == VDMABUF_SUBSCRIBE_INPUT);
+
+	send_input(fds[1], VDMABUF_INPUT_KEY, 30);
+	CHECK(vdmabuf_producer_dispatch(producer, &listener, &log) == 1);
+	CHECK(log.inputs == 1);
+	CHECK(log.input.kind == VDMABUF_INPUT_KEY && log.input.time_usec == 1234);
+	CHECK(log.input.args[0] == 30 && log.input.args[1] == 1 && log.input.args[2] == 0);
+
+	/* A whole keymap, in 8 pieces. */
+	send_keymap(fds[1], text, sizeof(text), 0, UINT32_MAX);
+	CHECK(vdmabuf_producer_dispatch(producer, &listener, &log) == 8);
+	CHECK(log.keymaps == 1 && log.keymap_size == sizeof(text));
+	CHECK(memcmp(log.keymap, text, sizeof(text)) == 0 && log.keymap_end == '\0');
+
+	/* A piece lost: nothing, until a new keymap starts at offset 0. */
+	send_keymap(fds[1], text, 200, 0, 80);
+	vdmabuf_producer_dispatch(producer, &listener, &log);
+	CHECK(log.keymaps == 1);
+	send_keymap(fds[1], text, 100, 40, UINT32_MAX);
+	vdmabuf_producer_dispatch(producer, &listener, &log);
+	CHECK(log.keymaps == 1);
+	send_keymap(fds[1], text, 100, 0, UINT32_MAX);
+	vdmabuf_producer_dispatch(producer, &listener, &log);
+	CHECK(log.keymaps == 2 && log.keymap_size == 100 && log.keymap_end == '\0');
+
+	/* A keymap restarted halfway: the new one wins. */
+	send_keymap(fds[1], text, 200, 0, 120);
+	send_keymap(fds[1], text + 1, 50, 0, UINT32_MAX);
+	vdmabuf_producer_dispatch(producer, &listener, &log);
+	CHECK(log.keymaps == 3 && log.keymap_size == 50 && memcmp(log.keymap, text + 1, 50) == 0);
+
+	/* Unsubscribed: input waiting in the queue is dropped. */
+	CHECK(vdmabuf_producer_subscribe(producer, 0) == 0);
+	send_input(fds[1], VDMABUF_INPUT_KEY, 31);
+	vdmabuf_producer_dispatch(producer, &listener, &log);
+	CHECK(log.inputs == 1);
+
+	/* The cursor: an image with its serial and hotspot, or none. */
+	CHECK(vdmabuf_producer_pointer(producer, &(struct vdmabuf_id){ 5, 6 }, 9, 3, 4,
+				       VDMABUF_CONSTRAINT_CONFINED) == 0);
+	CHECK(pointers == 1 && pointed.id.device == 5 && pointed.id.key == 6 &&
+	      pointed.serial == 9 && pointed.flags == VDMABUF_POINTER_IMAGE &&
+	      pointed.hotspot_x == 3 && pointed.hotspot_y == 4 &&
+	      pointed.constraint == VDMABUF_CONSTRAINT_CONFINED);
+	CHECK(vdmabuf_producer_pointer(producer, NULL, 9, 3, 4, VDMABUF_CONSTRAINT_LOCKED) == 0);
+	CHECK(pointers == 2 && pointed.flags == 0 && pointed.id.key == 0 &&
+	      pointed.serial == 0 && pointed.hotspot_x == 0 &&
+	      pointed.constraint == VDMABUF_CONSTRAINT_LOCKED);
+	CHECK(vdmabuf_producer_pointer(producer, NULL, 0, 0, 0, 3) == -EINVAL);
+	CHECK(pointers == 2);
+
+	vdmabuf_producer_destroy(producer);
+	close(fds[0]);
+	close(fds[1]);
+	if (failures)
+		fprintf(stderr, "%d checks failed\n", failures);
+	return failures ? 1 : 0;
+}
