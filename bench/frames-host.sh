@@ -15,7 +15,6 @@
 . "${0%/*}/../tests/vm/lib.sh"
 
 rm -rf "$OUT/sync"
-modprobe kvm_amd 2>/dev/null || modprobe kvm_intel || fail "no kvm in L1"
 modprobe vhost_vsock || fail "no vhost_vsock in L1"
 echo 65536 >/sys/module/udmabuf/parameters/list_limit
 export XDG_RUNTIME_DIR=/run/xdg WAYLAND_DISPLAY=wl-host
