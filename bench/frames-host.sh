@@ -138,6 +138,7 @@ for run in $VDMABUF_BENCH_RUNS; do
 		measure "$method" "$size" "$frames" "$seconds"
 	done
 done
+vm_step report
 stop_backend
 python3 "${0%/*}/frames-report.py" "$OUT" || fail "report"
 lost=$(cd "$OUT" && ls -- *.lost 2>/dev/null | sed 's/\.lost$//' | tr '\n' ' ')
