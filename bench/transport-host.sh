@@ -2,7 +2,6 @@
 # bench/transport, in L1. See bench/transport.
 . "$(dirname "$0")/../tests/vm/lib.sh"
 
-modprobe kvm_amd 2>/dev/null || modprobe kvm_intel
 modprobe vhost_vsock || fail "no vhost_vsock in L1"
 echo 65536 >/sys/module/udmabuf/parameters/list_limit
 start_backend

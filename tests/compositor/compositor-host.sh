@@ -7,7 +7,6 @@
 
 checker=$BUILD/tests/compositor/frame-checker
 rm -rf "$OUT/sync" "$OUT"/checker-*.log
-modprobe kvm_amd 2>/dev/null || modprobe kvm_intel || fail "no kvm in L1"
 echo 65536 >/sys/module/udmabuf/parameters/list_limit
 
 # Prints the checker's count of frames checked so far (its last summary).

@@ -11,7 +11,6 @@
 ENGINE=kernel
 consumer=$BUILD/tests/transport/consumer
 rm -rf "$OUT/sync"
-modprobe kvm_amd 2>/dev/null || modprobe kvm_intel || fail "no kvm in L1"
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 
 pins() {

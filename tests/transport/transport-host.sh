@@ -7,7 +7,6 @@
 
 consumer=$BUILD/tests/transport/consumer
 rm -rf "$OUT/sync"
-modprobe kvm_amd 2>/dev/null || modprobe kvm_intel || fail "no kvm in L1"
 # A guest's udmabuf of 1080p is ~2000 scattered pages: let udmabuf take
 # lists that long, as README asks of a real host.
 echo 65536 >/sys/module/udmabuf/parameters/list_limit

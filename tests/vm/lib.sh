@@ -94,6 +94,18 @@ run_guest() {
 	tools/vm guest --vdmabuf "$BACKEND_SOCK" --out "$OUT" "$@"
 }
 
+# A resumable job (tools/vm run --resume) names the step it works on:
+# tools/vm counts the deaths of its VMs per step, and gives a step up once
+# it died too often.
+vm_step() {
+	printf '%s\n' "$1" >"$OUT/l1.step"
+}
+
+# given_up STEP: prints why tools/vm gave STEP up; false if it did not.
+given_up() {
+	printf '%s\n' "${VDMABUF_VM_GIVE_UP:-}" | sed -n "s/^$1: //p" | grep .
+}
+
 # Prints counter $1 of the daemon's statistics (`vdmabuf list`).
 daemon_stat() {
 	"$vdmabuf" list --socket "$CONSUMER_SOCK" |

@@ -3,7 +3,6 @@
 # L2 guest started as a user would; the guest binds virtio_vdmabuf to it.
 . "${0%/*}/lib.sh"
 
-modprobe kvm_amd || modprobe kvm_intel || fail "no kvm module in L1"
 start_backend
 run_guest tests/vm/smoke-guest.sh || fail "guest smoke failed (see $OUT/l2.log)"
 stop_backend
