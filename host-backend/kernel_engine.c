@@ -87,7 +87,6 @@ static void log_module_stats(struct kernel_engine *engine, const char *when)
 static void engine_get_config(struct vhost_user *vu, void *config)
 {
 	struct kernel_engine *engine = engine_from_vhost(vu);
-
 	struct vdmabuf_config cfg;
 
 	vdmabuf_config_init(&cfg, &kernel_limits, engine->consumers.count);
