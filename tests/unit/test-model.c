@@ -539,7 +539,6 @@ static void test_consumers(void)
 {
 	struct harness_consumer *c0, *c1, *late;
 	struct vdmabuf_consumer_msg reply, req = { .type = 99 };
-	const struct vdmabuf_consumer_msg *msg;
 	struct vdmabuf_id a, b;
 	void *import;
 
@@ -577,7 +576,6 @@ static void test_consumers(void)
 	CHECK(harness_command(&H, 1, VDMABUF_MSG_RELEASE, &a, 1, &reply) == -EALREADY);
 	/* A consumer that goes releases its frames and drops its imports. */
 	harness_detach(&H, 0);
-	msg = NULL;
 	CHECK(harness_last_event(&H, VDMABUF_EVENT_RELEASE) &&
 	      le64(harness_last_event(&H, VDMABUF_EVENT_RELEASE)->u.release.frame) == 1);
 	CHECK(H.model.stats.imports == 1);
@@ -598,7 +596,6 @@ static void test_consumers(void)
 	      reply.u.stats.imports == 1 && reply.u.stats.consumers == 63 &&
 	      reply.u.stats.exports_total == 2 && reply.u.stats.frames_total == 1 &&
 	      reply.u.stats.bytes_copied == 0);
-	(void)msg;
 	CHECK_MODEL(&H);
 	harness_finish(&H);
 }
