@@ -11,13 +11,15 @@ vdmabuf=$BUILD/libvdmabuf/vdmabuf
 # The daemon's engine: user (its own data path) or kernel (vhost_vdmabuf.ko).
 ENGINE=${VDMABUF_ENGINE:-user}
 
+# Each verdict says when it came: seconds since the VM booted.
 fail() {
-	printf '%s: FAIL: %s\n' "${VDMABUF_VM_ROLE:-?}" "$*" >&2
+	printf '%s: FAIL [%ss]: %s\n' "${VDMABUF_VM_ROLE:-?}" "$(cut -d' ' -f1 /proc/uptime)" \
+		"$*" >&2
 	exit 1
 }
 
 pass() {
-	printf '%s: PASS: %s\n' "${VDMABUF_VM_ROLE:-?}" "$*"
+	printf '%s: PASS [%ss]: %s\n' "${VDMABUF_VM_ROLE:-?}" "$(cut -d' ' -f1 /proc/uptime)" "$*"
 }
 
 expect_log() {
