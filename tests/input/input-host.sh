@@ -128,11 +128,11 @@ for pos in "400 300" "900 500"; do
 	set -- $pos
 	pointer abs "$1" "$2"
 	sleep 1
-	grim -c "$OUT/cursor-$1.png" || fail "grim"
-	python3 "${0%/*}/cursor-check.py" "$OUT/cursor-$1.png" $(($1 - 3)) $(($2 - 5)) 16 ||
-		fail "no guest cursor at ($1, $2) in $OUT/cursor-$1.png"
+	grim -c -t ppm "$OUT/cursor-$1.ppm" || fail "grim"
+	python3 "${0%/*}/cursor-check.py" "$OUT/cursor-$1.ppm" $(($1 - 3)) $(($2 - 5)) 16 ||
+		fail "no guest cursor at ($1, $2) in $OUT/cursor-$1.ppm"
 done
-python3 "${0%/*}/cursor-check.py" --absent "$OUT/cursor-900.png" 397 295 16 ||
+python3 "${0%/*}/cursor-check.py" --absent "$OUT/cursor-900.ppm" 397 295 16 ||
 	fail "the cursor stayed where the pointer was before"
 [ "$(daemon_stat frames_total)" = "$frames" ] ||
 	fail "moving the pointer sent $(($(daemon_stat frames_total) - frames)) guest frames"
