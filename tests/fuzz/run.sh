@@ -1,6 +1,6 @@
 #!/bin/sh
 # Suite transport, in L1: the daemon's fuzz target for a short budget
-# (VDMABUF_FUZZ_SECONDS, default 60). New crashes fail the test.
+# (VDMABUF_FUZZ_SECONDS, default 30). New crashes fail the test.
 . "${0%/*}/../vm/lib.sh"
 
 fuzzer=$BUILD/tests/fuzz/fuzz-daemon
@@ -8,7 +8,7 @@ fuzzer=$BUILD/tests/fuzz/fuzz-daemon
 corpus=/tmp/fuzz-corpus
 python3 "${0%/*}/seeds.py" "$corpus" || fail "seeds"
 cd "$OUT" || fail "no $OUT"
-"$fuzzer" -max_total_time="${VDMABUF_FUZZ_SECONDS:-60}" -timeout=20 \
+"$fuzzer" -max_total_time="${VDMABUF_FUZZ_SECONDS:-30}" -timeout=20 \
 	-rss_limit_mb=2048 -print_final_stats=1 "$corpus" >"$OUT/fuzz.log" 2>&1 ||
 	fail "fuzzer found a crash: $(grep -m3 -E 'ERROR|SUMMARY|abort' "$OUT/fuzz.log")"
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$OUT/fuzz.log")
