@@ -12,14 +12,17 @@ vdmabuf=$BUILD/libvdmabuf/vdmabuf
 ENGINE=${VDMABUF_ENGINE:-user}
 
 # Each verdict says when it came: seconds since the VM booted.
+verdict() {
+	printf '%s: %s [%ss]: %s\n' "${VDMABUF_VM_ROLE:-?}" "$1" "$(cut -d' ' -f1 /proc/uptime)" "$2"
+}
+
 fail() {
-	printf '%s: FAIL [%ss]: %s\n' "${VDMABUF_VM_ROLE:-?}" "$(cut -d' ' -f1 /proc/uptime)" \
-		"$*" >&2
+	verdict FAIL "$*" >&2
 	exit 1
 }
 
 pass() {
-	printf '%s: PASS [%ss]: %s\n' "${VDMABUF_VM_ROLE:-?}" "$(cut -d' ' -f1 /proc/uptime)" "$*"
+	verdict PASS "$*"
 }
 
 expect_log() {
