@@ -134,8 +134,8 @@ for pos in "400 300" "900 500"; do
 done
 python3 "${0%/*}/cursor-check.py" --absent "$OUT/cursor-900.ppm" 397 295 16 ||
 	fail "the cursor stayed where the pointer was before"
-[ "$(daemon_stat frames_total)" = "$frames" ] ||
-	fail "moving the pointer sent $(($(daemon_stat frames_total) - frames)) guest frames"
+sent=$(($(daemon_stat frames_total) - frames))
+[ "$sent" = 0 ] || fail "moving the pointer sent $sent guest frames"
 pass "the guest's cursor drawn by the host at its pointer; moving it sent no frame"
 
 # Scroll: one wheel click down.

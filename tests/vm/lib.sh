@@ -111,10 +111,19 @@ given_up() {
 	printf '%s\n' "${VDMABUF_VM_GIVE_UP:-}" | sed -n "s/^$1: //p" | grep .
 }
 
-# Prints counter $1 of the daemon's statistics (`vdmabuf list`).
+# Prints counter $1 of the daemon's statistics (`vdmabuf list`, which
+# names them as struct vdmabuf_stats does). A counter it does not print
+# ends the test, also from inside $(...): an empty string would compare
+# equal to another empty one.
 daemon_stat() {
-	"$vdmabuf" list --socket "$CONSUMER_SOCK" |
-		sed -n "s/.*\\b$1[ :=]*\\([0-9][0-9]*\\).*/\\1/p" | head -n1
+	_stat=$("$vdmabuf" list --socket "$CONSUMER_SOCK" |
+		sed -n "s/^\\(.* \\)\\{0,1\\}$1=\\([0-9][0-9]*\\).*/\\2/p")
+	if [ -z "$_stat" ]; then
+		verdict FAIL "no counter $1 in vdmabuf list" >&2
+		kill -TERM $$
+		exit 1
+	fi
+	echo "$_stat"
 }
 
 # A producer that exits unexports its buffers; the daemon drops each in
