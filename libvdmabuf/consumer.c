@@ -429,6 +429,7 @@ int vdmabuf_consumer_stats(struct vdmabuf_consumer *c, struct vdmabuf_stats *sta
 		.guest_bytes = msg.u.stats.guest_bytes,
 		.input_events = msg.u.stats.input_events,
 		.input_dropped = msg.u.stats.input_dropped,
+		.cursors_total = msg.u.stats.cursors_total,
 	};
 	return 0;
 }

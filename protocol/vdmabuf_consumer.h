@@ -104,13 +104,14 @@ struct vdmabuf_msg_stats {
 	__u64 imports;			/* live imports, all consumers */
 	__u64 exports_total;
 	__u64 frames_total;		/* PRESENTs accepted */
-	__u64 releases_total;		/* RELEASE events sent to the guest */
+	__u64 releases_total;		/* RELEASE events sent to the guest: frames and cursors */
 	__u64 bytes_copied;		/* pixels copied by the daemon: 0 */
 	__u64 bad_requests;		/* guest requests refused */
 	__u64 consumers;
 	__u64 guest_bytes;		/* bytes of the guest's requests */
 	__u64 input_events;		/* INPUT events queued for the guest */
 	__u64 input_dropped;		/* motion dropped: the guest fell behind */
+	__u64 cursors_total;		/* POINTERs that presented a cursor image */
 };
 
 /* POINTER: id is the image's (when flags has VDMABUF_POINTER_IMAGE). */

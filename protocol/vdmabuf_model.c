@@ -556,7 +556,7 @@ static __u32 handle_pointer(struct vdmabuf_model *m, size_t len, struct vdmabuf_
 		b->frame = state.serial;
 		b->owed = b->importers;
 		memset(&b->timing, 0, sizeof(b->timing));
-		m->stats.frames_total++;
+		m->stats.cursors_total++;
 	}
 	m->pointer = state;
 	m->pointer_id = id;

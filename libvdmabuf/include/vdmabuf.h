@@ -202,14 +202,15 @@ struct vdmabuf_stats {
 	uint64_t buffers;		/* live exports */
 	uint64_t imports;		/* live imports, all consumers */
 	uint64_t exports_total;
-	uint64_t frames_total;
-	uint64_t releases_total;
+	uint64_t frames_total;		/* PRESENTs accepted */
+	uint64_t releases_total;	/* frames and cursor images released */
 	uint64_t bytes_copied;		/* pixels the daemon copied */
 	uint64_t bad_requests;		/* guest requests refused */
 	uint64_t consumers;
 	uint64_t guest_bytes;		/* bytes of the guest's requests */
 	uint64_t input_events;		/* input events queued for the guest */
 	uint64_t input_dropped;		/* motion dropped: the guest fell behind */
+	uint64_t cursors_total;		/* cursor images presented (not frames) */
 };
 
 /* The requests a consumer makes, as its listener's error names them. */

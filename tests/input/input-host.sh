@@ -123,7 +123,8 @@ pass "pointer positions and buttons exact"
 # by the host at its pointer: screenshots with the cursor hold it there,
 # and moving the pointer costs the guest no frame.
 await '^cursor set' 0 "the guest client's cursor"
-frames=$(daemon_stat frames_total)
+frames=$(daemon_stat frames_total) cursors=$(daemon_stat cursors_total)
+[ "$cursors" -ge 1 ] || fail "the guest client's cursor image counted in no cursors_total"
 for pos in "400 300" "900 500"; do
 	set -- $pos
 	pointer abs "$1" "$2"
@@ -134,9 +135,10 @@ for pos in "400 300" "900 500"; do
 done
 python3 "${0%/*}/cursor-check.py" --absent "$OUT/cursor-900.ppm" 397 295 16 ||
 	fail "the cursor stayed where the pointer was before"
-sent=$(($(daemon_stat frames_total) - frames))
-[ "$sent" = 0 ] || fail "moving the pointer sent $sent guest frames"
-pass "the guest's cursor drawn by the host at its pointer; moving it sent no frame"
+sent=$(($(daemon_stat frames_total) - frames)) images=$(($(daemon_stat cursors_total) - cursors))
+[ "$sent" = 0 ] && [ "$images" = 0 ] ||
+	fail "moving the pointer sent $sent guest frames and $images cursor images"
+pass "the guest's cursor drawn by the host at its pointer; moving it sent no frame and no image"
 
 # Scroll: one wheel click down.
 m=$(mark)

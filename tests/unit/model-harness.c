@@ -409,8 +409,8 @@ const char *harness_check(const struct harness *h)
 		return "the seat held by a consumer that is gone";
 	if (m->keymap_received > m->keymap_size)
 		return "more keymap received than its size";
-	if (m->stats.releases_total > m->stats.frames_total)
-		return "more releases than frames presented";
+	if (m->stats.releases_total > m->stats.frames_total + m->stats.cursors_total)
+		return "more releases than frames and cursor images presented";
 	if (m->backlog_len > VDMABUF_MODEL_BACKLOG)
 		return "backlog overflowed";
 	if (m->num_buffers > m->limits.max_buffers)

@@ -39,6 +39,7 @@
  *   released, and PRESENT of the cursor image EBUSY      test_pointer_checks
  *   an image presented as a frame is: owed by the importers,
  *   released with frame = serial, at once with no importer;
+ *   counted in cursors_total, not frames_total;
  *   MSG_POINTER to all; the image shown named again with its serial
  *   kept (no second RELEASE); the current pointer after BUFFERs on
  *   attach; a detach settles it; unexport and reset as a frame's,
@@ -926,7 +927,7 @@ static void test_pointer(void)
 	const struct vdmabuf_event *ev;
 	struct vdmabuf_consumer_msg reply;
 	struct vdmabuf_id a, b;
-	uint64_t frames;
+	uint64_t cursors;
 
 	harness_init(&H, NULL, ALL_FEATURES);
 	harness_post_events(&H, 64);
@@ -946,14 +947,15 @@ static void test_pointer(void)
 	      msg->u.pointer.hotspot_x == 3 && msg->u.pointer.hotspot_y == 5 &&
 	      msg->u.pointer.constraint == VDMABUF_CONSTRAINT_NONE);
 	CHECK(harness_mail(c0, VDMABUF_MSG_POINTER) && !harness_mail(c0, VDMABUF_MSG_FRAME));
-	CHECK(H.model.stats.frames_total == 1);
+	/* A cursor image, counted as one and not as a frame. */
+	CHECK(H.model.stats.cursors_total == 1 && H.model.stats.frames_total == 0);
 	CHECK(harness_count_events(&H, VDMABUF_EVENT_RELEASE) == 0);
 	/* Named again with its serial: a new hotspot and constraint, still owed once. */
 	CHECK(pointer(&H, &a, 10, 1, 1, VDMABUF_CONSTRAINT_CONFINED) == VDMABUF_S_OK);
 	msg = harness_mail(c0, VDMABUF_MSG_POINTER);
 	CHECK(msg && msg->u.pointer.hotspot_x == 1 &&
 	      msg->u.pointer.constraint == VDMABUF_CONSTRAINT_CONFINED);
-	CHECK(H.model.stats.frames_total == 1);
+	CHECK(H.model.stats.cursors_total == 1);
 	/* A consumer that comes is told after the buffers; it owes nothing. */
 	late = harness_attach(&H, 2);
 	CHECK(late->num_mail == 4 && late->mail[1].type == VDMABUF_MSG_BUFFER &&
@@ -983,12 +985,12 @@ static void test_pointer(void)
 	CHECK_MODEL(&H);
 
 	/* With no importer the image comes back at once, not presented. */
-	frames = H.model.stats.frames_total;
+	cursors = H.model.stats.cursors_total;
 	CHECK(pointer(&H, &b, 13, 0, 0, 0) == VDMABUF_S_OK);
 	ev = harness_last_event(&H, VDMABUF_EVENT_RELEASE);
 	CHECK(ev && le64(ev->u.release.id.key) == b.key && le64(ev->u.release.frame) == 13 &&
 	      ev->u.release.flags == 0);
-	CHECK(H.model.stats.frames_total == frames + 1);
+	CHECK(H.model.stats.cursors_total == cursors + 1 && H.model.stats.frames_total == 0);
 	/* No image: no cursor; the constraint alone is state too. */
 	CHECK(pointer(&H, NULL, 0, 0, 0, VDMABUF_CONSTRAINT_LOCKED) == VDMABUF_S_OK);
 	msg = harness_mail(c1, VDMABUF_MSG_POINTER);
