@@ -54,28 +54,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "model-harness.h"
-
-static int failures;
-
-#define CHECK(cond)								\
-	do {									\
-		if (!(cond)) {							\
-			fprintf(stderr, "%s:%d: %s: CHECK(%s) failed\n",	\
-				__FILE__, __LINE__, __func__, #cond);		\
-			failures++;						\
-		}								\
-	} while (0)
-
-#define CHECK_MODEL(h)								\
-	do {									\
-		const char *why_ = harness_check(h);				\
-		if (why_) {							\
-			fprintf(stderr, "%s:%d: %s: model: %s\n", __FILE__,	\
-				__LINE__, __func__, why_);			\
-			failures++;						\
-		}								\
-	} while (0)
 
 #define ALL_FEATURES VDMABUF_MODEL_FEATURES
 
