@@ -25,16 +25,22 @@
  * and the daemon sends POINTER (on connect too): the guest's cursor image
  * (an id, imported as any buffer and released with frame = serial) and
  * whether a guest client locked or confined the pointer.
+ * Version 3, the clipboard (spec §17, vdmabuf_clip.h; the seat holder
+ * only): SELECTION both ways (an offer), CLIP_OPEN (paste: reply
+ * CLIP_OPEN with the transfer, or REPLY), CLIP_DATA and CLIP_ACK both
+ * ways, CLIP_CLOSE; the daemon sends CLIP_SEND (serve a paste) and
+ * CLIP_CANCEL (stop serving one).
  */
 #ifndef VDMABUF_CONSUMER_H
 #define VDMABUF_CONSUMER_H
 
 #include <linux/types.h>
 
+#include "vdmabuf_clip.h"
 #include "vdmabuf_id.h"
 #include "vdmabuf_input.h"
 
-#define VDMABUF_CONSUMER_VERSION 2
+#define VDMABUF_CONSUMER_VERSION 3
 
 enum vdmabuf_consumer_msg_type {
 	/* daemon -> consumer */
@@ -45,6 +51,8 @@ enum vdmabuf_consumer_msg_type {
 	VDMABUF_MSG_RESET = 5,
 	VDMABUF_MSG_REPLY = 6,
 	VDMABUF_MSG_POINTER = 7,	/* version 2: the guest's pointer (spec §16) */
+	VDMABUF_MSG_CLIP_SEND = 8,	/* version 3: serve a paste of the host's offer */
+	VDMABUF_MSG_CLIP_CANCEL = 9,	/* version 3: stop serving it; status says why */
 	/* consumer -> daemon */
 	VDMABUF_MSG_IMPORT = 16,	/* reply: IMPORT + fd, or REPLY */
 	VDMABUF_MSG_RELEASE = 17,	/* reply: REPLY only on error */
@@ -55,6 +63,12 @@ enum vdmabuf_consumer_msg_type {
 	VDMABUF_MSG_SEAT = 21,		/* reply: REPLY only on error */
 	VDMABUF_MSG_INPUT = 22,		/* reply: REPLY only on error */
 	VDMABUF_MSG_KEYMAP = 23,	/* reply: REPLY only on error */
+	/* version 3: the clipboard (spec §17); SELECTION, DATA, ACK both ways */
+	VDMABUF_MSG_SELECTION = 24,	/* reply: REPLY only on error */
+	VDMABUF_MSG_CLIP_OPEN = 25,	/* reply: CLIP_OPEN with transfer, or REPLY */
+	VDMABUF_MSG_CLIP_DATA = 26,	/* reply: REPLY only on error */
+	VDMABUF_MSG_CLIP_ACK = 27,	/* reply: REPLY only on error */
+	VDMABUF_MSG_CLIP_CLOSE = 28,	/* reply: REPLY only on error */
 };
 
 struct vdmabuf_msg_hello {
@@ -148,6 +162,23 @@ struct vdmabuf_msg_keymap {
 	__u8 data[VDMABUF_MSG_KEYMAP_CHUNK];
 };
 
+/* The clipboard: the fields each message uses, the rest 0. */
+#define VDMABUF_MSG_CLIP_CHUNK 232
+
+struct vdmabuf_msg_clip {
+	__u32 selection;		/* SELECTION, CLIP_OPEN, CLIP_SEND */
+	__u32 serial;			/* of the offer: SELECTION (daemon's), CLIP_OPEN */
+	__u32 formats;			/* SELECTION */
+	__u32 owner;			/* SELECTION from the daemon */
+	__u32 transfer;			/* every other */
+	__u32 format;			/* CLIP_OPEN, CLIP_SEND */
+	__u32 len;			/* CLIP_DATA: bytes of data; CLIP_ACK: consumed */
+	__u32 flags;			/* CLIP_DATA: VDMABUF_CLIP_END */
+	__s32 status;			/* CLIP_DATA with END, CLIP_CANCEL: 0 or -errno */
+	__u32 reserved;
+	__u8 data[VDMABUF_MSG_CLIP_CHUNK];
+};
+
 struct vdmabuf_consumer_msg {
 	__u32 type;			/* enum vdmabuf_consumer_msg_type */
 	__s32 status;			/* REPLY, IMPORT reply: 0 or -errno */
@@ -165,6 +196,7 @@ struct vdmabuf_consumer_msg {
 		struct vdmabuf_msg_pointer pointer;
 		struct vdmabuf_msg_input input;
 		struct vdmabuf_msg_keymap keymap;
+		struct vdmabuf_msg_clip clip;
 		__u8 raw[272];
 	} u;
 };

@@ -17,6 +17,7 @@
 #define model_free(p)		kvfree(p)
 #define model_popcount(x)	hweight64(x)
 #define model_ffz(x)		__ffs64(~(x))
+#define cpu_to_le16_(x)		cpu_to_le16(x)
 #define cpu_to_le32_(x)		cpu_to_le32(x)
 #define cpu_to_le64_(x)		cpu_to_le64(x)
 /* Whatever the guest or a consumer can trigger is rate-limited. */
@@ -39,6 +40,7 @@
 #define model_free(p)		free(p)
 #define model_popcount(x)	((unsigned int)__builtin_popcountll(x))
 #define model_ffz(x)		((unsigned int)__builtin_ctzll(~(x)))
+#define cpu_to_le16_(x)		htole16(x)
 #define cpu_to_le32_(x)		htole32(x)
 #define cpu_to_le64_(x)		htole64(x)
 #define model_debug(m, fmt, ...) log_debug(fmt, ##__VA_ARGS__)
@@ -159,6 +161,8 @@ static bool pointer_shows(const struct vdmabuf_model *m, const struct vdmabuf_mo
 
 /* Events to the guest (§10) */
 
+static void clip_event_taken(struct vdmabuf_model *m, const struct vdmabuf_event *ev);
+
 static void flush_events(struct vdmabuf_model *m)
 {
 	const unsigned int vq = VDMABUF_VQ_EVENT;
@@ -179,6 +183,7 @@ static void flush_events(struct vdmabuf_model *m)
 			written = m->ops->write(m, vq, ev, sizeof(*ev));
 			if (written < 0)
 				written = 0;
+			clip_event_taken(m, ev);
 			m->backlog_head = (m->backlog_head + 1) % VDMABUF_MODEL_BACKLOG;
 			m->backlog_len--;
 		} else {
@@ -194,7 +199,13 @@ static void flush_events(struct vdmabuf_model *m)
 		m->ops->notify(m, vq);
 }
 
-static void send_event(struct vdmabuf_model *m, const struct vdmabuf_event *ev)
+static struct vdmabuf_event *queued_event(struct vdmabuf_model *m, unsigned int i)
+{
+	return &m->backlog[(m->backlog_head + i) % VDMABUF_MODEL_BACKLOG];
+}
+
+/* Queues ev; false if the backlog was full and ev is lost. */
+static bool send_event(struct vdmabuf_model *m, const struct vdmabuf_event *ev)
 {
 	__u32 type = vdmabuf_le32_to_cpu(ev->type);
 	unsigned int i;
@@ -202,12 +213,11 @@ static void send_event(struct vdmabuf_model *m, const struct vdmabuf_event *ev)
 	/* A newer count or mode replaces one the guest has not taken yet. */
 	if (type == VDMABUF_EVENT_CONSUMERS || type == VDMABUF_EVENT_MODE_HINT) {
 		for (i = 0; i < m->backlog_len; i++) {
-			struct vdmabuf_event *queued =
-				&m->backlog[(m->backlog_head + i) % VDMABUF_MODEL_BACKLOG];
+			struct vdmabuf_event *queued = queued_event(m, i);
 
 			if (queued->type == ev->type) {
 				*queued = *ev;
-				return;
+				return true;
 			}
 		}
 	}
@@ -218,10 +228,11 @@ static void send_event(struct vdmabuf_model *m, const struct vdmabuf_event *ev)
 	if (m->backlog_len == VDMABUF_MODEL_BACKLOG) {
 		if (!m->events_lost++)
 			model_error(m, "event: backlog full; events lost");
-		return;
+		return false;
 	}
-	m->backlog[(m->backlog_head + m->backlog_len++) % VDMABUF_MODEL_BACKLOG] = *ev;
+	*queued_event(m, m->backlog_len++) = *ev;
 	m->ops->schedule(m, VDMABUF_VQ_EVENT);
+	return true;
 }
 
 static void send_release(struct vdmabuf_model *m, struct vdmabuf_model_buffer *b)
@@ -273,10 +284,14 @@ static bool input_ready(struct vdmabuf_model *m)
 	return m->running && has_feature(m, VDMABUF_F_INPUT);
 }
 
-/* Room for n more seat events, never taking the buffers' share (§15.3). */
+/*
+ * Room for n more seat events, never taking the buffers' share (§15.3)
+ * or the clipboard's (counted apart: its transfers keep to their windows).
+ */
 static bool input_room(const struct vdmabuf_model *m, unsigned int n)
 {
-	return m->backlog_len + n <= VDMABUF_MODEL_BACKLOG - 2 * VDMABUF_MAX_BUFFERS;
+	return m->backlog_len - m->clip_queued + n <= VDMABUF_MODEL_BACKLOG -
+	       2 * VDMABUF_MAX_BUFFERS - VDMABUF_MODEL_CLIP_BACKLOG;
 }
 
 static void send_input(struct vdmabuf_model *m, __u32 kind, __u64 time_usec,
@@ -321,8 +336,11 @@ static void send_keymap(struct vdmabuf_model *m)
 }
 
 /* Whoever held the seat lets go: the guest releases what it held. */
+static void clip_forget_consumer(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c);
+
 static void release_seat(struct vdmabuf_model *m)
 {
+	clip_forget_consumer(m, m->seat);
 	m->seat = NULL;
 	if (!input_ready(m) || !input_room(m, 2))
 		return;
@@ -567,6 +585,585 @@ static __u32 handle_pointer(struct vdmabuf_model *m, size_t len, struct vdmabuf_
 	return VDMABUF_S_OK;
 }
 
+/* The clipboard (§17) */
+
+static bool clip_ready(const struct vdmabuf_model *m)
+{
+	return m->running && has_feature(m, VDMABUF_F_CLIPBOARD);
+}
+
+static bool is_clip_event(__u32 type)
+{
+	return type >= VDMABUF_EVENT_SELECTION && type <= VDMABUF_EVENT_CLIP_CANCEL;
+}
+
+/* A consumer's view of a status: 0 or -errno. */
+static int status_errno(__u32 status)
+{
+	static const int errnos[] = {
+		[VDMABUF_S_OK] = 0, [VDMABUF_S_EINVAL] = EINVAL, [VDMABUF_S_ERANGE] = ERANGE,
+		[VDMABUF_S_ENOENT] = ENOENT, [VDMABUF_S_ENOSPC] = ENOSPC,
+		[VDMABUF_S_ENOMEM] = ENOMEM, [VDMABUF_S_ENOTSUP] = EOPNOTSUPP,
+		[VDMABUF_S_EBUSY] = EBUSY, [VDMABUF_S_EPERM] = EPERM, [VDMABUF_S_EFBIG] = EFBIG,
+		[VDMABUF_S_EPIPE] = EPIPE, [VDMABUF_S_EIO] = EIO,
+	};
+
+	return status < sizeof(errnos) / sizeof(errnos[0]) ? -errnos[status] : -EIO;
+}
+
+static struct vdmabuf_model_transfer *find_transfer(struct vdmabuf_model *m, __u32 id)
+{
+	unsigned int i;
+
+	for (i = 0; id && i < VDMABUF_CLIP_TRANSFERS; i++)
+		if (m->transfers[i].id == id)
+			return &m->transfers[i];
+	return NULL;
+}
+
+/*
+ * A clipboard event for the guest. A newer offer of a selection replaces
+ * one still queued; acknowledgements of a transfer add up in one event.
+ */
+static void send_clip_event(struct vdmabuf_model *m, const struct vdmabuf_event *ev)
+{
+	__u32 type = vdmabuf_le32_to_cpu(ev->type);
+	unsigned int i;
+
+	for (i = 0; i < m->backlog_len; i++) {
+		struct vdmabuf_event *queued = queued_event(m, i);
+
+		if (queued->type != ev->type)
+			continue;
+		if (type == VDMABUF_EVENT_SELECTION &&
+		    queued->u.offer.selection == ev->u.offer.selection) {
+			*queued = *ev;
+			return;
+		}
+		if (type == VDMABUF_EVENT_CLIP_ACK &&
+		    queued->u.ack.transfer == ev->u.ack.transfer) {
+			queued->u.ack.bytes = cpu_to_le32_(vdmabuf_le32_to_cpu(queued->u.ack.bytes) +
+							   vdmabuf_le32_to_cpu(ev->u.ack.bytes));
+			return;
+		}
+	}
+	if (send_event(m, ev))
+		m->clip_queued++;
+}
+
+/* The guest took ev from the backlog. */
+static void clip_event_taken(struct vdmabuf_model *m, const struct vdmabuf_event *ev)
+{
+	struct vdmabuf_model_transfer *t;
+
+	if (!is_clip_event(vdmabuf_le32_to_cpu(ev->type)))
+		return;
+	m->clip_queued--;
+	if (vdmabuf_le32_to_cpu(ev->type) != VDMABUF_EVENT_CLIP_DATA)
+		return;
+	t = find_transfer(m, vdmabuf_le32_to_cpu(ev->u.piece.transfer));
+	if (t)
+		t->delivered += vdmabuf_le16_to_cpu(ev->u.piece.len);
+}
+
+/* A selection's offer, to the guest (made by the host) or to consumers. */
+static void send_offer(struct vdmabuf_model *m, unsigned int selection,
+		       struct vdmabuf_model_consumer *only)
+{
+	const struct vdmabuf_model_offer *o = &m->offers[selection];
+
+	if (o->owner == VDMABUF_CLIP_OWNER_HOST) {
+		struct vdmabuf_event ev = { .type = cpu_to_le32_(VDMABUF_EVENT_SELECTION) };
+
+		if (!clip_ready(m))
+			return;
+		ev.u.offer.selection = cpu_to_le32_(selection);
+		ev.u.offer.serial = cpu_to_le32_(o->serial);
+		ev.u.offer.formats = cpu_to_le32_(o->formats);
+		ev.u.offer.owner = cpu_to_le32_(VDMABUF_CLIP_OWNER_HOST);
+		send_clip_event(m, &ev);
+	} else {
+		struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_SELECTION };
+
+		msg.u.clip.selection = selection;
+		msg.u.clip.serial = o->serial;
+		msg.u.clip.formats = o->formats;
+		msg.u.clip.owner = VDMABUF_CLIP_OWNER_GUEST;
+		if (only)
+			m->ops->send(m, only, &msg);
+		else
+			broadcast(m, &msg);
+	}
+}
+
+static void set_offer(struct vdmabuf_model *m, unsigned int selection, __u32 owner,
+		      __u32 formats, struct vdmabuf_model_consumer *c)
+{
+	struct vdmabuf_model_offer *o = &m->offers[selection];
+
+	o->serial = o->serial + 1 ? o->serial + 1 : 1;
+	o->owner = owner;
+	o->formats = formats;
+	o->consumer = c;
+	send_offer(m, selection, NULL);
+}
+
+/* Room in the backlog for one more transfer beside everything queued. */
+static bool transfer_room(const struct vdmabuf_model *m)
+{
+	unsigned int i, running = 0;
+
+	for (i = 0; i < VDMABUF_CLIP_TRANSFERS; i++)
+		running += m->transfers[i].id != 0;
+	return m->clip_queued + (running + 1) * VDMABUF_MODEL_TRANSFER_EVENTS +
+	       VDMABUF_SELECTIONS <= VDMABUF_MODEL_CLIP_BACKLOG;
+}
+
+static struct vdmabuf_model_transfer *transfer_create(struct vdmabuf_model *m,
+						      struct vdmabuf_model_consumer *c,
+						      __u32 selection, __u32 format,
+						      bool guest_sources)
+{
+	struct vdmabuf_model_transfer *t = find_transfer(m, 0);
+	unsigned int i;
+
+	for (i = 0; !t && i < VDMABUF_CLIP_TRANSFERS; i++)
+		if (!m->transfers[i].id)
+			t = &m->transfers[i];
+	if (!t || !transfer_room(m))
+		return NULL;
+	memset(t, 0, sizeof(*t));
+	do
+		t->id = ++m->next_transfer;
+	while (!t->id || find_transfer(m, t->id) != t);
+	t->selection = selection;
+	t->format = format;
+	t->guest_sources = guest_sources;
+	t->consumer = c;
+	model_debug(m, "clipboard: transfer %u opened, selection %u format %u, %s to consumer %u",
+		    t->id, selection, format, guest_sources ? "guest" : "host", c->slot);
+	return t;
+}
+
+/* Hands the staged bytes to the sink; with end, the transfer's last piece. */
+static void flush_pend(struct vdmabuf_model *m, struct vdmabuf_model_transfer *t, bool end,
+		       __u32 status)
+{
+	if (t->guest_sources) {
+		struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_CLIP_DATA };
+
+		msg.u.clip.transfer = t->id;
+		msg.u.clip.len = t->pend_len;
+		msg.u.clip.flags = end ? VDMABUF_CLIP_END : 0;
+		msg.u.clip.status = end ? status_errno(status) : 0;
+		memcpy(msg.u.clip.data, t->pend, t->pend_len);
+		m->ops->send(m, t->consumer, &msg);
+		t->delivered += t->pend_len;
+	} else {
+		struct vdmabuf_event ev = { .type = cpu_to_le32_(VDMABUF_EVENT_CLIP_DATA) };
+
+		ev.u.piece.transfer = cpu_to_le32_(t->id);
+		ev.u.piece.len = cpu_to_le16_(t->pend_len);
+		ev.u.piece.flags = end ? VDMABUF_CLIP_END : 0;
+		ev.u.piece.status = end ? status : 0;
+		memcpy(ev.u.piece.data, t->pend, t->pend_len);
+		send_clip_event(m, &ev);
+	}
+	t->queued += t->pend_len;
+	t->pend_len = 0;
+}
+
+/* Nagle: a partial piece goes once the sink has taken all the others. */
+static void flush_idle(struct vdmabuf_model *m, struct vdmabuf_model_transfer *t)
+{
+	if (t->pend_len && t->queued == t->acked)
+		flush_pend(m, t, false, 0);
+}
+
+/* Tells the source to stop, why in status. */
+static void send_cancel(struct vdmabuf_model *m, struct vdmabuf_model_transfer *t, __u32 status)
+{
+	if (t->guest_sources) {
+		struct vdmabuf_event ev = { .type = cpu_to_le32_(VDMABUF_EVENT_CLIP_CANCEL) };
+
+		ev.u.cancel.transfer = cpu_to_le32_(t->id);
+		ev.u.cancel.status = cpu_to_le32_(status);
+		if (clip_ready(m))
+			send_clip_event(m, &ev);
+	} else {
+		struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_CLIP_CANCEL };
+
+		msg.u.clip.transfer = t->id;
+		msg.u.clip.status = status_errno(status);
+		m->ops->send(m, t->consumer, &msg);
+	}
+}
+
+static void transfer_end(struct vdmabuf_model *m, struct vdmabuf_model_transfer *t,
+			 __u32 status)
+{
+	model_debug(m, "clipboard: transfer %u ended after %llu bytes, status %u", t->id,
+		    (unsigned long long)t->queued, status);
+	t->id = 0;
+}
+
+/* Ends t before its source did: the sink gets END with status, the source CANCEL. */
+static void transfer_abort(struct vdmabuf_model *m, struct vdmabuf_model_transfer *t,
+			   __u32 status)
+{
+	t->pend_len = 0;
+	if (t->guest_sources || clip_ready(m))
+		flush_pend(m, t, true, status);
+	send_cancel(m, t, status);
+	transfer_end(m, t, status);
+}
+
+/* A piece from t's source: a VDMABUF_S_* status for the source. */
+static __u32 transfer_take(struct vdmabuf_model *m, struct vdmabuf_model_transfer *t,
+			   const __u8 *data, __u32 len, bool end, __u32 status)
+{
+	__u32 chunk = t->guest_sources ? VDMABUF_MSG_CLIP_CHUNK : VDMABUF_CLIP_PIECE;
+	__u32 n;
+
+	if (!vdmabuf_clip_piece_fits(t->received, t->acked, len)) {
+		model_warn(m, "clipboard: transfer %u: source overran its window", t->id);
+		transfer_abort(m, t, VDMABUF_S_EINVAL);
+		return VDMABUF_S_EINVAL;
+	}
+	if (len > VDMABUF_CLIP_MAX_SIZE - t->received) {
+		model_info(m, "clipboard: transfer %u over %u bytes: refused", t->id,
+			   VDMABUF_CLIP_MAX_SIZE);
+		transfer_abort(m, t, VDMABUF_S_EFBIG);
+		return VDMABUF_S_EFBIG;
+	}
+	t->received += len;
+	while (len) {
+		n = chunk - t->pend_len < len ? chunk - t->pend_len : len;
+		memcpy(t->pend + t->pend_len, data, n);
+		t->pend_len += n;
+		data += n;
+		len -= n;
+		if (t->pend_len == chunk)
+			flush_pend(m, t, false, 0);
+	}
+	if (end) {
+		flush_pend(m, t, true, status);
+		transfer_end(m, t, status);
+	} else {
+		flush_idle(m, t);
+	}
+	return VDMABUF_S_OK;
+}
+
+/* The sink consumed bytes: the source may send that much more. */
+static __u32 transfer_ack(struct vdmabuf_model *m, struct vdmabuf_model_transfer *t, __u32 bytes)
+{
+	if (bytes > t->delivered - t->acked) {
+		model_warn(m, "clipboard: transfer %u: ACK of bytes never delivered", t->id);
+		transfer_abort(m, t, VDMABUF_S_EINVAL);
+		return VDMABUF_S_EINVAL;
+	}
+	t->acked += bytes;
+	if (t->guest_sources) {
+		struct vdmabuf_event ev = { .type = cpu_to_le32_(VDMABUF_EVENT_CLIP_ACK) };
+
+		ev.u.ack.transfer = cpu_to_le32_(t->id);
+		ev.u.ack.bytes = cpu_to_le32_(bytes);
+		send_clip_event(m, &ev);
+	} else {
+		struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_CLIP_ACK };
+
+		msg.u.clip.transfer = t->id;
+		msg.u.clip.len = bytes;
+		m->ops->send(m, t->consumer, &msg);
+	}
+	flush_idle(m, t);
+	return VDMABUF_S_OK;
+}
+
+/* The sink let go: the source stops. */
+static void transfer_close(struct vdmabuf_model *m, struct vdmabuf_model_transfer *t)
+{
+	send_cancel(m, t, VDMABUF_S_OK);
+	transfer_end(m, t, VDMABUF_S_OK);
+}
+
+/*
+ * The seat holder lets go, or leaves: its transfers end (the guest's side
+ * told EPIPE) and its offers are withdrawn.
+ */
+static void clip_forget_consumer(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < VDMABUF_CLIP_TRANSFERS; i++) {
+		struct vdmabuf_model_transfer *t = &m->transfers[i];
+
+		if (!t->id || t->consumer != c)
+			continue;
+		t->pend_len = 0;
+		if (t->guest_sources)
+			send_cancel(m, t, VDMABUF_S_EPIPE);
+		else if (clip_ready(m))
+			flush_pend(m, t, true, VDMABUF_S_EPIPE);
+		transfer_end(m, t, VDMABUF_S_EPIPE);
+	}
+	for (i = 0; i < VDMABUF_SELECTIONS; i++)
+		if (m->offers[i].consumer == c && m->offers[i].formats)
+			set_offer(m, i, VDMABUF_CLIP_OWNER_HOST, 0, NULL);
+}
+
+/* The driver went: every transfer ends (consumers told EPIPE), its offers too. */
+static void clip_reset(struct vdmabuf_model *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < VDMABUF_CLIP_TRANSFERS; i++)
+		if (m->transfers[i].id)
+			transfer_abort(m, &m->transfers[i], VDMABUF_S_EPIPE);
+	for (i = 0; i < VDMABUF_SELECTIONS; i++)
+		if (m->offers[i].owner == VDMABUF_CLIP_OWNER_GUEST && m->offers[i].formats)
+			set_offer(m, i, VDMABUF_CLIP_OWNER_GUEST, 0, NULL);
+}
+
+/* Guest requests */
+
+/* A small clipboard request whose payload uses its first used bytes; the rest is 0. */
+static __u32 check_clip_req(struct vdmabuf_model *m, size_t len, size_t used)
+{
+	const struct vdmabuf_clip_req *req = (const void *)m->request;
+	size_t i;
+
+	if (!has_feature(m, VDMABUF_F_CLIPBOARD))
+		return VDMABUF_S_ENOTSUP;
+	if (len < sizeof(*req) || req->hdr.flags)
+		return VDMABUF_S_EINVAL;
+	for (i = used; i < sizeof(req->u.raw); i++)
+		if (req->u.raw[i])
+			return VDMABUF_S_EINVAL;
+	return VDMABUF_S_OK;
+}
+
+static __u32 handle_selection(struct vdmabuf_model *m, size_t len)
+{
+	const struct vdmabuf_clip_req *req = (const void *)m->request;
+	__u32 status = check_clip_req(m, len, sizeof(req->u.offer));
+	__u32 selection = vdmabuf_le32_to_cpu(req->u.offer.selection);
+	__u32 formats = vdmabuf_le32_to_cpu(req->u.offer.formats);
+
+	if (status)
+		return status;
+	if (!vdmabuf_clip_selection_valid(selection) || !vdmabuf_clip_formats_valid(formats) ||
+	    req->u.offer.serial || req->u.offer.owner)
+		return VDMABUF_S_EINVAL;
+	set_offer(m, selection, VDMABUF_CLIP_OWNER_GUEST, formats, NULL);
+	return VDMABUF_S_OK;
+}
+
+static __u32 handle_clip_open(struct vdmabuf_model *m, size_t len, struct vdmabuf_reply *reply)
+{
+	const struct vdmabuf_clip_req *req = (const void *)m->request;
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_CLIP_SEND };
+	__u32 status = check_clip_req(m, len, sizeof(req->u.xfer));
+	__u32 selection = vdmabuf_le32_to_cpu(req->u.xfer.selection);
+	__u32 format = vdmabuf_le32_to_cpu(req->u.xfer.format);
+	const struct vdmabuf_model_offer *o;
+	struct vdmabuf_model_transfer *t;
+
+	if (status)
+		return status;
+	if (!vdmabuf_clip_selection_valid(selection) || req->u.xfer.transfer)
+		return VDMABUF_S_EINVAL;
+	o = &m->offers[selection];
+	if (o->owner != VDMABUF_CLIP_OWNER_HOST || !o->formats ||
+	    o->serial != vdmabuf_le32_to_cpu(req->u.xfer.serial))
+		return VDMABUF_S_ENOENT;
+	if (!vdmabuf_clip_format_offered(format, o->formats))
+		return VDMABUF_S_EINVAL;
+	t = transfer_create(m, o->consumer, selection, format, false);
+	if (!t)
+		return VDMABUF_S_ENOSPC;
+	msg.u.clip.transfer = t->id;
+	msg.u.clip.selection = selection;
+	msg.u.clip.serial = o->serial;
+	msg.u.clip.format = format;
+	m->ops->send(m, t->consumer, &msg);
+	reply->id.key = cpu_to_le64_(t->id);
+	return VDMABUF_S_OK;
+}
+
+/* The transfer a guest request names, if the guest is its source (or sink). */
+static __u32 guest_transfer(struct vdmabuf_model *m, __le32 id, bool source,
+			    struct vdmabuf_model_transfer **t)
+{
+	*t = find_transfer(m, vdmabuf_le32_to_cpu(id));
+	if (!*t)
+		return VDMABUF_S_ENOENT;
+	return (*t)->guest_sources == source ? VDMABUF_S_OK : VDMABUF_S_EPERM;
+}
+
+static __u32 handle_clip_data(struct vdmabuf_model *m, size_t len)
+{
+	const struct vdmabuf_clip_data *req = (const void *)m->request;
+	struct vdmabuf_model_transfer *t;
+	__u32 n, flags, status;
+
+	if (!has_feature(m, VDMABUF_F_CLIPBOARD))
+		return VDMABUF_S_ENOTSUP;
+	if (len < sizeof(*req) || req->hdr.flags)
+		return VDMABUF_S_EINVAL;
+	n = vdmabuf_le32_to_cpu(req->len);
+	flags = vdmabuf_le32_to_cpu(req->flags);
+	status = vdmabuf_le32_to_cpu(req->status);
+	if (n > VDMABUF_CLIP_WINDOW || n > len - sizeof(*req) || flags & ~VDMABUF_CLIP_END ||
+	    (status != VDMABUF_S_OK && (status != VDMABUF_S_EIO || !(flags & VDMABUF_CLIP_END))))
+		return VDMABUF_S_EINVAL;
+	status = guest_transfer(m, req->transfer, true, &t);
+	if (status)
+		return status;
+	return transfer_take(m, t, (const __u8 *)(req + 1), n, flags & VDMABUF_CLIP_END,
+			     vdmabuf_le32_to_cpu(req->status));
+}
+
+static __u32 handle_clip_ack(struct vdmabuf_model *m, size_t len)
+{
+	const struct vdmabuf_clip_req *req = (const void *)m->request;
+	__u32 status = check_clip_req(m, len, sizeof(req->u.ack));
+	struct vdmabuf_model_transfer *t;
+
+	if (status)
+		return status;
+	status = guest_transfer(m, req->u.ack.transfer, false, &t);
+	if (status)
+		return status;
+	return transfer_ack(m, t, vdmabuf_le32_to_cpu(req->u.ack.bytes));
+}
+
+static __u32 handle_clip_close(struct vdmabuf_model *m, size_t len)
+{
+	const struct vdmabuf_clip_req *req = (const void *)m->request;
+	__u32 status = check_clip_req(m, len, sizeof(req->u.cancel));
+	struct vdmabuf_model_transfer *t;
+
+	if (status)
+		return status;
+	if (req->u.cancel.status)
+		return VDMABUF_S_EINVAL;
+	status = guest_transfer(m, req->u.cancel.transfer, false, &t);
+	if (status)
+		return status;
+	transfer_close(m, t);
+	return VDMABUF_S_OK;
+}
+
+/* Consumer requests: the seat holder's side of the clipboard */
+
+static int consumer_selection(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+			      const struct vdmabuf_consumer_msg *req)
+{
+	const struct vdmabuf_msg_clip *clip = &req->u.clip;
+
+	if (m->seat != c)
+		return -EPERM;
+	if (!vdmabuf_clip_selection_valid(clip->selection) ||
+	    !vdmabuf_clip_formats_valid(clip->formats) || clip->serial || clip->owner ||
+	    clip->reserved)
+		return -EINVAL;
+	set_offer(m, clip->selection, VDMABUF_CLIP_OWNER_HOST, clip->formats,
+		  clip->formats ? c : NULL);
+	return 0;
+}
+
+static int consumer_clip_open(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+			      const struct vdmabuf_consumer_msg *req,
+			      struct vdmabuf_consumer_msg *reply)
+{
+	struct vdmabuf_event ev = { .type = cpu_to_le32_(VDMABUF_EVENT_CLIP_SEND) };
+	const struct vdmabuf_msg_clip *clip = &req->u.clip;
+	const struct vdmabuf_model_offer *o;
+	struct vdmabuf_model_transfer *t;
+
+	if (m->seat != c)
+		return -EPERM;
+	if (!vdmabuf_clip_selection_valid(clip->selection) || clip->transfer || clip->reserved)
+		return -EINVAL;
+	if (!m->running)
+		return -ENOTCONN;
+	if (!has_feature(m, VDMABUF_F_CLIPBOARD))
+		return -EOPNOTSUPP;
+	o = &m->offers[clip->selection];
+	if (o->owner != VDMABUF_CLIP_OWNER_GUEST || !o->formats || o->serial != clip->serial)
+		return -ENOENT;
+	if (!vdmabuf_clip_format_offered(clip->format, o->formats))
+		return -EINVAL;
+	t = transfer_create(m, c, clip->selection, clip->format, true);
+	if (!t)
+		return -ENOSPC;
+	ev.u.xfer.transfer = cpu_to_le32_(t->id);
+	ev.u.xfer.selection = cpu_to_le32_(t->selection);
+	ev.u.xfer.serial = cpu_to_le32_(o->serial);
+	ev.u.xfer.format = cpu_to_le32_(t->format);
+	send_clip_event(m, &ev);
+	reply->type = VDMABUF_MSG_CLIP_OPEN;
+	reply->u.clip = *clip;
+	reply->u.clip.transfer = t->id;
+	return 0;
+}
+
+/* The transfer a consumer names, if it is its host end and its source (or sink). */
+static int consumer_transfer(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+			     const struct vdmabuf_msg_clip *clip, bool source,
+			     struct vdmabuf_model_transfer **t)
+{
+	*t = find_transfer(m, clip->transfer);
+	if (!*t)
+		return -ENOENT;
+	if ((*t)->consumer != c || (*t)->guest_sources == source)
+		return -EPERM;
+	return 0;
+}
+
+static int consumer_clip_data(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+			      const struct vdmabuf_consumer_msg *req)
+{
+	const struct vdmabuf_msg_clip *clip = &req->u.clip;
+	struct vdmabuf_model_transfer *t;
+	bool end = clip->flags & VDMABUF_CLIP_END;
+	int err;
+
+	if (clip->len > VDMABUF_MSG_CLIP_CHUNK || clip->flags & ~VDMABUF_CLIP_END ||
+	    (clip->status && (clip->status != -EIO || !end)) || clip->reserved)
+		return -EINVAL;
+	err = consumer_transfer(m, c, clip, true, &t);
+	if (err)
+		return err;
+	return status_errno(transfer_take(m, t, clip->data, clip->len, end,
+					  clip->status ? VDMABUF_S_EIO : VDMABUF_S_OK));
+}
+
+static int consumer_clip_ack(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+			     const struct vdmabuf_consumer_msg *req)
+{
+	struct vdmabuf_model_transfer *t;
+	int err = consumer_transfer(m, c, &req->u.clip, false, &t);
+
+	if (err)
+		return err;
+	return status_errno(transfer_ack(m, t, req->u.clip.len));
+}
+
+static int consumer_clip_close(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+			       const struct vdmabuf_consumer_msg *req)
+{
+	struct vdmabuf_model_transfer *t;
+	int err = consumer_transfer(m, c, &req->u.clip, false, &t);
+
+	if (err)
+		return err;
+	transfer_close(m, t);
+	return 0;
+}
+
 static __u32 handle_request(struct vdmabuf_model *m, size_t len, struct vdmabuf_reply *reply)
 {
 	const struct vdmabuf_ctrl_hdr *hdr = (const void *)m->request;
@@ -583,6 +1180,16 @@ static __u32 handle_request(struct vdmabuf_model *m, size_t len, struct vdmabuf_
 		return handle_unexport(m, len, reply);
 	case VDMABUF_CTRL_POINTER:
 		return handle_pointer(m, len, reply);
+	case VDMABUF_CTRL_SELECTION:
+		return handle_selection(m, len);
+	case VDMABUF_CTRL_CLIP_OPEN:
+		return handle_clip_open(m, len, reply);
+	case VDMABUF_CTRL_CLIP_DATA:
+		return handle_clip_data(m, len);
+	case VDMABUF_CTRL_CLIP_ACK:
+		return handle_clip_ack(m, len);
+	case VDMABUF_CTRL_CLIP_CLOSE:
+		return handle_clip_close(m, len);
 	default:
 		return VDMABUF_S_ENOTSUP;
 	}
@@ -658,6 +1265,7 @@ static void renew(struct vdmabuf_model *m)
 	m->next_seq = 1;
 	m->backlog_head = 0;
 	m->backlog_len = 0;
+	m->clip_queued = 0;
 }
 
 int vdmabuf_model_init(struct vdmabuf_model *m, const struct vdmabuf_model_ops *ops,
@@ -723,6 +1331,9 @@ void vdmabuf_model_start(struct vdmabuf_model *m, __u64 features,
 	send_consumers(m);
 	send_mode_hint(m);
 	send_keymap(m);
+	for (i = 0; i < VDMABUF_SELECTIONS; i++)
+		if (m->offers[i].owner == VDMABUF_CLIP_OWNER_HOST && m->offers[i].formats)
+			send_offer(m, i, NULL);
 	/* Requests may wait in the ring already. */
 	m->ops->schedule(m, VDMABUF_VQ_CONTROL);
 }
@@ -735,6 +1346,7 @@ void vdmabuf_model_reset(struct vdmabuf_model *m)
 	unsigned int n = 0;
 
 	m->running = false;
+	clip_reset(m);
 	m->features = 0;
 	m->pointer = (struct vdmabuf_msg_pointer){ 0 };
 	m->pointer_id = (struct vdmabuf_id){ 0 };
@@ -761,6 +1373,7 @@ int vdmabuf_model_attach(struct vdmabuf_model *m, struct vdmabuf_model_consumer 
 {
 	struct vdmabuf_consumer_msg hello = { .type = VDMABUF_MSG_HELLO };
 	struct vdmabuf_model_buffer *b;
+	unsigned int i;
 
 	if (m->num_consumers == VDMABUF_MODEL_MAX_CONSUMERS) {
 		model_warn(m, "consumer (pid %d) refused: %u connected already", c->pid,
@@ -788,6 +1401,9 @@ int vdmabuf_model_attach(struct vdmabuf_model *m, struct vdmabuf_model_consumer 
 			announce(m, c, b);
 	if (pointer_set(m))
 		send_pointer(m, c);
+	for (i = 0; i < VDMABUF_SELECTIONS; i++)
+		if (m->offers[i].owner == VDMABUF_CLIP_OWNER_GUEST && m->offers[i].formats)
+			send_offer(m, i, c);
 	send_consumers(m);
 	return 0;
 }
@@ -1006,6 +1622,21 @@ int vdmabuf_model_command(struct vdmabuf_model *m, struct vdmabuf_model_consumer
 		break;
 	case VDMABUF_MSG_KEYMAP:
 		err = consumer_keymap(m, c, req);
+		break;
+	case VDMABUF_MSG_SELECTION:
+		err = consumer_selection(m, c, req);
+		break;
+	case VDMABUF_MSG_CLIP_OPEN:
+		err = consumer_clip_open(m, c, req, reply);
+		break;
+	case VDMABUF_MSG_CLIP_DATA:
+		err = consumer_clip_data(m, c, req);
+		break;
+	case VDMABUF_MSG_CLIP_ACK:
+		err = consumer_clip_ack(m, c, req);
+		break;
+	case VDMABUF_MSG_CLIP_CLOSE:
+		err = consumer_clip_close(m, c, req);
 		break;
 	case VDMABUF_MSG_STATS:
 		reply->type = VDMABUF_MSG_STATS;

@@ -37,7 +37,17 @@
  */
 #define VDMABUF_MODEL_KEYMAP_EVENTS	(VDMABUF_MAX_KEYMAP / VDMABUF_KEYMAP_CHUNK + 1)
 #define VDMABUF_MODEL_INPUT_BACKLOG	(VDMABUF_MODEL_KEYMAP_EVENTS + 1024)
-#define VDMABUF_MODEL_BACKLOG		(2 * VDMABUF_MAX_BUFFERS + VDMABUF_MODEL_INPUT_BACKLOG)
+/*
+ * The clipboard's share (§17): a transfer the guest sinks has at most a
+ * window of pieces queued, as the guest acknowledges only pieces it took,
+ * and one SEND, ACK and CANCEL; a transfer opens only while there is room
+ * for that much more beside what all transfers, running or ended, queued.
+ */
+#define VDMABUF_MODEL_TRANSFER_EVENTS	(VDMABUF_CLIP_WINDOW / VDMABUF_CLIP_PIECE + 4)
+#define VDMABUF_MODEL_CLIP_BACKLOG	(2 * VDMABUF_CLIP_TRANSFERS * \
+					 VDMABUF_MODEL_TRANSFER_EVENTS + VDMABUF_SELECTIONS)
+#define VDMABUF_MODEL_BACKLOG		(2 * VDMABUF_MAX_BUFFERS + VDMABUF_MODEL_INPUT_BACKLOG + \
+					 VDMABUF_MODEL_CLIP_BACKLOG)
 /* Consumers are slots 0..63 of the per-buffer bitmasks. */
 #define VDMABUF_MODEL_MAX_CONSUMERS	64
 /* Largest control request: an EXPORT with the most extents of §8. */
@@ -78,6 +88,35 @@ struct vdmabuf_model_buffer {
 	__u64 frame;
 	__u64 owed;			/* slots that got FRAME, not yet released */
 	struct vdmabuf_msg_release timing;	/* best report so far */
+};
+
+/* A selection's current offer (§17.1). */
+struct vdmabuf_model_offer {
+	__u32 serial;			/* 0: never offered */
+	__u32 formats;			/* 0: nothing offered */
+	__u32 owner;			/* enum vdmabuf_clip_owner */
+	struct vdmabuf_model_consumer *consumer;	/* the host's offerer */
+};
+
+/*
+ * A clipboard transfer (§17.2) between the guest and one consumer. Bytes
+ * from the source are staged in pend until a whole piece for the sink
+ * (VDMABUF_CLIP_PIECE for the guest, VDMABUF_MSG_CLIP_CHUNK for a
+ * consumer) is there, or the source ends, or the sink has taken
+ * everything else (Nagle), so a source of tiny pieces cannot flood the
+ * sink's queue beyond its window.
+ */
+struct vdmabuf_model_transfer {
+	__u32 id;			/* 0: the slot is free */
+	__u32 selection, format;
+	bool guest_sources;		/* else the guest sinks */
+	struct vdmabuf_model_consumer *consumer;	/* the host's end */
+	__u64 received;			/* bytes from the source */
+	__u64 queued;			/* bytes handed to the sink's queue */
+	__u64 delivered;		/* ...that reached the sink (the guest's: taken) */
+	__u64 acked;			/* bytes the sink acknowledged */
+	__u32 pend_len;
+	__u8 pend[VDMABUF_MSG_CLIP_CHUNK];
 };
 
 /* A consumer, embedded in the engine's own consumer object. */
@@ -171,6 +210,12 @@ struct vdmabuf_model {
 	 */
 	struct vdmabuf_id pointer_id;
 	struct vdmabuf_msg_pointer pointer;
+
+	/* The clipboard (§17): the offers, the transfers, their events queued. */
+	struct vdmabuf_model_offer offers[VDMABUF_SELECTIONS];
+	struct vdmabuf_model_transfer transfers[VDMABUF_CLIP_TRANSFERS];
+	__u32 next_transfer;
+	unsigned int clip_queued;	/* clipboard events in the backlog */
 };
 
 /* Allocates the backlog and request buffer: 0 or -ENOMEM. */

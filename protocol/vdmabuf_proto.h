@@ -15,6 +15,7 @@
 
 #include <linux/types.h>
 
+#include "vdmabuf_clip.h"
 #include "vdmabuf_input.h"
 
 #ifdef __KERNEL__
@@ -48,6 +49,7 @@
 #define VDMABUF_F_CONSUMER_EVENTS	3	/* device sends CONSUMERS events */
 #define VDMABUF_F_INPUT			4	/* device sends INPUT and KEYMAP events */
 #define VDMABUF_F_POINTER		5	/* driver sends POINTER: cursor image, constraint */
+#define VDMABUF_F_CLIPBOARD		6	/* selections and transfers both ways (§17) */
 /* Bits 6 and up are kept for the clipboard and several outputs. */
 
 /* Virtqueues. */
@@ -93,6 +95,12 @@ enum vdmabuf_ctrl_type {
 	VDMABUF_CTRL_PRESENT	= 0x0102,
 	VDMABUF_CTRL_UNEXPORT	= 0x0103,
 	VDMABUF_CTRL_POINTER	= 0x0104,	/* VDMABUF_F_POINTER */
+	/* VDMABUF_F_CLIPBOARD (vdmabuf_clip.h) */
+	VDMABUF_CTRL_SELECTION	= 0x0105,	/* struct vdmabuf_clip_req: offer */
+	VDMABUF_CTRL_CLIP_OPEN	= 0x0106,	/* struct vdmabuf_clip_req: xfer */
+	VDMABUF_CTRL_CLIP_DATA	= 0x0107,	/* struct vdmabuf_clip_data + bytes */
+	VDMABUF_CTRL_CLIP_ACK	= 0x0108,	/* struct vdmabuf_clip_req: ack */
+	VDMABUF_CTRL_CLIP_CLOSE	= 0x0109,	/* struct vdmabuf_clip_req: cancel */
 };
 
 /* Statuses in every reply. */
@@ -105,6 +113,11 @@ enum vdmabuf_status {
 	VDMABUF_S_ENOMEM	= 5,	/* device out of resources */
 	VDMABUF_S_ENOTSUP	= 6,	/* unknown request type */
 	VDMABUF_S_EBUSY		= 7,	/* id already being unexported */
+	/* VDMABUF_F_CLIPBOARD: also in a transfer's status fields */
+	VDMABUF_S_EPERM		= 8,	/* not this side's transfer */
+	VDMABUF_S_EFBIG		= 9,	/* a transfer over VDMABUF_CLIP_MAX_SIZE */
+	VDMABUF_S_EPIPE		= 10,	/* the other side went */
+	VDMABUF_S_EIO		= 11,	/* the source could not serve */
 };
 
 struct vdmabuf_ctrl_hdr {
@@ -208,6 +221,12 @@ enum vdmabuf_event_type {
 	VDMABUF_EVENT_RESET	= 0x0205,
 	VDMABUF_EVENT_INPUT	= 0x0206,	/* VDMABUF_F_INPUT */
 	VDMABUF_EVENT_KEYMAP	= 0x0207,	/* VDMABUF_F_INPUT */
+	/* VDMABUF_F_CLIPBOARD (vdmabuf_clip.h) */
+	VDMABUF_EVENT_SELECTION	= 0x0208,	/* struct vdmabuf_clip_offer */
+	VDMABUF_EVENT_CLIP_SEND	= 0x0209,	/* struct vdmabuf_clip_xfer */
+	VDMABUF_EVENT_CLIP_DATA	= 0x020a,	/* struct vdmabuf_clip_piece */
+	VDMABUF_EVENT_CLIP_ACK	= 0x020b,	/* struct vdmabuf_clip_ack */
+	VDMABUF_EVENT_CLIP_CANCEL = 0x020c,	/* struct vdmabuf_clip_cancel */
 };
 
 /* RELEASE flags. */
@@ -259,6 +278,66 @@ struct vdmabuf_keymap {
 	__u8 data[VDMABUF_KEYMAP_CHUNK];
 };
 
+/*
+ * The clipboard (spec §17). The payloads serve as events and, after a
+ * header, as the guest's small requests (struct vdmabuf_clip_req).
+ */
+struct vdmabuf_clip_offer {
+	__le32 selection;		/* enum vdmabuf_selection */
+	__le32 serial;			/* event: the device's number; request: 0 */
+	__le32 formats;			/* 1 << enum vdmabuf_clip_format; 0: none */
+	__le32 owner;			/* event: enum vdmabuf_clip_owner; request: 0 */
+};
+
+struct vdmabuf_clip_xfer {
+	__le32 transfer;		/* SEND: the device's number; OPEN: 0 */
+	__le32 selection;
+	__le32 serial;			/* of the offer */
+	__le32 format;			/* enum vdmabuf_clip_format */
+};
+
+struct vdmabuf_clip_ack {
+	__le32 transfer;
+	__le32 bytes;			/* consumed since the last ACK */
+};
+
+struct vdmabuf_clip_cancel {
+	__le32 transfer;
+	__le32 status;			/* event: why (enum vdmabuf_status); CLOSE: 0 */
+};
+
+#define VDMABUF_CLIP_PIECE		48
+
+/* CLIP_DATA event: a piece of a transfer the guest sinks. */
+struct vdmabuf_clip_piece {
+	__le32 transfer;
+	__le16 len;			/* <= VDMABUF_CLIP_PIECE */
+	__u8 flags;			/* VDMABUF_CLIP_END */
+	__u8 status;			/* with END: enum vdmabuf_status */
+	__u8 data[VDMABUF_CLIP_PIECE];
+};
+
+struct vdmabuf_clip_req {
+	struct vdmabuf_ctrl_hdr hdr;
+	union {
+		struct vdmabuf_clip_offer offer;	/* SELECTION */
+		struct vdmabuf_clip_xfer xfer;		/* CLIP_OPEN */
+		struct vdmabuf_clip_ack ack;		/* CLIP_ACK */
+		struct vdmabuf_clip_cancel cancel;	/* CLIP_CLOSE */
+		__u8 raw[16];
+	} u;
+};
+
+/* CLIP_DATA request: a piece of a transfer the guest sources. */
+struct vdmabuf_clip_data {
+	struct vdmabuf_ctrl_hdr hdr;
+	__le32 transfer;
+	__le32 len;			/* <= VDMABUF_CLIP_WINDOW; the bytes follow */
+	__le32 flags;			/* VDMABUF_CLIP_END */
+	__le32 status;			/* with END: OK or EIO */
+	/* __u8 data[len]; */
+};
+
 struct vdmabuf_event {
 	__le32 type;			/* enum vdmabuf_event_type */
 	__le32 reserved;
@@ -269,6 +348,11 @@ struct vdmabuf_event {
 		struct vdmabuf_mode_hint mode_hint;
 		struct vdmabuf_input input;
 		struct vdmabuf_keymap keymap;
+		struct vdmabuf_clip_offer offer;
+		struct vdmabuf_clip_xfer xfer;
+		struct vdmabuf_clip_piece piece;
+		struct vdmabuf_clip_ack ack;
+		struct vdmabuf_clip_cancel cancel;
 		__u8 raw[56];
 	} u;
 };

@@ -3,7 +3,8 @@
  * libFuzzer target over the device model itself (protocol/vdmabuf_model.c),
  * the rules both engines run: each input is a script of guest requests,
  * consumer commands, event buffers, resets, failing imports and the
- * guest's pointer (cursor images presented and released as frames), driven
+ * guest's pointer (cursor images presented and released as frames) and the
+ * clipboard (offers and transfers both ways, acknowledged or not), driven
  * through the in-memory engine of tests/unit/model-harness.c. After every
  * step the model's invariants must hold (harness_check: counters equal
  * what the lists hold, no frame owed by a slot without an import, no more
@@ -53,6 +54,20 @@ static const struct vdmabuf_id *pick_id(struct script *s)
 	return &forged;
 }
 
+/* A running transfer's id, an offer's serial, or anything. */
+static uint32_t pick_transfer(struct script *s)
+{
+	uint8_t i = next8(s);
+
+	return i < 0xf0 ? H.model.transfers[i % VDMABUF_CLIP_TRANSFERS].id : next32(s);
+}
+
+static uint32_t pick_serial(struct script *s, uint32_t selection)
+{
+	return next8(s) < 0xf0 ? H.model.offers[selection % VDMABUF_SELECTIONS].serial :
+				 next32(s);
+}
+
 static void remember(const struct vdmabuf_id *id)
 {
 	known[num_known < KNOWN_IDS ? num_known++ : id->key % KNOWN_IDS] = *id;
@@ -67,7 +82,7 @@ static void step(struct script *s)
 	void *import;
 	size_t len;
 
-	switch (op % 18) {
+	switch (op % 21) {
 	case 0: {	/* EXPORT, perhaps with one byte changed */
 		len = harness_export(buf, 1 + arg % 64, 1 + next8(s) % 64, 1 + next8(s) % 8);
 		if (next8(s) & 1)
@@ -125,7 +140,7 @@ static void step(struct script *s)
 		vdmabuf_model_reset(&H.model);
 		num_known = 0;
 		if (arg & 1)
-			vdmabuf_model_start(&H.model, next8(s) & 0x3f,
+			vdmabuf_model_start(&H.model, next8(s) & 0x7f,
 					    (const unsigned int[]){ 1 + next8(s) % 8, 1 + next8(s) % 8 });
 		break;
 	case 11:	/* raw request bytes */
@@ -182,6 +197,46 @@ static void step(struct script *s)
 		harness_request(&H, &p, sizeof(p) - (next8(s) >= 0xf8));
 		break;
 	}
+	case 18: {	/* a small clipboard request of the guest */
+		static const uint32_t types[] = {
+			VDMABUF_CTRL_SELECTION, VDMABUF_CTRL_CLIP_OPEN, VDMABUF_CTRL_CLIP_ACK,
+			VDMABUF_CTRL_CLIP_CLOSE,
+		};
+		uint32_t type = types[arg % 4], selection = next8(s) % 3;
+
+		if (type == VDMABUF_CTRL_SELECTION)
+			harness_clip(&H, type, selection, 0, next8(s) & 0x7f, 0);
+		else if (type == VDMABUF_CTRL_CLIP_OPEN)
+			harness_clip(&H, type, 0, selection, pick_serial(s, selection),
+				     next8(s) % 7);
+		else
+			harness_clip(&H, type, pick_transfer(s),
+				     type == VDMABUF_CTRL_CLIP_ACK ? next8(s) * next8(s) : 0, 0, 0);
+		break;
+	}
+	case 19:	/* a piece of the guest's, END or failing now and then */
+		len = next8(s) * 4 % 1024;
+		memset(buf, arg, len);
+		harness_clip_data(&H, pick_transfer(s), buf, len,
+				  next8(s) >= 0xe0 ? VDMABUF_CLIP_END : 0,
+				  next8(s) >= 0xf8 ? VDMABUF_S_EIO : 0);
+		break;
+	case 20: {	/* a consumer's clipboard command */
+		struct vdmabuf_msg_clip clip = { .selection = next8(s) % 3 };
+
+		req.type = VDMABUF_MSG_SELECTION + arg % 5;
+		clip.serial = req.type == VDMABUF_MSG_CLIP_OPEN ? pick_serial(s, clip.selection) : 0;
+		clip.formats = req.type == VDMABUF_MSG_SELECTION ? next8(s) & 0x7f : 0;
+		clip.format = next8(s) % 7;
+		clip.transfer = req.type == VDMABUF_MSG_CLIP_OPEN ? 0 : pick_transfer(s);
+		clip.len = req.type == VDMABUF_MSG_CLIP_DATA ? next8(s) % (VDMABUF_MSG_CLIP_CHUNK + 4) :
+			   next8(s) * next8(s);
+		clip.flags = next8(s) >= 0xe0 ? VDMABUF_CLIP_END : 0;
+		memset(clip.data, arg, sizeof(clip.data));
+		if (H.consumers[c].mc.attached)
+			harness_clip_command(&H, c, req.type, &clip, &reply);
+		break;
+	}
 	}
 	H.requests_queued = 0;	/* requests a stopped device did not take */
 }
@@ -192,7 +247,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct vdmabuf_limits limits = { 8, 16, 1 << 20 };
 	const char *why;
 
-	harness_init(&H, &limits, VDMABUF_MODEL_FEATURES);
+	harness_init(&H, &limits, VDMABUF_MODEL_FEATURES | 1ull << VDMABUF_F_CLIPBOARD);
 	num_known = 0;
 	while (s.pos < s.len) {
 		step(&s);

@@ -52,11 +52,32 @@ static long h_read(struct vdmabuf_model *m, unsigned int vq, void *dst, size_t l
 	return (long)n;
 }
 
+static void clip_received(struct harness_clip *clip, uint32_t transfer, const void *data,
+			  uint32_t len, bool end, int32_t status)
+{
+	if (clip->len < HARNESS_CLIP)
+		memcpy(clip->data + clip->len, data,
+		       len < HARNESS_CLIP - clip->len ? len : HARNESS_CLIP - clip->len);
+	clip->transfer = transfer;
+	clip->len += len;
+	clip->pieces++;
+	if (end) {
+		clip->ended = true;
+		clip->status = status;
+	}
+}
+
 static long h_write(struct vdmabuf_model *m, unsigned int vq, const void *src, size_t len)
 {
 	struct harness *h = from_model(m);
 
 	if (vq == VDMABUF_VQ_EVENT) {
+		const struct vdmabuf_event *ev = src;
+
+		if (le32toh(ev->type) == VDMABUF_EVENT_CLIP_DATA)
+			clip_received(&h->clip, le32toh(ev->u.piece.transfer), ev->u.piece.data,
+				      le16toh(ev->u.piece.len), ev->u.piece.flags & VDMABUF_CLIP_END,
+				      ev->u.piece.status);
 		if (h->num_events < HARNESS_EVENTS)
 			memcpy(&h->events[h->num_events++], src, sizeof(h->events[0]));
 		h->events_received++;
@@ -103,6 +124,9 @@ static void h_send(struct vdmabuf_model *m, struct vdmabuf_model_consumer *mc,
 {
 	struct harness_consumer *c = container_of(mc, struct harness_consumer, mc);
 
+	if (msg->type == VDMABUF_MSG_CLIP_DATA)
+		clip_received(&c->clip, msg->u.clip.transfer, msg->u.clip.data, msg->u.clip.len,
+			      msg->u.clip.flags & VDMABUF_CLIP_END, msg->u.clip.status);
 	if (c->num_mail < HARNESS_MAILBOX)
 		c->mail[c->num_mail++] = *msg;
 	c->received++;
@@ -275,6 +299,51 @@ void harness_pointer(struct vdmabuf_pointer *req, const struct vdmabuf_id *id,
 	req->constraint = htole32(constraint);
 }
 
+int harness_clip(struct harness *h, uint32_t type, uint32_t a, uint32_t b, uint32_t c,
+		 uint32_t d)
+{
+	struct vdmabuf_clip_req req = { .hdr.type = htole32(type) };
+	__le32 *field = (__le32 *)req.u.raw;
+
+	field[0] = htole32(a);
+	field[1] = htole32(b);
+	field[2] = htole32(c);
+	field[3] = htole32(d);
+	return harness_request(h, &req, sizeof(req));
+}
+
+int harness_clip_data(struct harness *h, uint32_t transfer, const void *data, uint32_t len,
+		      uint32_t flags, uint32_t status)
+{
+	uint8_t buf[HARNESS_REQUEST];
+	struct vdmabuf_clip_data *req = (void *)buf;
+
+	if (len > sizeof(buf) - sizeof(*req))
+		abort();
+	memset(req, 0, sizeof(*req));
+	req->hdr.type = htole32(VDMABUF_CTRL_CLIP_DATA);
+	req->transfer = htole32(transfer);
+	req->len = htole32(len);
+	req->flags = htole32(flags);
+	req->status = htole32(status);
+	memcpy(req + 1, data, len);
+	return harness_request(h, buf, sizeof(*req) + len);
+}
+
+int harness_clip_command(struct harness *h, unsigned int i, uint32_t type,
+			 const struct vdmabuf_msg_clip *clip, struct vdmabuf_consumer_msg *reply)
+{
+	struct vdmabuf_consumer_msg req = { .type = type, .u.clip = *clip };
+	void *import;
+
+	return vdmabuf_model_command(&h->model, &h->consumers[i].mc, &req, reply, &import);
+}
+
+void harness_clip_clear(struct harness_clip *clip)
+{
+	memset(clip, 0, sizeof(*clip));
+}
+
 struct vdmabuf_id harness_reply_id(const struct harness *h)
 {
 	return (struct vdmabuf_id){ le64toh(h->reply.id.device), le64toh(h->reply.id.key) };
@@ -351,6 +420,53 @@ const struct vdmabuf_event *harness_last_event(const struct harness *h, uint32_t
 	return NULL;
 }
 
+/* The clipboard's invariants (§17). */
+static const char *check_clip(const struct vdmabuf_model *m)
+{
+	unsigned int queued = 0;
+
+	for (unsigned int i = 0; i < m->backlog_len; i++) {
+		uint32_t type = le32toh(m->backlog[(m->backlog_head + i) % VDMABUF_MODEL_BACKLOG].type);
+
+		queued += type >= VDMABUF_EVENT_SELECTION && type <= VDMABUF_EVENT_CLIP_CANCEL;
+	}
+	if (queued != m->clip_queued)
+		return "clip_queued differs from the clipboard events queued";
+	if (m->clip_queued > VDMABUF_MODEL_CLIP_BACKLOG)
+		return "clipboard events beyond their share of the backlog";
+	for (unsigned int i = 0; i < VDMABUF_CLIP_TRANSFERS; i++) {
+		const struct vdmabuf_model_transfer *t = &m->transfers[i];
+
+		if (!t->id)
+			continue;
+		for (unsigned int j = i + 1; j < VDMABUF_CLIP_TRANSFERS; j++)
+			if (m->transfers[j].id == t->id)
+				return "two transfers with one id";
+		if (!t->consumer || !t->consumer->attached || t->consumer != m->seat)
+			return "a transfer whose host end is not the seat holder";
+		if (t->acked > t->delivered || t->delivered > t->queued ||
+		    t->queued + t->pend_len != t->received)
+			return "a transfer's bytes out of order: acked <= delivered <= queued";
+		if (t->received - t->acked > VDMABUF_CLIP_WINDOW)
+			return "a transfer beyond its window";
+		if (t->received > VDMABUF_CLIP_MAX_SIZE)
+			return "a transfer beyond the cap";
+		if (t->pend_len >= (t->guest_sources ? VDMABUF_MSG_CLIP_CHUNK : VDMABUF_CLIP_PIECE))
+			return "a whole piece staged";
+	}
+	for (unsigned int i = 0; i < VDMABUF_SELECTIONS; i++) {
+		const struct vdmabuf_model_offer *o = &m->offers[i];
+
+		if (o->formats & ~VDMABUF_CLIP_ALL_FORMATS)
+			return "an offer of unknown formats";
+		if (o->formats && o->owner == VDMABUF_CLIP_OWNER_HOST && o->consumer != m->seat)
+			return "a host offer not the seat holder's";
+		if (o->formats && o->owner == VDMABUF_CLIP_OWNER_GUEST && !m->running)
+			return "a guest offer while the device is stopped";
+	}
+	return NULL;
+}
+
 const char *harness_check(const struct harness *h)
 {
 	const struct vdmabuf_model *m = &h->model;
@@ -415,5 +531,5 @@ const char *harness_check(const struct harness *h)
 		return "backlog overflowed";
 	if (m->num_buffers > m->limits.max_buffers)
 		return "more buffers than the limit";
-	return NULL;
+	return check_clip(m);
 }

@@ -20,8 +20,24 @@
 #define HARNESS_EVENTS		256
 #define HARNESS_REQUEST		(sizeof(struct vdmabuf_export) + 64 * sizeof(struct vdmabuf_extent))
 
+/*
+ * What one side received of clipboard transfers, in order and all of it
+ * (the first HARNESS_CLIP bytes kept): the tests run one at a time.
+ */
+#define HARNESS_CLIP		20480
+
+struct harness_clip {
+	uint32_t transfer;		/* of the last piece */
+	uint64_t len;			/* bytes received */
+	unsigned long pieces;
+	bool ended;			/* a piece with VDMABUF_CLIP_END came */
+	int32_t status;			/* its status */
+	uint8_t data[HARNESS_CLIP];
+};
+
 struct harness_consumer {
 	struct vdmabuf_model_consumer mc;
+	struct harness_clip clip;	/* CLIP_DATA mail */
 	struct vdmabuf_consumer_msg mail[HARNESS_MAILBOX];
 	unsigned int num_mail;		/* kept: the first HARNESS_MAILBOX */
 	unsigned long received;		/* all of them */
@@ -45,6 +61,7 @@ struct harness {
 	struct vdmabuf_event events[HARNESS_EVENTS];
 	unsigned int num_events;	/* kept: the first HARNESS_EVENTS */
 	unsigned long events_received;
+	struct harness_clip clip;	/* CLIP_DATA events */
 
 	unsigned long scheduled[VDMABUF_NUM_VQS];
 	unsigned long notified[VDMABUF_NUM_VQS];
@@ -80,6 +97,21 @@ void harness_unexport(struct vdmabuf_unexport *req, const struct vdmabuf_id *id)
 void harness_pointer(struct vdmabuf_pointer *req, const struct vdmabuf_id *id,
 		     uint64_t serial, uint32_t hotspot_x, uint32_t hotspot_y,
 		     uint32_t constraint);
+
+/*
+ * The guest's clipboard requests: SELECTION, CLIP_OPEN, CLIP_ACK and
+ * CLIP_CLOSE with their four fields in order (struct vdmabuf_clip_req),
+ * and CLIP_DATA. Return the reply's status.
+ */
+int harness_clip(struct harness *h, uint32_t type, uint32_t a, uint32_t b, uint32_t c,
+		 uint32_t d);
+int harness_clip_data(struct harness *h, uint32_t transfer, const void *data, uint32_t len,
+		      uint32_t flags, uint32_t status);
+/* A consumer's clipboard command with clip's fields; returns its status. */
+int harness_clip_command(struct harness *h, unsigned int i, uint32_t type,
+			 const struct vdmabuf_msg_clip *clip, struct vdmabuf_consumer_msg *reply);
+/* Clears what a side's clipboard received. */
+void harness_clip_clear(struct harness_clip *clip);
 
 /* The id of the last reply. */
 struct vdmabuf_id harness_reply_id(const struct harness *h);

@@ -248,14 +248,66 @@ static void test_layout(void)
 	OFF(vdmabuf_keymap, len, 12);
 	OFF(vdmabuf_keymap, data, 16);
 
+	/* The clipboard (§17): payloads in events and after a request's header. */
+	SIZE(vdmabuf_clip_offer, 16);
+	OFF(vdmabuf_clip_offer, formats, 8);
+	OFF(vdmabuf_clip_offer, owner, 12);
+	SIZE(vdmabuf_clip_xfer, 16);
+	OFF(vdmabuf_clip_xfer, serial, 8);
+	OFF(vdmabuf_clip_xfer, format, 12);
+	SIZE(vdmabuf_clip_ack, 8);
+	SIZE(vdmabuf_clip_cancel, 8);
+	CHECK(sizeof(struct vdmabuf_clip_piece) == 56);
+	OFF(vdmabuf_clip_piece, len, 4);
+	OFF(vdmabuf_clip_piece, flags, 6);
+	OFF(vdmabuf_clip_piece, status, 7);
+	OFF(vdmabuf_clip_piece, data, 8);
+	SIZE(vdmabuf_clip_req, 32);
+	OFF(vdmabuf_clip_req, u.offer.selection, 16);
+	SIZE(vdmabuf_clip_data, 32);
+	OFF(vdmabuf_clip_data, transfer, 16);
+	OFF(vdmabuf_clip_data, len, 20);
+	OFF(vdmabuf_clip_data, flags, 24);
+	OFF(vdmabuf_clip_data, status, 28);
+	OFF(vdmabuf_event, u.piece.data[47], 63);
+	CHECK(VDMABUF_F_CLIPBOARD == 6);
+	CHECK(VDMABUF_CTRL_SELECTION == 0x0105 && VDMABUF_CTRL_CLIP_CLOSE == 0x0109);
+	CHECK(VDMABUF_EVENT_SELECTION == 0x0208 && VDMABUF_EVENT_CLIP_CANCEL == 0x020c);
+	CHECK(VDMABUF_S_EPERM == 8 && VDMABUF_S_EFBIG == 9 && VDMABUF_S_EPIPE == 10 &&
+	      VDMABUF_S_EIO == 11);
+
 	/* The consumer protocol and /dev/vdmabuf keep their sizes. */
 	CHECK(sizeof(struct vdmabuf_consumer_msg) == 304);
+	CHECK(sizeof(struct vdmabuf_msg_clip) == 272);
 	CHECK(sizeof(struct vdmabuf_msg_keymap) == 272);
 	CHECK(sizeof(struct vdmabuf_msg_input) == 56);
 	CHECK(sizeof(struct vdmabuf_uevent) == 64);
 	CHECK(offsetof(struct vdmabuf_uevent, scale_120) == 60);
 	CHECK(offsetof(struct vdmabuf_uevent, input.args) == 24);
 	CHECK(offsetof(struct vdmabuf_uevent, keymap.data) == 24);
+}
+
+static void test_check_clip(void)
+{
+	CHECK(vdmabuf_clip_selection_valid(VDMABUF_SELECTION_PRIMARY));
+	CHECK(!vdmabuf_clip_selection_valid(2));
+	CHECK(vdmabuf_clip_formats_valid(0) && vdmabuf_clip_formats_valid(0x3f));
+	CHECK(!vdmabuf_clip_formats_valid(0x40));
+	CHECK(vdmabuf_clip_format_offered(VDMABUF_CLIP_PNG, 1u << VDMABUF_CLIP_PNG));
+	CHECK(!vdmabuf_clip_format_offered(VDMABUF_CLIP_TEXT, 1u << VDMABUF_CLIP_PNG));
+	CHECK(!vdmabuf_clip_format_offered(32, ~0u));
+	CHECK(vdmabuf_clip_piece_fits(100, 100, VDMABUF_CLIP_WINDOW));
+	CHECK(!vdmabuf_clip_piece_fits(101, 100, VDMABUF_CLIP_WINDOW));
+	/* Each side maps its MIME types to the same formats. */
+	CHECK(vdmabuf_clip_format_of_mime("UTF8_STRING") == VDMABUF_CLIP_TEXT);
+	CHECK(vdmabuf_clip_format_of_mime("text/plain") == VDMABUF_CLIP_TEXT);
+	CHECK(vdmabuf_clip_format_of_mime("image/png") == VDMABUF_CLIP_PNG);
+	CHECK(vdmabuf_clip_format_of_mime("text/uri-list") == VDMABUF_CLIP_URI_LIST);
+	CHECK(vdmabuf_clip_format_of_mime("text/plain;charset=iso-8859-1") == -1);
+	CHECK(vdmabuf_clip_format_of_mime("") == -1);
+	for (unsigned int f = 0; f < VDMABUF_CLIP_FORMATS; f++)
+		CHECK(vdmabuf_clip_format_of_mime(vdmabuf_clip_format_mime(f)) == (int)f);
+	CHECK(!vdmabuf_clip_format_mime(VDMABUF_CLIP_FORMATS));
 }
 
 static void test_check_input(void)
@@ -1026,6 +1078,7 @@ int main(void)
 {
 	test_constants();
 	test_layout();
+	test_check_clip();
 	test_check_input();
 	test_config_bytes();
 	test_small_bytes();
