@@ -45,6 +45,13 @@
 #define FILE_INPUT_EVENTS	(FILE_EVENTS - 32)
 #define FILE_MOTION_EVENTS	(FILE_EVENTS / 2)
 #define REQUEST_TIMEOUT		(10 * HZ)
+/*
+ * The clipboard subscriber's own ring: a window of pieces for each of the
+ * transfers the device runs at once, their SEND and CANCEL, and the
+ * offers (an offer or an ACK not read yet is updated where it waits).
+ */
+#define FILE_CLIP_EVENTS	(VDMABUF_CLIP_TRANSFERS * \
+				 (VDMABUF_CLIP_WINDOW / VDMABUF_CLIP_PIECE + 8) + 16)
 
 static unsigned int max_buffers_per_file = 64;
 module_param(max_buffers_per_file, uint, 0644);
@@ -103,6 +110,13 @@ struct vdmabuf_dev {
 	struct vdmabuf_keymap_blob *keymap;
 	struct vdmabuf_keymap_blob *keymap_rx;
 	u64 input_invalid;
+	/*
+	 * Also guarded by lock: the file that holds the clipboard, or NULL,
+	 * and the host's last offer of each selection (type 0: none yet),
+	 * queued to a file when it subscribes.
+	 */
+	struct vdmabuf_file *clip_file;
+	struct vdmabuf_uevent offers[VDMABUF_SELECTIONS];
 };
 
 /* A keymap, shared by the device and the files it is queued to. */
@@ -136,6 +150,10 @@ struct vdmabuf_file {
 	unsigned long input_lost;	/* input dropped: the ring was full */
 	struct vdmabuf_keymap_blob *km;
 	u32 km_off;
+	/* The clipboard's ring (FILE_CLIP_EVENTS, allocated at subscribe). */
+	struct vdmabuf_uevent *clip;
+	unsigned int clip_head, clip_len;
+	unsigned long clip_lost;
 	bool dead;
 	wait_queue_head_t wait;
 };
@@ -273,6 +291,12 @@ static int vdmabuf_status_errno(u32 status)
 		return -EOPNOTSUPP;
 	case VDMABUF_S_EBUSY:
 		return -EBUSY;
+	case VDMABUF_S_EPERM:
+		return -EPERM;
+	case VDMABUF_S_EFBIG:
+		return -EFBIG;
+	case VDMABUF_S_EPIPE:
+		return -EPIPE;
 	default:
 		return -EIO;
 	}
@@ -478,6 +502,46 @@ static struct vdmabuf_keymap_blob *vdmabuf_file_take(struct vdmabuf_file *f,
 	return km;
 }
 
+/*
+ * A clipboard event for f. A newer offer of a selection, or another ACK
+ * of a transfer, updates the one f has not read yet; the device keeps the
+ * rest within FILE_CLIP_EVENTS (its windows), so past it events are lost.
+ */
+static void vdmabuf_file_queue_clip(struct vdmabuf_file *f, const struct vdmabuf_uevent *ev)
+{
+	struct vdmabuf_uevent *q;
+	unsigned long flags;
+	unsigned int i;
+	bool queued = true;
+
+	spin_lock_irqsave(&f->ev_lock, flags);
+	for (i = 0; i < f->clip_len; i++) {
+		q = &f->clip[(f->clip_head + i) % FILE_CLIP_EVENTS];
+		if (q->type != ev->type)
+			continue;
+		if (ev->type == VDMABUF_UEVENT_SELECTION &&
+		    q->clip.info.selection == ev->clip.info.selection) {
+			*q = *ev;
+			goto out_unlock;
+		}
+		if (ev->type == VDMABUF_UEVENT_CLIP_ACK && q->clip.transfer == ev->clip.transfer) {
+			q->clip.info.bytes += ev->clip.info.bytes;
+			goto out_unlock;
+		}
+	}
+	if (f->clip_len == FILE_CLIP_EVENTS) {
+		queued = false;
+		if (!f->clip_lost++)
+			pr_warn_ratelimited("virtio_vdmabuf: clipboard events lost: the holder does not read\n");
+	} else {
+		f->clip[(f->clip_head + f->clip_len++) % FILE_CLIP_EVENTS] = *ev;
+	}
+out_unlock:
+	spin_unlock_irqrestore(&f->ev_lock, flags);
+	if (queued)
+		wake_up_interruptible(&f->wait);
+}
+
 static void vdmabuf_queue_all(struct vdmabuf_dev *vd, const struct vdmabuf_uevent *ev)
 {
 	struct vdmabuf_file *f;
@@ -681,6 +745,66 @@ static void vdmabuf_handle_keymap(struct vdmabuf_dev *vd, const struct vdmabuf_k
 			vdmabuf_file_queue_keymap(f, km);
 }
 
+/* A clipboard event, to the file that holds the clipboard (if one does). */
+static void vdmabuf_handle_clip(struct vdmabuf_dev *vd, const struct vdmabuf_event *ev)
+{
+	struct vdmabuf_uevent uev = { 0 };
+	u32 type = le32_to_cpu(ev->type);
+
+	lockdep_assert_held(&vd->lock);
+	switch (type) {
+	case VDMABUF_EVENT_SELECTION:
+		uev.type = VDMABUF_UEVENT_SELECTION;
+		uev.clip.info.selection = le32_to_cpu(ev->u.offer.selection);
+		uev.clip.info.serial = le32_to_cpu(ev->u.offer.serial);
+		uev.clip.info.formats = le32_to_cpu(ev->u.offer.formats);
+		if (!vdmabuf_clip_selection_valid(uev.clip.info.selection) ||
+		    !vdmabuf_clip_formats_valid(uev.clip.info.formats))
+			goto bad;
+		break;
+	case VDMABUF_EVENT_CLIP_SEND:
+		uev.type = VDMABUF_UEVENT_CLIP_SEND;
+		uev.clip.transfer = le32_to_cpu(ev->u.xfer.transfer);
+		uev.clip.info.selection = le32_to_cpu(ev->u.xfer.selection);
+		uev.clip.info.serial = le32_to_cpu(ev->u.xfer.serial);
+		uev.clip.info.format = le32_to_cpu(ev->u.xfer.format);
+		if (!vdmabuf_clip_selection_valid(uev.clip.info.selection) ||
+		    uev.clip.info.format >= VDMABUF_CLIP_FORMATS)
+			goto bad;
+		break;
+	case VDMABUF_EVENT_CLIP_DATA:
+		uev.type = VDMABUF_UEVENT_CLIP_DATA;
+		uev.clip.transfer = le32_to_cpu(ev->u.piece.transfer);
+		uev.clip.piece.len = le16_to_cpu(ev->u.piece.len);
+		uev.clip.piece.flags = ev->u.piece.flags;
+		uev.clip.piece.status = -vdmabuf_status_errno(ev->u.piece.status);
+		if (uev.clip.piece.len > VDMABUF_CLIP_PIECE ||
+		    uev.clip.piece.flags & ~VDMABUF_CLIP_END)
+			goto bad;
+		memcpy(uev.clip.piece.data, ev->u.piece.data, uev.clip.piece.len);
+		break;
+	case VDMABUF_EVENT_CLIP_ACK:
+		uev.type = VDMABUF_UEVENT_CLIP_ACK;
+		uev.clip.transfer = le32_to_cpu(ev->u.ack.transfer);
+		uev.clip.info.bytes = le32_to_cpu(ev->u.ack.bytes);
+		break;
+	default:
+		uev.type = VDMABUF_UEVENT_CLIP_CANCEL;
+		uev.clip.transfer = le32_to_cpu(ev->u.cancel.transfer);
+		uev.clip.info.status = -vdmabuf_status_errno(le32_to_cpu(ev->u.cancel.status));
+		break;
+	}
+	if (uev.type == VDMABUF_UEVENT_SELECTION)
+		vd->offers[uev.clip.info.selection] = uev;
+	if (vd->clip_file)
+		vdmabuf_file_queue_clip(vd->clip_file, &uev);
+	else
+		dev_dbg(&vd->vdev->dev, "clipboard event %#x: nobody holds the clipboard\n", type);
+	return;
+bad:
+	dev_warn_ratelimited(&vd->vdev->dev, "malformed clipboard event %#x dropped\n", type);
+}
+
 static void vdmabuf_handle_event(struct vdmabuf_dev *vd, const struct vdmabuf_event *ev,
 				 unsigned int len, u64 received_ns)
 {
@@ -776,6 +900,16 @@ static void vdmabuf_handle_event(struct vdmabuf_dev *vd, const struct vdmabuf_ev
 			vdmabuf_handle_keymap(vd, &ev->u.keymap);
 		else
 			dev_warn_ratelimited(&vd->vdev->dev, "keymap not negotiated\n");
+		break;
+	case VDMABUF_EVENT_SELECTION:
+	case VDMABUF_EVENT_CLIP_SEND:
+	case VDMABUF_EVENT_CLIP_DATA:
+	case VDMABUF_EVENT_CLIP_ACK:
+	case VDMABUF_EVENT_CLIP_CANCEL:
+		if (virtio_has_feature(vd->vdev, VDMABUF_F_CLIPBOARD))
+			vdmabuf_handle_clip(vd, ev);
+		else
+			dev_warn_ratelimited(&vd->vdev->dev, "clipboard not negotiated\n");
 		break;
 	default:
 		dev_dbg(&vd->vdev->dev, "unknown event %#x\n", le32_to_cpu(ev->type));
@@ -1301,27 +1435,189 @@ static long vdmabuf_ioctl_subscribe(struct vdmabuf_file *f, void __user *arg)
 {
 	struct vdmabuf_ioc_subscribe args;
 	struct vdmabuf_dev *vd = f->vd;
+	struct vdmabuf_uevent *clip = NULL;
 	int err = 0;
 
 	if (copy_from_user(&args, arg, sizeof(args)))
 		return -EFAULT;
-	if (args.reserved || args.events & ~VDMABUF_SUBSCRIBE_INPUT)
+	if (args.reserved ||
+	    args.events & ~(VDMABUF_SUBSCRIBE_INPUT | VDMABUF_SUBSCRIBE_CLIPBOARD))
 		return -EINVAL;
+	if ((args.events & VDMABUF_SUBSCRIBE_CLIPBOARD) && !f->clip) {
+		clip = kvcalloc(FILE_CLIP_EVENTS, sizeof(*clip), GFP_KERNEL);
+		if (!clip)
+			return -ENOMEM;
+	}
 	mutex_lock(&vd->lock);
 	if (vd->gone) {
 		err = -ENODEV;
 		goto out_unlock;
 	}
-	if ((args.events & VDMABUF_SUBSCRIBE_INPUT) &&
-	    !virtio_has_feature(vd->vdev, VDMABUF_F_INPUT)) {
+	if (((args.events & VDMABUF_SUBSCRIBE_INPUT) &&
+	     !virtio_has_feature(vd->vdev, VDMABUF_F_INPUT)) ||
+	    ((args.events & VDMABUF_SUBSCRIBE_CLIPBOARD) &&
+	     !virtio_has_feature(vd->vdev, VDMABUF_F_CLIPBOARD))) {
 		err = -EOPNOTSUPP;
 		goto out_unlock;
+	}
+	if ((args.events & VDMABUF_SUBSCRIBE_CLIPBOARD) && vd->clip_file &&
+	    vd->clip_file != f) {
+		err = -EBUSY;
+		goto out_unlock;
+	}
+	if (args.events & VDMABUF_SUBSCRIBE_CLIPBOARD) {
+		unsigned int i;
+
+		if (clip) {
+			spin_lock_irq(&f->ev_lock);
+			f->clip = clip;
+			spin_unlock_irq(&f->ev_lock);
+			clip = NULL;
+		}
+		/* A new holder hears what the host offers now. */
+		if (vd->clip_file != f)
+			for (i = 0; i < VDMABUF_SELECTIONS; i++)
+				if (vd->offers[i].type)
+					vdmabuf_file_queue_clip(f, &vd->offers[i]);
+		vd->clip_file = f;
+	} else if (vd->clip_file == f) {
+		vd->clip_file = NULL;
 	}
 	f->events = args.events;
 	if ((f->events & VDMABUF_SUBSCRIBE_INPUT) && vd->keymap)
 		vdmabuf_file_queue_keymap(f, vd->keymap);
 out_unlock:
 	mutex_unlock(&vd->lock);
+	kvfree(clip);
+	return err;
+}
+
+/* The clipboard (spec §17) */
+
+/* Whether f may speak for the guest's clipboard now. */
+static int vdmabuf_clip_check(struct vdmabuf_file *f)
+{
+	struct vdmabuf_dev *vd = f->vd;
+	int err = 0;
+
+	mutex_lock(&vd->lock);
+	if (vd->gone)
+		err = -ENODEV;
+	else if (!virtio_has_feature(vd->vdev, VDMABUF_F_CLIPBOARD))
+		err = -EOPNOTSUPP;
+	else if (vd->clip_file != f)
+		err = -EPERM;
+	mutex_unlock(&vd->lock);
+	return err;
+}
+
+/*
+ * Sends one of the small clipboard requests (hdr and a 16-byte payload,
+ * four u32 fields); *key gets the reply's id.key (CLIP_OPEN: the transfer).
+ */
+static int vdmabuf_clip_request(struct vdmabuf_file *f, u32 type, const u32 field[4], u64 *key)
+{
+	struct vdmabuf_clip_req *req;
+	struct vdmabuf_request *r;
+	__le32 *out;
+	int err, i;
+
+	err = vdmabuf_clip_check(f);
+	if (err)
+		return err;
+	r = vdmabuf_request_alloc(sizeof(*req));
+	if (!r)
+		return -ENOMEM;
+	req = (struct vdmabuf_clip_req *)r->req;
+	req->hdr.type = cpu_to_le32(type);
+	out = (__le32 *)req->u.raw;
+	for (i = 0; i < 4; i++)
+		out[i] = cpu_to_le32(field[i]);
+	err = vdmabuf_request_send(f->vd, r);
+	if (!err && key)
+		*key = le64_to_cpu(r->reply.id.key);
+	if (err != -ETIMEDOUT)
+		vdmabuf_request_free(r);
+	return err;
+}
+
+static long vdmabuf_ioctl_selection(struct vdmabuf_file *f, void __user *arg)
+{
+	struct vdmabuf_ioc_selection args;
+
+	if (copy_from_user(&args, arg, sizeof(args)))
+		return -EFAULT;
+	if (!vdmabuf_clip_selection_valid(args.selection) ||
+	    !vdmabuf_clip_formats_valid(args.formats))
+		return -EINVAL;
+	return vdmabuf_clip_request(f, VDMABUF_CTRL_SELECTION,
+				    (u32[4]){ args.selection, 0, args.formats, 0 }, NULL);
+}
+
+static long vdmabuf_ioctl_clip_open(struct vdmabuf_file *f, void __user *arg)
+{
+	struct vdmabuf_ioc_clip_open args;
+	u64 transfer = 0;
+	int err;
+
+	if (copy_from_user(&args, arg, sizeof(args)))
+		return -EFAULT;
+	if (!vdmabuf_clip_selection_valid(args.selection) || args.format >= VDMABUF_CLIP_FORMATS)
+		return -EINVAL;
+	err = vdmabuf_clip_request(f, VDMABUF_CTRL_CLIP_OPEN,
+				   (u32[4]){ 0, args.selection, args.serial, args.format },
+				   &transfer);
+	if (err)
+		return err;
+	if (!transfer || transfer > U32_MAX)
+		return -EIO;	/* the device named no transfer */
+	args.transfer = transfer;
+	return copy_to_user(arg, &args, sizeof(args)) ? -EFAULT : 0;
+}
+
+/* ACK (bytes consumed) or CLOSE (bytes 0) of a transfer the guest pastes. */
+static long vdmabuf_ioctl_clip_ack(struct vdmabuf_file *f, void __user *arg, u32 type)
+{
+	struct vdmabuf_ioc_clip_ack args;
+
+	if (copy_from_user(&args, arg, sizeof(args)))
+		return -EFAULT;
+	if (type == VDMABUF_CTRL_CLIP_CLOSE && args.bytes)
+		return -EINVAL;
+	return vdmabuf_clip_request(f, type, (u32[4]){ args.transfer, args.bytes, 0, 0 }, NULL);
+}
+
+static long vdmabuf_ioctl_clip_data(struct vdmabuf_file *f, void __user *arg)
+{
+	struct vdmabuf_ioc_clip_data args;
+	struct vdmabuf_clip_data *req;
+	struct vdmabuf_request *r;
+	int err;
+
+	if (copy_from_user(&args, arg, sizeof(args)))
+		return -EFAULT;
+	if (args.len > VDMABUF_CLIP_WINDOW || args.flags & ~VDMABUF_CLIP_END ||
+	    (args.status && (args.status != EIO || !(args.flags & VDMABUF_CLIP_END))))
+		return -EINVAL;
+	err = vdmabuf_clip_check(f);
+	if (err)
+		return err;
+	r = vdmabuf_request_alloc(sizeof(*req) + args.len);
+	if (!r)
+		return -ENOMEM;
+	req = (struct vdmabuf_clip_data *)r->req;
+	if (copy_from_user(req + 1, u64_to_user_ptr(args.data), args.len)) {
+		vdmabuf_request_free(r);
+		return -EFAULT;
+	}
+	req->hdr.type = cpu_to_le32(VDMABUF_CTRL_CLIP_DATA);
+	req->transfer = cpu_to_le32(args.transfer);
+	req->len = cpu_to_le32(args.len);
+	req->flags = cpu_to_le32(args.flags);
+	req->status = cpu_to_le32(args.status ? VDMABUF_S_EIO : VDMABUF_S_OK);
+	err = vdmabuf_request_send(f->vd, r);
+	if (err != -ETIMEDOUT)
+		vdmabuf_request_free(r);
 	return err;
 }
 
@@ -1352,6 +1648,21 @@ static long vdmabuf_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 	case VDMABUF_IOC_POINTER:
 		ret = vdmabuf_ioctl_pointer(f, uarg);
 		break;
+	case VDMABUF_IOC_SELECTION:
+		ret = vdmabuf_ioctl_selection(f, uarg);
+		break;
+	case VDMABUF_IOC_CLIP_OPEN:
+		ret = vdmabuf_ioctl_clip_open(f, uarg);
+		break;
+	case VDMABUF_IOC_CLIP_DATA:
+		ret = vdmabuf_ioctl_clip_data(f, uarg);
+		break;
+	case VDMABUF_IOC_CLIP_ACK:
+		ret = vdmabuf_ioctl_clip_ack(f, uarg, VDMABUF_CTRL_CLIP_ACK);
+		break;
+	case VDMABUF_IOC_CLIP_CLOSE:
+		ret = vdmabuf_ioctl_clip_ack(f, uarg, VDMABUF_CTRL_CLIP_CLOSE);
+		break;
 	default:
 		ret = -ENOTTY;
 		break;
@@ -1375,17 +1686,25 @@ static ssize_t vdmabuf_read(struct file *file, char __user *buf, size_t count, l
 		return -EINVAL;
 	for (;;) {
 		spin_lock_irq(&f->ev_lock);
-		if (f->ev_len || f->dead)
+		if (f->ev_len || f->clip_len || f->dead)
 			break;
 		spin_unlock_irq(&f->ev_lock);
 		if (file->f_flags & O_NONBLOCK)
 			return -EAGAIN;
-		err = wait_event_interruptible(f->wait, READ_ONCE(f->ev_len) || READ_ONCE(f->dead));
+		err = wait_event_interruptible(f->wait, READ_ONCE(f->ev_len) ||
+					       READ_ONCE(f->clip_len) || READ_ONCE(f->dead));
 		if (err)
 			return err;
 	}
-	while (f->ev_len && count - done >= sizeof(ev)) {
-		km = vdmabuf_file_take(f, &ev);
+	while ((f->ev_len || f->clip_len) && count - done >= sizeof(ev)) {
+		km = NULL;
+		if (f->ev_len) {
+			km = vdmabuf_file_take(f, &ev);
+		} else {
+			ev = f->clip[f->clip_head];
+			f->clip_head = (f->clip_head + 1) % FILE_CLIP_EVENTS;
+			f->clip_len--;
+		}
 		spin_unlock_irq(&f->ev_lock);
 		vdmabuf_keymap_put(km);
 		if (copy_to_user(buf + done, &ev, sizeof(ev)))
@@ -1404,7 +1723,7 @@ static __poll_t vdmabuf_poll(struct file *file, poll_table *wait)
 
 	poll_wait(file, &f->wait, wait);
 	spin_lock_irq(&f->ev_lock);
-	if (f->ev_len)
+	if (f->ev_len || f->clip_len)
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (f->dead)
 		mask |= EPOLLERR | EPOLLHUP;
@@ -1458,6 +1777,8 @@ static int vdmabuf_release(struct inode *inode, struct file *file)
 	down_read(&vd->remove_sem);
 	mutex_lock(&vd->lock);
 	list_del(&f->link);
+	if (vd->clip_file == f)
+		vd->clip_file = NULL;
 	list_splice_init(&f->buffers, &mine);
 	f->num_buffers = 0;
 	/* Buffers already retiring outlive the file. */
@@ -1478,6 +1799,7 @@ static int vdmabuf_release(struct inode *inode, struct file *file)
 	if (n)
 		pr_debug("virtio_vdmabuf: closed with %u buffers exported\n", n);
 	vdmabuf_keymap_put(f->km);
+	kvfree(f->clip);
 	kfree(f);
 	kref_put(&vd->kref, vdmabuf_dev_free);
 	return 0;
@@ -1651,6 +1973,7 @@ static unsigned int vdmabuf_features[] = {
 	VDMABUF_F_CONSUMER_EVENTS,
 	VDMABUF_F_INPUT,
 	VDMABUF_F_POINTER,
+	VDMABUF_F_CLIPBOARD,
 };
 
 static struct virtio_driver vdmabuf_driver = {

@@ -705,6 +705,8 @@ static void set_offer(struct vdmabuf_model *m, unsigned int selection, __u32 own
 	o->owner = owner;
 	o->formats = formats;
 	o->consumer = c;
+	model_debug(m, "clipboard: selection %u serial %u: formats %#x from the %s", selection,
+		    o->serial, formats, owner == VDMABUF_CLIP_OWNER_HOST ? "host" : "guest");
 	send_offer(m, selection, NULL);
 }
 

@@ -62,7 +62,8 @@
 				 (1ull << VDMABUF_F_MODE_HINT) | \
 				 (1ull << VDMABUF_F_CONSUMER_EVENTS) | \
 				 (1ull << VDMABUF_F_INPUT) | \
-				 (1ull << VDMABUF_F_POINTER))
+				 (1ull << VDMABUF_F_POINTER) | \
+				 (1ull << VDMABUF_F_CLIPBOARD))
 
 /* An intrusive list, so that the model needs neither libc's nor the kernel's. */
 struct vdmabuf_model_link {

@@ -9,6 +9,11 @@
  *   VDMABUF_IOC_UNEXPORT   stop sharing; the buffer retires asynchronously
  *   VDMABUF_IOC_SUBSCRIBE  also receive the host seat's INPUT and KEYMAP
  *   VDMABUF_IOC_POINTER    the cursor image (an exported buffer) and constraint
+ *   VDMABUF_IOC_SELECTION  offer the guest's selection (clipboard subscriber)
+ *   VDMABUF_IOC_CLIP_OPEN  paste the host's: opens a transfer
+ *   VDMABUF_IOC_CLIP_DATA  a piece of a transfer the guest sources
+ *   VDMABUF_IOC_CLIP_ACK   bytes of a transfer the guest sinks, consumed
+ *   VDMABUF_IOC_CLIP_CLOSE stop a transfer the guest sinks
  *   read()                 struct vdmabuf_uevent, one or more per call
  *   poll()                 POLLIN when an event waits; POLLERR after the
  *                          device is gone (every call then fails ENODEV)
@@ -21,6 +26,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
+#include "vdmabuf_clip.h"
 #include "vdmabuf_id.h"
 #include "vdmabuf_input.h"
 
@@ -75,6 +81,11 @@ struct vdmabuf_ioc_unexport {
 #define VDMABUF_IOC_UNEXPORT	_IOW(VDMABUF_IOC_MAGIC, 0x03, struct vdmabuf_ioc_unexport)
 #define VDMABUF_IOC_SUBSCRIBE	_IOW(VDMABUF_IOC_MAGIC, 0x04, struct vdmabuf_ioc_subscribe)
 #define VDMABUF_IOC_POINTER	_IOW(VDMABUF_IOC_MAGIC, 0x05, struct vdmabuf_ioc_pointer)
+#define VDMABUF_IOC_SELECTION	_IOW(VDMABUF_IOC_MAGIC, 0x06, struct vdmabuf_ioc_selection)
+#define VDMABUF_IOC_CLIP_OPEN	_IOWR(VDMABUF_IOC_MAGIC, 0x07, struct vdmabuf_ioc_clip_open)
+#define VDMABUF_IOC_CLIP_DATA	_IOW(VDMABUF_IOC_MAGIC, 0x08, struct vdmabuf_ioc_clip_data)
+#define VDMABUF_IOC_CLIP_ACK	_IOW(VDMABUF_IOC_MAGIC, 0x09, struct vdmabuf_ioc_clip_ack)
+#define VDMABUF_IOC_CLIP_CLOSE	_IOW(VDMABUF_IOC_MAGIC, 0x0a, struct vdmabuf_ioc_clip_ack)
 
 /*
  * The guest's pointer as the host shows it. With VDMABUF_POINTER_IMAGE
@@ -94,6 +105,45 @@ struct vdmabuf_ioc_pointer {
  * INPUT the last whole keymap the host sent is queued at once, if any.
  */
 #define VDMABUF_SUBSCRIBE_INPUT	(1u << 0)
+/*
+ * The clipboard (spec §17; vdmabuf_clip.h): the host's offers and every
+ * transfer's events come to the one file that subscribed (EBUSY for a
+ * second), which alone may use the VDMABUF_IOC_CLIP_* ioctls (EPERM).
+ */
+#define VDMABUF_SUBSCRIBE_CLIPBOARD	(1u << 1)
+
+/* The guest's offer of selection: 1 << enum vdmabuf_clip_format bits; 0 withdraws. */
+struct vdmabuf_ioc_selection {
+	__u32 selection;		/* enum vdmabuf_selection */
+	__u32 formats;
+};
+
+/* Paste the host's offer serial of selection in format: transfer out. */
+struct vdmabuf_ioc_clip_open {
+	__u32 selection;
+	__u32 serial;
+	__u32 format;			/* enum vdmabuf_clip_format */
+	__u32 transfer;			/* out */
+};
+
+/*
+ * A piece of a transfer the host pastes from the guest: len bytes at
+ * data, never more than VDMABUF_CLIP_WINDOW unacknowledged; the last
+ * with VDMABUF_CLIP_END, status 0 or EIO (could not serve).
+ */
+struct vdmabuf_ioc_clip_data {
+	__u32 transfer;
+	__u32 len;
+	__u32 flags;			/* VDMABUF_CLIP_END */
+	__u32 status;			/* 0 or EIO, with END */
+	__u64 data;			/* user pointer */
+};
+
+/* ACK: bytes consumed of a transfer the guest pastes; CLOSE: bytes 0. */
+struct vdmabuf_ioc_clip_ack {
+	__u32 transfer;
+	__u32 bytes;
+};
 
 struct vdmabuf_ioc_subscribe {
 	__u32 events;			/* VDMABUF_SUBSCRIBE_* */
@@ -109,6 +159,33 @@ enum vdmabuf_uevent_type {
 	VDMABUF_UEVENT_RESET = 5,	/* the device was reset: every id is gone */
 	VDMABUF_UEVENT_INPUT = 6,	/* input: subscribed files */
 	VDMABUF_UEVENT_KEYMAP = 7,	/* keymap piece: subscribed files */
+	/* the clipboard's subscriber: struct vdmabuf_uclip */
+	VDMABUF_UEVENT_SELECTION = 8,	/* selection, serial, formats: the host's offer */
+	VDMABUF_UEVENT_CLIP_SEND = 9,	/* transfer, selection, format: serve a paste */
+	VDMABUF_UEVENT_CLIP_DATA = 10,	/* transfer, piece: of a paste of ours */
+	VDMABUF_UEVENT_CLIP_ACK = 11,	/* transfer, bytes the host consumed */
+	VDMABUF_UEVENT_CLIP_CANCEL = 12,	/* transfer, status: stop serving it */
+};
+
+/* The clipboard's events; status is 0 or an errno (EFBIG, EPIPE, EIO, EINVAL). */
+struct vdmabuf_uclip {
+	__u32 transfer;
+	union {
+		struct {
+			__u16 len;
+			__u8 flags;		/* VDMABUF_CLIP_END */
+			__u8 status;
+			__u8 data[48];
+		} piece;			/* CLIP_DATA */
+		struct {
+			__u32 selection;
+			__u32 serial;
+			__u32 formats;		/* SELECTION */
+			__u32 format;		/* CLIP_SEND */
+			__u32 bytes;		/* CLIP_ACK */
+			__u32 status;		/* CLIP_CANCEL */
+		} info;
+	};
 };
 
 /* INPUT: one event of the host's seat (vdmabuf_input.h). */
@@ -148,6 +225,7 @@ struct vdmabuf_uevent {
 		};
 		struct vdmabuf_uinput input;	/* INPUT */
 		struct vdmabuf_ukeymap keymap;	/* KEYMAP */
+		struct vdmabuf_uclip clip;	/* SELECTION, CLIP_* */
 	};
 };
 

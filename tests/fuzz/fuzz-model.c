@@ -247,7 +247,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct vdmabuf_limits limits = { 8, 16, 1 << 20 };
 	const char *why;
 
-	harness_init(&H, &limits, VDMABUF_MODEL_FEATURES | 1ull << VDMABUF_F_CLIPBOARD);
+	harness_init(&H, &limits, VDMABUF_MODEL_FEATURES);
 	num_known = 0;
 	while (s.pos < s.len) {
 		step(&s);
