@@ -39,6 +39,7 @@ struct vdmabuf_consumer {
 	int fd;
 	struct pending pending;
 	uint32_t guest_features;	/* from the latest HELLO */
+	bool clipboard;			/* the listener has the clipboard's callbacks */
 };
 
 static int pending_push(struct pending *p, const struct vdmabuf_consumer_msg *msg)
@@ -244,6 +245,37 @@ int vdmabuf_consumer_get_fd(struct vdmabuf_consumer *c)
 	return c->fd;
 }
 
+static void deliver_clip(const struct vdmabuf_consumer_msg *msg,
+			 const struct vdmabuf_consumer_listener *l, void *data)
+{
+	const struct vdmabuf_msg_clip *clip = &msg->u.clip;
+
+	switch (msg->type) {
+	case VDMABUF_MSG_SELECTION:
+		if (l->selection)
+			l->selection(data, clip->selection, clip->serial, clip->formats);
+		break;
+	case VDMABUF_MSG_CLIP_SEND:
+		if (l->clip_send)
+			l->clip_send(data, clip->transfer, clip->selection, clip->format);
+		break;
+	case VDMABUF_MSG_CLIP_DATA:
+		if (l->clip_data)
+			l->clip_data(data, clip->transfer, clip->data,
+				     clip->len < sizeof(clip->data) ? clip->len : sizeof(clip->data),
+				     clip->flags & VDMABUF_CLIP_END, clip->status);
+		break;
+	case VDMABUF_MSG_CLIP_ACK:
+		if (l->clip_ack)
+			l->clip_ack(data, clip->transfer, clip->len);
+		break;
+	case VDMABUF_MSG_CLIP_CANCEL:
+		if (l->clip_cancel)
+			l->clip_cancel(data, clip->transfer, clip->status);
+		break;
+	}
+}
+
 static void deliver(struct vdmabuf_consumer *c, const struct vdmabuf_consumer_msg *msg,
 		    const struct vdmabuf_consumer_listener *l, void *data)
 {
@@ -300,6 +332,14 @@ static void deliver(struct vdmabuf_consumer *c, const struct vdmabuf_consumer_ms
 			l->pointer(data, p->flags & VDMABUF_POINTER_IMAGE ? &id : NULL,
 				   p->serial, p->hotspot_x, p->hotspot_y, p->constraint);
 		}
+		break;
+	case VDMABUF_MSG_SELECTION:
+	case VDMABUF_MSG_CLIP_SEND:
+	case VDMABUF_MSG_CLIP_DATA:
+	case VDMABUF_MSG_CLIP_ACK:
+	case VDMABUF_MSG_CLIP_CANCEL:
+		if (c->clipboard)
+			deliver_clip(msg, l, data);
 		break;
 	default:
 		/* Answers nobody waits for, newer messages. */
@@ -487,4 +527,90 @@ int vdmabuf_consumer_keymap(struct vdmabuf_consumer *c, uint32_t format, const v
 			return ret;
 	}
 	return 0;
+}
+
+void vdmabuf_consumer_listen_clipboard(struct vdmabuf_consumer *c)
+{
+	c->clipboard = true;
+}
+
+int vdmabuf_consumer_offer(struct vdmabuf_consumer *c, uint32_t selection, uint32_t formats)
+{
+	struct vdmabuf_consumer_msg msg = {
+		.type = VDMABUF_MSG_SELECTION,
+		.u.clip = { .selection = selection, .formats = formats },
+	};
+
+	return send_msg(c, &msg);
+}
+
+int vdmabuf_consumer_clip_open(struct vdmabuf_consumer *c, uint32_t selection, uint32_t serial,
+			       uint32_t format, uint32_t *transfer)
+{
+	struct vdmabuf_consumer_msg msg = {
+		.type = VDMABUF_MSG_CLIP_OPEN,
+		.u.clip = { .selection = selection, .serial = serial, .format = format },
+	};
+	int ret, fd;
+
+	ret = send_msg(c, &msg);
+	if (ret < 0)
+		return ret;
+	ret = wait_answer(c, VDMABUF_MSG_CLIP_OPEN, VDMABUF_MSG_CLIP_OPEN, NULL, &msg, &fd);
+	if (fd >= 0)
+		close(fd);
+	if (ret < 0)
+		return ret;
+	if (msg.type != VDMABUF_MSG_CLIP_OPEN)
+		return msg.status ? msg.status : -EPROTO;
+	*transfer = msg.u.clip.transfer;
+	return 0;
+}
+
+int vdmabuf_consumer_clip_send(struct vdmabuf_consumer *c, uint32_t transfer, const void *bytes,
+			       size_t len, bool end, int status)
+{
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_CLIP_DATA };
+	size_t offset = 0;
+	int ret;
+
+	if (len > VDMABUF_CLIP_WINDOW || status > 0)
+		return -EINVAL;
+	do {
+		size_t n = len - offset < VDMABUF_MSG_CLIP_CHUNK ? len - offset :
+								   VDMABUF_MSG_CLIP_CHUNK;
+		bool last = offset + n == len;
+
+		msg.u.clip = (struct vdmabuf_msg_clip){
+			.transfer = transfer, .len = (uint32_t)n,
+			.flags = end && last ? VDMABUF_CLIP_END : 0,
+			.status = end && last ? status : 0,
+		};
+		memcpy(msg.u.clip.data, (const uint8_t *)bytes + offset, n);
+		ret = send_msg(c, &msg);
+		if (ret < 0)
+			return ret;
+		offset += n;
+	} while (offset < len);
+	return 0;
+}
+
+int vdmabuf_consumer_clip_ack(struct vdmabuf_consumer *c, uint32_t transfer, uint32_t bytes)
+{
+	struct vdmabuf_consumer_msg msg = {
+		.type = VDMABUF_MSG_CLIP_ACK,
+		.u.clip = { .transfer = transfer, .len = bytes },
+	};
+
+	return send_msg(c, &msg);
+}
+
+int vdmabuf_consumer_clip_close(struct vdmabuf_consumer *c, uint32_t transfer)
+{
+	struct vdmabuf_consumer_msg msg = {
+		.type = VDMABUF_MSG_CLIP_CLOSE,
+		.u.clip = { .transfer = transfer },
+	};
+
+	return send_msg(c, &msg);
 }

@@ -164,6 +164,88 @@ int vdmabuf_producer_subscribe(struct vdmabuf_producer *producer, uint32_t event
 	return 0;
 }
 
+int vdmabuf_producer_offer(struct vdmabuf_producer *producer, uint32_t selection,
+			   uint32_t formats)
+{
+	struct vdmabuf_ioc_selection ioc = { .selection = selection, .formats = formats };
+
+	return ioctl_retry(producer->fd, VDMABUF_IOC_SELECTION, &ioc);
+}
+
+int vdmabuf_producer_clip_open(struct vdmabuf_producer *producer, uint32_t selection,
+			       uint32_t serial, uint32_t format, uint32_t *transfer)
+{
+	struct vdmabuf_ioc_clip_open ioc = {
+		.selection = selection, .serial = serial, .format = format,
+	};
+	int ret = ioctl_retry(producer->fd, VDMABUF_IOC_CLIP_OPEN, &ioc);
+
+	if (ret == 0)
+		*transfer = ioc.transfer;
+	return ret;
+}
+
+int vdmabuf_producer_clip_send(struct vdmabuf_producer *producer, uint32_t transfer,
+			       const void *bytes, size_t len, bool end, int status)
+{
+	struct vdmabuf_ioc_clip_data ioc = {
+		.transfer = transfer, .len = (uint32_t)len,
+		.flags = end ? VDMABUF_CLIP_END : 0, .status = (uint32_t)-status,
+		.data = (uint64_t)(uintptr_t)bytes,
+	};
+
+	if (len > VDMABUF_CLIP_WINDOW || status > 0)
+		return -EINVAL;
+	return ioctl_retry(producer->fd, VDMABUF_IOC_CLIP_DATA, &ioc);
+}
+
+int vdmabuf_producer_clip_ack(struct vdmabuf_producer *producer, uint32_t transfer,
+			      uint32_t bytes)
+{
+	struct vdmabuf_ioc_clip_ack ioc = { .transfer = transfer, .bytes = bytes };
+
+	return ioctl_retry(producer->fd, VDMABUF_IOC_CLIP_ACK, &ioc);
+}
+
+int vdmabuf_producer_clip_close(struct vdmabuf_producer *producer, uint32_t transfer)
+{
+	struct vdmabuf_ioc_clip_ack ioc = { .transfer = transfer };
+
+	return ioctl_retry(producer->fd, VDMABUF_IOC_CLIP_CLOSE, &ioc);
+}
+
+static void deliver_clip(const struct vdmabuf_uevent *ev,
+			 const struct vdmabuf_producer_listener *l, void *data)
+{
+	const struct vdmabuf_uclip *c = &ev->clip;
+
+	switch (ev->type) {
+	case VDMABUF_UEVENT_SELECTION:
+		if (l->selection)
+			l->selection(data, c->info.selection, c->info.serial, c->info.formats);
+		break;
+	case VDMABUF_UEVENT_CLIP_SEND:
+		if (l->clip_send)
+			l->clip_send(data, c->transfer, c->info.selection, c->info.format);
+		break;
+	case VDMABUF_UEVENT_CLIP_DATA:
+		if (l->clip_data)
+			l->clip_data(data, c->transfer, c->piece.data,
+				     c->piece.len < sizeof(c->piece.data) ? c->piece.len :
+									  sizeof(c->piece.data),
+				     c->piece.flags & VDMABUF_CLIP_END, -(int)c->piece.status);
+		break;
+	case VDMABUF_UEVENT_CLIP_ACK:
+		if (l->clip_ack)
+			l->clip_ack(data, c->transfer, c->info.bytes);
+		break;
+	case VDMABUF_UEVENT_CLIP_CANCEL:
+		if (l->clip_cancel)
+			l->clip_cancel(data, c->transfer, -(int)c->info.status);
+		break;
+	}
+}
+
 static void keymap_rx_reset(struct keymap_rx *rx)
 {
 	free(rx->text);
@@ -254,6 +336,14 @@ static void deliver(struct vdmabuf_producer *producer, const struct vdmabuf_ueve
 	case VDMABUF_UEVENT_KEYMAP:
 		if (input)
 			receive_keymap(producer, &ev->keymap, l, data);
+		break;
+	case VDMABUF_UEVENT_SELECTION:
+	case VDMABUF_UEVENT_CLIP_SEND:
+	case VDMABUF_UEVENT_CLIP_DATA:
+	case VDMABUF_UEVENT_CLIP_ACK:
+	case VDMABUF_UEVENT_CLIP_CANCEL:
+		if (producer->events & VDMABUF_SUBSCRIBE_CLIPBOARD)
+			deliver_clip(ev, l, data);
 		break;
 	default:
 		/* Newer drivers may add events; older producers skip them. */

@@ -4,7 +4,9 @@
  * daemon: greeting, events in order, answers waited for while other
  * messages keep their place, errors, the guest's seat (claim, input
  * events checked before they leave, the keymap in pieces), the guest's
- * pointer, and the daemon going away.
+ * pointer, the clipboard (callbacks only once asked for, pieces of
+ * VDMABUF_MSG_CLIP_CHUNK with END on the last, a paste's transfer waited
+ * for), and the daemon going away.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -79,9 +81,26 @@ static void on_pointer(void *data, const struct vdmabuf_id *image, uint64_t seri
 		 (unsigned long long)serial, hotspot_x, hotspot_y, constraint);
 }
 
+static void on_selection(void *data, uint32_t selection, uint32_t serial, uint32_t formats)
+{
+	struct log *log = data;
+
+	snprintf(log->events + strlen(log->events), sizeof(log->events) - strlen(log->events),
+		 "selection %u %u %#x;", selection, serial, formats);
+}
+
+static void on_clip_data(void *data, uint32_t transfer, const void *bytes, size_t len,
+			 bool end, int status)
+{
+	struct log *log = data;
+
+	snprintf(log->events + strlen(log->events), sizeof(log->events) - strlen(log->events),
+		 "data %u %.*s %d %d;", transfer, (int)len, (const char *)bytes, end, status);
+}
+
 static const struct vdmabuf_consumer_listener listener = {
 	.buffer = on_buffer, .frame = on_frame, .gone = on_gone, .error = on_error,
-	.pointer = on_pointer,
+	.pointer = on_pointer, .selection = on_selection, .clip_data = on_clip_data,
 };
 
 static void daemon_send(int fd, const struct vdmabuf_consumer_msg *msg, int pass_fd)
@@ -272,6 +291,64 @@ static void test_pointer(struct vdmabuf_consumer *c, int daemon, struct log *log
 	CHECK(log->events[0] == 0);
 }
 
+static void test_clipboard(struct vdmabuf_consumer *c, int daemon, struct log *log)
+{
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_SELECTION };
+	static char big[VDMABUF_MSG_CLIP_CHUNK + 10];
+	uint32_t transfer = 0;
+
+	/* Not asked for: the clipboard's messages pass by. */
+	msg.u.clip = (struct vdmabuf_msg_clip){ .selection = 1, .serial = 4, .formats = 9 };
+	daemon_send(daemon, &msg, -1);
+	log->events[0] = 0;
+	CHECK(vdmabuf_consumer_dispatch(c, &listener, log) == 1 && !log->events[0]);
+	vdmabuf_consumer_listen_clipboard(c);
+	daemon_send(daemon, &msg, -1);
+	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_CLIP_DATA };
+	msg.u.clip = (struct vdmabuf_msg_clip){ .transfer = 3, .len = 2, .data = "hi",
+						.flags = VDMABUF_CLIP_END };
+	daemon_send(daemon, &msg, -1);
+	CHECK(vdmabuf_consumer_dispatch(c, &listener, log) == 2);
+	CHECK(strcmp(log->events, "selection 1 4 0x9;data 3 hi 1 0;") == 0);
+
+	/* A paste: its transfer comes in the reply. */
+	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_CLIP_OPEN };
+	msg.u.clip.transfer = 12;
+	daemon_send(daemon, &msg, -1);
+	CHECK(vdmabuf_consumer_clip_open(c, 1, 4, VDMABUF_CLIP_PNG, &transfer) == 0 &&
+	      transfer == 12);
+	msg = daemon_recv(daemon);
+	CHECK(msg.type == VDMABUF_MSG_CLIP_OPEN && msg.u.clip.selection == 1 &&
+	      msg.u.clip.serial == 4 && msg.u.clip.format == VDMABUF_CLIP_PNG);
+	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_REPLY, .status = -ENOENT,
+					     .status_of = VDMABUF_MSG_CLIP_OPEN };
+	daemon_send(daemon, &msg, -1);
+	CHECK(vdmabuf_consumer_clip_open(c, 1, 3, VDMABUF_CLIP_PNG, &transfer) == -ENOENT);
+	daemon_recv(daemon);
+
+	/* Sending: whole pieces, END on the last only. */
+	memset(big, 'x', sizeof(big));
+	CHECK(vdmabuf_consumer_clip_send(c, 5, big, sizeof(big), true, 0) == 0);
+	msg = daemon_recv(daemon);
+	CHECK(msg.type == VDMABUF_MSG_CLIP_DATA && msg.u.clip.transfer == 5 &&
+	      msg.u.clip.len == VDMABUF_MSG_CLIP_CHUNK && !msg.u.clip.flags);
+	msg = daemon_recv(daemon);
+	CHECK(msg.type == VDMABUF_MSG_CLIP_DATA && msg.u.clip.len == 10 &&
+	      msg.u.clip.flags == VDMABUF_CLIP_END && msg.u.clip.status == 0);
+	CHECK(vdmabuf_consumer_clip_send(c, 5, "", 0, true, -EIO) == 0);
+	msg = daemon_recv(daemon);
+	CHECK(msg.type == VDMABUF_MSG_CLIP_DATA && msg.u.clip.len == 0 &&
+	      msg.u.clip.flags == VDMABUF_CLIP_END && msg.u.clip.status == -EIO);
+	CHECK(vdmabuf_consumer_clip_send(c, 5, big, VDMABUF_CLIP_WINDOW + 1, false, 0) == -EINVAL);
+	CHECK(vdmabuf_consumer_clip_ack(c, 5, 100) == 0);
+	msg = daemon_recv(daemon);
+	CHECK(msg.type == VDMABUF_MSG_CLIP_ACK && msg.u.clip.transfer == 5 && msg.u.clip.len == 100);
+	CHECK(vdmabuf_consumer_offer(c, 0, 1) == 0);
+	msg = daemon_recv(daemon);
+	CHECK(msg.type == VDMABUF_MSG_SELECTION && msg.u.clip.selection == 0 &&
+	      msg.u.clip.formats == 1);
+}
+
 int main(void)
 {
 	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_HELLO };
@@ -379,6 +456,9 @@ int main(void)
 
 	/* The guest's pointer: cursor image and constraint. */
 	test_pointer(c, sv[1], &log);
+
+	/* The clipboard. */
+	test_clipboard(c, sv[1], &log);
 
 	/* A greeting again (the guest's driver left): no features. */
 	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_HELLO };

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vdmabuf_clip.h"	/* selections, formats, VDMABUF_CLIP_WINDOW */
 #include "vdmabuf_id.h"
 #include "vdmabuf_input.h"	/* enum vdmabuf_input_kind, VDMABUF_INPUT_ARGS */
 
@@ -90,6 +91,7 @@ struct vdmabuf_info {
 /* Events a producer subscribes to (the same bits as /dev/vdmabuf's). */
 #ifndef VDMABUF_SUBSCRIBE_INPUT
 #define VDMABUF_SUBSCRIBE_INPUT	(1u << 0)	/* input and keymap */
+#define VDMABUF_SUBSCRIBE_CLIPBOARD	(1u << 1)	/* the clipboard: one producer */
 #endif
 
 /*
@@ -130,6 +132,26 @@ struct vdmabuf_producer_listener {
 	 */
 	void (*input)(void *data, const struct vdmabuf_input_event *ev);
 	void (*keymap)(void *data, uint32_t format, const char *text, uint32_t size);
+	/*
+	 * Only after vdmabuf_producer_subscribe(VDMABUF_SUBSCRIBE_CLIPBOARD)
+	 * (spec §17, vdmabuf_clip.h). selection: the host offers selection
+	 * in formats (1 << enum vdmabuf_clip_format bits; 0: nothing), paste
+	 * it with vdmabuf_producer_clip_open(serial). clip_send: the host
+	 * pastes our offer of selection in format: send transfer's bytes
+	 * with vdmabuf_producer_clip_send(). clip_data: bytes of a paste of
+	 * ours, in order (valid during the call); end: the last (status 0,
+	 * or a negative errno: -EFBIG over the cap, -EPIPE the host went,
+	 * -EIO the host could not serve); acknowledge what was consumed with
+	 * vdmabuf_producer_clip_ack(). clip_ack: the host consumed bytes of
+	 * a transfer we send, so that much more may be sent. clip_cancel:
+	 * stop sending transfer (status 0: the host closed it, or -errno).
+	 */
+	void (*selection)(void *data, uint32_t selection, uint32_t serial, uint32_t formats);
+	void (*clip_send)(void *data, uint32_t transfer, uint32_t selection, uint32_t format);
+	void (*clip_data)(void *data, uint32_t transfer, const void *bytes, size_t len, bool end,
+			  int status);
+	void (*clip_ack)(void *data, uint32_t transfer, uint32_t bytes);
+	void (*clip_cancel)(void *data, uint32_t transfer, int status);
 };
 
 /* path NULL: /dev/vdmabuf. On failure returns NULL and sets *err. */
@@ -185,10 +207,37 @@ int vdmabuf_producer_unexport(struct vdmabuf_producer *producer, const struct vd
  * Which events the producer receives besides its buffers' and the
  * device's: VDMABUF_SUBSCRIBE_* bits, 0 for none. With INPUT the host's
  * keymap, if it sent one, comes at once. -EINVAL: an unknown bit;
- * -EOPNOTSUPP: the device has no input (VDMABUF_F_INPUT not negotiated).
+ * -EOPNOTSUPP: the device has no input (VDMABUF_F_INPUT not negotiated)
+ * or no clipboard; -EBUSY: another producer holds the clipboard.
  */
 VDMABUF_API
 int vdmabuf_producer_subscribe(struct vdmabuf_producer *producer, uint32_t events);
+/*
+ * The clipboard (after subscribing to VDMABUF_SUBSCRIBE_CLIPBOARD).
+ * offer: the guest's selection can be pasted in formats (0 withdraws it).
+ * clip_open: paste the host's offer serial of selection in format;
+ * *transfer names it (-ENOENT: the offer is gone; -ENOSPC: too many
+ * transfers at once). clip_send: len bytes of a transfer the host
+ * pastes, never more than VDMABUF_CLIP_WINDOW sent and not acknowledged
+ * (clip_ack events); end with the last (status 0, or -EIO: cannot
+ * serve). clip_ack: bytes of a paste consumed; clip_close: stop a paste.
+ * -EPERM: another producer holds the clipboard; -EOPNOTSUPP: not
+ * negotiated.
+ */
+VDMABUF_API
+int vdmabuf_producer_offer(struct vdmabuf_producer *producer, uint32_t selection,
+			   uint32_t formats);
+VDMABUF_API
+int vdmabuf_producer_clip_open(struct vdmabuf_producer *producer, uint32_t selection,
+			       uint32_t serial, uint32_t format, uint32_t *transfer);
+VDMABUF_API
+int vdmabuf_producer_clip_send(struct vdmabuf_producer *producer, uint32_t transfer,
+			       const void *bytes, size_t len, bool end, int status);
+VDMABUF_API
+int vdmabuf_producer_clip_ack(struct vdmabuf_producer *producer, uint32_t transfer,
+			      uint32_t bytes);
+VDMABUF_API
+int vdmabuf_producer_clip_close(struct vdmabuf_producer *producer, uint32_t transfer);
 /* Returns the number of events handled, or -ENODEV once the device is gone. */
 VDMABUF_API
 int vdmabuf_producer_dispatch(struct vdmabuf_producer *producer,
@@ -223,6 +272,11 @@ enum vdmabuf_consumer_request {
 	VDMABUF_REQUEST_SEAT = 21,	/* vdmabuf_consumer_claim_seat */
 	VDMABUF_REQUEST_INPUT = 22,	/* vdmabuf_consumer_input */
 	VDMABUF_REQUEST_KEYMAP = 23,	/* vdmabuf_consumer_keymap */
+	VDMABUF_REQUEST_SELECTION = 24,	/* vdmabuf_consumer_offer */
+	VDMABUF_REQUEST_CLIP_OPEN = 25,	/* vdmabuf_consumer_clip_open */
+	VDMABUF_REQUEST_CLIP_DATA = 26,	/* vdmabuf_consumer_clip_send */
+	VDMABUF_REQUEST_CLIP_ACK = 27,	/* vdmabuf_consumer_clip_ack */
+	VDMABUF_REQUEST_CLIP_CLOSE = 28,	/* vdmabuf_consumer_clip_close */
 };
 
 /* vdmabuf_consumer_guest_features(): the guest takes input events. */
@@ -257,6 +311,24 @@ struct vdmabuf_consumer_listener {
 	void (*error)(void *data, uint32_t request, const struct vdmabuf_id *id, int err);
 	void (*pointer)(void *data, const struct vdmabuf_id *image, uint64_t serial,
 			uint32_t hotspot_x, uint32_t hotspot_y, uint32_t constraint);
+	/*
+	 * Only after vdmabuf_consumer_listen_clipboard(), so a listener built
+	 * before these existed is never read past pointer (spec §17,
+	 * vdmabuf_clip.h). selection: the guest offers selection in formats
+	 * (0: nothing); paste it with vdmabuf_consumer_clip_open(serial).
+	 * clip_send: the guest pastes our offer in format: send transfer's
+	 * bytes with vdmabuf_consumer_clip_send(). clip_data: bytes of a
+	 * paste of ours, in order (valid during the call); end: the last
+	 * (status 0, or -EFBIG over the cap, -EPIPE the guest went, -EIO it
+	 * could not serve); acknowledge what was consumed. clip_ack: the
+	 * guest consumed bytes we sent. clip_cancel: stop sending transfer.
+	 */
+	void (*selection)(void *data, uint32_t selection, uint32_t serial, uint32_t formats);
+	void (*clip_send)(void *data, uint32_t transfer, uint32_t selection, uint32_t format);
+	void (*clip_data)(void *data, uint32_t transfer, const void *bytes, size_t len, bool end,
+			  int status);
+	void (*clip_ack)(void *data, uint32_t transfer, uint32_t bytes);
+	void (*clip_cancel)(void *data, uint32_t transfer, int status);
 };
 
 /*
@@ -329,6 +401,35 @@ int vdmabuf_consumer_input(struct vdmabuf_consumer *consumer,
 VDMABUF_API
 int vdmabuf_consumer_keymap(struct vdmabuf_consumer *consumer, uint32_t format,
 			    const void *text, size_t size);
+
+/*
+ * The clipboard, for the seat holder (spec §17). listen_clipboard: the
+ * listener's clipboard callbacks are read from now on. offer: the host's
+ * selection can be pasted in formats (0 withdraws it). clip_open: paste
+ * the guest's offer serial of selection in format; waits up to 5 s for
+ * *transfer. clip_send: bytes of a transfer the guest pastes, in
+ * messages of VDMABUF_MSG_CLIP_CHUNK, never more than VDMABUF_CLIP_WINDOW
+ * sent and not acknowledged (clip_ack); end with the last (status 0, or
+ * -EIO). clip_ack: bytes of a paste consumed; clip_close: stop a paste.
+ * Refusals come through the listener's error (VDMABUF_REQUEST_*): -EPERM
+ * without the seat, -ENOENT an ended transfer or a stale offer.
+ */
+VDMABUF_API
+void vdmabuf_consumer_listen_clipboard(struct vdmabuf_consumer *consumer);
+VDMABUF_API
+int vdmabuf_consumer_offer(struct vdmabuf_consumer *consumer, uint32_t selection,
+			   uint32_t formats);
+VDMABUF_API
+int vdmabuf_consumer_clip_open(struct vdmabuf_consumer *consumer, uint32_t selection,
+			       uint32_t serial, uint32_t format, uint32_t *transfer);
+VDMABUF_API
+int vdmabuf_consumer_clip_send(struct vdmabuf_consumer *consumer, uint32_t transfer,
+			       const void *bytes, size_t len, bool end, int status);
+VDMABUF_API
+int vdmabuf_consumer_clip_ack(struct vdmabuf_consumer *consumer, uint32_t transfer,
+			      uint32_t bytes);
+VDMABUF_API
+int vdmabuf_consumer_clip_close(struct vdmabuf_consumer *consumer, uint32_t transfer);
 
 #ifdef __cplusplus
 }
