@@ -3,9 +3,10 @@
  * The producer's input API with no driver: producer.c is built into this
  * test, /dev/vdmabuf is a pipe the test writes uevents into, and ioctl()
  * is wrapped (-Wl,--wrap=ioctl) to answer SUBSCRIBE and POINTER (which
- * must carry the image only with VDMABUF_POINTER_IMAGE). Input reaches the
- * listener only once subscribed; keymap pieces become one whole keymap,
- * and a piece out of order drops the one being assembled.
+ * must carry the image only with VDMABUF_POINTER_IMAGE) and the
+ * clipboard's (CLIP_OPEN answers transfer 77). Input and the clipboard
+ * reach the listener only once subscribed to; keymap pieces become one
+ * whole keymap, and a piece out of order drops the one being assembled.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +31,8 @@ static int subscribe_errno;
 static uint32_t subscribed;
 static struct vdmabuf_ioc_pointer pointed;
 static unsigned int pointers;
+static struct vdmabuf_ioc_clip_data clip_data;
+static struct vdmabuf_ioc_clip_open clip_open;
 
 int __wrap_ioctl(int fd, unsigned long request, ...);
 int __wrap_ioctl(int fd, unsigned long request, ...)
@@ -45,6 +48,15 @@ int __wrap_ioctl(int fd, unsigned long request, ...)
 		pointers++;
 		return 0;
 	}
+	if (request == VDMABUF_IOC_CLIP_DATA) {
+		memcpy(&clip_data, ioc, sizeof(clip_data));
+		return 0;
+	}
+	if (request == VDMABUF_IOC_CLIP_OPEN) {
+		memcpy(&clip_open, ioc, sizeof(clip_open));
+		((struct vdmabuf_ioc_clip_open *)(void *)ioc)->transfer = 77;
+		return 0;
+	}
 	if (request != VDMABUF_IOC_SUBSCRIBE) {
 		errno = ENOTTY;
 		return -1;
@@ -58,7 +70,8 @@ int __wrap_ioctl(int fd, unsigned long request, ...)
 }
 
 struct log {
-	unsigned int inputs, keymaps;
+	unsigned int inputs, keymaps, clips;
+	char clip[128];
 	struct vdmabuf_input_event input;
 	char keymap[512];
 	uint32_t keymap_size;
@@ -85,10 +98,44 @@ static void on_keymap(void *data, uint32_t format, const char *text, uint32_t si
 	}
 }
 
+static void on_selection(void *data, uint32_t selection, uint32_t serial, uint32_t formats)
+{
+	struct log *log = data;
+
+	log->clips++;
+	snprintf(log->clip, sizeof(log->clip), "selection %u %u %#x", selection, serial, formats);
+}
+
+static void on_clip_data(void *data, uint32_t transfer, const void *bytes, size_t len, bool end,
+			 int status)
+{
+	struct log *log = data;
+
+	log->clips++;
+	snprintf(log->clip, sizeof(log->clip), "data %u %.*s %d %d", transfer, (int)len,
+		 (const char *)bytes, end, status);
+}
+
+static void on_clip_cancel(void *data, uint32_t transfer, int status)
+{
+	struct log *log = data;
+
+	log->clips++;
+	snprintf(log->clip, sizeof(log->clip), "cancel %u %d", transfer, status);
+}
+
 static const struct vdmabuf_producer_listener listener = {
 	.input = on_input,
 	.keymap = on_keymap,
+	.selection = on_selection,
+	.clip_data = on_clip_data,
+	.clip_cancel = on_clip_cancel,
 };
+
+static void send_uevent(int fd, const struct vdmabuf_uevent *ev)
+{
+	CHECK(write(fd, ev, sizeof(*ev)) == sizeof(*ev));
+}
 
 static void send_input(int fd, uint32_t kind, int32_t a0)
 {
@@ -191,6 +238,47 @@ int main(void)
 	      pointed.constraint == VDMABUF_CONSTRAINT_LOCKED);
 	CHECK(vdmabuf_producer_pointer(producer, NULL, 0, 0, 0, 3) == -EINVAL);
 	CHECK(pointers == 2);
+
+	/* The clipboard: nothing until subscribed, then each event translated. */
+	{
+		struct vdmabuf_uevent ev = { .type = VDMABUF_UEVENT_SELECTION };
+		uint32_t transfer = 0;
+
+		ev.clip.info.selection = 1;
+		ev.clip.info.serial = 3;
+		ev.clip.info.formats = 9;
+		send_uevent(fds[1], &ev);
+		CHECK(vdmabuf_producer_dispatch(producer, &listener, &log) == 1 && !log.clips);
+		CHECK(vdmabuf_producer_subscribe(producer, VDMABUF_SUBSCRIBE_CLIPBOARD) == 0);
+		send_uevent(fds[1], &ev);
+		vdmabuf_producer_dispatch(producer, &listener, &log);
+		CHECK(log.clips == 1 && !strcmp(log.clip, "selection 1 3 0x9"));
+		ev = (struct vdmabuf_uevent){ .type = VDMABUF_UEVENT_CLIP_DATA };
+		ev.clip.transfer = 4;
+		ev.clip.piece.len = 2;
+		ev.clip.piece.flags = VDMABUF_CLIP_END;
+		ev.clip.piece.status = EFBIG;
+		memcpy(ev.clip.piece.data, "ok", 2);
+		send_uevent(fds[1], &ev);
+		vdmabuf_producer_dispatch(producer, &listener, &log);
+		CHECK(!strcmp(log.clip, "data 4 ok 1 -27"));
+		ev = (struct vdmabuf_uevent){ .type = VDMABUF_UEVENT_CLIP_CANCEL };
+		ev.clip.transfer = 5;
+		ev.clip.info.status = EPIPE;
+		send_uevent(fds[1], &ev);
+		vdmabuf_producer_dispatch(producer, &listener, &log);
+		CHECK(!strcmp(log.clip, "cancel 5 -32"));
+
+		CHECK(vdmabuf_producer_clip_open(producer, 1, 3, VDMABUF_CLIP_PNG, &transfer) == 0);
+		CHECK(transfer == 77 && clip_open.selection == 1 && clip_open.serial == 3 &&
+		      clip_open.format == VDMABUF_CLIP_PNG);
+		CHECK(vdmabuf_producer_clip_send(producer, 77, "abc", 3, true, -EIO) == 0);
+		CHECK(clip_data.transfer == 77 && clip_data.len == 3 &&
+		      clip_data.flags == VDMABUF_CLIP_END && clip_data.status == EIO &&
+		      !memcmp((const void *)(uintptr_t)clip_data.data, "abc", 3));
+		CHECK(vdmabuf_producer_clip_send(producer, 77, text, VDMABUF_CLIP_WINDOW + 1, false,
+						 0) == -EINVAL);
+	}
 
 	vdmabuf_producer_destroy(producer);
 	close(fds[0]);
