@@ -246,7 +246,7 @@ int vdmabuf_consumer_get_fd(struct vdmabuf_consumer *c)
 }
 
 static void deliver_clip(const struct vdmabuf_consumer_msg *msg,
-			 const struct vdmabuf_consumer_listener *l, void *data)
+			 const struct vdmabuf_clip_listener *l, void *data)
 {
 	const struct vdmabuf_msg_clip *clip = &msg->u.clip;
 
@@ -256,22 +256,22 @@ static void deliver_clip(const struct vdmabuf_consumer_msg *msg,
 			l->selection(data, clip->selection, clip->serial, clip->formats);
 		break;
 	case VDMABUF_MSG_CLIP_SEND:
-		if (l->clip_send)
-			l->clip_send(data, clip->transfer, clip->selection, clip->format);
+		if (l->send)
+			l->send(data, clip->transfer, clip->selection, clip->format);
 		break;
 	case VDMABUF_MSG_CLIP_DATA:
-		if (l->clip_data)
-			l->clip_data(data, clip->transfer, clip->data,
-				     clip->len < sizeof(clip->data) ? clip->len : sizeof(clip->data),
-				     clip->flags & VDMABUF_CLIP_END, clip->status);
+		if (l->data)
+			l->data(data, clip->transfer, clip->data,
+				clip->len < sizeof(clip->data) ? clip->len : sizeof(clip->data),
+				clip->flags & VDMABUF_CLIP_END, clip->status);
 		break;
 	case VDMABUF_MSG_CLIP_ACK:
-		if (l->clip_ack)
-			l->clip_ack(data, clip->transfer, clip->len);
+		if (l->ack)
+			l->ack(data, clip->transfer, clip->len);
 		break;
 	case VDMABUF_MSG_CLIP_CANCEL:
-		if (l->clip_cancel)
-			l->clip_cancel(data, clip->transfer, clip->status);
+		if (l->cancel)
+			l->cancel(data, clip->transfer, clip->status);
 		break;
 	}
 }
@@ -338,8 +338,8 @@ static void deliver(struct vdmabuf_consumer *c, const struct vdmabuf_consumer_ms
 	case VDMABUF_MSG_CLIP_DATA:
 	case VDMABUF_MSG_CLIP_ACK:
 	case VDMABUF_MSG_CLIP_CANCEL:
-		if (c->clipboard)
-			deliver_clip(msg, l, data);
+		if (c->clipboard && l->clip)
+			deliver_clip(msg, l->clip, data);
 		break;
 	default:
 		/* Answers nobody waits for, newer messages. */

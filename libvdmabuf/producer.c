@@ -214,8 +214,8 @@ int vdmabuf_producer_clip_close(struct vdmabuf_producer *producer, uint32_t tran
 	return ioctl_retry(producer->fd, VDMABUF_IOC_CLIP_CLOSE, &ioc);
 }
 
-static void deliver_clip(const struct vdmabuf_uevent *ev,
-			 const struct vdmabuf_producer_listener *l, void *data)
+static void deliver_clip(const struct vdmabuf_uevent *ev, const struct vdmabuf_clip_listener *l,
+			 void *data)
 {
 	const struct vdmabuf_uclip *c = &ev->clip;
 
@@ -225,23 +225,23 @@ static void deliver_clip(const struct vdmabuf_uevent *ev,
 			l->selection(data, c->info.selection, c->info.serial, c->info.formats);
 		break;
 	case VDMABUF_UEVENT_CLIP_SEND:
-		if (l->clip_send)
-			l->clip_send(data, c->transfer, c->info.selection, c->info.format);
+		if (l->send)
+			l->send(data, c->transfer, c->info.selection, c->info.format);
 		break;
 	case VDMABUF_UEVENT_CLIP_DATA:
-		if (l->clip_data)
-			l->clip_data(data, c->transfer, c->piece.data,
-				     c->piece.len < sizeof(c->piece.data) ? c->piece.len :
-									  sizeof(c->piece.data),
-				     c->piece.flags & VDMABUF_CLIP_END, -(int)c->piece.status);
+		if (l->data)
+			l->data(data, c->transfer, c->piece.data,
+				c->piece.len < sizeof(c->piece.data) ? c->piece.len :
+								     sizeof(c->piece.data),
+				c->piece.flags & VDMABUF_CLIP_END, -(int)c->piece.status);
 		break;
 	case VDMABUF_UEVENT_CLIP_ACK:
-		if (l->clip_ack)
-			l->clip_ack(data, c->transfer, c->info.bytes);
+		if (l->ack)
+			l->ack(data, c->transfer, c->info.bytes);
 		break;
 	case VDMABUF_UEVENT_CLIP_CANCEL:
-		if (l->clip_cancel)
-			l->clip_cancel(data, c->transfer, -(int)c->info.status);
+		if (l->cancel)
+			l->cancel(data, c->transfer, -(int)c->info.status);
 		break;
 	}
 }
@@ -342,8 +342,8 @@ static void deliver(struct vdmabuf_producer *producer, const struct vdmabuf_ueve
 	case VDMABUF_UEVENT_CLIP_DATA:
 	case VDMABUF_UEVENT_CLIP_ACK:
 	case VDMABUF_UEVENT_CLIP_CANCEL:
-		if (producer->events & VDMABUF_SUBSCRIBE_CLIPBOARD)
-			deliver_clip(ev, l, data);
+		if ((producer->events & VDMABUF_SUBSCRIBE_CLIPBOARD) && l->clip)
+			deliver_clip(ev, l->clip, data);
 		break;
 	default:
 		/* Newer drivers may add events; older producers skip them. */

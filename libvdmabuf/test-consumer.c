@@ -98,9 +98,13 @@ static void on_clip_data(void *data, uint32_t transfer, const void *bytes, size_
 		 "data %u %.*s %d %d;", transfer, (int)len, (const char *)bytes, end, status);
 }
 
+static const struct vdmabuf_clip_listener clip_listener = {
+	.selection = on_selection, .data = on_clip_data,
+};
+
 static const struct vdmabuf_consumer_listener listener = {
 	.buffer = on_buffer, .frame = on_frame, .gone = on_gone, .error = on_error,
-	.pointer = on_pointer, .selection = on_selection, .clip_data = on_clip_data,
+	.pointer = on_pointer, .clip = &clip_listener,
 };
 
 static void daemon_send(int fd, const struct vdmabuf_consumer_msg *msg, int pass_fd)

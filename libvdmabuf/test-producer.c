@@ -124,12 +124,16 @@ static void on_clip_cancel(void *data, uint32_t transfer, int status)
 	snprintf(log->clip, sizeof(log->clip), "cancel %u %d", transfer, status);
 }
 
+static const struct vdmabuf_clip_listener clip_listener = {
+	.selection = on_selection,
+	.data = on_clip_data,
+	.cancel = on_clip_cancel,
+};
+
 static const struct vdmabuf_producer_listener listener = {
 	.input = on_input,
 	.keymap = on_keymap,
-	.selection = on_selection,
-	.clip_data = on_clip_data,
-	.clip_cancel = on_clip_cancel,
+	.clip = &clip_listener,
 };
 
 static void send_uevent(int fd, const struct vdmabuf_uevent *ev)

@@ -72,6 +72,29 @@ bool vdmabuf_id_equal(const struct vdmabuf_id *a, const struct vdmabuf_id *b);
 VDMABUF_API
 char *vdmabuf_id_format(const struct vdmabuf_id *id, char buf[VDMABUF_ID_STRLEN]);
 
+/*
+ * The clipboard's events, the same on either side (spec §17,
+ * vdmabuf_clip.h); every callback is optional. selection: the other side
+ * offers selection in formats (1 << enum vdmabuf_clip_format bits; 0:
+ * nothing); paste it with *_clip_open(serial). send: the other side
+ * pastes our offer of selection in format: send transfer's bytes with
+ * *_clip_send(). data: bytes of a paste of ours, in order (valid during
+ * the call); end: the last (status 0, or -EFBIG over the cap, -EPIPE the
+ * other side went, -EIO it could not serve); acknowledge what was
+ * consumed with *_clip_ack() (an ACK that crosses the END is refused
+ * with -ENOENT: ignore it). ack: the other side consumed bytes of a
+ * transfer we send, so that much more may be sent. cancel: stop sending
+ * transfer (status 0: the paste was closed, or -errno).
+ */
+struct vdmabuf_clip_listener {
+	void (*selection)(void *data, uint32_t selection, uint32_t serial, uint32_t formats);
+	void (*send)(void *data, uint32_t transfer, uint32_t selection, uint32_t format);
+	void (*data)(void *data, uint32_t transfer, const void *bytes, size_t len, bool end,
+		     int status);
+	void (*ack)(void *data, uint32_t transfer, uint32_t bytes);
+	void (*cancel)(void *data, uint32_t transfer, int status);
+};
+
 /* Producer (guest) */
 
 struct vdmabuf_producer;
@@ -132,26 +155,8 @@ struct vdmabuf_producer_listener {
 	 */
 	void (*input)(void *data, const struct vdmabuf_input_event *ev);
 	void (*keymap)(void *data, uint32_t format, const char *text, uint32_t size);
-	/*
-	 * Only after vdmabuf_producer_subscribe(VDMABUF_SUBSCRIBE_CLIPBOARD)
-	 * (spec §17, vdmabuf_clip.h). selection: the host offers selection
-	 * in formats (1 << enum vdmabuf_clip_format bits; 0: nothing), paste
-	 * it with vdmabuf_producer_clip_open(serial). clip_send: the host
-	 * pastes our offer of selection in format: send transfer's bytes
-	 * with vdmabuf_producer_clip_send(). clip_data: bytes of a paste of
-	 * ours, in order (valid during the call); end: the last (status 0,
-	 * or a negative errno: -EFBIG over the cap, -EPIPE the host went,
-	 * -EIO the host could not serve); acknowledge what was consumed with
-	 * vdmabuf_producer_clip_ack(). clip_ack: the host consumed bytes of
-	 * a transfer we send, so that much more may be sent. clip_cancel:
-	 * stop sending transfer (status 0: the host closed it, or -errno).
-	 */
-	void (*selection)(void *data, uint32_t selection, uint32_t serial, uint32_t formats);
-	void (*clip_send)(void *data, uint32_t transfer, uint32_t selection, uint32_t format);
-	void (*clip_data)(void *data, uint32_t transfer, const void *bytes, size_t len, bool end,
-			  int status);
-	void (*clip_ack)(void *data, uint32_t transfer, uint32_t bytes);
-	void (*clip_cancel)(void *data, uint32_t transfer, int status);
+	/* The host's side of the clipboard: only after subscribing to it. */
+	const struct vdmabuf_clip_listener *clip;
 };
 
 /* path NULL: /dev/vdmabuf. On failure returns NULL and sets *err. */
@@ -312,23 +317,11 @@ struct vdmabuf_consumer_listener {
 	void (*pointer)(void *data, const struct vdmabuf_id *image, uint64_t serial,
 			uint32_t hotspot_x, uint32_t hotspot_y, uint32_t constraint);
 	/*
-	 * Only after vdmabuf_consumer_listen_clipboard(), so a listener built
-	 * before these existed is never read past pointer (spec §17,
-	 * vdmabuf_clip.h). selection: the guest offers selection in formats
-	 * (0: nothing); paste it with vdmabuf_consumer_clip_open(serial).
-	 * clip_send: the guest pastes our offer in format: send transfer's
-	 * bytes with vdmabuf_consumer_clip_send(). clip_data: bytes of a
-	 * paste of ours, in order (valid during the call); end: the last
-	 * (status 0, or -EFBIG over the cap, -EPIPE the guest went, -EIO it
-	 * could not serve); acknowledge what was consumed. clip_ack: the
-	 * guest consumed bytes we sent. clip_cancel: stop sending transfer.
+	 * The guest's side of the clipboard: only after
+	 * vdmabuf_consumer_listen_clipboard(), so a listener built before it
+	 * existed is never read past pointer.
 	 */
-	void (*selection)(void *data, uint32_t selection, uint32_t serial, uint32_t formats);
-	void (*clip_send)(void *data, uint32_t transfer, uint32_t selection, uint32_t format);
-	void (*clip_data)(void *data, uint32_t transfer, const void *bytes, size_t len, bool end,
-			  int status);
-	void (*clip_ack)(void *data, uint32_t transfer, uint32_t bytes);
-	void (*clip_cancel)(void *data, uint32_t transfer, int status);
+	const struct vdmabuf_clip_listener *clip;
 };
 
 /*

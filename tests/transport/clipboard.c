@@ -306,14 +306,13 @@ int main(int argc, char **argv)
 {
 	static struct side side;
 	struct side *s = &side;
-	const struct vdmabuf_producer_listener pl = {
-		.selection = on_selection, .clip_send = on_send, .clip_data = on_data,
-		.clip_ack = on_ack, .clip_cancel = on_cancel,
+	/* The same clipboard either side: only how it is reached differs. */
+	const struct vdmabuf_clip_listener clip = {
+		.selection = on_selection, .send = on_send, .data = on_data,
+		.ack = on_ack, .cancel = on_cancel,
 	};
-	const struct vdmabuf_consumer_listener cl = {
-		.error = on_error, .selection = on_selection, .clip_send = on_send,
-		.clip_data = on_data, .clip_ack = on_ack, .clip_cancel = on_cancel,
-	};
+	const struct vdmabuf_producer_listener pl = { .clip = &clip };
+	const struct vdmabuf_consumer_listener cl = { .error = on_error, .clip = &clip };
 	time_t deadline = time(NULL) + TIMEOUT_S;
 	struct pollfd pfd = { .events = POLLIN };
 	int err = 0;
