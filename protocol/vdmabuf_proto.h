@@ -361,11 +361,82 @@ struct vdmabuf_event {
  * Validation shared by every device side. Each returns a VDMABUF_S_* code;
  * they look at the request only, guest RAM bounds are the caller's.
  */
+/*
+ * What the layout check knows of a DRM fourcc: its planes, and for plane
+ * p the bytes per pixel and the subsampling. Formats it does not know
+ * keep only the checks every format gets.
+ */
+struct vdmabuf_format_info {
+	__u32 fourcc;
+	__u8 planes;
+	__u8 cpp[2];
+	__u8 hsub, vsub;		/* of the planes after the first */
+};
+
+#define VDMABUF_FOURCC(a, b, c, d) \
+	((__u32)(a) | ((__u32)(b) << 8) | ((__u32)(c) << 16) | ((__u32)(d) << 24))
+
+static inline const struct vdmabuf_format_info *vdmabuf_format_info(__u32 fourcc)
+{
+	static const struct vdmabuf_format_info formats[] = {
+		{ VDMABUF_FOURCC('X', 'R', '2', '4'), 1, { 4 }, 1, 1 },
+		{ VDMABUF_FOURCC('A', 'R', '2', '4'), 1, { 4 }, 1, 1 },
+		{ VDMABUF_FOURCC('X', 'B', '2', '4'), 1, { 4 }, 1, 1 },
+		{ VDMABUF_FOURCC('A', 'B', '2', '4'), 1, { 4 }, 1, 1 },
+		{ VDMABUF_FOURCC('R', 'X', '2', '4'), 1, { 4 }, 1, 1 },
+		{ VDMABUF_FOURCC('R', 'A', '2', '4'), 1, { 4 }, 1, 1 },
+		{ VDMABUF_FOURCC('B', 'X', '2', '4'), 1, { 4 }, 1, 1 },
+		{ VDMABUF_FOURCC('B', 'A', '2', '4'), 1, { 4 }, 1, 1 },
+		{ VDMABUF_FOURCC('X', 'R', '3', '0'), 1, { 4 }, 1, 1 },
+		{ VDMABUF_FOURCC('A', 'R', '3', '0'), 1, { 4 }, 1, 1 },
+		{ VDMABUF_FOURCC('X', 'B', '3', '0'), 1, { 4 }, 1, 1 },
+		{ VDMABUF_FOURCC('A', 'B', '3', '0'), 1, { 4 }, 1, 1 },
+		{ VDMABUF_FOURCC('R', 'G', '2', '4'), 1, { 3 }, 1, 1 },
+		{ VDMABUF_FOURCC('B', 'G', '2', '4'), 1, { 3 }, 1, 1 },
+		{ VDMABUF_FOURCC('R', 'G', '1', '6'), 1, { 2 }, 1, 1 },
+		{ VDMABUF_FOURCC('X', 'R', '4', 'H'), 1, { 8 }, 1, 1 },
+		{ VDMABUF_FOURCC('A', 'B', '4', 'H'), 1, { 8 }, 1, 1 },
+		{ VDMABUF_FOURCC('N', 'V', '1', '2'), 2, { 1, 2 }, 2, 2 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (formats[i].fourcc == fourcc)
+			return &formats[i];
+	return NULL;
+}
+
+/*
+ * Whether plane p of a w x h buffer of size bytes fits it: its rows
+ * (stride apart from offset) inside the buffer and, for a format we know,
+ * each row long enough for its pixels. Planes a modifier adds past the
+ * format's own (compression metadata) and planes of formats we do not know
+ * past the first are checked for their offset only.
+ */
+static inline int vdmabuf_plane_fits(const struct vdmabuf_format_info *fmt, __u32 p, __u32 w,
+				     __u32 h, __u64 offset, __u64 stride, __u64 size)
+{
+	__u64 rows = 1;
+
+	if (fmt && p < fmt->planes) {
+		__u32 hsub = p ? fmt->hsub : 1, vsub = p ? fmt->vsub : 1;
+
+		if (stride < (__u64)((w + hsub - 1) / hsub) * fmt->cpp[p])
+			return 0;
+		rows = (h + vsub - 1) / vsub;
+	} else if (!fmt && p == 0) {
+		rows = h;
+	}
+	/* stride < 2^32 and rows <= 16384: no wrap. */
+	return offset + stride * rows <= size;
+}
+
 static inline __u32 vdmabuf_check_export(const struct vdmabuf_export *req,
 					 __u64 readable_len, __u32 max_extents,
 					 __u64 max_size)
 {
 	__u64 size;
+	const struct vdmabuf_format_info *fmt;
 	__u32 n, planes, w, h, i;
 
 	/* Nothing of the request is read before its length is known. */
@@ -386,11 +457,14 @@ static inline __u32 vdmabuf_check_export(const struct vdmabuf_export *req,
 		return VDMABUF_S_EINVAL;
 	if (!planes || planes > VDMABUF_MAX_PLANES)
 		return VDMABUF_S_EINVAL;
+	fmt = vdmabuf_format_info(vdmabuf_le32_to_cpu(req->fourcc));
+	if (fmt && planes < fmt->planes)
+		return VDMABUF_S_EINVAL;
 	for (i = 0; i < planes; i++) {
 		__u64 off = vdmabuf_le32_to_cpu(req->planes[i].offset);
 		__u64 stride = vdmabuf_le32_to_cpu(req->planes[i].stride);
 
-		if (!stride || off >= size)
+		if (!stride || off >= size || !vdmabuf_plane_fits(fmt, i, w, h, off, stride, size))
 			return VDMABUF_S_EINVAL;
 	}
 	return VDMABUF_S_OK;

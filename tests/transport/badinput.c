@@ -80,6 +80,13 @@ int main(void)
 	bad = desc;
 	bad.planes[0].offset = 1 << 20;
 	EXPECT(vdmabuf_producer_export(p, fd, &bad, &id), -EINVAL);
+	/* Rows too short for their pixels, or running past the buffer (spec §8.1). */
+	bad = desc;
+	bad.planes[0].stride = 255;
+	EXPECT(vdmabuf_producer_export(p, fd, &bad, &id), -EINVAL);
+	bad = desc;
+	bad.planes[0].offset = 4096;
+	EXPECT(vdmabuf_producer_export(p, fd, &bad, &id), -EINVAL);
 	{
 		/* One page more than the device takes. */
 		int big = heap_alloc(info.max_buffer_size + 4096);

@@ -820,8 +820,11 @@ static void test_check_export(void)
 	EXPORT_IS(m.e.width = htole32(VDMABUF_MAX_DIMENSION + 1), VDMABUF_S_EINVAL);
 	EXPORT_IS(m.e.height = htole32(VDMABUF_MAX_DIMENSION + 1), VDMABUF_S_EINVAL);
 	EXPORT_IS(m.e.height = htole32(0xffffffffu), VDMABUF_S_EINVAL);
-	EXPORT_IS(m.e.width = htole32(VDMABUF_MAX_DIMENSION), VDMABUF_S_OK);
-	EXPORT_IS(m.e.height = htole32(VDMABUF_MAX_DIMENSION), VDMABUF_S_OK);
+	/* (In a format the layout check does not know, rows that fit.) */
+	EXPORT_IS((m.e.fourcc = htole32(0x3f3f3f3f),
+		   m.e.width = htole32(VDMABUF_MAX_DIMENSION)), VDMABUF_S_OK);
+	EXPORT_IS((m.e.fourcc = htole32(0x3f3f3f3f), m.e.planes[0].stride = htole32(1),
+		   m.e.height = htole32(VDMABUF_MAX_DIMENSION)), VDMABUF_S_OK);
 
 	/* Planes: EINVAL for 0 or more than 4, a zero stride, an offset past
 	 * the buffer; planes beyond num_planes are not looked at. */
@@ -830,7 +833,9 @@ static void test_check_export(void)
 	EXPORT_IS(m.e.planes[0].stride = 0, VDMABUF_S_EINVAL);
 	EXPORT_IS(m.e.planes[0].offset = htole32(16384), VDMABUF_S_EINVAL);
 	EXPORT_IS(m.e.planes[0].offset = htole32(0xffffffffu), VDMABUF_S_EINVAL);
-	EXPORT_IS(m.e.planes[0].offset = htole32(16383), VDMABUF_S_OK);
+	EXPORT_IS(m.e.planes[0].offset = htole32(16383), VDMABUF_S_EINVAL);	/* rows past */
+	EXPORT_IS((m.e.fourcc = htole32(0x3f3f3f3f), m.e.height = htole32(1),
+		   m.e.planes[0].offset = htole32(16128)), VDMABUF_S_OK);
 	EXPORT_IS(m.e.planes[1].offset = htole32(0xffffffffu), VDMABUF_S_OK);
 	EXPORT_IS((m.e.num_planes = htole32(4),
 		   m.e.planes[1].stride = htole32(1), m.e.planes[2].stride = htole32(1),
@@ -839,6 +844,30 @@ static void test_check_export(void)
 	EXPORT_IS((m.e.num_planes = htole32(4),
 		   m.e.planes[1].stride = htole32(1), m.e.planes[2].stride = htole32(1)),
 		  VDMABUF_S_EINVAL);	/* plane 3's stride is 0 */
+
+	/*
+	 * The layout (spec §8.1, step 7): each row of a known format holds its
+	 * pixels, every plane's rows lie inside the buffer, a known format
+	 * has all its planes.
+	 */
+	EXPORT_IS(m.e.planes[0].stride = htole32(255), VDMABUF_S_EINVAL);	/* < 64 * 4 */
+	EXPORT_IS(m.e.planes[0].stride = htole32(257), VDMABUF_S_EINVAL);	/* 64 rows past */
+	EXPORT_IS((m.e.height = htole32(32), m.e.planes[0].stride = htole32(512)), VDMABUF_S_OK);
+	EXPORT_IS((m.e.height = htole32(32), m.e.planes[0].stride = htole32(512),
+		   m.e.planes[0].offset = htole32(1)), VDMABUF_S_EINVAL);
+	EXPORT_IS(m.e.fourcc = htole32(0x36314752), VDMABUF_S_OK);	/* RG16: 2 bytes */
+	EXPORT_IS((m.e.fourcc = htole32(0x36314752), m.e.planes[0].stride = htole32(127)),
+		  VDMABUF_S_EINVAL);
+	EXPORT_IS(m.e.fourcc = htole32(0x3231564e), VDMABUF_S_EINVAL);	/* NV12, one plane */
+	EXPORT_IS((m.e.fourcc = htole32(0x3231564e), m.e.num_planes = htole32(2),
+		   m.e.planes[0].stride = htole32(64), m.e.planes[1].offset = htole32(4096),
+		   m.e.planes[1].stride = htole32(64)), VDMABUF_S_OK);
+	EXPORT_IS((m.e.fourcc = htole32(0x3231564e), m.e.num_planes = htole32(2),
+		   m.e.planes[0].stride = htole32(64), m.e.planes[1].offset = htole32(4096),
+		   m.e.planes[1].stride = htole32(63)), VDMABUF_S_EINVAL);	/* 32 px * 2 */
+	EXPORT_IS((m.e.fourcc = htole32(0x3231564e), m.e.num_planes = htole32(2),
+		   m.e.planes[0].stride = htole32(64), m.e.planes[1].offset = htole32(14400),
+		   m.e.planes[1].stride = htole32(64)), VDMABUF_S_EINVAL);	/* 32 rows past */
 
 	/* The order of the checks: the first failing step decides. */
 	EXPORT_IS((m.e.hdr.flags = htole32(1), m.e.num_extents = htole32(MAX_EXT + 1)),
