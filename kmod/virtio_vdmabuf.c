@@ -272,36 +272,6 @@ static int vdmabuf_request_map(struct vdmabuf_request *r)
 	return 0;
 }
 
-static int vdmabuf_status_errno(u32 status)
-{
-	switch (status) {
-	case VDMABUF_S_OK:
-		return 0;
-	case VDMABUF_S_EINVAL:
-		return -EINVAL;
-	case VDMABUF_S_ERANGE:
-		return -ERANGE;
-	case VDMABUF_S_ENOENT:
-		return -ENOENT;
-	case VDMABUF_S_ENOSPC:
-		return -ENOSPC;
-	case VDMABUF_S_ENOMEM:
-		return -ENOMEM;
-	case VDMABUF_S_ENOTSUP:
-		return -EOPNOTSUPP;
-	case VDMABUF_S_EBUSY:
-		return -EBUSY;
-	case VDMABUF_S_EPERM:
-		return -EPERM;
-	case VDMABUF_S_EFBIG:
-		return -EFBIG;
-	case VDMABUF_S_EPIPE:
-		return -EPIPE;
-	default:
-		return -EIO;
-	}
-}
-
 /*
  * Sends r and waits for its reply. Returns the device's status as an
  * errno; -EIO when the device returned no reply (it refused to read the

@@ -597,20 +597,6 @@ static bool is_clip_event(__u32 type)
 	return type >= VDMABUF_EVENT_SELECTION && type <= VDMABUF_EVENT_CLIP_CANCEL;
 }
 
-/* A consumer's view of a status: 0 or -errno. */
-static int status_errno(__u32 status)
-{
-	static const int errnos[] = {
-		[VDMABUF_S_OK] = 0, [VDMABUF_S_EINVAL] = EINVAL, [VDMABUF_S_ERANGE] = ERANGE,
-		[VDMABUF_S_ENOENT] = ENOENT, [VDMABUF_S_ENOSPC] = ENOSPC,
-		[VDMABUF_S_ENOMEM] = ENOMEM, [VDMABUF_S_ENOTSUP] = EOPNOTSUPP,
-		[VDMABUF_S_EBUSY] = EBUSY, [VDMABUF_S_EPERM] = EPERM, [VDMABUF_S_EFBIG] = EFBIG,
-		[VDMABUF_S_EPIPE] = EPIPE, [VDMABUF_S_EIO] = EIO,
-	};
-
-	return status < sizeof(errnos) / sizeof(errnos[0]) ? -errnos[status] : -EIO;
-}
-
 static struct vdmabuf_model_transfer *find_transfer(struct vdmabuf_model *m, __u32 id)
 {
 	unsigned int i;
@@ -757,7 +743,7 @@ static void flush_pend(struct vdmabuf_model *m, struct vdmabuf_model_transfer *t
 		msg.u.clip.transfer = t->id;
 		msg.u.clip.len = t->pend_len;
 		msg.u.clip.flags = end ? VDMABUF_CLIP_END : 0;
-		msg.u.clip.status = end ? status_errno(status) : 0;
+		msg.u.clip.status = end ? vdmabuf_status_errno(status) : 0;
 		memcpy(msg.u.clip.data, t->pend, t->pend_len);
 		m->ops->send(m, t->consumer, &msg);
 		t->delivered += t->pend_len;
@@ -796,7 +782,7 @@ static void send_cancel(struct vdmabuf_model *m, struct vdmabuf_model_transfer *
 		struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_CLIP_CANCEL };
 
 		msg.u.clip.transfer = t->id;
-		msg.u.clip.status = status_errno(status);
+		msg.u.clip.status = vdmabuf_status_errno(status);
 		m->ops->send(m, t->consumer, &msg);
 	}
 }
@@ -1139,7 +1125,7 @@ static int consumer_clip_data(struct vdmabuf_model *m, struct vdmabuf_model_cons
 	err = consumer_transfer(m, c, clip, true, &t);
 	if (err)
 		return err;
-	return status_errno(transfer_take(m, t, clip->data, clip->len, end,
+	return vdmabuf_status_errno(transfer_take(m, t, clip->data, clip->len, end,
 					  clip->status ? VDMABUF_S_EIO : VDMABUF_S_OK));
 }
 
@@ -1151,7 +1137,7 @@ static int consumer_clip_ack(struct vdmabuf_model *m, struct vdmabuf_model_consu
 
 	if (err)
 		return err;
-	return status_errno(transfer_ack(m, t, req->u.clip.len));
+	return vdmabuf_status_errno(transfer_ack(m, t, req->u.clip.len));
 }
 
 static int consumer_clip_close(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,

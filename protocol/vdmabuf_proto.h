@@ -19,12 +19,14 @@
 #include "vdmabuf_input.h"
 
 #ifdef __KERNEL__
+#include <linux/errno.h>
 #include <linux/kernel.h>
 #define vdmabuf_le16_to_cpu(x) le16_to_cpu(x)
 #define vdmabuf_le32_to_cpu(x) le32_to_cpu(x)
 #define vdmabuf_le64_to_cpu(x) le64_to_cpu(x)
 #else
 #include <endian.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #define vdmabuf_le16_to_cpu(x) le16toh(x)
@@ -119,6 +121,37 @@ enum vdmabuf_status {
 	VDMABUF_S_EPIPE		= 10,	/* the other side went */
 	VDMABUF_S_EIO		= 11,	/* the source could not serve */
 };
+
+/* A status as the guest driver's callers and host consumers see it: 0 or -errno. */
+static inline int vdmabuf_status_errno(__u32 status)
+{
+	switch (status) {
+	case VDMABUF_S_OK:
+		return 0;
+	case VDMABUF_S_EINVAL:
+		return -EINVAL;
+	case VDMABUF_S_ERANGE:
+		return -ERANGE;
+	case VDMABUF_S_ENOENT:
+		return -ENOENT;
+	case VDMABUF_S_ENOSPC:
+		return -ENOSPC;
+	case VDMABUF_S_ENOMEM:
+		return -ENOMEM;
+	case VDMABUF_S_ENOTSUP:
+		return -EOPNOTSUPP;
+	case VDMABUF_S_EBUSY:
+		return -EBUSY;
+	case VDMABUF_S_EPERM:
+		return -EPERM;
+	case VDMABUF_S_EFBIG:
+		return -EFBIG;
+	case VDMABUF_S_EPIPE:
+		return -EPIPE;
+	default:
+		return -EIO;
+	}
+}
 
 struct vdmabuf_ctrl_hdr {
 	__le32 type;			/* enum vdmabuf_ctrl_type */

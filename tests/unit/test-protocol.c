@@ -275,6 +275,13 @@ static void test_layout(void)
 	CHECK(VDMABUF_EVENT_SELECTION == 0x0208 && VDMABUF_EVENT_CLIP_CANCEL == 0x020c);
 	CHECK(VDMABUF_S_EPERM == 8 && VDMABUF_S_EFBIG == 9 && VDMABUF_S_EPIPE == 10 &&
 	      VDMABUF_S_EIO == 11);
+	/* Every status reaches the driver's callers and consumers as one errno. */
+	CHECK(vdmabuf_status_errno(VDMABUF_S_OK) == 0);
+	CHECK(vdmabuf_status_errno(VDMABUF_S_ENOTSUP) == -EOPNOTSUPP);
+	CHECK(vdmabuf_status_errno(VDMABUF_S_EFBIG) == -EFBIG);
+	CHECK(vdmabuf_status_errno(VDMABUF_S_EPIPE) == -EPIPE);
+	CHECK(vdmabuf_status_errno(VDMABUF_S_EIO) == -EIO);
+	CHECK(vdmabuf_status_errno(12) == -EIO);
 
 	/* The consumer protocol and /dev/vdmabuf keep their sizes. */
 	CHECK(sizeof(struct vdmabuf_consumer_msg) == 304);
