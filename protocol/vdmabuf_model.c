@@ -204,35 +204,67 @@ static struct vdmabuf_event *queued_event(struct vdmabuf_model *m, unsigned int 
 	return &m->backlog[(m->backlog_head + i) % VDMABUF_MODEL_BACKLOG];
 }
 
-/* Queues ev; false if the backlog was full and ev is lost. */
-static bool send_event(struct vdmabuf_model *m, const struct vdmabuf_event *ev)
+static bool is_clip_event(__u32 type)
+{
+	return type >= VDMABUF_EVENT_SELECTION && type <= VDMABUF_EVENT_CLIP_CANCEL;
+}
+
+/*
+ * Folds ev into queued, an event of its type the guest has not taken yet,
+ * where a newer one makes it moot: a newer count, mode or offer of the
+ * same selection replaces it; acknowledgements of a transfer add up.
+ */
+static bool merge_event(struct vdmabuf_event *queued, const struct vdmabuf_event *ev)
+{
+	if (queued->type != ev->type)
+		return false;
+	switch (vdmabuf_le32_to_cpu(ev->type)) {
+	case VDMABUF_EVENT_CONSUMERS:
+	case VDMABUF_EVENT_MODE_HINT:
+		break;
+	case VDMABUF_EVENT_SELECTION:
+		if (queued->u.offer.selection != ev->u.offer.selection)
+			return false;
+		break;
+	case VDMABUF_EVENT_CLIP_ACK:
+		if (queued->u.ack.transfer != ev->u.ack.transfer)
+			return false;
+		queued->u.ack.bytes = cpu_to_le32_(vdmabuf_le32_to_cpu(queued->u.ack.bytes) +
+						   vdmabuf_le32_to_cpu(ev->u.ack.bytes));
+		return true;
+	default:
+		return false;
+	}
+	*queued = *ev;
+	return true;
+}
+
+static void send_event(struct vdmabuf_model *m, const struct vdmabuf_event *ev)
 {
 	__u32 type = vdmabuf_le32_to_cpu(ev->type);
 	unsigned int i;
 
-	/* A newer count or mode replaces one the guest has not taken yet. */
-	if (type == VDMABUF_EVENT_CONSUMERS || type == VDMABUF_EVENT_MODE_HINT) {
-		for (i = 0; i < m->backlog_len; i++) {
-			struct vdmabuf_event *queued = queued_event(m, i);
-
-			if (queued->type == ev->type) {
-				*queued = *ev;
-				return true;
-			}
-		}
+	/* Only these ever merge: every other event queues without a scan. */
+	if (type == VDMABUF_EVENT_CONSUMERS || type == VDMABUF_EVENT_MODE_HINT ||
+	    type == VDMABUF_EVENT_SELECTION || type == VDMABUF_EVENT_CLIP_ACK) {
+		for (i = 0; i < m->backlog_len; i++)
+			if (merge_event(queued_event(m, i), ev))
+				return;
 	}
 	/*
 	 * Cannot happen while the guest posts event buffers: each buffer has
-	 * at most one RELEASE and one RETIRED pending.
+	 * at most one RELEASE and one RETIRED pending, and the clipboard's
+	 * transfers keep to their share (VDMABUF_MODEL_CLIP_BACKLOG).
 	 */
 	if (m->backlog_len == VDMABUF_MODEL_BACKLOG) {
 		if (!m->events_lost++)
 			model_error(m, "event: backlog full; events lost");
-		return false;
+		return;
 	}
 	*queued_event(m, m->backlog_len++) = *ev;
+	if (is_clip_event(type))
+		m->clip_queued++;
 	m->ops->schedule(m, VDMABUF_VQ_EVENT);
-	return true;
 }
 
 static void send_release(struct vdmabuf_model *m, struct vdmabuf_model_buffer *b)
@@ -592,11 +624,6 @@ static bool clip_ready(const struct vdmabuf_model *m)
 	return m->running && has_feature(m, VDMABUF_F_CLIPBOARD);
 }
 
-static bool is_clip_event(__u32 type)
-{
-	return type >= VDMABUF_EVENT_SELECTION && type <= VDMABUF_EVENT_CLIP_CANCEL;
-}
-
 static struct vdmabuf_model_transfer *find_transfer(struct vdmabuf_model *m, __u32 id)
 {
 	unsigned int i;
@@ -605,36 +632,6 @@ static struct vdmabuf_model_transfer *find_transfer(struct vdmabuf_model *m, __u
 		if (m->transfers[i].id == id)
 			return &m->transfers[i];
 	return NULL;
-}
-
-/*
- * A clipboard event for the guest. A newer offer of a selection replaces
- * one still queued; acknowledgements of a transfer add up in one event.
- */
-static void send_clip_event(struct vdmabuf_model *m, const struct vdmabuf_event *ev)
-{
-	__u32 type = vdmabuf_le32_to_cpu(ev->type);
-	unsigned int i;
-
-	for (i = 0; i < m->backlog_len; i++) {
-		struct vdmabuf_event *queued = queued_event(m, i);
-
-		if (queued->type != ev->type)
-			continue;
-		if (type == VDMABUF_EVENT_SELECTION &&
-		    queued->u.offer.selection == ev->u.offer.selection) {
-			*queued = *ev;
-			return;
-		}
-		if (type == VDMABUF_EVENT_CLIP_ACK &&
-		    queued->u.ack.transfer == ev->u.ack.transfer) {
-			queued->u.ack.bytes = cpu_to_le32_(vdmabuf_le32_to_cpu(queued->u.ack.bytes) +
-							   vdmabuf_le32_to_cpu(ev->u.ack.bytes));
-			return;
-		}
-	}
-	if (send_event(m, ev))
-		m->clip_queued++;
 }
 
 /* The guest took ev from the backlog. */
@@ -667,7 +664,7 @@ static void send_offer(struct vdmabuf_model *m, unsigned int selection,
 		ev.u.offer.serial = cpu_to_le32_(o->serial);
 		ev.u.offer.formats = cpu_to_le32_(o->formats);
 		ev.u.offer.owner = cpu_to_le32_(VDMABUF_CLIP_OWNER_HOST);
-		send_clip_event(m, &ev);
+		send_event(m, &ev);
 	} else {
 		struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_SELECTION };
 
@@ -755,7 +752,7 @@ static void flush_pend(struct vdmabuf_model *m, struct vdmabuf_model_transfer *t
 		ev.u.piece.flags = end ? VDMABUF_CLIP_END : 0;
 		ev.u.piece.status = end ? status : 0;
 		memcpy(ev.u.piece.data, t->pend, t->pend_len);
-		send_clip_event(m, &ev);
+		send_event(m, &ev);
 	}
 	t->queued += t->pend_len;
 	t->pend_len = 0;
@@ -777,7 +774,7 @@ static void send_cancel(struct vdmabuf_model *m, struct vdmabuf_model_transfer *
 		ev.u.cancel.transfer = cpu_to_le32_(t->id);
 		ev.u.cancel.status = cpu_to_le32_(status);
 		if (clip_ready(m))
-			send_clip_event(m, &ev);
+			send_event(m, &ev);
 	} else {
 		struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_CLIP_CANCEL };
 
@@ -857,7 +854,7 @@ static __u32 transfer_ack(struct vdmabuf_model *m, struct vdmabuf_model_transfer
 
 		ev.u.ack.transfer = cpu_to_le32_(t->id);
 		ev.u.ack.bytes = cpu_to_le32_(bytes);
-		send_clip_event(m, &ev);
+		send_event(m, &ev);
 	} else {
 		struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_CLIP_ACK };
 
@@ -1091,7 +1088,7 @@ static int consumer_clip_open(struct vdmabuf_model *m, struct vdmabuf_model_cons
 	ev.u.xfer.selection = cpu_to_le32_(t->selection);
 	ev.u.xfer.serial = cpu_to_le32_(o->serial);
 	ev.u.xfer.format = cpu_to_le32_(t->format);
-	send_clip_event(m, &ev);
+	send_event(m, &ev);
 	reply->type = VDMABUF_MSG_CLIP_OPEN;
 	reply->u.clip = *clip;
 	reply->u.clip.transfer = t->id;
