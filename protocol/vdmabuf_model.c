@@ -679,6 +679,17 @@ static void send_offer(struct vdmabuf_model *m, unsigned int selection,
 	}
 }
 
+/* Every standing offer owner made, to the guest or to consumers (only: one). */
+static void send_offers(struct vdmabuf_model *m, __u32 owner,
+			struct vdmabuf_model_consumer *only)
+{
+	unsigned int i;
+
+	for (i = 0; i < VDMABUF_SELECTIONS; i++)
+		if (m->offers[i].owner == owner && m->offers[i].formats)
+			send_offer(m, i, only);
+}
+
 static void set_offer(struct vdmabuf_model *m, unsigned int selection, __u32 owner,
 		      __u32 formats, struct vdmabuf_model_consumer *c)
 {
@@ -709,7 +720,7 @@ static struct vdmabuf_model_transfer *transfer_create(struct vdmabuf_model *m,
 						      __u32 selection, __u32 format,
 						      bool guest_sources)
 {
-	struct vdmabuf_model_transfer *t = find_transfer(m, 0);
+	struct vdmabuf_model_transfer *t = NULL;
 	unsigned int i;
 
 	for (i = 0; !t && i < VDMABUF_CLIP_TRANSFERS; i++)
@@ -792,14 +803,18 @@ static void transfer_end(struct vdmabuf_model *m, struct vdmabuf_model_transfer 
 	t->id = 0;
 }
 
-/* Ends t before its source did: the sink gets END with status, the source CANCEL. */
+/*
+ * Ends t before its source did: the sink gets END with status, the source
+ * CANCEL; the host's end only if tell_host (not when it is the one going).
+ */
 static void transfer_abort(struct vdmabuf_model *m, struct vdmabuf_model_transfer *t,
-			   __u32 status)
+			   __u32 status, bool tell_host)
 {
 	t->pend_len = 0;
-	if (t->guest_sources || clip_ready(m))
+	if (t->guest_sources ? tell_host : clip_ready(m))
 		flush_pend(m, t, true, status);
-	send_cancel(m, t, status);
+	if (t->guest_sources || tell_host)
+		send_cancel(m, t, status);
 	transfer_end(m, t, status);
 }
 
@@ -812,13 +827,13 @@ static __u32 transfer_take(struct vdmabuf_model *m, struct vdmabuf_model_transfe
 
 	if (!vdmabuf_clip_piece_fits(t->received, t->acked, len)) {
 		model_warn(m, "clipboard: transfer %u: source overran its window", t->id);
-		transfer_abort(m, t, VDMABUF_S_EINVAL);
+		transfer_abort(m, t, VDMABUF_S_EINVAL, true);
 		return VDMABUF_S_EINVAL;
 	}
 	if (len > VDMABUF_CLIP_MAX_SIZE - t->received) {
 		model_info(m, "clipboard: transfer %u over %u bytes: refused", t->id,
 			   VDMABUF_CLIP_MAX_SIZE);
-		transfer_abort(m, t, VDMABUF_S_EFBIG);
+		transfer_abort(m, t, VDMABUF_S_EFBIG, true);
 		return VDMABUF_S_EFBIG;
 	}
 	t->received += len;
@@ -845,7 +860,7 @@ static __u32 transfer_ack(struct vdmabuf_model *m, struct vdmabuf_model_transfer
 {
 	if (bytes > t->delivered - t->acked) {
 		model_warn(m, "clipboard: transfer %u: ACK of bytes never delivered", t->id);
-		transfer_abort(m, t, VDMABUF_S_EINVAL);
+		transfer_abort(m, t, VDMABUF_S_EINVAL, true);
 		return VDMABUF_S_EINVAL;
 	}
 	t->acked += bytes;
@@ -881,18 +896,9 @@ static void clip_forget_consumer(struct vdmabuf_model *m, struct vdmabuf_model_c
 {
 	unsigned int i;
 
-	for (i = 0; i < VDMABUF_CLIP_TRANSFERS; i++) {
-		struct vdmabuf_model_transfer *t = &m->transfers[i];
-
-		if (!t->id || t->consumer != c)
-			continue;
-		t->pend_len = 0;
-		if (t->guest_sources)
-			send_cancel(m, t, VDMABUF_S_EPIPE);
-		else if (clip_ready(m))
-			flush_pend(m, t, true, VDMABUF_S_EPIPE);
-		transfer_end(m, t, VDMABUF_S_EPIPE);
-	}
+	for (i = 0; i < VDMABUF_CLIP_TRANSFERS; i++)
+		if (m->transfers[i].id && m->transfers[i].consumer == c)
+			transfer_abort(m, &m->transfers[i], VDMABUF_S_EPIPE, false);
 	for (i = 0; i < VDMABUF_SELECTIONS; i++)
 		if (m->offers[i].consumer == c && m->offers[i].formats)
 			set_offer(m, i, VDMABUF_CLIP_OWNER_HOST, 0, NULL);
@@ -905,7 +911,7 @@ static void clip_reset(struct vdmabuf_model *m)
 
 	for (i = 0; i < VDMABUF_CLIP_TRANSFERS; i++)
 		if (m->transfers[i].id)
-			transfer_abort(m, &m->transfers[i], VDMABUF_S_EPIPE);
+			transfer_abort(m, &m->transfers[i], VDMABUF_S_EPIPE, true);
 	for (i = 0; i < VDMABUF_SELECTIONS; i++)
 		if (m->offers[i].owner == VDMABUF_CLIP_OWNER_GUEST && m->offers[i].formats)
 			set_offer(m, i, VDMABUF_CLIP_OWNER_GUEST, 0, NULL);
@@ -991,7 +997,7 @@ static __u32 handle_clip_data(struct vdmabuf_model *m, size_t len)
 {
 	const struct vdmabuf_clip_data *req = (const void *)m->request;
 	struct vdmabuf_model_transfer *t;
-	__u32 n, flags, status;
+	__u32 n, flags, end_status, status;
 
 	if (!has_feature(m, VDMABUF_F_CLIPBOARD))
 		return VDMABUF_S_ENOTSUP;
@@ -999,15 +1005,16 @@ static __u32 handle_clip_data(struct vdmabuf_model *m, size_t len)
 		return VDMABUF_S_EINVAL;
 	n = vdmabuf_le32_to_cpu(req->len);
 	flags = vdmabuf_le32_to_cpu(req->flags);
-	status = vdmabuf_le32_to_cpu(req->status);
+	end_status = vdmabuf_le32_to_cpu(req->status);
 	if (n > VDMABUF_CLIP_WINDOW || n > len - sizeof(*req) || flags & ~VDMABUF_CLIP_END ||
-	    (status != VDMABUF_S_OK && (status != VDMABUF_S_EIO || !(flags & VDMABUF_CLIP_END))))
+	    (end_status != VDMABUF_S_OK &&
+	     (end_status != VDMABUF_S_EIO || !(flags & VDMABUF_CLIP_END))))
 		return VDMABUF_S_EINVAL;
 	status = guest_transfer(m, req->transfer, true, &t);
 	if (status)
 		return status;
 	return transfer_take(m, t, (const __u8 *)(req + 1), n, flags & VDMABUF_CLIP_END,
-			     vdmabuf_le32_to_cpu(req->status));
+			     end_status);
 }
 
 static __u32 handle_clip_ack(struct vdmabuf_model *m, size_t len)
@@ -1316,9 +1323,7 @@ void vdmabuf_model_start(struct vdmabuf_model *m, __u64 features,
 	send_consumers(m);
 	send_mode_hint(m);
 	send_keymap(m);
-	for (i = 0; i < VDMABUF_SELECTIONS; i++)
-		if (m->offers[i].owner == VDMABUF_CLIP_OWNER_HOST && m->offers[i].formats)
-			send_offer(m, i, NULL);
+	send_offers(m, VDMABUF_CLIP_OWNER_HOST, NULL);
 	/* Requests may wait in the ring already. */
 	m->ops->schedule(m, VDMABUF_VQ_CONTROL);
 }
@@ -1358,7 +1363,6 @@ int vdmabuf_model_attach(struct vdmabuf_model *m, struct vdmabuf_model_consumer 
 {
 	struct vdmabuf_consumer_msg hello = { .type = VDMABUF_MSG_HELLO };
 	struct vdmabuf_model_buffer *b;
-	unsigned int i;
 
 	if (m->num_consumers == VDMABUF_MODEL_MAX_CONSUMERS) {
 		model_warn(m, "consumer (pid %d) refused: %u connected already", c->pid,
@@ -1386,9 +1390,7 @@ int vdmabuf_model_attach(struct vdmabuf_model *m, struct vdmabuf_model_consumer 
 			announce(m, c, b);
 	if (pointer_set(m))
 		send_pointer(m, c);
-	for (i = 0; i < VDMABUF_SELECTIONS; i++)
-		if (m->offers[i].owner == VDMABUF_CLIP_OWNER_GUEST && m->offers[i].formats)
-			send_offer(m, i, c);
+	send_offers(m, VDMABUF_CLIP_OWNER_GUEST, c);
 	send_consumers(m);
 	return 0;
 }
