@@ -1401,11 +1401,14 @@ static long vdmabuf_ioctl_unexport(struct vdmabuf_file *f, void __user *arg)
  * the host's last whole keymap at once. -EOPNOTSUPP: the device has no
  * input.
  */
+static void vdmabuf_clip_reset(struct vdmabuf_dev *vd);
+
 static long vdmabuf_ioctl_subscribe(struct vdmabuf_file *f, void __user *arg)
 {
 	struct vdmabuf_ioc_subscribe args;
 	struct vdmabuf_dev *vd = f->vd;
 	struct vdmabuf_uevent *clip = NULL;
+	bool let_go = false;
 	int err = 0;
 
 	if (copy_from_user(&args, arg, sizeof(args)))
@@ -1452,6 +1455,7 @@ static long vdmabuf_ioctl_subscribe(struct vdmabuf_file *f, void __user *arg)
 		vd->clip_file = f;
 	} else if (vd->clip_file == f) {
 		vd->clip_file = NULL;
+		let_go = true;
 	}
 	f->events = args.events;
 	if ((f->events & VDMABUF_SUBSCRIBE_INPUT) && vd->keymap)
@@ -1459,6 +1463,8 @@ static long vdmabuf_ioctl_subscribe(struct vdmabuf_file *f, void __user *arg)
 out_unlock:
 	mutex_unlock(&vd->lock);
 	kvfree(clip);
+	if (let_go)
+		vdmabuf_clip_reset(vd);
 	return err;
 }
 
@@ -1485,16 +1491,13 @@ static int vdmabuf_clip_check(struct vdmabuf_file *f)
  * Sends one of the small clipboard requests (hdr and a 16-byte payload,
  * four u32 fields); *key gets the reply's id.key (CLIP_OPEN: the transfer).
  */
-static int vdmabuf_clip_request(struct vdmabuf_file *f, u32 type, const u32 field[4], u64 *key)
+static int vdmabuf_clip_send(struct vdmabuf_dev *vd, u32 type, const u32 field[4], u64 *key)
 {
 	struct vdmabuf_clip_req *req;
 	struct vdmabuf_request *r;
 	__le32 *out;
 	int err, i;
 
-	err = vdmabuf_clip_check(f);
-	if (err)
-		return err;
 	r = vdmabuf_request_alloc(sizeof(*req));
 	if (!r)
 		return -ENOMEM;
@@ -1503,12 +1506,40 @@ static int vdmabuf_clip_request(struct vdmabuf_file *f, u32 type, const u32 fiel
 	out = (__le32 *)req->u.raw;
 	for (i = 0; i < 4; i++)
 		out[i] = cpu_to_le32(field[i]);
-	err = vdmabuf_request_send(f->vd, r);
+	err = vdmabuf_request_send(vd, r);
 	if (!err && key)
 		*key = le64_to_cpu(r->reply.id.key);
 	if (err != -ETIMEDOUT)
 		vdmabuf_request_free(r);
 	return err;
+}
+
+/* A request of the file that holds the clipboard. */
+static int vdmabuf_clip_request(struct vdmabuf_file *f, u32 type, const u32 field[4], u64 *key)
+{
+	int err = vdmabuf_clip_check(f);
+
+	return err ? err : vdmabuf_clip_send(f->vd, type, field, key);
+}
+
+/*
+ * The clipboard's holder closed or let go (it no longer is vd->clip_file):
+ * the device ends its transfers and withdraws its offers, so no paste
+ * from the host waits on it.
+ */
+static void vdmabuf_clip_reset(struct vdmabuf_dev *vd)
+{
+	bool gone;
+	int err;
+
+	mutex_lock(&vd->lock);
+	gone = vd->gone;
+	mutex_unlock(&vd->lock);
+	if (gone || !virtio_has_feature(vd->vdev, VDMABUF_F_CLIPBOARD))
+		return;
+	err = vdmabuf_clip_send(vd, VDMABUF_CTRL_CLIP_RESET, (u32[4]){ 0 }, NULL);
+	if (err)
+		dev_warn(&vd->vdev->dev, "clipboard reset refused: %d\n", err);
 }
 
 static long vdmabuf_ioctl_selection(struct vdmabuf_file *f, void __user *arg)
@@ -1742,13 +1773,16 @@ static int vdmabuf_release(struct inode *inode, struct file *file)
 	struct vdmabuf_buffer *b;
 	LIST_HEAD(mine);
 	unsigned int n = 0;
+	bool held_clipboard = false;
 
 	mutex_lock(&f->ioctl_lock);
 	down_read(&vd->remove_sem);
 	mutex_lock(&vd->lock);
 	list_del(&f->link);
-	if (vd->clip_file == f)
+	if (vd->clip_file == f) {
 		vd->clip_file = NULL;
+		held_clipboard = true;
+	}
 	list_splice_init(&f->buffers, &mine);
 	f->num_buffers = 0;
 	/* Buffers already retiring outlive the file. */
@@ -1764,6 +1798,8 @@ static int vdmabuf_release(struct inode *inode, struct file *file)
 		vdmabuf_unexport(vd, b);
 		n++;
 	}
+	if (held_clipboard)
+		vdmabuf_clip_reset(vd);
 	up_read(&vd->remove_sem);
 	mutex_unlock(&f->ioctl_lock);
 	if (n)

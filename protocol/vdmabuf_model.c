@@ -904,7 +904,10 @@ static void clip_forget_consumer(struct vdmabuf_model *m, struct vdmabuf_model_c
 			set_offer(m, i, VDMABUF_CLIP_OWNER_HOST, 0, NULL);
 }
 
-/* The driver went: every transfer ends (consumers told EPIPE), its offers too. */
+/*
+ * The driver went, or the guest's clipboard holder did (CLIP_RESET): every
+ * transfer ends (consumers told EPIPE), the guest's offers too.
+ */
 static void clip_reset(struct vdmabuf_model *m)
 {
 	unsigned int i;
@@ -1156,6 +1159,17 @@ static int consumer_clip_close(struct vdmabuf_model *m, struct vdmabuf_model_con
 	return 0;
 }
 
+static __u32 handle_clip_reset(struct vdmabuf_model *m, size_t len)
+{
+	__u32 status = check_clip_req(m, len, 0);
+
+	if (status)
+		return status;
+	model_debug(m, "clipboard: the guest's holder went");
+	clip_reset(m);
+	return VDMABUF_S_OK;
+}
+
 static __u32 handle_request(struct vdmabuf_model *m, size_t len, struct vdmabuf_reply *reply)
 {
 	const struct vdmabuf_ctrl_hdr *hdr = (const void *)m->request;
@@ -1182,6 +1196,8 @@ static __u32 handle_request(struct vdmabuf_model *m, size_t len, struct vdmabuf_
 		return handle_clip_ack(m, len);
 	case VDMABUF_CTRL_CLIP_CLOSE:
 		return handle_clip_close(m, len);
+	case VDMABUF_CTRL_CLIP_RESET:
+		return handle_clip_reset(m, len);
 	default:
 		return VDMABUF_S_ENOTSUP;
 	}

@@ -103,6 +103,7 @@ enum vdmabuf_ctrl_type {
 	VDMABUF_CTRL_CLIP_DATA	= 0x0107,	/* struct vdmabuf_clip_data + bytes */
 	VDMABUF_CTRL_CLIP_ACK	= 0x0108,	/* struct vdmabuf_clip_req: ack */
 	VDMABUF_CTRL_CLIP_CLOSE	= 0x0109,	/* struct vdmabuf_clip_req: cancel */
+	VDMABUF_CTRL_CLIP_RESET	= 0x010a,	/* struct vdmabuf_clip_req: all 0 */
 };
 
 /* Statuses in every reply. */

@@ -499,6 +499,39 @@ static void test_ending(void)
 	harness_finish(&H);
 }
 
+/*
+ * The guest's holder goes (CLIP_RESET): its offer withdrawn, the
+ * consumer's paste of it ends EPIPE, the guest's paste CANCEL EPIPE; the
+ * host's offer stays.
+ */
+static void test_holder_reset(void)
+{
+	const struct vdmabuf_consumer_msg *msg;
+	uint32_t sink;
+	int source;
+
+	setup();
+	CHECK(host_offer(0, VDMABUF_SELECTION_CLIPBOARD, TEXT_BIT) == 0);
+	CHECK(harness_clip(&H, VDMABUF_CTRL_SELECTION, VDMABUF_SELECTION_PRIMARY, 0, TEXT_BIT,
+			   0) == VDMABUF_S_OK);
+	CHECK(guest_open(VDMABUF_SELECTION_CLIPBOARD, 1, VDMABUF_CLIP_TEXT, &sink) ==
+	      VDMABUF_S_OK);
+	source = host_open(0, VDMABUF_SELECTION_PRIMARY, 1, VDMABUF_CLIP_TEXT);
+	CHECK(source > 0);
+	CHECK(harness_clip(&H, VDMABUF_CTRL_CLIP_RESET, 1, 0, 0, 0) == VDMABUF_S_EINVAL);
+	CHECK(harness_clip(&H, VDMABUF_CTRL_CLIP_RESET, 0, 0, 0, 0) == VDMABUF_S_OK);
+	CHECK(H.consumers[0].clip.transfer == (uint32_t)source &&
+	      H.consumers[0].clip.ended && H.consumers[0].clip.status == -EPIPE);
+	msg = harness_mail(&H.consumers[0], VDMABUF_MSG_CLIP_CANCEL);
+	CHECK(msg && msg->u.clip.transfer == sink && msg->u.clip.status == -EPIPE);
+	CHECK(H.model.offers[VDMABUF_SELECTION_PRIMARY].formats == 0);
+	CHECK(H.model.offers[VDMABUF_SELECTION_CLIPBOARD].formats == TEXT_BIT);
+	for (unsigned int i = 0; i < VDMABUF_CLIP_TRANSFERS; i++)
+		CHECK(!H.model.transfers[i].id);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
 /* Input that fills the backlog leaves the clipboard its share, and the reverse. */
 static void test_shares(void)
 {
@@ -550,6 +583,7 @@ int main(void)
 	test_guest_to_host();
 	test_limits();
 	test_ending();
+	test_holder_reset();
 	test_shares();
 	if (failures) {
 		fprintf(stderr, "test-clip: %d checks failed\n", failures);
