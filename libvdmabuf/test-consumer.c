@@ -6,9 +6,13 @@
  * events checked before they leave, the keymap in pieces), the guest's
  * pointer, the clipboard (callbacks only once asked for, pieces of
  * VDMABUF_MSG_CLIP_CHUNK with END on the last, a paste's transfer waited
- * for), and the daemon going away.
+ * for), a paste between a transfer and a pipe (vdmabuf_clip_stream: the
+ * window kept, acknowledgements only of what the pipe took, a reader who
+ * went), and the daemon going away.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,6 +357,112 @@ static void test_clipboard(struct vdmabuf_consumer *c, int daemon, struct log *l
 	      msg.u.clip.formats == 1);
 }
 
+/* The bytes of the transfer's DATA messages waiting; *end: one had END. */
+static size_t daemon_drain_data(int fd, uint32_t transfer, uint8_t *out, bool *end)
+{
+	struct vdmabuf_consumer_msg msg;
+	size_t n = 0;
+
+	while ((msg = daemon_recv(fd)).type) {
+		CHECK(msg.type == VDMABUF_MSG_CLIP_DATA && msg.u.clip.transfer == transfer &&
+		      msg.u.clip.len <= VDMABUF_MSG_CLIP_CHUNK && !*end);
+		memcpy(out + n, msg.u.clip.data, msg.u.clip.len);
+		n += msg.u.clip.len;
+		*end = msg.u.clip.flags & VDMABUF_CLIP_END;
+	}
+	return n;
+}
+
+static void test_clip_stream(struct vdmabuf_consumer *c, int daemon)
+{
+	static uint8_t in[40000], out[sizeof(in)];
+	struct vdmabuf_clip_stream *s;
+	struct vdmabuf_consumer_msg msg;
+	size_t got = 0, acked, n;
+	bool end = false;
+	int p[2], ret;
+
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)(i * 7 + i / 251);
+
+	/* A source: never more than the window unacknowledged. */
+	CHECK(pipe(p) == 0 && write(p[1], in, sizeof(in)) == sizeof(in));
+	close(p[1]);
+	s = vdmabuf_clip_stream_consumer(c, 7, p[0], true);
+	CHECK(s && vdmabuf_clip_stream_events(s) == POLLIN);
+	CHECK(vdmabuf_clip_stream_dispatch(s) == 0);
+	got = daemon_drain_data(daemon, 7, out, &end);
+	CHECK(got == VDMABUF_CLIP_WINDOW && !end && vdmabuf_clip_stream_events(s) == 0);
+	CHECK(vdmabuf_clip_stream_ack(s, VDMABUF_CLIP_WINDOW + 1) == -EINVAL);
+	CHECK(vdmabuf_clip_stream_ack(s, 10000) == 0 && vdmabuf_clip_stream_dispatch(s) == 0);
+	n = daemon_drain_data(daemon, 7, out + got, &end);
+	CHECK(n == 10000 && !end);
+	got += n;
+	acked = 10000;
+	ret = 0;
+	for (int i = 0; i < 8 && ret == 0; i++) {
+		CHECK(vdmabuf_clip_stream_ack(s, (uint32_t)(got - acked)) == 0);
+		acked = got;
+		ret = vdmabuf_clip_stream_dispatch(s);
+		got += daemon_drain_data(daemon, 7, out + got, &end);
+	}
+	CHECK(ret == 1 && end && got == sizeof(in) && memcmp(in, out, sizeof(in)) == 0);
+	CHECK(vdmabuf_clip_stream_bytes(s) == sizeof(in) && vdmabuf_clip_stream_events(s) == 0);
+	vdmabuf_clip_stream_destroy(s);
+	CHECK(daemon_recv(daemon).type == 0);	/* over: destroy sends nothing */
+
+	/* A sink: acknowledges what the pipe took, completes at END. */
+	CHECK(pipe(p) == 0);
+	s = vdmabuf_clip_stream_consumer(c, 9, p[1], false);
+	CHECK(s && vdmabuf_clip_stream_events(s) == 0);
+	CHECK(vdmabuf_clip_stream_data(s, in, 1000, false, 0) == 0);
+	msg = daemon_recv(daemon);
+	CHECK(msg.type == VDMABUF_MSG_CLIP_ACK && msg.u.clip.transfer == 9 &&
+	      msg.u.clip.len == 1000);
+	CHECK(vdmabuf_clip_stream_data(s, in + 1000, 24, true, 0) == 1);
+	CHECK(daemon_recv(daemon).type == 0);	/* no ACK across the END */
+	CHECK(read(p[0], out, sizeof(out)) == 1024 && memcmp(in, out, 1024) == 0);
+	vdmabuf_clip_stream_destroy(s);
+	CHECK(read(p[0], out, 1) == 0);		/* the reader sees the end */
+	close(p[0]);
+
+	/* A sink whose reader went: EPIPE (no SIGPIPE), the paste closed. */
+	CHECK(pipe(p) == 0);
+	close(p[0]);
+	s = vdmabuf_clip_stream_consumer(c, 11, p[1], false);
+	CHECK(s && vdmabuf_clip_stream_data(s, in, 10, false, 0) == -EPIPE);
+	msg = daemon_recv(daemon);
+	CHECK(msg.type == VDMABUF_MSG_CLIP_CLOSE && msg.u.clip.transfer == 11);
+	vdmabuf_clip_stream_destroy(s);
+
+	/* A source's END with a status the sink reports; over the window: EPROTO. */
+	CHECK(pipe(p) == 0);
+	s = vdmabuf_clip_stream_consumer(c, 13, p[1], false);
+	CHECK(s && vdmabuf_clip_stream_data(s, in, 5, true, -EFBIG) == -EFBIG);
+	vdmabuf_clip_stream_destroy(s);
+	close(p[0]);
+	CHECK(pipe(p) == 0);
+	CHECK(fcntl(p[1], F_SETPIPE_SZ, 4096) >= 0);
+	s = vdmabuf_clip_stream_consumer(c, 15, p[1], false);
+	CHECK(s && vdmabuf_clip_stream_data(s, in, VDMABUF_CLIP_WINDOW, false, 0) == 0);
+	msg = daemon_recv(daemon);
+	CHECK(msg.type == VDMABUF_MSG_CLIP_ACK && msg.u.clip.len == 4096);
+	CHECK(vdmabuf_clip_stream_events(s) == POLLOUT);
+	CHECK(vdmabuf_clip_stream_data(s, in, 4097, false, 0) == -EPROTO);
+	msg = daemon_recv(daemon);
+	CHECK(msg.type == VDMABUF_MSG_CLIP_CLOSE && msg.u.clip.transfer == 15);
+	vdmabuf_clip_stream_destroy(s);
+	close(p[0]);
+	/* Destroyed before it was over: the transfer ends. */
+	CHECK(pipe(p) == 0);
+	s = vdmabuf_clip_stream_consumer(c, 17, p[0], true);
+	vdmabuf_clip_stream_destroy(s);
+	close(p[1]);
+	msg = daemon_recv(daemon);
+	CHECK(msg.type == VDMABUF_MSG_CLIP_DATA && msg.u.clip.transfer == 17 &&
+	      msg.u.clip.flags == VDMABUF_CLIP_END && msg.u.clip.status == -EIO);
+}
+
 int main(void)
 {
 	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_HELLO };
@@ -463,6 +573,7 @@ int main(void)
 
 	/* The clipboard. */
 	test_clipboard(c, sv[1], &log);
+	test_clip_stream(c, sv[1]);
 
 	/* A greeting again (the guest's driver left): no features. */
 	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_HELLO };

@@ -424,6 +424,55 @@ int vdmabuf_consumer_clip_ack(struct vdmabuf_consumer *consumer, uint32_t transf
 VDMABUF_API
 int vdmabuf_consumer_clip_close(struct vdmabuf_consumer *consumer, uint32_t transfer);
 
+/*
+ * A paste between a clipboard transfer and a pipe, for a side that
+ * bridges the clipboard to a Wayland seat, whose data sources and offers
+ * trade in pipes. A source stream reads its fd and sends the transfer's
+ * bytes, never more than VDMABUF_CLIP_WINDOW unacknowledged; a sink
+ * stream writes the transfer's bytes to its fd and acknowledges only
+ * what the fd took (a reader who went is EPIPE, never SIGPIPE). The
+ * stream owns fd (made non-blocking; closed by destroy). Poll fd for
+ * vdmabuf_clip_stream_events() (0: wait for the other side) and call
+ * _dispatch when it is ready; hand it the transfer's events: ack to a
+ * source, data to a sink, and cancel (the other side ended it) to
+ * either. _dispatch, _ack and _data return 0 while the paste goes on,
+ * 1 once it is complete, or a negative errno once it failed (a sink's
+ * END status: -EFBIG over the cap, -EPIPE the other side went, -EIO it
+ * could not serve; -EPIPE the reader went, -EPROTO a window overrun);
+ * then destroy it. Destroying one that is not over ends its transfer:
+ * a source's with END and -EIO, a sink's paste closed. NULL: no memory,
+ * or fd is not an fd.
+ */
+struct vdmabuf_clip_stream;
+
+VDMABUF_API
+struct vdmabuf_clip_stream *vdmabuf_clip_stream_producer(struct vdmabuf_producer *producer,
+							 uint32_t transfer, int fd, bool source);
+VDMABUF_API
+struct vdmabuf_clip_stream *vdmabuf_clip_stream_consumer(struct vdmabuf_consumer *consumer,
+							 uint32_t transfer, int fd, bool source);
+VDMABUF_API
+void vdmabuf_clip_stream_destroy(struct vdmabuf_clip_stream *stream);
+VDMABUF_API
+uint32_t vdmabuf_clip_stream_transfer(const struct vdmabuf_clip_stream *stream);
+VDMABUF_API
+int vdmabuf_clip_stream_get_fd(const struct vdmabuf_clip_stream *stream);
+/* Bytes sent (a source) or written to fd (a sink) so far. */
+VDMABUF_API
+uint64_t vdmabuf_clip_stream_bytes(const struct vdmabuf_clip_stream *stream);
+/* POLLIN, POLLOUT or 0. */
+VDMABUF_API
+short vdmabuf_clip_stream_events(const struct vdmabuf_clip_stream *stream);
+VDMABUF_API
+int vdmabuf_clip_stream_dispatch(struct vdmabuf_clip_stream *stream);
+VDMABUF_API
+int vdmabuf_clip_stream_ack(struct vdmabuf_clip_stream *stream, uint32_t bytes);
+VDMABUF_API
+int vdmabuf_clip_stream_data(struct vdmabuf_clip_stream *stream, const void *bytes, size_t len,
+			     bool end, int status);
+VDMABUF_API
+void vdmabuf_clip_stream_cancel(struct vdmabuf_clip_stream *stream);
+
 #ifdef __cplusplus
 }
 #endif
