@@ -87,6 +87,8 @@ static void device_reset(void *data)
 	wlr_log(WLR_INFO, "vdmabuf: device reset; sharing buffers again");
 	wl_list_for_each(output, &backend->outputs, link)
 		vdmabuf_output_handle_reset(output);
+	if (backend->clipboard)
+		vdmabuf_clipboard_handle_reset(backend->clipboard);
 }
 
 static void device_input(void *data, const struct vdmabuf_input_event *ev)
@@ -112,6 +114,7 @@ static const struct vdmabuf_producer_listener producer_listener = {
 	.reset = device_reset,
 	.input = device_input,
 	.keymap = device_keymap,
+	.clip = &vdmabuf_clipboard_listener,
 };
 
 static int handle_device(int fd, uint32_t mask, void *data)
@@ -125,6 +128,16 @@ static int handle_device(int fd, uint32_t mask, void *data)
 		backend->device_source = NULL;
 	}
 	return 0;
+}
+
+int vdmabuf_backend_subscribe(struct vdmabuf_backend *backend, uint32_t add, uint32_t remove)
+{
+	uint32_t events = (backend->subscribed | add) & ~remove;
+	int err = vdmabuf_producer_subscribe(backend->producer, events);
+
+	if (!err)
+		backend->subscribed = events;
+	return err;
 }
 
 /*
@@ -141,7 +154,7 @@ static void start_seat(struct vdmabuf_backend *backend)
 		wlr_log(WLR_ERROR, "vdmabuf: no memory for the host's seat");
 		return;
 	}
-	err = vdmabuf_producer_subscribe(backend->producer, VDMABUF_SUBSCRIBE_INPUT);
+	err = vdmabuf_backend_subscribe(backend, VDMABUF_SUBSCRIBE_INPUT, 0);
 	if (err) {
 		wlr_log(err == -EOPNOTSUPP ? WLR_INFO : WLR_ERROR, "vdmabuf: no input from the host: %s",
 			err == -EOPNOTSUPP ? "the device has none" : strerror(-err));
@@ -175,6 +188,7 @@ static void backend_destroy(struct wlr_backend *wlr_backend)
 	struct vdmabuf_output *output, *tmp;
 
 	wlr_backend_finish(wlr_backend);
+	vdmabuf_clipboard_destroy(backend->clipboard);
 	vdmabuf_seat_destroy(backend->seat);
 	wl_list_for_each_safe(output, tmp, &backend->outputs, link)
 		wlr_output_destroy(&output->base);

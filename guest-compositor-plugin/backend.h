@@ -23,6 +23,8 @@ struct vdmabuf_backend {
 	struct wl_list exports;		/* vdmabuf_export.link, every output's */
 	uint32_t consumers;		/* host consumers attached */
 	struct vdmabuf_seat *seat;	/* the host's input; NULL: none */
+	uint32_t subscribed;		/* VDMABUF_SUBSCRIBE_* */
+	struct vdmabuf_clipboard *clipboard;	/* shared with a seat; NULL: not */
 	bool guest_keymap;		/* keep the compositor's keymap */
 	bool pointer;			/* VDMABUF_F_POINTER: the host draws the cursor */
 	bool started;
@@ -95,5 +97,14 @@ void vdmabuf_seat_destroy(struct vdmabuf_seat *seat);
 void vdmabuf_seat_handle_input(struct vdmabuf_seat *seat, const struct vdmabuf_input_event *ev);
 void vdmabuf_seat_handle_keymap(struct vdmabuf_seat *seat, uint32_t format, const char *text,
 				uint32_t size);
+
+/* Adds and removes VDMABUF_SUBSCRIBE_* bits: 0 or the driver's -errno. */
+int vdmabuf_backend_subscribe(struct vdmabuf_backend *backend, uint32_t add, uint32_t remove);
+
+/* clipboard.c: the host's selections as a wlr_seat's (wlr_vdmabuf_backend_share_clipboard). */
+extern const struct vdmabuf_clip_listener vdmabuf_clipboard_listener;
+/* The device forgot every transfer and offer. */
+void vdmabuf_clipboard_handle_reset(struct vdmabuf_clipboard *clipboard);
+void vdmabuf_clipboard_destroy(struct vdmabuf_clipboard *clipboard);
 
 #endif

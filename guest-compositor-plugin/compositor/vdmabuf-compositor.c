@@ -11,6 +11,11 @@
  * constraint it is activated, and the output tells the host, which then
  * locks its pointer (and sends relative motion only) or confines it to
  * its window; the cursor itself is the host's to draw.
+ *
+ * Selections: clients set the clipboard and the primary selection
+ * (wl_data_device, primary-selection-unstable-v1, and wlr-data-control for
+ * tools such as wl-copy), and the backend shares both with the host
+ * unless --no-clipboard.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,6 +33,7 @@
 #include <wlr/render/wlr_renderer.h>
 #include <wlr/types/wlr_compositor.h>
 #include <wlr/types/wlr_cursor.h>
+#include <wlr/types/wlr_data_control_v1.h>
 #include <wlr/types/wlr_data_device.h>
 #include <wlr/types/wlr_input_device.h>
 #include <wlr/types/wlr_keyboard.h>
@@ -36,6 +42,8 @@
 #include <wlr/types/wlr_pointer.h>
 #include <wlr/types/wlr_pointer_constraints_v1.h>
 #include <wlr/types/wlr_presentation_time.h>
+#include <wlr/types/wlr_primary_selection.h>
+#include <wlr/types/wlr_primary_selection_v1.h>
 #include <wlr/types/wlr_relative_pointer_v1.h>
 #include <wlr/types/wlr_scene.h>
 #include <wlr/types/wlr_seat.h>
@@ -51,6 +59,7 @@
 
 struct server {
 	bool fixed_mode;		/* --fixed: the host's window does not resize us */
+	bool no_clipboard;		/* --no-clipboard: selections stay the guest's */
 	struct wl_display *display;
 	struct wlr_backend *backend;
 	struct wlr_renderer *renderer;
@@ -95,6 +104,8 @@ struct server {
 	struct wl_listener touch_cancel;
 	struct wl_listener touch_frame;
 	struct wl_listener request_set_cursor;
+	struct wl_listener request_set_selection;
+	struct wl_listener request_set_primary_selection;
 };
 
 struct output {
@@ -736,6 +747,23 @@ static void handle_request_set_cursor(struct wl_listener *listener, void *data)
 				       event->hotspot_y);
 }
 
+/* A client (or wlr-data-control) sets a selection: it is the seat's. */
+static void handle_request_set_selection(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, request_set_selection);
+	struct wlr_seat_request_set_selection_event *event = data;
+
+	wlr_seat_set_selection(server->seat, event->source, event->serial);
+}
+
+static void handle_request_set_primary_selection(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, request_set_primary_selection);
+	struct wlr_seat_request_set_primary_selection_event *event = data;
+
+	wlr_seat_set_primary_selection(server->seat, event->source, event->serial);
+}
+
 static void setup_input(struct server *server)
 {
 	server->seat = wlr_seat_create(server->display, "seat0");
@@ -759,6 +787,10 @@ static void setup_input(struct server *server)
 	LISTEN(&server->cursor->events.touch_frame, touch_frame, handle_touch_frame);
 	LISTEN(&server->seat->events.request_set_cursor, request_set_cursor,
 	       handle_request_set_cursor);
+	LISTEN(&server->seat->events.request_set_selection, request_set_selection,
+	       handle_request_set_selection);
+	LISTEN(&server->seat->events.request_set_primary_selection,
+	       request_set_primary_selection, handle_request_set_primary_selection);
 	server->constraints = wlr_pointer_constraints_v1_create(server->display);
 	server->relative_pointer = wlr_relative_pointer_manager_v1_create(server->display);
 	LISTEN(&server->constraints->events.new_constraint, new_constraint,
@@ -817,6 +849,7 @@ static void usage(FILE *f, const char *prog)
 		"  -s, --startup COMMAND  run COMMAND (sh -c) and exit when it does\n"
 		"  -m, --mode WxH[@HZ]    initial output mode (default 1280x720@60)\n"
 		"  -f, --fixed            keep that mode; the host's window scales it\n"
+		"  -C, --no-clipboard     do not share the clipboard with the host\n"
 		"  -d, --device PATH      the vdmabuf device (default /dev/vdmabuf)\n"
 		"  -S, --stats PATH       write output statistics there at exit\n"
 		"  -v, --verbose          debug logging\n"
@@ -830,6 +863,7 @@ int main(int argc, char *argv[])
 		{ "startup", required_argument, NULL, 's' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "fixed", no_argument, NULL, 'f' },
+		{ "no-clipboard", no_argument, NULL, 'C' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "stats", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -846,7 +880,7 @@ int main(int argc, char *argv[])
 	sigset_t mask;
 	FILE *f;
 
-	while ((opt = getopt_long(argc, argv, "s:m:fd:S:vh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:m:fCd:S:vh", options, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			command = optarg;
@@ -860,6 +894,9 @@ int main(int argc, char *argv[])
 			break;
 		case 'f':
 			server.fixed_mode = true;
+			break;
+		case 'C':
+			server.no_clipboard = true;
 			break;
 		case 'd':
 			device = optarg;
@@ -906,6 +943,8 @@ int main(int argc, char *argv[])
 	wlr_compositor_create(server.display, 5, server.renderer);
 	wlr_subcompositor_create(server.display);
 	wlr_data_device_manager_create(server.display);
+	wlr_primary_selection_v1_device_manager_create(server.display);
+	wlr_data_control_manager_v1_create(server.display);
 	wlr_presentation_create(server.display, server.backend);
 	server.output_layout = wlr_output_layout_create(server.display);
 	server.scene = wlr_scene_create();
@@ -918,6 +957,8 @@ int main(int argc, char *argv[])
 	server.new_toplevel.notify = handle_new_toplevel;
 	wl_signal_add(&server.xdg_shell->events.new_toplevel, &server.new_toplevel);
 	setup_input(&server);
+	if (!server.no_clipboard)
+		wlr_vdmabuf_backend_share_clipboard(server.backend, server.seat);
 
 	socket = wl_display_add_socket_auto(server.display);
 	if (!socket || !wlr_backend_start(server.backend)) {

@@ -48,6 +48,7 @@ struct wlr_allocator;
 struct wlr_backend;
 struct wlr_output;
 struct wlr_renderer;
+struct wlr_seat;
 
 /*
  * Opens the vdmabuf device (device_path NULL: /dev/vdmabuf) and, when the
@@ -59,6 +60,20 @@ WLR_VDMABUF_API struct wlr_backend *wlr_vdmabuf_backend_create(struct wl_event_l
 WLR_VDMABUF_API bool wlr_backend_is_vdmabuf(struct wlr_backend *backend);
 /* Before the backend starts: keep the compositor's keymap, not the host's. */
 WLR_VDMABUF_API void wlr_vdmabuf_backend_keep_keymap(struct wlr_backend *backend, bool keep);
+
+/*
+ * Makes the host's clipboard and primary selection seat's, both ways
+ * (with VDMABUF_F_CLIPBOARD): what a client of seat copies, through
+ * wl_data_device, primary selection or wlr-data-control, the host can
+ * paste, and what the host copies becomes seat's selection. Text, HTML,
+ * URI lists and PNG, JPEG and BMP images cross, up to 16 MiB a paste.
+ * The compositor still honours its seat's request_set_selection and
+ * request_set_primary_selection as usual. false: the device has no
+ * clipboard, another program holds it (one per guest), or another seat
+ * has it; the reason is logged.
+ */
+WLR_VDMABUF_API bool wlr_vdmabuf_backend_share_clipboard(struct wlr_backend *backend,
+							 struct wlr_seat *seat);
 
 /*
  * Adds an output of this initial mode (refresh in mHz; 0 for 60 Hz). The
