@@ -345,6 +345,7 @@ static void keyboard_enter(void *data, struct wl_keyboard *keyboard, uint32_t se
 
 	retry_seat(viewer);
 	update_inhibitor(viewer);
+	clipboard_serial(viewer, serial);
 	memset(in->held, 0, sizeof(in->held));
 	memset(in->sent, 0, sizeof(in->sent));
 	in->keyboard_entered = FORWARD(viewer, VDMABUF_INPUT_KEYBOARD_ENTER, 0);
@@ -379,6 +380,7 @@ static void keyboard_key(void *data, struct wl_keyboard *keyboard, uint32_t seri
 	bool pressed = state == WL_KEYBOARD_KEY_STATE_PRESSED;
 	bool shift = key_test(in->held, KEY_LEFTSHIFT) || key_test(in->held, KEY_RIGHTSHIFT);
 
+	clipboard_serial(viewer, serial);
 	key_set(in->held, key, pressed);
 	if (!pressed) {
 		if (key_test(in->sent, key) && FORWARD(viewer, VDMABUF_INPUT_KEY, (int32_t)key, 0))
@@ -493,6 +495,7 @@ static void pointer_enter(void *data, struct wl_pointer *pointer, uint32_t seria
 
 	viewer->input.pointer_over = true;
 	viewer->input.enter_serial = serial;
+	clipboard_serial(viewer, serial);
 	cursor_update(viewer);
 	viewer->input.pointer_entered = false;
 	pointer_moved(viewer, sx, sy);
@@ -524,6 +527,7 @@ static void pointer_button(void *data, struct wl_pointer *pointer, uint32_t seri
 {
 	struct viewer *viewer = data;
 
+	clipboard_serial(viewer, serial);
 	if (viewer->input.pointer_entered &&
 	    FORWARD(viewer, VDMABUF_INPUT_BUTTON, (int32_t)button,
 		    state == WL_POINTER_BUTTON_STATE_PRESSED))

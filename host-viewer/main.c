@@ -68,6 +68,10 @@ static void consumer_error(void *data, uint32_t request, const struct vdmabuf_id
 		input_error(data, request, err);
 		return;
 	}
+	if (request >= VDMABUF_REQUEST_SELECTION && request <= VDMABUF_REQUEST_CLIP_CLOSE) {
+		clipboard_error(data, request, err);
+		return;
+	}
 
 	fprintf(stderr, "vdmabuf-viewer: request %u on %s refused: %s\n", request,
 		vdmabuf_id_format(id, name), strerror(-err));
@@ -87,6 +91,7 @@ static const struct vdmabuf_consumer_listener consumer_listener = {
 	.reset = consumer_reset,
 	.error = consumer_error,
 	.pointer = consumer_pointer,
+	.clip = &clipboard_listener,
 };
 
 static void write_stats(const struct viewer *viewer, FILE *f)
@@ -101,17 +106,17 @@ static void write_stats(const struct viewer *viewer, FILE *f)
 		s->cursor_images);
 }
 
-/* One poll loop: the Wayland display, the daemon and signals. */
+/* One poll loop: the Wayland display, the daemon, signals and pastes. */
 static int run(struct viewer *viewer, int signal_fd)
 {
-	struct pollfd fds[3] = {
+	struct pollfd fds[3 + 2 * VDMABUF_CLIP_TRANSFERS] = {
 		{ .fd = wl_display_get_fd(viewer->display), .events = POLLIN },
 		{ .fd = vdmabuf_consumer_get_fd(viewer->consumer), .events = POLLIN },
 		{ .fd = signal_fd, .events = POLLIN },
 	};
 
 	while (!viewer->quit) {
-		int ret;
+		int ret, pastes;
 
 		while (wl_display_prepare_read(viewer->display) != 0)
 			wl_display_dispatch_pending(viewer->display);
@@ -120,7 +125,8 @@ static int run(struct viewer *viewer, int signal_fd)
 			fprintf(stderr, "vdmabuf-viewer: lost the Wayland display\n");
 			return -1;
 		}
-		ret = poll(fds, 3, -1);
+		pastes = clipboard_poll_fds(viewer, fds + 3, 2 * VDMABUF_CLIP_TRANSFERS);
+		ret = poll(fds, 3 + pastes, -1);
 		if (ret < 0) {
 			wl_display_cancel_read(viewer->display);
 			if (errno == EINTR)
@@ -150,6 +156,7 @@ static int run(struct viewer *viewer, int signal_fd)
 			if (read(signal_fd, &si, sizeof(si)) == sizeof(si))
 				viewer->quit = true;
 		}
+		clipboard_dispatch_fds(viewer, fds + 3, pastes);
 	}
 	return 0;
 }
@@ -165,23 +172,30 @@ static void usage(FILE *f, const char *prog)
 		"  -f, --fullscreen    start fullscreen (F11 toggles)\n"
 		"      --no-input      do not send the guest input (F11 still works)\n"
 		"      --guest-keymap  keep the guest's keymap, do not send the host's\n"
+		"      --no-clipboard  do not share the clipboard with the guest\n"
 		"      --shm           copy every frame into wl_shm (the fallback, forced)\n"
 		"      --frames N      exit after N frames were shown\n"
 		"      --stats PATH    write statistics there at exit\n"
 		"  -h, --help          show this help\n\n"
 		"While the window is focused, the host's shortcuts go to the guest;\n"
-		"Shift+F12 gives them back to the host and takes them again.\n", prog);
+		"Shift+F12 gives them back to the host and takes them again.\n"
+		"The clipboard and primary selection cross both ways while the window\n"
+		"is focused; the guest may paste the host's until 5 s after it was.\n", prog);
 }
 
 int main(int argc, char *argv[])
 {
-	enum { OPT_SHM = 256, OPT_FRAMES, OPT_STATS, OPT_NO_INPUT, OPT_GUEST_KEYMAP };
+	enum {
+		OPT_SHM = 256, OPT_FRAMES, OPT_STATS, OPT_NO_INPUT, OPT_GUEST_KEYMAP,
+		OPT_NO_CLIPBOARD,
+	};
 	static const struct option options[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "fullscreen", no_argument, NULL, 'f' },
 		{ "no-input", no_argument, NULL, OPT_NO_INPUT },
 		{ "guest-keymap", no_argument, NULL, OPT_GUEST_KEYMAP },
+		{ "no-clipboard", no_argument, NULL, OPT_NO_CLIPBOARD },
 		{ "shm", no_argument, NULL, OPT_SHM },
 		{ "frames", required_argument, NULL, OPT_FRAMES },
 		{ "stats", required_argument, NULL, OPT_STATS },
@@ -191,6 +205,7 @@ int main(int argc, char *argv[])
 	struct viewer viewer = {
 		.name = "VM",
 		.input = { .enabled = true, .send_keymap = true },
+		.clipboard = { .enabled = true },
 	};
 	const char *socket_path = NULL, *stats_path = NULL;
 	sigset_t mask;
@@ -213,6 +228,9 @@ int main(int argc, char *argv[])
 			break;
 		case OPT_GUEST_KEYMAP:
 			viewer.input.send_keymap = false;
+			break;
+		case OPT_NO_CLIPBOARD:
+			viewer.clipboard.enabled = false;
 			break;
 		case OPT_SHM:
 			viewer.force_shm = true;
@@ -251,6 +269,7 @@ int main(int argc, char *argv[])
 	}
 	if (window_create(&viewer) < 0)
 		goto out_display;
+	clipboard_start(&viewer);
 	fprintf(stderr, "vdmabuf-viewer: showing %s (%u dmabuf formats importable)\n",
 		viewer.name, viewer.formats.len);
 	ret = run(&viewer, signal_fd) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
@@ -264,6 +283,7 @@ int main(int argc, char *argv[])
 		if (viewer.buffers[i])
 			view_buffer_destroy(viewer.buffers[i]);
 	cursor_finish(&viewer);
+	clipboard_finish(&viewer);
 	input_finish(&viewer);
 	window_destroy(&viewer);
 out_display:

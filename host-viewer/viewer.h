@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <poll.h>
 #include <vdmabuf.h>
 #include <wayland-client.h>
 
@@ -11,6 +12,7 @@
 #include "linux-dmabuf-v1-client-protocol.h"
 #include "pointer-constraints-unstable-v1-client-protocol.h"
 #include "presentation-time-client-protocol.h"
+#include "primary-selection-unstable-v1-client-protocol.h"
 #include "relative-pointer-unstable-v1-client-protocol.h"
 #include "viewporter-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
@@ -125,6 +127,48 @@ struct viewer_cursor {
 	struct wl_surface *surface;
 };
 
+/* One of the host's offers (clipboard.c): the first type naming each format. */
+struct clip_host_offer {
+	void *proxy;			/* wl_data_offer or zwp_primary_selection_offer_v1 */
+	uint32_t selection;		/* enum vdmabuf_selection: its protocol */
+	bool ours;			/* made of our source: the guest's own selection */
+	char *mime[VDMABUF_CLIP_FORMATS];
+};
+
+/* The guest's offer of one selection, as the host's selection. */
+struct clip_guest_source {
+	struct viewer *viewer;
+	void *proxy;			/* wl_data_source or ..._source_v1; NULL: none */
+	uint32_t selection, serial;
+};
+
+/* One paste in progress, either way. */
+struct clip_paste {
+	struct vdmabuf_clip_stream *stream;
+	bool to_guest;			/* the host's data for the guest */
+	struct wl_list link;		/* viewer_clipboard.pastes */
+};
+
+/* The host's selections, shared with the guest while focused (clipboard.c). */
+struct viewer_clipboard {
+	bool enabled;			/* not --no-clipboard */
+	struct wl_data_device_manager *manager;
+	struct wl_data_device *device;
+	struct zwp_primary_selection_device_manager_v1 *primary_manager;
+	struct zwp_primary_selection_device_v1 *primary_device;
+	bool focused;			/* the window is activated */
+	uint64_t left_usec;		/* when it lost it */
+	uint32_t serial;		/* of its last input event */
+	struct clip_host_offer *pending;	/* announced, its selection not yet */
+	struct clip_host_offer *host[VDMABUF_SELECTIONS];	/* the host's now */
+	uint32_t generation[VDMABUF_SELECTIONS];	/* of host[]: bumped by each change */
+	uint32_t told[VDMABUF_SELECTIONS];	/* the generation the guest was offered */
+	struct clip_guest_source guest[VDMABUF_SELECTIONS];
+	struct wl_list pastes;		/* clip_paste.link */
+	uint64_t logged_usec;		/* rate limit of failures the guest causes */
+	unsigned int unlogged;
+};
+
 struct viewer {
 	struct wl_display *display;
 	struct wl_registry *registry;
@@ -158,6 +202,7 @@ struct viewer {
 	int32_t surface_width, surface_height;
 	struct viewer_input input;
 	struct viewer_cursor cursor;
+	struct viewer_clipboard clipboard;
 	uint64_t exit_after;			/* presented frames; 0: never */
 	bool quit;
 	struct viewer_stats stats;
@@ -211,5 +256,22 @@ void input_constrain(struct viewer *viewer, uint32_t constraint);
 /* The daemon refused request (VDMABUF_REQUEST_SEAT, _INPUT, _KEYMAP). */
 void input_error(struct viewer *viewer, uint32_t request, int err);
 void input_finish(struct viewer *viewer);
+
+/* clipboard.c: the host's selections shared with the guest. */
+extern const struct vdmabuf_clip_listener clipboard_listener;
+bool clipboard_bind(struct viewer *viewer, struct wl_registry *registry, uint32_t name,
+		    const char *interface, uint32_t version);
+/* After the registry's globals, with the seat bound (unless --no-clipboard). */
+void clipboard_start(struct viewer *viewer);
+/* The window was activated (it has the focus), or no longer is. */
+void clipboard_focus(struct viewer *viewer, bool focused);
+/* The serial of the window's latest input event, to set selections with. */
+void clipboard_serial(struct viewer *viewer, uint32_t serial);
+/* The daemon refused a clipboard request (VDMABUF_REQUEST_SELECTION..CLIP_CLOSE). */
+void clipboard_error(struct viewer *viewer, uint32_t request, int err);
+/* Pastes' fds to poll (at most max), and their events. */
+int clipboard_poll_fds(struct viewer *viewer, struct pollfd *fds, int max);
+void clipboard_dispatch_fds(struct viewer *viewer, const struct pollfd *fds, int n);
+void clipboard_finish(struct viewer *viewer);
 
 #endif

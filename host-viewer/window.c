@@ -67,12 +67,17 @@ static void toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_
 			       int32_t height, struct wl_array *states)
 {
 	struct viewer *viewer = data;
+	bool activated = false;
 	uint32_t *state;
 
 	viewer->fullscreen = false;
-	wl_array_for_each(state, states)
+	wl_array_for_each(state, states) {
 		if (*state == XDG_TOPLEVEL_STATE_FULLSCREEN)
 			viewer->fullscreen = true;
+		else if (*state == XDG_TOPLEVEL_STATE_ACTIVATED)
+			activated = true;
+	}
+	clipboard_focus(viewer, activated);
 	viewer->window_width = width;
 	viewer->window_height = height;
 }
@@ -151,7 +156,7 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 					     viewer);
 	} else if (strcmp(interface, wp_viewporter_interface.name) == 0) {
 		viewer->viewporter = BIND(wp_viewporter_interface, 1);
-	} else {
+	} else if (!clipboard_bind(viewer, registry, name, interface, version)) {
 		input_bind(viewer, registry, name, interface, version);
 	}
 #undef BIND
