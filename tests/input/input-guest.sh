@@ -15,6 +15,38 @@ mkdir -p -m 700 "$XDG_RUNTIME_DIR"
 compositor=$!
 wait_wayland "$compositor" wayland-0 "$OUT/compositor.log"
 sync_point guest-running
+
+# The clipboard, through the compositor's wlr-data-control, as guest tools
+# use it: the host's text (and primary selection, and image) pasted here,
+# then ours copied for the host. A paste waits for the host's offer.
+export WAYLAND_DISPLAY=wayland-0
+paste_until() {	# FILE EXPECTED WL-PASTE-ARGS...
+	out=$1 expected=$2
+	shift 2
+	i=0
+	until timeout 20 wl-paste "$@" >"$out" 2>>"$OUT/guest-wl-paste.log" &&
+		cmp -s "$out" "$expected"; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || break
+		sleep 0.2
+	done
+}
+wait_for host-copied-text 600
+paste_until "$OUT/guest-paste.txt" "$OUT/host-text" -n
+paste_until "$OUT/guest-paste-primary.txt" "$OUT/host-primary" -n -p
+sync_point guest-pasted-text
+wait_for host-copied-image 600
+paste_until "$OUT/guest-paste.png" "$OUT/host.png" -t image/png
+wl-paste -l >"$OUT/guest-paste-types" 2>&1
+sync_point guest-pasted-image
+wait_for host-pressed-copy-text 600
+wl-copy <"$OUT/guest-text" 2>>"$OUT/guest-wl-copy.log" || fail "wl-copy"
+sync_point guest-copied-text
+wait_for host-pressed-copy-image 600
+wl-copy -t image/png <"$OUT/guest.png" 2>>"$OUT/guest-wl-copy.log" || fail "wl-copy image"
+sync_point guest-copied-image
+unset WAYLAND_DISPLAY
+
 wait_for lock-phase 600
 # The newest toplevel takes the output and the focus.
 WAYLAND_DISPLAY=wayland-0 "$BUILD/tests/input/input-client" --lock >"$OUT/client-lock.log" 2>&1 &

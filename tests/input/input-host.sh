@@ -12,8 +12,6 @@ client_log=$OUT/client.log
 rm -rf "$OUT/sync" "$OUT"/viewer* "$OUT"/client*.log "$OUT"/*.png "$OUT/host-took-it"
 modprobe kvm_amd 2>/dev/null || modprobe kvm_intel || fail "no kvm in L1"
 echo 65536 >/sys/module/udmabuf/parameters/list_limit
-export XDG_RUNTIME_DIR=/run/xdg
-mkdir -p -m 700 "$XDG_RUNTIME_DIR"
 
 cat >"$OUT/sway.cfg" <<CFG
 xwayland disable
@@ -22,16 +20,7 @@ default_border none
 input type:keyboard xkb_layout de
 bindsym Mod4+Return exec touch $OUT/host-took-it
 CFG
-WLR_BACKENDS=headless WLR_RENDERER=pixman sway -c "$OUT/sway.cfg" >"$OUT/sway.log" 2>&1 &
-sway=$!
-i=0
-until SWAYSOCK=$(ls "$XDG_RUNTIME_DIR"/sway-ipc.*.sock 2>/dev/null) && [ -n "$SWAYSOCK" ]; do
-	i=$((i + 1))
-	[ $i -lt 600 ] || fail "sway did not start: $(tail -n 5 "$OUT/sway.log")"
-	kill -0 $sway || fail "sway died: $(tail -n 5 "$OUT/sway.log")"
-	sleep 0.1
-done
-export SWAYSOCK WAYLAND_DISPLAY=$(cd "$XDG_RUNTIME_DIR" && ls | grep -m1 '^wayland-[0-9]*$')
+start_sway "$OUT/sway.cfg"
 
 start_backend
 run_guest tests/input/input-guest.sh >"$OUT/l2-qemu.log" 2>&1 &
@@ -53,6 +42,12 @@ pointer() {
 	done
 }
 pointer abs 1 1
+
+# A keyboard on the host's seat for the whole test, as a desktop has one:
+# a wtype that waits 30 minutes before it types (each wtype below brings
+# a keyboard of its own).
+wtype -s 600000 -s 600000 -s 600000 -k F24 &
+keyboard=$!
 
 "$viewer" --name input --fullscreen --stats "$OUT/viewer.stats" >"$OUT/viewer.log" 2>&1 &
 viewer_pid=$!
@@ -146,6 +141,55 @@ pointer wheel 1
 await '^axis 0 [0-9.]+ v120=120 ' "$m" "a wheel click"
 pass "scroll: $(tail -n +"$((m + 1))" "$client_log" | grep -m1 '^axis')"
 
+# The clipboard both ways, text and images, and the primary selection:
+# wl-copy and wl-paste on either side, the viewer focused.
+printf 'Grüße vom Host, %s ✓' "$(date +%s)" >"$OUT/host-text"
+printf 'primär %s' "$(date +%s)" >"$OUT/host-primary"
+printf 'Grüße aus dem Gast, %s ✓' "$(date +%s)" >"$OUT/guest-text"
+python3 "${0%/*}/make-png.py" 96 64 1 >"$OUT/host.png"
+python3 "${0%/*}/make-png.py" 80 60 2 >"$OUT/guest.png"
+wl-copy <"$OUT/host-text" 2>>"$OUT/wl-copy.log" || fail "wl-copy"
+wl-copy -p <"$OUT/host-primary" 2>>"$OUT/wl-copy.log" || fail "wl-copy -p"
+sync_point host-copied-text
+wait_for guest-pasted-text 300 "$guest"
+cmp -s "$OUT/guest-paste.txt" "$OUT/host-text" ||
+	fail "the guest pasted '$(cat "$OUT/guest-paste.txt")', the host copied '$(cat "$OUT/host-text")'"
+cmp -s "$OUT/guest-paste-primary.txt" "$OUT/host-primary" ||
+	fail "the guest's primary selection: '$(cat "$OUT/guest-paste-primary.txt")'"
+pass "host text and primary selection pasted in the guest: '$(cat "$OUT/guest-paste.txt")'"
+wl-copy -t image/png <"$OUT/host.png" 2>>"$OUT/wl-copy.log" || fail "wl-copy image"
+sync_point host-copied-image
+wait_for guest-pasted-image 300 "$guest"
+cmp -s "$OUT/guest-paste.png" "$OUT/host.png" ||
+	fail "the guest pasted $(wc -c <"$OUT/guest-paste.png") bytes for the host's PNG ($(wc -c <"$OUT/host.png")); types: $(cat "$OUT/guest-paste-types")"
+pass "the host's PNG pasted in the guest, $(wc -c <"$OUT/host.png") bytes exact"
+
+# Back: what the guest copies, the host pastes. Wayland lets a client set
+# the selection only with the serial of an input event newer than the
+# selection, so each copy follows one, as when a person presses Ctrl+C
+# in the guest's window.
+copy_in_guest() {
+	wtype -M ctrl -k c -m ctrl || fail "wtype ctrl+c"
+	sync_point "host-pressed-copy-$1"
+	wait_for "guest-copied-$1" 300 "$guest"
+}
+copy_in_guest text
+i=0
+until timeout 20 wl-paste -n >"$OUT/host-paste.txt" 2>/dev/null && cmp -s "$OUT/host-paste.txt" "$OUT/guest-text"; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "the host pasted '$(cat "$OUT/host-paste.txt")', the guest copied '$(cat "$OUT/guest-text")': $(grep clipboard "$OUT/viewer.log" | tail -n 3)"
+	sleep 0.2
+done
+pass "guest text pasted on the host: '$(cat "$OUT/host-paste.txt")'"
+copy_in_guest image
+i=0
+until timeout 20 wl-paste -t image/png >"$OUT/host-paste.png" 2>/dev/null && cmp -s "$OUT/host-paste.png" "$OUT/guest.png"; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "the host pasted $(wc -c <"$OUT/host-paste.png") bytes for the guest's PNG ($(wc -c <"$OUT/guest.png")); types: $(wl-paste -l 2>&1 | tr '\n' ' ')"
+	sleep 0.2
+done
+pass "the guest's PNG pasted on the host, $(wc -c <"$OUT/guest.png") bytes exact"
+
 # Another consumer cannot take the seat or send input.
 python3 "${0%/*}/bad-input.py" "$CONSUMER_SOCK" other >"$OUT/bad-input-other.log" 2>&1 ||
 	fail "$(tail -n 3 "$OUT/bad-input-other.log")"
@@ -193,6 +237,6 @@ pass "$(tail -n 1 "$OUT/bad-input-holder.log")"
 
 sync_point host-done
 wait $guest || fail "guest failed (see $OUT/l2.log)"
-kill $sway
+kill $keyboard $SWAY_PID
 stop_backend
 pass "input: keyboard, pointer and their limits"

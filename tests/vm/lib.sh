@@ -155,6 +155,25 @@ wait_for() {
 	done
 }
 
+# start_sway CONFIG: sway, headless and rendering with pixman, as the
+# host's desktop (in L1); sets SWAY_PID, and exports XDG_RUNTIME_DIR,
+# SWAYSOCK and WAYLAND_DISPLAY for its clients.
+start_sway() {
+	export XDG_RUNTIME_DIR=/run/xdg
+	mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+	WLR_BACKENDS=headless WLR_RENDERER=pixman sway -c "$1" >"$OUT/sway.log" 2>&1 &
+	SWAY_PID=$!
+	i=0
+	until SWAYSOCK=$(ls "$XDG_RUNTIME_DIR"/sway-ipc.*.sock 2>/dev/null) && [ -n "$SWAYSOCK" ]; do
+		i=$((i + 1))
+		[ $i -lt 600 ] || fail "sway did not start: $(tail -n 5 "$OUT/sway.log")"
+		kill -0 $SWAY_PID || fail "sway died: $(tail -n 5 "$OUT/sway.log")"
+		sleep 0.1
+	done
+	WAYLAND_DISPLAY=$(cd "$XDG_RUNTIME_DIR" && ls | grep -m1 '^wayland-[0-9]*$')
+	export SWAYSOCK WAYLAND_DISPLAY
+}
+
 # Waits for the Wayland compositor $1 (a pid) to listen as $2 in
 # $XDG_RUNTIME_DIR; fails with $3 (its log) if it dies first.
 wait_wayland() {
