@@ -414,6 +414,22 @@ static void test_limits(void)
 	harness_finish(&H);
 }
 
+/*
+ * setup(), with a paste each way: the host offers the clipboard, the
+ * guest the primary selection, and each pastes the other's.
+ */
+static void setup_pastes(uint32_t *sink, int *source)
+{
+	setup();
+	CHECK(host_offer(0, VDMABUF_SELECTION_CLIPBOARD, TEXT_BIT) == 0);
+	CHECK(harness_clip(&H, VDMABUF_CTRL_SELECTION, VDMABUF_SELECTION_PRIMARY, 0, TEXT_BIT,
+			   0) == VDMABUF_S_OK);
+	CHECK(guest_open(VDMABUF_SELECTION_CLIPBOARD, 1, VDMABUF_CLIP_TEXT, sink) ==
+	      VDMABUF_S_OK);
+	*source = host_open(0, VDMABUF_SELECTION_PRIMARY, 1, VDMABUF_CLIP_TEXT);
+	CHECK(*source > 0);
+}
+
 static void test_ending(void)
 {
 	const struct vdmabuf_consumer_msg *msg;
@@ -421,14 +437,7 @@ static void test_ending(void)
 	uint32_t sink;
 	int source;
 
-	setup();
-	CHECK(host_offer(0, VDMABUF_SELECTION_CLIPBOARD, TEXT_BIT) == 0);
-	CHECK(harness_clip(&H, VDMABUF_CTRL_SELECTION, VDMABUF_SELECTION_PRIMARY, 0, TEXT_BIT,
-			   0) == VDMABUF_S_OK);
-	CHECK(guest_open(VDMABUF_SELECTION_CLIPBOARD, 1, VDMABUF_CLIP_TEXT, &sink) ==
-	      VDMABUF_S_OK);
-	source = host_open(0, VDMABUF_SELECTION_PRIMARY, 1, VDMABUF_CLIP_TEXT);
-	CHECK(source > 0);
+	setup_pastes(&sink, &source);
 	/* Each side may do only its part. */
 	CHECK(harness_clip_data(&H, sink, "x", 1, 0, 0) == VDMABUF_S_EPERM);
 	CHECK(harness_clip(&H, VDMABUF_CTRL_CLIP_ACK, source, 0, 0, 0) == VDMABUF_S_EPERM);
@@ -510,14 +519,7 @@ static void test_holder_reset(void)
 	uint32_t sink;
 	int source;
 
-	setup();
-	CHECK(host_offer(0, VDMABUF_SELECTION_CLIPBOARD, TEXT_BIT) == 0);
-	CHECK(harness_clip(&H, VDMABUF_CTRL_SELECTION, VDMABUF_SELECTION_PRIMARY, 0, TEXT_BIT,
-			   0) == VDMABUF_S_OK);
-	CHECK(guest_open(VDMABUF_SELECTION_CLIPBOARD, 1, VDMABUF_CLIP_TEXT, &sink) ==
-	      VDMABUF_S_OK);
-	source = host_open(0, VDMABUF_SELECTION_PRIMARY, 1, VDMABUF_CLIP_TEXT);
-	CHECK(source > 0);
+	setup_pastes(&sink, &source);
 	CHECK(harness_clip(&H, VDMABUF_CTRL_CLIP_RESET, 1, 0, 0, 0) == VDMABUF_S_EINVAL);
 	CHECK(harness_clip(&H, VDMABUF_CTRL_CLIP_RESET, 0, 0, 0, 0) == VDMABUF_S_OK);
 	CHECK(H.consumers[0].clip.transfer == (uint32_t)source &&
