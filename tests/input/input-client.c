@@ -21,11 +21,15 @@
  *   locked | unlocked                  --lock: the pointer lock's state
  *   relative <dx> <dy>                 --lock: relative motion
  *   cursor set                         --cursor: on each pointer enter
+ *   echo <n> <ns>                      --echo: the nth button press, at ns
  *
  * --lock locks the pointer (pointer-constraints, persistent) once the
  * client has the pointer's focus, and logs relative-pointer motion.
  * --cursor sets a cursor of its own at every pointer enter: 16x16 of pure
- * magenta (CURSOR_COLOUR), hotspot (3, 5).
+ * magenta (CURSOR_COLOUR), hotspot (3, 5). --echo (with --cursor)
+ * answers each button press at once with the other of two cursor images
+ * (magenta, cyan), which the host sees as a new cursor: tools/bench's
+ * input round trip; ns is CLOCK_MONOTONIC when the press arrived.
  *
  * Positions are surface-local, with 2 decimals; axis, source (-1: none
  * in this frame) are wl_pointer's numbers. text is what the key types
@@ -40,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include <wayland-client.h>
 #include <xkbcommon/xkbcommon.h>
@@ -50,6 +55,7 @@
 
 #define COLOUR 0xff3060a0u
 #define CURSOR_COLOUR 0xffff00ffu
+#define ECHO_COLOUR 0xff00ffffu
 #define CURSOR_SIZE 16
 #define CURSOR_HOTSPOT_X 3
 #define CURSOR_HOTSPOT_Y 5
@@ -87,6 +93,10 @@ struct client {
 	bool own_cursor;
 	struct wl_surface *cursor_surface;
 	struct wl_buffer *cursor_buffer;
+	/* --echo: a press flips the cursor to the other image. */
+	bool echo;
+	struct wl_buffer *echo_buffer;
+	unsigned long presses;
 
 	/* The pointer frame being received. */
 	int32_t source;
@@ -400,9 +410,32 @@ static void pointer_motion(void *data, struct wl_pointer *pointer, uint32_t time
 	say("motion %.2f %.2f", wl_fixed_to_double(x), wl_fixed_to_double(y));
 }
 
+/* --echo: the other cursor image, at once. */
+static void echo_press(struct client *c)
+{
+	struct timespec now;
+	struct wl_buffer *next;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	c->presses++;
+	if (!c->echo_buffer)
+		c->echo_buffer = solid_buffer(c, CURSOR_SIZE, CURSOR_SIZE, WL_SHM_FORMAT_ARGB8888,
+					      ECHO_COLOUR);
+	next = c->presses % 2 ? c->echo_buffer : c->cursor_buffer;
+	wl_surface_attach(c->cursor_surface, next, 0, 0);
+	wl_surface_damage_buffer(c->cursor_surface, 0, 0, CURSOR_SIZE, CURSOR_SIZE);
+	wl_surface_commit(c->cursor_surface);
+	wl_display_flush(c->display);
+	say("echo %lu %lld", c->presses, (long long)now.tv_sec * 1000000000 + now.tv_nsec);
+}
+
 static void pointer_button(void *data, struct wl_pointer *pointer, uint32_t serial,
 			   uint32_t time, uint32_t button, uint32_t state)
 {
+	struct client *c = data;
+
+	if (c->echo && c->cursor_surface && state == WL_POINTER_BUTTON_STATE_PRESSED)
+		echo_press(c);
 	say("button %u %s", button,
 	    state == WL_POINTER_BUTTON_STATE_PRESSED ? "pressed" : "released");
 }
@@ -599,13 +632,14 @@ int main(int argc, char *argv[])
 	static const struct option options[] = {
 		{ "lock", no_argument, NULL, 'l' },
 		{ "cursor", no_argument, NULL, 'c' },
+		{ "echo", no_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct client c = { 0 };
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "lch", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "lceh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'l':
 			c.lock = true;
@@ -613,12 +647,17 @@ int main(int argc, char *argv[])
 		case 'c':
 			c.own_cursor = true;
 			break;
+		case 'e':
+			c.echo = c.own_cursor = true;
+			break;
 		default:
 			fprintf(opt == 'h' ? stdout : stderr,
-				"usage: %s [--lock] [--cursor]\n"
+				"usage: %s [--lock] [--cursor] [--echo]\n"
 				"Logs the input it receives to stdout.\n"
 				"  --lock    lock the pointer once it enters; log relative motion\n"
-				"  --cursor  set a 16x16 magenta cursor, hotspot (3, 5)\n", argv[0]);
+				"  --cursor  set a 16x16 magenta cursor, hotspot (3, 5)\n"
+				"  --echo    and flip it to cyan and back at each button press\n",
+				argv[0]);
 			return opt == 'h' ? 0 : 1;
 		}
 	}
