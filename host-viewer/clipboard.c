@@ -213,14 +213,22 @@ static void offer_to_guest(struct viewer *viewer, uint32_t selection)
 	if (!clipboard->device || !clipboard->focused ||
 	    clipboard->told[selection] == clipboard->generation[selection])
 		return;
-	/* Our own source, the guest's selection: the guest keeps it. */
-	if (!offer || !offer->ours) {
+	/*
+	 * Our own source, the guest's selection: the guest keeps it. An empty
+	 * selection withdraws only an offer of ours, never the guest's.
+	 */
+	if (offer && !offer->ours) {
 		uint32_t formats = host_offer_formats(offer);
 
 		if (vdmabuf_consumer_offer(viewer->consumer, selection, formats) < 0)
 			return;
+		clipboard->offered[selection] = formats != 0;
 		fprintf(stderr, "vdmabuf-viewer: clipboard: the host's %s (formats %#x) offered "
 			"to the guest\n", selection_name[selection], formats);
+	} else if (!offer && clipboard->offered[selection]) {
+		if (vdmabuf_consumer_offer(viewer->consumer, selection, 0) < 0)
+			return;
+		clipboard->offered[selection] = false;
 	}
 	clipboard->told[selection] = clipboard->generation[selection];
 }
@@ -319,23 +327,30 @@ static void guest_selection(void *data, uint32_t selection, uint32_t serial, uin
 	struct viewer_clipboard *clipboard = &viewer->clipboard;
 	struct clip_guest_source *src = &clipboard->guest[selection];
 	static const char *const text_aliases[] = { "text/plain", "UTF8_STRING", "TEXT", "STRING" };
+	void *old = src->proxy;
 
-	guest_source_drop(clipboard, selection);
-	/* The guest's offer replaced whatever it had from us. */
+	/*
+	 * The guest's offer replaced whatever it had from us. Our previous
+	 * source goes only once the new one is the selection: destroyed
+	 * first, it would leave the host no selection for a moment, and that
+	 * would reach the guest as the host's (empty) offer, replacing this.
+	 */
 	clipboard->told[selection] = clipboard->generation[selection];
-	if (!formats || !impls[selection].source_create)
-		return;
-	if (!clipboard->focused) {
+	clipboard->offered[selection] = false;
+	src->proxy = NULL;
+	if (!formats || !impls[selection].source_create) {
+		goto out;
+	} else if (!clipboard->focused) {
 		clip_log(clipboard, "the guest's %s stays the guest's: the window is not focused",
 			 selection_name[selection]);
-		return;
+		goto out;
 	}
 	src->viewer = viewer;
 	src->selection = selection;
 	src->serial = serial;
 	src->proxy = impls[selection].source_create(clipboard, src);
 	if (!src->proxy)
-		return;
+		goto out;
 	for (unsigned int i = 0; i < VDMABUF_CLIP_FORMATS; i++) {
 		if (!(formats & (1u << i)))
 			continue;
@@ -347,6 +362,9 @@ static void guest_selection(void *data, uint32_t selection, uint32_t serial, uin
 	impls[selection].set_selection(clipboard, src->proxy, clipboard->serial);
 	fprintf(stderr, "vdmabuf-viewer: clipboard: the guest's %s (formats %#x) is the host's\n",
 		selection_name[selection], formats);
+out:
+	if (old)
+		impls[selection].source_destroy(old);
 }
 
 static void guest_data(void *data, uint32_t transfer, const void *bytes, size_t len, bool end,

@@ -163,6 +163,7 @@ struct viewer_clipboard {
 	struct clip_host_offer *host[VDMABUF_SELECTIONS];	/* the host's now */
 	uint32_t generation[VDMABUF_SELECTIONS];	/* of host[]: bumped by each change */
 	uint32_t told[VDMABUF_SELECTIONS];	/* the generation the guest was offered */
+	bool offered[VDMABUF_SELECTIONS];	/* the guest has a host offer of ours */
 	struct clip_guest_source guest[VDMABUF_SELECTIONS];
 	struct wl_list pastes;		/* clip_paste.link */
 	uint64_t logged_usec;		/* rate limit of failures the guest causes */
