@@ -52,17 +52,12 @@ static void device_consumers(void *data, uint32_t count)
 {
 	struct vdmabuf_backend *backend = data;
 	struct vdmabuf_output *output;
-	bool more = count > backend->consumers;
 
 	wlr_log(count != backend->consumers ? WLR_INFO : WLR_DEBUG,
 		"vdmabuf: %u host consumers", count);
 	backend->consumers = count;
-	wl_list_for_each(output, &backend->outputs, link) {
-		/* A new window has nothing to show until we present again. */
-		if (more)
-			wlr_output_update_needs_frame(&output->base);
+	wl_list_for_each(output, &backend->outputs, link)
 		vdmabuf_output_update_frame(output);
-	}
 }
 
 /* The host shows one window per device: its first output. */

@@ -479,6 +479,12 @@ void vdmabuf_output_handle_mode_hint(struct vdmabuf_output *output, uint32_t wid
 		wlr_output_state_set_scale(&state, scale_120 / 120.0f);
 	wlr_output_send_request_state(&output->base, &state);
 	wlr_output_state_finish(&state);
+	/*
+	 * A window asks when it appears or changes: it gets a frame even if
+	 * the mode stays and nothing on the output changed (the present
+	 * carries no damage, which the host takes as the whole buffer).
+	 */
+	wlr_output_update_needs_frame(&output->base);
 }
 
 /* wlr_output_impl */
