@@ -182,6 +182,7 @@ struct viewer {
 	bool presentation_monotonic;
 	struct wp_viewporter *viewporter;
 	struct wl_surface *surface;
+	struct wl_buffer *placeholder;	/* shown until the guest's first frame */
 	struct xdg_surface *xdg_surface;
 	struct xdg_toplevel *toplevel;
 	struct wp_viewport *viewport;

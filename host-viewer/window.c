@@ -7,7 +7,9 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "viewer.h"
 
@@ -47,6 +49,29 @@ void window_update_viewport(struct viewer *viewer, const struct view_buffer *buf
 	}
 }
 
+/*
+ * A black pixel to map the window with before the guest's first frame:
+ * a guest with nothing new to draw sends one only when the window, once
+ * mapped and sized, asks for its mode. NULL if it cannot be made.
+ */
+static struct wl_buffer *create_placeholder(struct viewer *viewer)
+{
+	struct wl_shm_pool *pool;
+	struct wl_buffer *buffer;
+	int fd = memfd_create("vdmabuf-viewer-placeholder", MFD_CLOEXEC);
+
+	if (fd < 0 || ftruncate(fd, 4) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	pool = wl_shm_create_pool(viewer->shm, fd, 4);
+	buffer = wl_shm_pool_create_buffer(pool, 0, 1, 1, 4, WL_SHM_FORMAT_XRGB8888);
+	wl_shm_pool_destroy(pool);
+	close(fd);
+	return buffer;
+}
+
 static void xdg_surface_configure(void *data, struct xdg_surface *xdg_surface, uint32_t serial)
 {
 	struct viewer *viewer = data;
@@ -54,6 +79,9 @@ static void xdg_surface_configure(void *data, struct xdg_surface *xdg_surface, u
 	xdg_surface_ack_configure(xdg_surface, serial);
 	if (!viewer->configured) {
 		viewer->configured = true;
+		viewer->placeholder = create_placeholder(viewer);
+		if (viewer->placeholder)
+			wl_surface_attach(viewer->surface, viewer->placeholder, 0, 0);
 		wl_surface_commit(viewer->surface);
 	}
 	send_mode_hint(viewer);
@@ -215,6 +243,8 @@ int window_create(struct viewer *viewer)
 
 void window_destroy(struct viewer *viewer)
 {
+	if (viewer->placeholder)
+		wl_buffer_destroy(viewer->placeholder);
 	if (viewer->viewport)
 		wp_viewport_destroy(viewer->viewport);
 	if (viewer->toplevel)
