@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * The host's clipboard and primary selection, shared with the guest's
- * while the window has the focus (xdg_toplevel's activated; spec §17). What the host
- * copies reaches the viewer as wl_data_device's (or primary selection's)
- * selection, and is offered to the guest while focused; the guest pastes
- * it only while the window is focused or was until CLIP_GRACE_USEC ago.
+ * while the window has the focus (xdg_toplevel's activated; spec §17).
+ * What the host copies reaches the viewer as wl_data_device's (or primary
+ * selection's) selection, and is offered to the guest while focused; the
+ * guest pastes it only while the window is focused or was until
+ * CLIP_GRACE_USEC ago.
  * What the guest copies becomes the host's selection, set with the
  * serial of the window's last input event: only while focused, as
  * Wayland allows. Each paste is a transfer carried between the daemon
@@ -13,17 +14,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "viewer.h"
 
 #define CLIP_GRACE_USEC 5000000		/* a paste after the focus left */
-#define CLIP_LOG_INTERVAL_USEC 5000000
 
 static const char *const selection_name[VDMABUF_SELECTIONS] = { "clipboard", "primary" };
 
@@ -42,36 +40,9 @@ struct selection_impl {
 
 static const struct selection_impl impls[VDMABUF_SELECTIONS];
 
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-/* Failures the guest can cause: one line each CLIP_LOG_INTERVAL_USEC. */
-static void clip_log(struct viewer_clipboard *clipboard, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void clip_log(struct viewer_clipboard *clipboard, const char *fmt, ...)
-{
-	uint64_t now = now_usec();
-	va_list ap;
-
-	if (clipboard->logged_usec && now - clipboard->logged_usec < CLIP_LOG_INTERVAL_USEC) {
-		clipboard->unlogged++;
-		return;
-	}
-	fputs("vdmabuf-viewer: clipboard: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	if (clipboard->unlogged)
-		fprintf(stderr, " (%u more not logged)", clipboard->unlogged);
-	fputc('\n', stderr);
-	clipboard->logged_usec = now;
-	clipboard->unlogged = 0;
-}
+/* Whatever the guest can cause goes out rate-limited. */
+#define clip_log(clipboard, fmt, ...) \
+	log_limited(&(clipboard)->log, "clipboard: " fmt, ##__VA_ARGS__)
 
 /* Pastes */
 
@@ -91,8 +62,8 @@ static void paste_update(struct viewer_clipboard *clipboard, struct clip_paste *
 	if (ret == 0)
 		return;
 	if (ret > 0)
-		fprintf(stderr, "vdmabuf-viewer: clipboard: transfer %u: %llu bytes %s the guest\n",
-			transfer, bytes, paste->to_guest ? "to" : "from");
+		clip_log(clipboard, "transfer %u: %llu bytes %s the guest", transfer, bytes,
+			 paste->to_guest ? "to" : "from");
 	else if (ret == -EFBIG)
 		clip_log(clipboard, "transfer %u: refused over %u bytes, the paste cut short at %llu",
 			 transfer, VDMABUF_CLIP_MAX_SIZE, bytes);
@@ -276,8 +247,8 @@ static void guest_send(void *data, uint32_t transfer, uint32_t selection, uint32
 	}
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		goto refuse;
-	fprintf(stderr, "vdmabuf-viewer: clipboard: transfer %u: the guest pastes the host's %s "
-		"as %s\n", transfer, selection_name[selection], offer->mime[format]);
+	clip_log(clipboard, "transfer %u: the guest pastes the host's %s as %s", transfer,
+		 selection_name[selection], offer->mime[format]);
 	impls[selection].offer_receive(offer->proxy, offer->mime[format], fds[1]);
 	close(fds[1]);
 	wl_display_flush(viewer->display);
@@ -360,8 +331,8 @@ static void guest_selection(void *data, uint32_t selection, uint32_t serial, uin
 				impls[selection].source_offer(src->proxy, text_aliases[a]);
 	}
 	impls[selection].set_selection(clipboard, src->proxy, clipboard->serial);
-	fprintf(stderr, "vdmabuf-viewer: clipboard: the guest's %s (formats %#x) is the host's\n",
-		selection_name[selection], formats);
+	clip_log(clipboard, "the guest's %s (formats %#x) is the host's", selection_name[selection],
+		 formats);
 out:
 	if (old)
 		impls[selection].source_destroy(old);

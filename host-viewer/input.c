@@ -19,21 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "viewer.h"
 
 #define RELEASE_KEY_NAME "Shift+F12"
-#define ERROR_LOG_INTERVAL_USEC 5000000
-
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static bool key_test(const uint8_t *bits, uint32_t key)
 {
@@ -803,7 +793,6 @@ void input_start(struct viewer *viewer)
 void input_error(struct viewer *viewer, uint32_t request, int err)
 {
 	struct viewer_input *in = &viewer->input;
-	uint64_t now;
 
 	if ((request == VDMABUF_REQUEST_SEAT && err == -EBUSY) || err == -EPERM) {
 		in->refused = true;
@@ -818,15 +807,7 @@ void input_error(struct viewer *viewer, uint32_t request, int err)
 				"frames only\n", strerror(-err));
 		in->told_no_input = true;
 	} else {
-		now = now_usec();
-		if (now - in->error_logged_usec < ERROR_LOG_INTERVAL_USEC) {
-			in->errors_unlogged++;
-			return;
-		}
-		fprintf(stderr, "vdmabuf-viewer: input request %u refused: %s (%u more not "
-			"logged)\n", request, strerror(-err), in->errors_unlogged);
-		in->error_logged_usec = now;
-		in->errors_unlogged = 0;
+		log_limited(&in->errors, "input request %u refused: %s", request, strerror(-err));
 		return;
 	}
 	update_inhibitor(viewer);

@@ -19,6 +19,15 @@
 
 #define MAX_BUFFERS 64
 
+/*
+ * A rate limit for lines the other side can cause (log.c): ten in five
+ * seconds, then a count of those held back on the next that goes out.
+ */
+struct log_limit {
+	uint64_t start_usec;		/* of the current window */
+	unsigned int lines, suppressed;
+};
+
 /* What the viewer did; printed at exit and written with --stats. */
 struct viewer_stats {
 	uint64_t frames;		/* frames committed to the host compositor */
@@ -76,8 +85,7 @@ struct viewer_input {
 	/* The daemon refused: no seat, or no guest input; retried at enter. */
 	bool refused;
 	bool told_busy, told_no_input, told_keymap, told_inhibit;
-	uint64_t error_logged_usec;	/* rate limit of other refusals */
-	unsigned int errors_unlogged;
+	struct log_limit errors;	/* other refusals */
 
 	struct wl_seat *seat;
 	struct wl_keyboard *keyboard;
@@ -166,8 +174,7 @@ struct viewer_clipboard {
 	bool offered[VDMABUF_SELECTIONS];	/* the guest has a host offer of ours */
 	struct clip_guest_source guest[VDMABUF_SELECTIONS];
 	struct wl_list pastes;		/* clip_paste.link */
-	uint64_t logged_usec;		/* rate limit of failures the guest causes */
-	unsigned int unlogged;
+	struct log_limit log;		/* what the guest can cause */
 };
 
 struct viewer {
@@ -209,6 +216,11 @@ struct viewer {
 	bool quit;
 	struct viewer_stats stats;
 };
+
+/* log.c: CLOCK_MONOTONIC in microseconds; a line after "vdmabuf-viewer: ". */
+uint64_t now_usec(void);
+void log_limited(struct log_limit *limit, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* formats.c: what zwp_linux_dmabuf_v1 (v4 feedback, or v3 events) allows. */
 void formats_listen(struct viewer *viewer);
