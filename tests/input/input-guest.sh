@@ -45,6 +45,11 @@ sync_point guest-copied-text
 wait_for host-pressed-copy-image 600
 wl-copy -t image/png <"$OUT/guest.png" 2>>"$OUT/guest-wl-copy.log" || fail "wl-copy image"
 sync_point guest-copied-image
+# One byte over the cap.
+head -c $((16 * 1024 * 1024 + 1)) /dev/zero | tr '\0' x >/tmp/over-cap.txt
+wait_for host-pressed-copy-over-cap 600
+wl-copy </tmp/over-cap.txt 2>>"$OUT/guest-wl-copy.log" || fail "wl-copy over the cap"
+sync_point guest-copied-over-cap
 unset WAYLAND_DISPLAY
 
 wait_for lock-phase 600

@@ -190,6 +190,19 @@ until timeout 20 wl-paste -t image/png >"$OUT/host-paste.png" 2>/dev/null && cmp
 done
 pass "the guest's PNG pasted on the host, $(wc -c <"$OUT/guest.png") bytes exact"
 
+# A paste over the 16 MiB cap is cut short and said so; the rest goes on.
+copy_in_guest over-cap
+timeout 300 wl-paste -n >/tmp/over-cap.txt 2>"$OUT/wl-paste-over-cap.log"
+got=$(wc -c </tmp/over-cap.txt)
+[ "$got" -le $((16 * 1024 * 1024)) ] || fail "the host pasted $got bytes, over the cap"
+i=0
+until grep -q 'refused over 16777216 bytes' "$OUT/viewer.log"; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "the viewer did not say the paste was refused: $(grep clipboard "$OUT/viewer.log" | tail -n 3)"
+	sleep 0.1
+done
+pass "a paste over the cap refused after $got bytes: $(grep -m1 'refused over' "$OUT/viewer.log" | sed 's/^vdmabuf-viewer: //')"
+
 # Another consumer cannot take the seat or send input.
 python3 "${0%/*}/bad-input.py" "$CONSUMER_SOCK" other >"$OUT/bad-input-other.log" 2>&1 ||
 	fail "$(tail -n 3 "$OUT/bad-input-other.log")"
