@@ -233,28 +233,20 @@ static const struct wlr_primary_selection_source_impl primary_source_impl = {
 	.destroy = primary_source_destroy,
 };
 
-/* Every MIME type a client may ask a format for: text has the old names too. */
+/* Every MIME type a client may ask the formats for. */
 static bool add_mime_types(struct wl_array *mime_types, uint32_t formats)
 {
-	static const char *const text_aliases[] = {
-		"text/plain", "UTF8_STRING", "TEXT", "STRING",
-	};
-	const char *types[VDMABUF_CLIP_FORMATS + 4];
-	unsigned int n = 0, i;
+	const char *const *mime;
 	char **p;
 
-	for (i = 0; i < VDMABUF_CLIP_FORMATS; i++) {
+	for (uint32_t i = 0; i < VDMABUF_CLIP_FORMATS; i++) {
 		if (!(formats & (1u << i)))
 			continue;
-		types[n++] = vdmabuf_clip_format_mime(i);
-		if (i == VDMABUF_CLIP_TEXT)
-			for (unsigned int a = 0; a < 4; a++)
-				types[n++] = text_aliases[a];
-	}
-	for (i = 0; i < n; i++) {
-		p = wl_array_add(mime_types, sizeof(*p));
-		if (!p || !(*p = strdup(types[i])))
-			return false;
+		for (mime = vdmabuf_clip_format_mimes(i); *mime; mime++) {
+			p = wl_array_add(mime_types, sizeof(*p));
+			if (!p || !(*p = strdup(*mime)))
+				return false;
+		}
 	}
 	return true;
 }

@@ -297,7 +297,6 @@ static void guest_selection(void *data, uint32_t selection, uint32_t serial, uin
 	struct viewer *viewer = data;
 	struct viewer_clipboard *clipboard = &viewer->clipboard;
 	struct clip_guest_source *src = &clipboard->guest[selection];
-	static const char *const text_aliases[] = { "text/plain", "UTF8_STRING", "TEXT", "STRING" };
 	void *old = src->proxy;
 
 	/*
@@ -322,14 +321,10 @@ static void guest_selection(void *data, uint32_t selection, uint32_t serial, uin
 	src->proxy = impls[selection].source_create(clipboard, src);
 	if (!src->proxy)
 		goto out;
-	for (unsigned int i = 0; i < VDMABUF_CLIP_FORMATS; i++) {
-		if (!(formats & (1u << i)))
-			continue;
-		impls[selection].source_offer(src->proxy, vdmabuf_clip_format_mime(i));
-		if (i == VDMABUF_CLIP_TEXT)
-			for (unsigned int a = 0; a < 4; a++)
-				impls[selection].source_offer(src->proxy, text_aliases[a]);
-	}
+	for (uint32_t i = 0; i < VDMABUF_CLIP_FORMATS; i++)
+		if (formats & (1u << i))
+			for (const char *const *mime = vdmabuf_clip_format_mimes(i); *mime; mime++)
+				impls[selection].source_offer(src->proxy, *mime);
 	impls[selection].set_selection(clipboard, src->proxy, clipboard->serial);
 	clip_log(clipboard, "the guest's %s (formats %#x) is the host's", selection_name[selection],
 		 formats);

@@ -76,31 +76,45 @@ static inline int vdmabuf_clip_piece_fits(__u64 sent, __u64 acked, __u32 len)
 #ifndef __KERNEL__
 #include <string.h>
 
-/* The MIME type each side offers a format as (its first in spec §17). */
-static inline const char *vdmabuf_clip_format_mime(__u32 format)
+/*
+ * The MIME types a format stands for (spec §17), NULL-terminated: a side
+ * that offers the format offers them all, the first its own name.
+ */
+static inline const char *const *vdmabuf_clip_format_mimes(__u32 format)
 {
-	static const char *const mime[VDMABUF_CLIP_FORMATS] = {
-		"text/plain;charset=utf-8", "text/html", "text/uri-list",
-		"image/png", "image/jpeg", "image/bmp",
+	static const char *const text[] = {
+		"text/plain;charset=utf-8", "UTF8_STRING", "text/plain", "TEXT", "STRING", NULL,
+	};
+	static const char *const html[] = { "text/html", NULL };
+	static const char *const uri_list[] = { "text/uri-list", NULL };
+	static const char *const png[] = { "image/png", NULL };
+	static const char *const jpeg[] = { "image/jpeg", NULL };
+	static const char *const bmp[] = { "image/bmp", NULL };
+	static const char *const *const mimes[VDMABUF_CLIP_FORMATS] = {
+		text, html, uri_list, png, jpeg, bmp,
 	};
 
-	return format < VDMABUF_CLIP_FORMATS ? mime[format] : NULL;
+	return format < VDMABUF_CLIP_FORMATS ? mimes[format] : NULL;
+}
+
+/* The MIME type each side offers a format as first. */
+static inline const char *vdmabuf_clip_format_mime(__u32 format)
+{
+	const char *const *mimes = vdmabuf_clip_format_mimes(format);
+
+	return mimes ? mimes[0] : NULL;
 }
 
 /* The format a MIME type stands for, or -1: a side offers only these. */
 static inline int vdmabuf_clip_format_of_mime(const char *type)
 {
-	static const char *const text[] = {
-		"text/plain;charset=utf-8", "UTF8_STRING", "text/plain", "TEXT", "STRING",
-	};
-	unsigned int i;
+	const char *const *mime;
+	__u32 format;
 
-	for (i = 0; i < sizeof(text) / sizeof(text[0]); i++)
-		if (!strcmp(type, text[i]))
-			return VDMABUF_CLIP_TEXT;
-	for (i = 1; i < VDMABUF_CLIP_FORMATS; i++)
-		if (!strcmp(type, vdmabuf_clip_format_mime(i)))
-			return (int)i;
+	for (format = 0; format < VDMABUF_CLIP_FORMATS; format++)
+		for (mime = vdmabuf_clip_format_mimes(format); *mime; mime++)
+			if (!strcmp(type, *mime))
+				return (int)format;
 	return -1;
 }
 #endif

@@ -315,6 +315,11 @@ static void test_check_clip(void)
 	for (unsigned int f = 0; f < VDMABUF_CLIP_FORMATS; f++)
 		CHECK(vdmabuf_clip_format_of_mime(vdmabuf_clip_format_mime(f)) == (int)f);
 	CHECK(!vdmabuf_clip_format_mime(VDMABUF_CLIP_FORMATS));
+	/* Every name of every format maps back to it, and no name is two formats'. */
+	for (uint32_t f = 0; f < VDMABUF_CLIP_FORMATS; f++)
+		for (const char *const *mime = vdmabuf_clip_format_mimes(f); *mime; mime++)
+			CHECK(vdmabuf_clip_format_of_mime(*mime) == (int)f);
+	CHECK(!vdmabuf_clip_format_mimes(VDMABUF_CLIP_FORMATS));
 }
 
 static void test_check_input(void)
