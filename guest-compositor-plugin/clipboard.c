@@ -57,7 +57,7 @@ struct vdmabuf_clipboard {
 
 static const char *const selection_name[VDMABUF_SELECTIONS] = { "clipboard", "primary" };
 
-/* Failures the host can cause: at most ten lines a second. */
+/* Lines the host can cause: at most ten a second. */
 static bool log_allowed(struct vdmabuf_clipboard *clipboard)
 {
 	time_t now = time(NULL);
@@ -98,10 +98,10 @@ static void paste_update(struct clip_paste *paste, int ret)
 					  wl_mask(vdmabuf_clip_stream_events(paste->stream)));
 		return;
 	}
-	if (ret > 0)
+	if (ret > 0 && log_allowed(clipboard))
 		wlr_log(WLR_INFO, "vdmabuf: clipboard: transfer %u: %llu bytes %s the host",
 			transfer, bytes, paste->to_host ? "to" : "from");
-	else if (log_allowed(clipboard))
+	else if (ret < 0 && log_allowed(clipboard))
 		wlr_log(WLR_INFO, "vdmabuf: clipboard: transfer %u failed after %llu bytes: %s",
 			transfer, bytes, strerror(-ret));
 	paste_destroy(paste);
@@ -319,8 +319,9 @@ static void host_selection(void *data, uint32_t selection, uint32_t serial, uint
 	clipboard->offered[selection] = 0;
 	seat_set(clipboard, selection, offer);
 	clipboard->host[selection] = offer;
-	wlr_log(WLR_INFO, "vdmabuf: clipboard: the host's %s (formats %#x) is the seat's",
-		selection_name[selection], formats);
+	if (log_allowed(clipboard))
+		wlr_log(WLR_INFO, "vdmabuf: clipboard: the host's %s (formats %#x) is the seat's",
+			selection_name[selection], formats);
 	return;
 nomem:
 	wlr_log(WLR_ERROR, "vdmabuf: clipboard: no memory for the host's %s",
