@@ -14,12 +14,7 @@ compositor=$!
 wait_wayland "$compositor" wayland-0 "$OUT/compositor.log"
 # The client's surface under the whole output before the host's pointer
 # comes: a pointer that arrives first gets the compositor's cursor.
-i=0
-until grep -q '^ready' "$OUT/client.log" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 1200 ] || fail "input-client never drew: $(tail -n 3 "$OUT/compositor.log")"
-	sleep 0.1
-done
+wait_drawn "$OUT/client.log"
 sync_point guest-running
 wait_for host-done 3600
 kill -TERM "$compositor"

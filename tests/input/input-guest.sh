@@ -55,6 +55,9 @@ unset WAYLAND_DISPLAY
 wait_for lock-phase 600
 # The newest toplevel takes the output and the focus.
 WAYLAND_DISPLAY=wayland-0 "$BUILD/tests/input/input-client" --lock >"$OUT/client-lock.log" 2>&1 &
+# Drawn before the host's pointer moves over it: a motion that comes first
+# goes to the client below, and the new one would hear no enter.
+wait_drawn "$OUT/client-lock.log"
 sync_point lock-client-running
 wait_for host-done 600
 # Bad input from the host never brought the guest down.

@@ -174,6 +174,17 @@ start_sway() {
 	export SWAYSOCK WAYLAND_DISPLAY
 }
 
+# wait_drawn LOG: waits until a test client whose output is LOG has
+# drawn its first frame (it says "ready"), 120 s at most.
+wait_drawn() {
+	i=0
+	until grep -q '^ready' "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 1200 ] || fail "$1: the client never drew: $(tail -n 3 "$1" 2>/dev/null)"
+		sleep 0.1
+	done
+}
+
 # Waits for the Wayland compositor $1 (a pid) to listen as $2 in
 # $XDG_RUNTIME_DIR; fails with $3 (its log) if it dies first.
 wait_wayland() {
