@@ -119,20 +119,15 @@ static int handle_paste_fd(int fd, uint32_t mask, void *data)
 static void paste_create(struct vdmabuf_clipboard *clipboard, uint32_t transfer, int fd,
 			 bool to_host)
 {
-	struct vdmabuf_producer *producer = clipboard->backend->producer;
-	struct clip_paste *paste = calloc(1, sizeof(*paste));
+	struct vdmabuf_clip_stream *stream =
+		vdmabuf_clip_stream_producer(clipboard->backend->producer, transfer, fd, to_host);
+	struct clip_paste *paste = stream ? calloc(1, sizeof(*paste)) : NULL;
 
-	if (paste)
-		paste->stream = vdmabuf_clip_stream_producer(producer, transfer, fd, to_host);
-	if (!paste || !paste->stream) {
-		free(paste);
-		close(fd);
-		if (to_host)
-			vdmabuf_producer_clip_send(producer, transfer, NULL, 0, true, -EIO);
-		else
-			vdmabuf_producer_clip_close(producer, transfer);
+	if (!paste) {
+		vdmabuf_clip_stream_destroy(stream);	/* ends the transfer */
 		goto nomem;
 	}
+	paste->stream = stream;
 	paste->clipboard = clipboard;
 	paste->to_host = to_host;
 	wl_list_init(&paste->link);

@@ -76,21 +76,16 @@ static void paste_update(struct viewer_clipboard *clipboard, struct clip_paste *
 /* Takes fd: a pipe's read end (to_guest) or write end. */
 static void paste_create(struct viewer *viewer, uint32_t transfer, int fd, bool to_guest)
 {
-	struct clip_paste *paste = calloc(1, sizeof(*paste));
+	struct vdmabuf_clip_stream *stream =
+		vdmabuf_clip_stream_consumer(viewer->consumer, transfer, fd, to_guest);
+	struct clip_paste *paste = stream ? calloc(1, sizeof(*paste)) : NULL;
 
-	if (paste)
-		paste->stream = vdmabuf_clip_stream_consumer(viewer->consumer, transfer, fd,
-							     to_guest);
-	if (!paste || !paste->stream) {
+	if (!paste) {
 		fprintf(stderr, "vdmabuf-viewer: clipboard: transfer %u: no memory\n", transfer);
-		free(paste);
-		close(fd);
-		if (to_guest)
-			vdmabuf_consumer_clip_send(viewer->consumer, transfer, NULL, 0, true, -EIO);
-		else
-			vdmabuf_consumer_clip_close(viewer->consumer, transfer);
+		vdmabuf_clip_stream_destroy(stream);	/* ends the transfer */
 		return;
 	}
+	paste->stream = stream;
 	paste->to_guest = to_guest;
 	wl_list_insert(&viewer->clipboard.pastes, &paste->link);
 	/* A source has the pipe to read at once, maybe all of it. */

@@ -44,58 +44,65 @@ static int stream_ack(struct vdmabuf_clip_stream *s, uint32_t bytes)
 			     vdmabuf_consumer_clip_ack(s->consumer, s->transfer, bytes);
 }
 
-static int stream_close(struct vdmabuf_clip_stream *s)
+/* Ends a transfer its side cannot carry on: a source's with END and EIO. */
+static void end_transfer(struct vdmabuf_producer *producer, struct vdmabuf_consumer *consumer,
+			 uint32_t transfer, bool source)
 {
-	return s->producer ? vdmabuf_producer_clip_close(s->producer, s->transfer) :
-			     vdmabuf_consumer_clip_close(s->consumer, s->transfer);
+	if (source && producer)
+		vdmabuf_producer_clip_send(producer, transfer, NULL, 0, true, -EIO);
+	else if (source)
+		vdmabuf_consumer_clip_send(consumer, transfer, NULL, 0, true, -EIO);
+	else if (producer)
+		vdmabuf_producer_clip_close(producer, transfer);
+	else
+		vdmabuf_consumer_clip_close(consumer, transfer);
 }
 
-static struct vdmabuf_clip_stream *stream_create(uint32_t transfer, int fd, bool source)
+/* Takes fd and the transfer: on failure both end. */
+static struct vdmabuf_clip_stream *stream_create(struct vdmabuf_producer *producer,
+						 struct vdmabuf_consumer *consumer,
+						 uint32_t transfer, int fd, bool source)
 {
-	struct vdmabuf_clip_stream *s;
+	struct vdmabuf_clip_stream *s = calloc(1, sizeof(*s));
 	int flags = fcntl(fd, F_GETFL);
 
-	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+	if (!s || flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		free(s);
+		end_transfer(producer, consumer, transfer, source);
+		close(fd);
 		return NULL;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return NULL;
+	}
+	s->producer = producer;
+	s->consumer = consumer;
 	s->transfer = transfer;
 	s->fd = fd;
 	s->source = source;
 	return s;
 }
 
+static void stream_end(struct vdmabuf_clip_stream *s)
+{
+	end_transfer(s->producer, s->consumer, s->transfer, s->source);
+}
+
 struct vdmabuf_clip_stream *vdmabuf_clip_stream_producer(struct vdmabuf_producer *producer,
 							 uint32_t transfer, int fd, bool source)
 {
-	struct vdmabuf_clip_stream *s = stream_create(transfer, fd, source);
-
-	if (s)
-		s->producer = producer;
-	return s;
+	return stream_create(producer, NULL, transfer, fd, source);
 }
 
 struct vdmabuf_clip_stream *vdmabuf_clip_stream_consumer(struct vdmabuf_consumer *consumer,
 							 uint32_t transfer, int fd, bool source)
 {
-	struct vdmabuf_clip_stream *s = stream_create(transfer, fd, source);
-
-	if (s)
-		s->consumer = consumer;
-	return s;
+	return stream_create(NULL, consumer, transfer, fd, source);
 }
 
 void vdmabuf_clip_stream_destroy(struct vdmabuf_clip_stream *s)
 {
 	if (!s)
 		return;
-	if (!s->over) {
-		if (s->source)
-			stream_send(s, NULL, 0, true, -EIO);
-		else
-			stream_close(s);
-	}
+	if (!s->over)
+		stream_end(s);
 	close(s->fd);
 	free(s);
 }
@@ -193,7 +200,7 @@ static int sink_flush(struct vdmabuf_clip_stream *s)
 		if (n < 0) {
 			ret = -errno;
 			if (!s->over)
-				stream_close(s);
+				stream_end(s);
 			s->over = true;
 			return ret;
 		}
@@ -237,7 +244,7 @@ int vdmabuf_clip_stream_data(struct vdmabuf_clip_stream *s, const void *bytes, s
 	if (len > sizeof(s->buf) - s->pend_len) {
 		/* The other side overran the window it was given. */
 		if (!s->over)
-			stream_close(s);
+			stream_end(s);
 		s->over = true;
 		return -EPROTO;
 	}

@@ -453,6 +453,11 @@ static void test_clip_stream(struct vdmabuf_consumer *c, int daemon)
 	CHECK(msg.type == VDMABUF_MSG_CLIP_CLOSE && msg.u.clip.transfer == 15);
 	vdmabuf_clip_stream_destroy(s);
 	close(p[0]);
+	/* Not made (fd is no fd): the transfer ends all the same. */
+	CHECK(!vdmabuf_clip_stream_consumer(c, 19, -1, true));
+	msg = daemon_recv(daemon);
+	CHECK(msg.type == VDMABUF_MSG_CLIP_DATA && msg.u.clip.transfer == 19 &&
+	      msg.u.clip.flags == VDMABUF_CLIP_END && msg.u.clip.status == -EIO);
 	/* Destroyed before it was over: the transfer ends. */
 	CHECK(pipe(p) == 0);
 	s = vdmabuf_clip_stream_consumer(c, 17, p[0], true);

@@ -441,7 +441,7 @@ int vdmabuf_consumer_clip_close(struct vdmabuf_consumer *consumer, uint32_t tran
  * could not serve; -EPIPE the reader went, -EPROTO a window overrun);
  * then destroy it. Destroying one that is not over ends its transfer:
  * a source's with END and -EIO, a sink's paste closed. NULL: no memory,
- * or fd is not an fd.
+ * or fd is not an fd; fd is closed and the transfer ended all the same.
  */
 struct vdmabuf_clip_stream;
 
