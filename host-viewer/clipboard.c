@@ -177,7 +177,7 @@ static void offer_to_guest(struct viewer *viewer, uint32_t selection)
 	struct clip_host_offer *offer = clipboard->host[selection];
 
 	if (!clipboard->device || !clipboard->focused ||
-	    clipboard->told[selection] == clipboard->generation[selection])
+	    !clipboard->untold[selection])
 		return;
 	/*
 	 * Our own source, the guest's selection: the guest keeps it. An empty
@@ -196,7 +196,7 @@ static void offer_to_guest(struct viewer *viewer, uint32_t selection)
 			return;
 		clipboard->offered[selection] = false;
 	}
-	clipboard->told[selection] = clipboard->generation[selection];
+	clipboard->untold[selection] = false;
 }
 
 /* A new selection of the host: offer (NULL: none). */
@@ -216,7 +216,7 @@ static void host_selection(struct viewer *viewer, uint32_t selection, void *prox
 		/* Made of our source, which is still the selection: the guest's own. */
 		offer->ours = clipboard->guest[selection].proxy != NULL;
 	}
-	clipboard->generation[selection]++;
+	clipboard->untold[selection] = true;
 	host_offer_destroy(clipboard->host[selection]);
 	clipboard->host[selection] = offer;
 	offer_to_guest(viewer, selection);
@@ -300,7 +300,7 @@ static void guest_selection(void *data, uint32_t selection, uint32_t serial, uin
 	 * first, it would leave the host no selection for a moment, and that
 	 * would reach the guest as the host's (empty) offer, replacing this.
 	 */
-	clipboard->told[selection] = clipboard->generation[selection];
+	clipboard->untold[selection] = false;
 	clipboard->offered[selection] = false;
 	src->proxy = NULL;
 	if (!formats || !impls[selection].source_create) {

@@ -169,8 +169,7 @@ struct viewer_clipboard {
 	uint32_t serial;		/* of its last input event */
 	struct clip_host_offer *pending;	/* announced, its selection not yet */
 	struct clip_host_offer *host[VDMABUF_SELECTIONS];	/* the host's now */
-	uint32_t generation[VDMABUF_SELECTIONS];	/* of host[]: bumped by each change */
-	uint32_t told[VDMABUF_SELECTIONS];	/* the generation the guest was offered */
+	bool untold[VDMABUF_SELECTIONS];	/* host[] changed since the guest was told */
 	bool offered[VDMABUF_SELECTIONS];	/* the guest has a host offer of ours */
 	struct clip_guest_source guest[VDMABUF_SELECTIONS];
 	struct wl_list pastes;		/* clip_paste.link */
