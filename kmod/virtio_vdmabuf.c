@@ -4,10 +4,17 @@
  * through the vdmabuf virtio device (protocol/vdmabuf-spec.md) and offers
  * them to producers as /dev/vdmabuf (protocol/vdmabuf_uapi.h).
  *
- * A buffer is exported once: the driver attaches to the dmabuf, walks its
- * pages into extents and keeps the attachment, so the pages stay pinned,
- * until the device retires the buffer. Each frame is then a PRESENT naming
- * the buffer's id. Events from the device reach the file that owns the id.
+ * A buffer is exported once: the driver attaches to the dmabuf as any
+ * importer does (dynamically, without peer-to-peer, so an exporter with
+ * device memory moves the buffer to system memory), pins it, maps it for
+ * the device and sends the DMA addresses of that mapping as extents. The
+ * device has no IOMMU of its own (no VIRTIO_F_ACCESS_PLATFORM), so those
+ * addresses are guest-physical when the transport's device is not behind
+ * a translating IOMMU; extents that are not guest RAM are refused. The
+ * pages of an imported buffer are never touched (no sg_page()). The
+ * attachment stays pinned until the device retires the buffer. Each frame
+ * is then a PRESENT naming the buffer's id. Events from the device reach
+ * the file that owns the id.
  *
  * With VDMABUF_F_INPUT the device also sends the host seat's input and
  * keymap: they reach every file that subscribed (VDMABUF_IOC_SUBSCRIBE).
@@ -20,6 +27,9 @@
  * it comes back with a RELEASE as a presented frame does.
  */
 #include <linux/dma-buf.h>
+#include <linux/dma-resv.h>
+#include <linux/iommu.h>
+#include <linux/ioport.h>
 #include <linux/kref.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -63,6 +73,14 @@ struct vdmabuf_dev {
 	struct virtqueue *ctrl_vq;
 	struct virtqueue *event_vq;
 	struct miscdevice misc;
+
+	/*
+	 * The device buffers are mapped for (the transport's, as the
+	 * device has no DMA of its own), and whether its DMA addresses are
+	 * guest-physical: no IOMMU translates for it.
+	 */
+	struct device *dma_dev;
+	bool dma_is_phys;
 
 	/* Limits the device advertises in its config space. */
 	u32 max_buffers;
@@ -163,8 +181,8 @@ struct vdmabuf_buffer {
 	struct vdmabuf_file *owner;	/* NULL once its file is closed */
 	u64 id_device, id_key;
 	struct dma_buf *dmabuf;
-	struct dma_buf_attachment *attach;
-	struct sg_table *sgt;
+	struct dma_buf_attachment *attach;	/* dynamic, pinned */
+	struct sg_table *sgt;			/* its mapping for dma_dev */
 };
 
 /* One control request and its reply, as long as the device holds them. */
@@ -523,26 +541,67 @@ static void vdmabuf_queue_all(struct vdmabuf_dev *vd, const struct vdmabuf_ueven
 
 /* Buffers */
 
-/* Attaches to b's dmabuf and maps it: its pages stay pinned until unpinned. */
+/*
+ * The attachment is pinned, so an exporter never moves the buffer while
+ * the host maps its pages; one that does anyway is broken, and the host
+ * would show stale memory: say so.
+ */
+static void vdmabuf_move_notify(struct dma_buf_attachment *attach)
+{
+	struct vdmabuf_buffer *b = attach->importer_priv;
+
+	pr_warn_ratelimited("virtio_vdmabuf: %s moved pinned buffer %016llx:%016llx\n",
+			    attach->dmabuf->exp_name, b->id_device, b->id_key);
+}
+
+static const struct dma_buf_attach_ops vdmabuf_importer_ops = {
+	.allow_peer2peer = false,
+	.move_notify = vdmabuf_move_notify,
+};
+
+/*
+ * Attaches to b's dmabuf, pins it and maps it for the device: its memory
+ * stays where it is until unpinned.
+ */
 static int vdmabuf_buffer_pin(struct vdmabuf_dev *vd, struct vdmabuf_buffer *b)
 {
+	struct dma_resv *resv = b->dmabuf->resv;
 	int err;
 
-	b->attach = dma_buf_attach(b->dmabuf, vd->vdev->dev.parent);
+	b->attach = dma_buf_dynamic_attach(b->dmabuf, vd->dma_dev, &vdmabuf_importer_ops, b);
 	if (IS_ERR(b->attach))
 		return PTR_ERR(b->attach);
-	b->sgt = dma_buf_map_attachment_unlocked(b->attach, DMA_BIDIRECTIONAL);
+	err = dma_resv_lock_interruptible(resv, NULL);
+	if (err)
+		goto err_detach;
+	err = dma_buf_pin(b->attach);
+	if (err)
+		goto err_unlock;
+	b->sgt = dma_buf_map_attachment(b->attach, DMA_BIDIRECTIONAL);
 	if (IS_ERR(b->sgt)) {
 		err = PTR_ERR(b->sgt);
-		dma_buf_detach(b->dmabuf, b->attach);
-		return err;
+		goto err_unpin;
 	}
+	dma_resv_unlock(resv);
 	return 0;
+
+err_unpin:
+	dma_buf_unpin(b->attach);
+err_unlock:
+	dma_resv_unlock(resv);
+err_detach:
+	dma_buf_detach(b->dmabuf, b->attach);
+	return err;
 }
 
 static void vdmabuf_buffer_unpin(struct vdmabuf_buffer *b)
 {
-	dma_buf_unmap_attachment_unlocked(b->attach, b->sgt, DMA_BIDIRECTIONAL);
+	struct dma_resv *resv = b->dmabuf->resv;
+
+	dma_resv_lock(resv, NULL);
+	dma_buf_unmap_attachment(b->attach, b->sgt, DMA_BIDIRECTIONAL);
+	dma_buf_unpin(b->attach);
+	dma_resv_unlock(resv);
 	dma_buf_detach(b->dmabuf, b->attach);
 }
 
@@ -964,42 +1023,52 @@ static long vdmabuf_ioctl_info(struct vdmabuf_file *f, void __user *arg)
 }
 
 /*
- * Writes the extents of sgt into ext (room for max) and returns their
- * number: physically contiguous pages merge into one extent.
+ * Writes the extents of sgt's DMA addresses into ext (room for max) and
+ * returns their number: contiguous runs merge into one extent. Each is
+ * whole pages; whether it is guest RAM is checked by the caller.
  */
 static int vdmabuf_sgt_extents(struct sg_table *sgt, struct vdmabuf_extent *ext,
 			       unsigned int max, u64 *total)
 {
 	struct scatterlist *sg;
-	phys_addr_t end = 0;
+	dma_addr_t end = 0;
 	unsigned int i;
 	int n = 0;
 
 	*total = 0;
-	for_each_sgtable_sg(sgt, sg, i) {
-		struct page *page = sg_page(sg);
-		phys_addr_t addr;
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		dma_addr_t addr = sg_dma_address(sg);
+		unsigned int len = sg_dma_len(sg);
 
-		if (!page)
-			return -EOPNOTSUPP;
-		if (!sg->length)
+		if (!len)
 			continue;
-		if (sg->offset % PAGE_SIZE || sg->length % PAGE_SIZE)
+		if (addr % PAGE_SIZE || len % PAGE_SIZE)
 			return -EOPNOTSUPP;
-		addr = page_to_phys(page) + sg->offset;
 		if (n && addr == end) {
-			ext[n - 1].len = cpu_to_le64(le64_to_cpu(ext[n - 1].len) + sg->length);
+			ext[n - 1].len = cpu_to_le64(le64_to_cpu(ext[n - 1].len) + len);
 		} else {
 			if (n == max)
 				return -E2BIG;
 			ext[n].addr = cpu_to_le64(addr);
-			ext[n].len = cpu_to_le64(sg->length);
+			ext[n].len = cpu_to_le64(len);
 			n++;
 		}
-		end = addr + sg->length;
-		*total += sg->length;
+		end = addr + len;
+		*total += len;
 	}
 	return n;
+}
+
+/* Whether every extent is guest RAM, which the host can reach. */
+static bool vdmabuf_extents_in_ram(const struct vdmabuf_extent *ext, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (region_intersects(le64_to_cpu(ext[i].addr), le64_to_cpu(ext[i].len),
+				      IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) != REGION_INTERSECTS)
+			return false;
+	return true;
 }
 
 /*
@@ -1063,8 +1132,8 @@ static void vdmabuf_export_unreserve(struct vdmabuf_file *f)
 }
 
 /*
- * Writes the extents of b's pinned pages into ext (room for max) and
- * returns their number; they must cover the whole dmabuf.
+ * Writes the extents of b's mapping into ext (room for max) and returns
+ * their number; they must cover the whole dmabuf, in guest RAM.
  */
 static int vdmabuf_export_extents(struct vdmabuf_dev *vd, struct vdmabuf_buffer *b,
 				  struct vdmabuf_extent *ext, unsigned int max)
@@ -1072,10 +1141,19 @@ static int vdmabuf_export_extents(struct vdmabuf_dev *vd, struct vdmabuf_buffer 
 	u64 total;
 	int n;
 
-	n = vdmabuf_sgt_extents(b->sgt, ext, max, &total);
-	if (n == -EOPNOTSUPP)
-		dev_warn_ratelimited(&vd->vdev->dev, "dmabuf of %s has memory without pages\n",
+	if (!vd->dma_is_phys) {
+		dev_warn_ratelimited(&vd->vdev->dev,
+				     "an IOMMU translates for the device: cannot share %s buffers\n",
 				     b->dmabuf->exp_name);
+		return -EOPNOTSUPP;
+	}
+	n = vdmabuf_sgt_extents(b->sgt, ext, max, &total);
+	if (n >= 0 && !vdmabuf_extents_in_ram(ext, n))
+		n = -EOPNOTSUPP;
+	if (n == -EOPNOTSUPP)
+		dev_warn_ratelimited(&vd->vdev->dev,
+				     "%s buffer of %zu bytes is not in guest RAM: not shared\n",
+				     b->dmabuf->exp_name, b->dmabuf->size);
 	if (n < 0)
 		return n;
 	if (total != b->dmabuf->size)
@@ -1094,7 +1172,7 @@ static struct vdmabuf_request *vdmabuf_export_request(struct vdmabuf_dev *vd,
 	unsigned int i, max;
 	int n;
 
-	max = min_t(unsigned int, b->sgt->orig_nents, vd->max_extents);
+	max = min_t(unsigned int, b->sgt->nents, vd->max_extents);
 	r = vdmabuf_request_alloc(sizeof(*req) + max * sizeof(struct vdmabuf_extent));
 	if (!r)
 		return ERR_PTR(-ENOMEM);
@@ -1824,6 +1902,17 @@ static const struct file_operations vdmabuf_fops = {
 
 /* virtio driver */
 
+/*
+ * Whether dev's DMA addresses are guest-physical: no IOMMU, or one that
+ * passes it through. The device reads guest memory by physical address.
+ */
+static bool vdmabuf_dma_is_phys(struct device *dev)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+
+	return !domain || domain->type == IOMMU_DOMAIN_IDENTITY;
+}
+
 static int vdmabuf_probe(struct virtio_device *vdev)
 {
 	struct virtqueue_info vqs_info[VDMABUF_NUM_VQS] = {
@@ -1867,6 +1956,8 @@ static int vdmabuf_probe(struct virtio_device *vdev)
 	virtio_cread_le(vdev, struct vdmabuf_config, max_extents, &vd->max_extents);
 	virtio_cread_le(vdev, struct vdmabuf_config, max_buffer_size,
 			&vd->max_buffer_size);
+	vd->dma_dev = vdev->dev.parent;
+	vd->dma_is_phys = vdmabuf_dma_is_phys(vd->dma_dev);
 	vd->max_buffers = min_t(u32, vd->max_buffers, VDMABUF_MAX_BUFFERS);
 	vd->max_extents = min_t(u32, vd->max_extents, VDMABUF_MAX_EXTENTS);
 	vd->max_buffer_size = min_t(u64, vd->max_buffer_size, VDMABUF_MAX_BUFFER_SIZE);
@@ -1902,9 +1993,10 @@ static int vdmabuf_probe(struct virtio_device *vdev)
 	vdmabuf_the_dev = vd;
 	mutex_unlock(&vdmabuf_dev_lock);
 	dev_info(&vdev->dev,
-		 "bound: features %#llx, max %u buffers, %u extents, %llu bytes\n",
+		 "bound: features %#llx, max %u buffers, %u extents, %llu bytes%s\n",
 		 vdev->features, vd->max_buffers, vd->max_extents,
-		 vd->max_buffer_size);
+		 vd->max_buffer_size,
+		 vd->dma_is_phys ? "" : "; an IOMMU translates: no buffer can be shared");
 	return 0;
 
 err_reset:

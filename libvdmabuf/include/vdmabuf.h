@@ -172,7 +172,8 @@ int vdmabuf_producer_info(struct vdmabuf_producer *producer, struct vdmabuf_info
 /*
  * Shares dmabuf_fd (which stays the caller's) once; *id names it from now
  * on. -EBADF: not an fd; -EINVAL: not a dmabuf, or desc does not fit it;
- * -EOPNOTSUPP: its memory has no pages the device can reach; -E2BIG: too
+ * -EOPNOTSUPP: its memory is not guest RAM the device can reach (device
+ * memory its exporter would not move, or an IOMMU translates); -E2BIG: too
  * large or too fragmented for the device; -ENOSPC: too many buffers.
  */
 VDMABUF_API
