@@ -16,6 +16,12 @@
  * is then a PRESENT naming the buffer's id. Events from the device reach
  * the file that owns the id.
  *
+ * A frame waits for its buffer's rendering without blocking its producer:
+ * PRESENT queues it with the fences it waits for (the dmabuf's write
+ * fences, the producer's sync_file), each fence's callback kicks the
+ * file's fenced_work, and the work sends the frames at the head of the
+ * queue whose fences have signalled, or discards one whose bound passed.
+ *
  * With VDMABUF_F_INPUT the device also sends the host seat's input and
  * keymap: they reach every file that subscribed (VDMABUF_IOC_SUBSCRIBE).
  * The driver assembles the keymap's pieces, keeps the last whole one for
@@ -27,6 +33,7 @@
  * it comes back with a RELEASE as a presented frame does.
  */
 #include <linux/dma-buf.h>
+#include <linux/dma-fence.h>
 #include <linux/dma-resv.h>
 #include <linux/iommu.h>
 #include <linux/ioport.h>
@@ -36,6 +43,7 @@
 #include <linux/poll.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/sync_file.h>
 #include <linux/uaccess.h>
 #include <linux/virtio.h>
 #include <linux/virtio_config.h>
@@ -66,6 +74,14 @@
 static unsigned int max_buffers_per_file = 64;
 module_param(max_buffers_per_file, uint, 0644);
 MODULE_PARM_DESC(max_buffers_per_file, "Buffers one open file may export (default 64)");
+
+/* Frames one file may have waiting for their rendering. */
+#define FILE_FENCED_FRAMES	8
+
+static unsigned int fence_timeout_ms = 2000;
+module_param(fence_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(fence_timeout_ms,
+		 "How long a frame waits for its rendering before it is discarded (default 2000)");
 
 struct vdmabuf_dev {
 	struct kref kref;
@@ -168,6 +184,15 @@ struct vdmabuf_file {
 	unsigned long input_lost;	/* input dropped: the ring was full */
 	struct vdmabuf_keymap_blob *km;
 	u32 km_off;
+	/*
+	 * Frames waiting for their rendering, oldest first, and their
+	 * count: fenced_lock, also held while fenced_work or PRESENT sends
+	 * a frame, so frames reach the device in the order presented.
+	 */
+	struct mutex fenced_lock;
+	struct list_head fenced;
+	unsigned int num_fenced;
+	struct delayed_work fenced_work;
 	/* The clipboard's ring (FILE_CLIP_EVENTS, allocated at subscribe). */
 	struct vdmabuf_uevent *clip;
 	unsigned int clip_head, clip_len;
@@ -183,6 +208,23 @@ struct vdmabuf_buffer {
 	struct dma_buf *dmabuf;
 	struct dma_buf_attachment *attach;	/* dynamic, pinned */
 	struct sg_table *sgt;			/* its mapping for dma_dev */
+};
+
+/* A fence a frame waits for; its callback kicks the file's fenced_work. */
+struct vdmabuf_fence_wait {
+	struct dma_fence *fence;	/* NULL: signalled */
+	struct dma_fence_cb cb;
+	struct vdmabuf_file *f;
+};
+
+/* A frame waiting for its rendering: its PRESENT, built, and its fences. */
+struct vdmabuf_fenced_frame {
+	struct list_head link;		/* f->fenced */
+	struct vdmabuf_request *r;
+	struct vdmabuf_id id;
+	u64 frame;
+	unsigned long deadline;		/* jiffies */
+	struct vdmabuf_fence_wait waits[2];	/* the buffer's, the producer's */
 };
 
 /* One control request and its reply, as long as the device holds them. */
@@ -870,7 +912,7 @@ static void vdmabuf_handle_event(struct vdmabuf_dev *vd, const struct vdmabuf_ev
 		uev.present_ns = vdmabuf_guest_time(vd, le64_to_cpu(ev->u.release.present_ns),
 						    received_ns);
 		uev.refresh_ns = le32_to_cpu(ev->u.release.refresh_ns);
-		uev.flags = le32_to_cpu(ev->u.release.flags);
+		uev.flags = le32_to_cpu(ev->u.release.flags) & ~VDMABUF_RELEASE_DISCARDED;
 		vdmabuf_file_queue(b->owner, &uev);
 		break;
 	case VDMABUF_EVENT_RETIRED:
@@ -1294,54 +1336,295 @@ err_free:
 	return err;
 }
 
-/* Looks up an id of this file; returns -ENOENT or -ENODEV. */
-static int vdmabuf_file_has(struct vdmabuf_file *f, const struct vdmabuf_id *id)
+/*
+ * Looks up an id of this file; returns -ENOENT or -ENODEV. With dmabuf,
+ * also a reference to the buffer's dmabuf.
+ */
+static int vdmabuf_file_has(struct vdmabuf_file *f, const struct vdmabuf_id *id,
+			    struct dma_buf **dmabuf)
 {
 	struct vdmabuf_dev *vd = f->vd;
+	struct vdmabuf_buffer *b = NULL;
 	int err = 0;
 
 	mutex_lock(&vd->lock);
 	if (vd->gone)
 		err = -ENODEV;
-	else if (!vdmabuf_find(&f->buffers, id->device, id->key))
+	else if (!(b = vdmabuf_find(&f->buffers, id->device, id->key)))
 		err = -ENOENT;
+	if (!err && dmabuf) {
+		get_dma_buf(b->dmabuf);
+		*dmabuf = b->dmabuf;
+	}
 	mutex_unlock(&vd->lock);
 	return err;
+}
+
+static struct vdmabuf_request *vdmabuf_present_request(const struct vdmabuf_ioc_present *args)
+{
+	struct vdmabuf_present *req;
+	struct vdmabuf_request *r;
+	unsigned int i;
+
+	r = vdmabuf_request_alloc(sizeof(*req));
+	if (!r)
+		return NULL;
+	req = (struct vdmabuf_present *)r->req;
+	req->hdr.type = cpu_to_le32(VDMABUF_CTRL_PRESENT);
+	req->id.device = cpu_to_le64(args->id.device);
+	req->id.key = cpu_to_le64(args->id.key);
+	req->frame = cpu_to_le64(args->frame);
+	req->num_damage = cpu_to_le32(args->num_damage);
+	for (i = 0; i < args->num_damage; i++) {
+		req->damage[i].x = cpu_to_le32(args->damage[i].x);
+		req->damage[i].y = cpu_to_le32(args->damage[i].y);
+		req->damage[i].width = cpu_to_le32(args->damage[i].width);
+		req->damage[i].height = cpu_to_le32(args->damage[i].height);
+	}
+	return r;
+}
+
+/* Sends a PRESENT and frees it (its callback does after -ETIMEDOUT). */
+static int vdmabuf_present_send(struct vdmabuf_dev *vd, struct vdmabuf_request *r)
+{
+	int err = vdmabuf_request_send(vd, r);
+
+	if (err != -ETIMEDOUT)
+		vdmabuf_request_free(r);
+	return err;
+}
+
+/* Fenced frames */
+
+static void vdmabuf_fence_signalled(struct dma_fence *fence, struct dma_fence_cb *cb)
+{
+	struct vdmabuf_fence_wait *w = container_of(cb, struct vdmabuf_fence_wait, cb);
+
+	mod_delayed_work(system_unbound_wq, &w->f->fenced_work, 0);
+}
+
+/* Waits for fence (taken over) unless it has signalled already. */
+static void vdmabuf_fence_wait_init(struct vdmabuf_fence_wait *w, struct vdmabuf_file *f,
+				    struct dma_fence *fence)
+{
+	w->f = f;
+	w->fence = fence;
+	if (fence && dma_fence_add_callback(fence, &w->cb, vdmabuf_fence_signalled)) {
+		dma_fence_put(fence);
+		w->fence = NULL;
+	}
+}
+
+/* After this, w's callback neither runs nor will. */
+static void vdmabuf_fence_wait_finish(struct vdmabuf_fence_wait *w)
+{
+	if (!w->fence)
+		return;
+	dma_fence_remove_callback(w->fence, &w->cb);
+	dma_fence_put(w->fence);
+	w->fence = NULL;
+}
+
+static bool vdmabuf_fenced_ready(const struct vdmabuf_fenced_frame *fr)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fr->waits); i++)
+		if (fr->waits[i].fence && !dma_fence_is_signaled(fr->waits[i].fence))
+			return false;
+	return true;
+}
+
+static void vdmabuf_fenced_free(struct vdmabuf_fenced_frame *fr)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fr->waits); i++)
+		vdmabuf_fence_wait_finish(&fr->waits[i]);
+	if (fr->r)
+		vdmabuf_request_free(fr->r);
+	kfree(fr);
+}
+
+/* The frame never reached the host: the producer gets its buffer back. */
+static void vdmabuf_fenced_discard(struct vdmabuf_file *f, const struct vdmabuf_fenced_frame *fr,
+				   int err)
+{
+	struct vdmabuf_uevent uev = {
+		.type = VDMABUF_UEVENT_RELEASE,
+		.flags = VDMABUF_RELEASE_DISCARDED,
+		.id = fr->id,
+		.frame = fr->frame,
+		.count = -err,
+	};
+
+	dev_warn_ratelimited(&f->vd->vdev->dev, "frame %llu of %016llx:%016llx discarded: %s\n",
+			     fr->frame, fr->id.device, fr->id.key,
+			     err == -ETIMEDOUT ? "its rendering did not finish in time" :
+			     "the device refused it");
+	vdmabuf_file_queue(f, &uev);
+}
+
+/*
+ * Sends the frames at the head of f's queue whose fences have signalled,
+ * in order; discards the head once its bound passed; comes back at the
+ * head's deadline.
+ */
+static void vdmabuf_fenced_work(struct work_struct *work)
+{
+	struct vdmabuf_file *f = container_of(to_delayed_work(work), struct vdmabuf_file,
+					      fenced_work);
+	struct vdmabuf_dev *vd = f->vd;
+	struct vdmabuf_fenced_frame *fr;
+
+	down_read(&vd->remove_sem);
+	mutex_lock(&f->fenced_lock);
+	while ((fr = list_first_entry_or_null(&f->fenced, struct vdmabuf_fenced_frame, link))) {
+		int err = 0;
+
+		if (!vdmabuf_fenced_ready(fr)) {
+			if (time_before(jiffies, fr->deadline)) {
+				mod_delayed_work(system_unbound_wq, &f->fenced_work,
+						 fr->deadline - jiffies);
+				break;
+			}
+			err = -ETIMEDOUT;
+		}
+		list_del(&fr->link);
+		f->num_fenced--;
+		if (!err) {
+			err = vdmabuf_present_send(vd, fr->r);
+			fr->r = NULL;
+		}
+		if (err)
+			vdmabuf_fenced_discard(f, fr, err);
+		vdmabuf_fenced_free(fr);
+	}
+	mutex_unlock(&f->fenced_lock);
+	up_read(&vd->remove_sem);
+}
+
+/*
+ * The fences a frame of dmabuf waits for: the buffer's write fences, as
+ * one (NULL: none unsignalled), and the producer's fence_fd.
+ */
+static int vdmabuf_present_fences(struct dma_buf *dmabuf, const struct vdmabuf_ioc_present *args,
+				  struct dma_fence *fences[2])
+{
+	int err;
+
+	fences[0] = fences[1] = NULL;
+	if (args->flags & VDMABUF_PRESENT_FENCE_FD) {
+		fences[1] = sync_file_get_fence(args->fence_fd);
+		if (!fences[1])
+			return -EINVAL;
+	}
+	err = dma_resv_lock_interruptible(dmabuf->resv, NULL);
+	if (err)
+		goto err_put;
+	err = dma_resv_get_singleton(dmabuf->resv, DMA_RESV_USAGE_WRITE, &fences[0]);
+	dma_resv_unlock(dmabuf->resv);
+	if (err)
+		goto err_put;
+	return 0;
+
+err_put:
+	dma_fence_put(fences[1]);
+	fences[1] = NULL;
+	return err;
+}
+
+static bool vdmabuf_fences_signalled(struct dma_fence *fences[2])
+{
+	return (!fences[0] || dma_fence_is_signaled(fences[0])) &&
+	       (!fences[1] || dma_fence_is_signaled(fences[1]));
+}
+
+/* Queues r, a frame of args, behind f's others until its fences signal. */
+static int vdmabuf_fenced_queue(struct vdmabuf_file *f, const struct vdmabuf_ioc_present *args,
+				struct vdmabuf_request *r, struct dma_fence *fences[2])
+{
+	struct vdmabuf_fenced_frame *fr;
+	unsigned int i;
+
+	lockdep_assert_held(&f->fenced_lock);
+	if (f->num_fenced >= FILE_FENCED_FRAMES)
+		return -EBUSY;
+	fr = kzalloc(sizeof(*fr), GFP_KERNEL);
+	if (!fr)
+		return -ENOMEM;
+	fr->r = r;
+	fr->id = args->id;
+	fr->frame = args->frame;
+	fr->deadline = jiffies + msecs_to_jiffies(READ_ONCE(fence_timeout_ms));
+	for (i = 0; i < ARRAY_SIZE(fr->waits); i++)
+		vdmabuf_fence_wait_init(&fr->waits[i], f, fences[i]);
+	list_add_tail(&fr->link, &f->fenced);
+	f->num_fenced++;
+	/* The work sends what is ready and arms the deadline. */
+	mod_delayed_work(system_unbound_wq, &f->fenced_work, 0);
+	return 0;
+}
+
+/* Closing: f's waiting frames go, unsent; nothing kicks fenced_work again. */
+static void vdmabuf_fenced_flush(struct vdmabuf_file *f)
+{
+	struct vdmabuf_fenced_frame *fr, *tmp;
+	LIST_HEAD(frames);
+
+	mutex_lock(&f->fenced_lock);
+	list_splice_init(&f->fenced, &frames);
+	f->num_fenced = 0;
+	list_for_each_entry(fr, &frames, link) {
+		vdmabuf_fence_wait_finish(&fr->waits[0]);
+		vdmabuf_fence_wait_finish(&fr->waits[1]);
+	}
+	mutex_unlock(&f->fenced_lock);
+	cancel_delayed_work_sync(&f->fenced_work);
+	list_for_each_entry_safe(fr, tmp, &frames, link)
+		vdmabuf_fenced_free(fr);
 }
 
 static long vdmabuf_ioctl_present(struct vdmabuf_file *f, void __user *arg)
 {
 	struct vdmabuf_ioc_present args;
-	struct vdmabuf_present *req;
+	struct dma_fence *fences[2];
 	struct vdmabuf_request *r;
-	unsigned int i;
+	struct dma_buf *dmabuf;
 	int err;
 
 	if (copy_from_user(&args, arg, sizeof(args)))
 		return -EFAULT;
-	if (args.flags || args.num_damage > VDMABUF_MAX_DAMAGE)
+	if ((args.flags & ~VDMABUF_PRESENT_FENCE_FD) || args.reserved ||
+	    args.num_damage > VDMABUF_MAX_DAMAGE)
 		return -EINVAL;
-	err = vdmabuf_file_has(f, &args.id);
+	err = vdmabuf_file_has(f, &args.id, &dmabuf);
 	if (err)
 		return err;
-	r = vdmabuf_request_alloc(sizeof(*req));
-	if (!r)
-		return -ENOMEM;
-	req = (struct vdmabuf_present *)r->req;
-	req->hdr.type = cpu_to_le32(VDMABUF_CTRL_PRESENT);
-	req->id.device = cpu_to_le64(args.id.device);
-	req->id.key = cpu_to_le64(args.id.key);
-	req->frame = cpu_to_le64(args.frame);
-	req->num_damage = cpu_to_le32(args.num_damage);
-	for (i = 0; i < args.num_damage; i++) {
-		req->damage[i].x = cpu_to_le32(args.damage[i].x);
-		req->damage[i].y = cpu_to_le32(args.damage[i].y);
-		req->damage[i].width = cpu_to_le32(args.damage[i].width);
-		req->damage[i].height = cpu_to_le32(args.damage[i].height);
+	err = vdmabuf_present_fences(dmabuf, &args, fences);
+	dma_buf_put(dmabuf);
+	if (err)
+		return err;
+	r = vdmabuf_present_request(&args);
+	if (!r) {
+		err = -ENOMEM;
+		goto out_put;
 	}
-	err = vdmabuf_request_send(f->vd, r);
-	if (err != -ETIMEDOUT)
-		vdmabuf_request_free(r);
+
+	mutex_lock(&f->fenced_lock);
+	if (list_empty(&f->fenced) && vdmabuf_fences_signalled(fences)) {
+		err = vdmabuf_present_send(f->vd, r);
+	} else {
+		err = vdmabuf_fenced_queue(f, &args, r, fences);
+		if (!err)
+			fences[0] = fences[1] = NULL;	/* the frame's now */
+		else
+			vdmabuf_request_free(r);
+	}
+	mutex_unlock(&f->fenced_lock);
+out_put:
+	dma_fence_put(fences[0]);
+	dma_fence_put(fences[1]);
 	return err;
 }
 
@@ -1820,6 +2103,9 @@ static int vdmabuf_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&f->buffers);
 	mutex_init(&f->ioctl_lock);
+	mutex_init(&f->fenced_lock);
+	INIT_LIST_HEAD(&f->fenced);
+	INIT_DELAYED_WORK(&f->fenced_work, vdmabuf_fenced_work);
 	spin_lock_init(&f->ev_lock);
 	init_waitqueue_head(&f->wait);
 
@@ -1854,6 +2140,8 @@ static int vdmabuf_release(struct inode *inode, struct file *file)
 	bool held_clipboard = false;
 
 	mutex_lock(&f->ioctl_lock);
+	/* Before remove_sem: fenced_work takes it. */
+	vdmabuf_fenced_flush(f);
 	down_read(&vd->remove_sem);
 	mutex_lock(&vd->lock);
 	list_del(&f->link);

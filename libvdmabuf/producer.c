@@ -110,9 +110,19 @@ int vdmabuf_producer_present(struct vdmabuf_producer *producer, const struct vdm
 			     uint64_t frame, const struct vdmabuf_rect *damage,
 			     unsigned int num_damage)
 {
+	return vdmabuf_producer_present_fenced(producer, id, frame, damage, num_damage, -1);
+}
+
+int vdmabuf_producer_present_fenced(struct vdmabuf_producer *producer,
+				    const struct vdmabuf_id *id, uint64_t frame,
+				    const struct vdmabuf_rect *damage, unsigned int num_damage,
+				    int fence_fd)
+{
 	struct vdmabuf_ioc_present ioc = {
 		.id = *id,
 		.frame = frame,
+		.flags = fence_fd >= 0 ? VDMABUF_PRESENT_FENCE_FD : 0,
+		.fence_fd = fence_fd,
 	};
 
 	if (num_damage > VDMABUF_MAX_DAMAGE_RECTS)

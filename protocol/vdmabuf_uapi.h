@@ -62,13 +62,30 @@ struct vdmabuf_urect {
 	__u32 x, y, width, height;
 };
 
+/*
+ * A frame leaves for the device only once its buffer is rendered: every
+ * write fence of the dmabuf's reservation object (implicit sync) and,
+ * with VDMABUF_PRESENT_FENCE_FD, fence_fd (a sync_file, e.g. exported from
+ * a DRM syncobj point: explicit sync) have signalled. PRESENT never waits
+ * for them: the frame waits in the driver, and the file's later frames
+ * wait behind it, in order. A frame whose fences do not signal within the
+ * driver's bound (fence_timeout_ms) or which the device refuses after its
+ * wait comes back as a RELEASE with VDMABUF_RELEASE_DISCARDED and the
+ * errno in count (ETIMEDOUT, or the device's). A frame with nothing to
+ * wait for, behind nothing, is sent at once and PRESENT returns the
+ * device's answer.
+ */
 struct vdmabuf_ioc_present {
 	struct vdmabuf_id id;
 	__u64 frame;
 	__u32 num_damage;		/* 0: whole buffer; at most 16 */
-	__u32 flags;			/* 0 */
+	__u32 flags;			/* VDMABUF_PRESENT_* */
 	struct vdmabuf_urect damage[16];
+	__s32 fence_fd;			/* VDMABUF_PRESENT_FENCE_FD: wait for it too */
+	__u32 reserved;			/* 0 */
 };
+
+#define VDMABUF_PRESENT_FENCE_FD	(1u << 0)
 
 struct vdmabuf_ioc_unexport {
 	struct vdmabuf_id id;
@@ -205,6 +222,12 @@ struct vdmabuf_ukeymap {
 	__u8 data[40];
 };
 
+/*
+ * RELEASE of a frame the driver never sent (see struct vdmabuf_ioc_present):
+ * count is its errno. The device's own flags never carry this bit.
+ */
+#define VDMABUF_RELEASE_DISCARDED	(1u << 31)
+
 struct vdmabuf_uevent {
 	__u32 type;
 	__u32 flags;			/* RELEASE: VDMABUF_RELEASE_* */
@@ -220,7 +243,7 @@ struct vdmabuf_uevent {
 			 */
 			__u64 present_ns;
 			__u32 refresh_ns;
-			__u32 count;		/* CONSUMERS */
+			__u32 count;		/* CONSUMERS; errno of a DISCARDED RELEASE */
 			__u32 width, height, refresh_mhz, scale_120;	/* MODE_HINT */
 		};
 		struct vdmabuf_uinput input;	/* INPUT */

@@ -65,6 +65,10 @@ struct vdmabuf_rect {
 #define VDMABUF_RELEASE_VSYNC		(1u << 1)	/* time is a vblank */
 #define VDMABUF_RELEASE_ZERO_COPY	(1u << 2)	/* shown without a copy */
 #endif
+/* Never sent: its rendering did not finish in time, or the device refused it. */
+#ifndef VDMABUF_RELEASE_DISCARDED
+#define VDMABUF_RELEASE_DISCARDED	(1u << 31)
+#endif
 
 VDMABUF_API
 bool vdmabuf_id_equal(const struct vdmabuf_id *a, const struct vdmabuf_id *b);
@@ -181,13 +185,27 @@ int vdmabuf_producer_export(struct vdmabuf_producer *producer, int dmabuf_fd,
 			    const struct vdmabuf_buffer_desc *desc, struct vdmabuf_id *id);
 /*
  * Shows id as frame; damage NULL or num_damage 0: all of it. The buffer
- * is the host's until its release. -ENOENT: not an id of this producer;
- * -EBUSY: the previous frame of this buffer is not released yet.
+ * is the host's until its release. The frame leaves once the buffer's
+ * rendering is done (its dmabuf's write fences: implicit sync); until then
+ * it waits in the driver, never here, and a frame whose rendering does not
+ * finish in time comes back as a release with VDMABUF_RELEASE_DISCARDED.
+ * -ENOENT: not an id of this producer; -EBUSY: the previous frame of this
+ * buffer is not released yet, or too many frames wait for rendering.
  */
 VDMABUF_API
 int vdmabuf_producer_present(struct vdmabuf_producer *producer, const struct vdmabuf_id *id,
 			     uint64_t frame, const struct vdmabuf_rect *damage,
 			     unsigned int num_damage);
+/*
+ * As vdmabuf_producer_present(), and the frame also waits for fence_fd
+ * (a sync_file, which stays the caller's; -1: none): explicit sync.
+ * -EINVAL: fence_fd is not a sync_file.
+ */
+VDMABUF_API
+int vdmabuf_producer_present_fenced(struct vdmabuf_producer *producer,
+				    const struct vdmabuf_id *id, uint64_t frame,
+				    const struct vdmabuf_rect *damage, unsigned int num_damage,
+				    int fence_fd);
 /*
  * The cursor the host draws over its window at its own pointer (with
  * VDMABUF_F_POINTER, spec §16). image: an exported id of this producer,

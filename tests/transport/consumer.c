@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * consumer [--socket PATH] --frames N [--timeout SEC] [--stall-after N]
+ * consumer [--socket PATH] --frames N [--timeout SEC] [--stall-after N] [--in-order]
  * The host half of the transport tests: imports every buffer the guest
  * exports, maps the host dmabuf and checks every byte of every presented
  * frame against the frame's pattern, writes the frame's marker through its
@@ -8,7 +8,8 @@
  * after N good frames once every buffer is gone, or at SIGTERM; with
  * --stall-after it stops answering after that many frames, holding every
  * frame in flight, to be killed with -9. With --bench it neither checks
- * nor marks, and prints the import times.
+ * nor marks, and prints the import times. With --in-order a frame whose
+ * number is not above the one before it is a bad frame.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -42,7 +43,8 @@ struct consumer_test {
 	unsigned int live;
 	uint64_t frames, bad_frames, buffers_seen, gone;
 	uint64_t stall_after;
-	bool bench;
+	bool bench, in_order;
+	uint64_t last_frame;
 	uint64_t import_ns[MAX_IMPORTS];
 	unsigned int imports_timed;
 	int failed;
@@ -130,8 +132,14 @@ static void on_frame(void *data, const struct vdmabuf_id *id, uint64_t frame,
 			(unsigned long long)frame, bad, (unsigned long long)imp->size, first_bad);
 		t->bad_frames++;
 	}
+	if (t->in_order && t->frames && frame <= t->last_frame) {
+		fprintf(stderr, "consumer: frame %llu after frame %llu\n",
+			(unsigned long long)frame, (unsigned long long)t->last_frame);
+		t->bad_frames++;
+	}
 	if (!t->bench)
 		pattern_mark(imp->map, frame);
+	t->last_frame = frame;
 	t->frames++;
 	if (t->stall_after && t->frames == t->stall_after) {
 		printf("consumer: stalled after %llu frames\n", (unsigned long long)t->frames);
@@ -185,6 +193,7 @@ int main(int argc, char *argv[])
 		{ "timeout", required_argument, NULL, 't' },
 		{ "stall-after", required_argument, NULL, 'x' },
 		{ "bench", no_argument, NULL, 'B' },
+		{ "in-order", no_argument, NULL, 'o' },
 		{ 0 },
 	};
 	struct consumer_test t = { 0 };
@@ -207,6 +216,9 @@ int main(int argc, char *argv[])
 			break;
 		case 'B':
 			t.bench = true;
+			break;
+		case 'o':
+			t.in_order = true;
 			break;
 		case 'x':
 			t.stall_after = strtoull(optarg, NULL, 0);
