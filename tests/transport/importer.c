@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * fenced [--device PATH]
- * The guest half of test fences: frames whose rendering is not done yet.
- * vgem stands in for a GPU: its buffers are guest pages, and it attaches
+ * importer [--device PATH]
+ * The guest half of test importer: /dev/vdmabuf as a dmabuf importer.
+ *
+ *   refused   a dmabuf of PCI BAR memory (vdmabuf_mmio_exporter.ko, as
+ *             VRAM would be) is refused with EOPNOTSUPP.
+ *
+ * Then frames whose rendering is not done yet. vgem stands in for a GPU: its buffers are guest pages, and it attaches
  * write fences to them that only we signal (or its own 10 s timer). The
  * buffer holds half of a frame's pattern while its fence is unsignalled
  * and the rest only just before the fence signals, so a host that got the
@@ -60,7 +64,7 @@ struct release {
 	uint64_t at_ns;
 };
 
-struct fenced_test {
+struct importer_test {
 	int vgem;
 	struct vdmabuf_producer *p;
 	struct release releases[16];
@@ -69,13 +73,13 @@ struct fenced_test {
 
 static void die(const char *what, int err)
 {
-	fprintf(stderr, "fenced: %s: %s\n", what, strerror(err < 0 ? -err : err));
+	fprintf(stderr, "importer: %s: %s\n", what, strerror(err < 0 ? -err : err));
 	exit(1);
 }
 
 static void fail(const char *why)
 {
-	fprintf(stderr, "fenced: %s\n", why);
+	fprintf(stderr, "importer: %s\n", why);
 	exit(1);
 }
 
@@ -111,7 +115,7 @@ static int open_vgem(void)
 	return -1;
 }
 
-static void bo_create(struct fenced_test *t, struct bo *bo)
+static void bo_create(struct importer_test *t, struct bo *bo)
 {
 	struct drm_mode_create_dumb create = { .width = WIDTH, .height = HEIGHT, .bpp = 32 };
 
@@ -127,7 +131,7 @@ static void bo_create(struct fenced_test *t, struct bo *bo)
 		die("mmap", errno);
 }
 
-static void bo_export(struct fenced_test *t, struct bo *bo)
+static void bo_export(struct importer_test *t, struct bo *bo)
 {
 	const struct vdmabuf_buffer_desc desc = {
 		.width = WIDTH, .height = HEIGHT, .fourcc = DRM_FORMAT_XRGB8888,
@@ -141,7 +145,7 @@ static void bo_export(struct fenced_test *t, struct bo *bo)
 }
 
 /* A write fence on bo that only we (or vgem's timer) signal. */
-static uint32_t fence_attach(struct fenced_test *t, struct bo *bo)
+static uint32_t fence_attach(struct importer_test *t, struct bo *bo)
 {
 	struct drm_vgem_fence_attach attach = { .handle = bo->handle, .flags = VGEM_FENCE_WRITE };
 
@@ -150,7 +154,7 @@ static uint32_t fence_attach(struct fenced_test *t, struct bo *bo)
 	return attach.out_fence;
 }
 
-static void fence_signal(struct fenced_test *t, uint32_t fence)
+static void fence_signal(struct importer_test *t, uint32_t fence)
 {
 	struct drm_vgem_fence_signal signal = { .fence = fence };
 
@@ -170,7 +174,7 @@ static void pattern_finish(struct bo *bo, uint64_t frame)
 	pattern_fill(bo->map, SIZE, frame);
 }
 
-static void present(struct fenced_test *t, struct bo *bo, uint64_t frame, int fence_fd)
+static void present(struct importer_test *t, struct bo *bo, uint64_t frame, int fence_fd)
 {
 	uint64_t start = now_ns();
 	int err = vdmabuf_producer_present_fenced(t->p, &bo->id, frame, NULL, 0, fence_fd);
@@ -185,7 +189,7 @@ static void present(struct fenced_test *t, struct bo *bo, uint64_t frame, int fe
 static void on_release(void *data, const struct vdmabuf_id *id, uint64_t frame,
 		       uint64_t present_ns, uint32_t refresh_ns, uint32_t flags)
 {
-	struct fenced_test *t = data;
+	struct importer_test *t = data;
 
 	if (t->num_releases == sizeof(t->releases) / sizeof(t->releases[0]))
 		fail("too many releases");
@@ -197,7 +201,7 @@ static const struct vdmabuf_producer_listener listener = {
 };
 
 /* Handles events for up to ms; returns the release of frame, or NULL. */
-static const struct release *wait_release(struct fenced_test *t, uint64_t frame, int ms)
+static const struct release *wait_release(struct importer_test *t, uint64_t frame, int ms)
 {
 	struct pollfd pfd = { .fd = vdmabuf_producer_get_fd(t->p), .events = POLLIN };
 	uint64_t end = now_ns() + ms * 1000000ull;
@@ -218,7 +222,7 @@ static const struct release *wait_release(struct fenced_test *t, uint64_t frame,
 	}
 }
 
-static void expect_shown(struct fenced_test *t, struct bo *bo, uint64_t frame)
+static void expect_shown(struct importer_test *t, struct bo *bo, uint64_t frame)
 {
 	const struct release *r = wait_release(t, frame, 20000);
 
@@ -228,7 +232,7 @@ static void expect_shown(struct fenced_test *t, struct bo *bo, uint64_t frame)
 		fail("a frame whose fence signalled was discarded");
 	if (!pattern_marked(bo->map, frame))
 		fail("the host did not mark the frame it checked");
-	printf("fenced: frame %llu shown\n", (unsigned long long)frame);
+	printf("importer: frame %llu shown\n", (unsigned long long)frame);
 }
 
 static unsigned int fence_timeout_ms(void)
@@ -242,7 +246,7 @@ static unsigned int fence_timeout_ms(void)
 	return ms;
 }
 
-static void test_implicit(struct fenced_test *t, struct bo *a, struct bo *b)
+static void test_implicit(struct importer_test *t, struct bo *a, struct bo *b)
 {
 	uint32_t fence = fence_attach(t, a);
 
@@ -259,10 +263,10 @@ static void test_implicit(struct fenced_test *t, struct bo *a, struct bo *b)
 	expect_shown(t, b, 2);
 	if (wait_release(t, 1, 0)->at_ns > wait_release(t, 2, 0)->at_ns)
 		fail("frame 2 overtook frame 1, which waited for its fence");
-	printf("fenced: implicit sync: frames 1 and 2 waited for 1's fence, in order\n");
+	printf("importer: implicit sync: frames 1 and 2 waited for 1's fence, in order\n");
 }
 
-static void test_timeout(struct fenced_test *t, struct bo *a, struct bo *b)
+static void test_timeout(struct importer_test *t, struct bo *a, struct bo *b)
 {
 	unsigned int bound = fence_timeout_ms();
 	uint32_t fence = fence_attach(t, a);
@@ -284,7 +288,7 @@ static void test_timeout(struct fenced_test *t, struct bo *a, struct bo *b)
 	pattern_finish(b, 4);
 	present(t, b, 4, -1);
 	expect_shown(t, b, 4);
-	printf("fenced: timeout: frame 3 discarded after %llu ms (bound %u ms), then frame 4 shown\n",
+	printf("importer: timeout: frame 3 discarded after %llu ms (bound %u ms), then frame 4 shown\n",
 	       (unsigned long long)waited_ms, bound);
 }
 
@@ -298,7 +302,7 @@ static int export_sync_file(struct bo *other)
 	return sync.fd;
 }
 
-static void test_explicit(struct fenced_test *t, struct bo *a, struct bo *c)
+static void test_explicit(struct importer_test *t, struct bo *a, struct bo *c)
 {
 	uint32_t fence = fence_attach(t, c);
 	int sync_file = export_sync_file(c);
@@ -315,10 +319,39 @@ static void test_explicit(struct fenced_test *t, struct bo *a, struct bo *c)
 	pattern_finish(a, 5);
 	fence_signal(t, fence);
 	expect_shown(t, a, 5);
-	printf("fenced: explicit sync: frame 5 waited for its sync_file\n");
+	printf("importer: explicit sync: frame 5 waited for its sync_file\n");
 }
 
-static void test_close(struct fenced_test *t, struct bo *a)
+#define VDMABUF_MMIO_EXPORT _IO('M', 1)	/* tests/kmod/vdmabuf_mmio_exporter.c */
+
+static void test_refused(struct importer_test *t)
+{
+	const struct vdmabuf_buffer_desc desc = {
+		.width = 32, .height = 32, .fourcc = DRM_FORMAT_XRGB8888,
+		.num_planes = 1, .modifier = DRM_FORMAT_MOD_LINEAR,
+		.planes = { { 0, 32 * 4 } },
+	};
+	int dev = open("/dev/vdmabuf_mmio_exporter", O_RDWR | O_CLOEXEC);
+	struct vdmabuf_id id;
+	int fd, err;
+
+	if (dev < 0)
+		die("/dev/vdmabuf_mmio_exporter", errno);
+	fd = ioctl(dev, VDMABUF_MMIO_EXPORT);
+	if (fd < 0)
+		die("mmio export", errno);
+	err = vdmabuf_producer_export(t->p, fd, &desc, &id);
+	if (err != -EOPNOTSUPP) {
+		fprintf(stderr, "importer: export of BAR memory: %s\n",
+			err < 0 ? strerror(-err) : "accepted");
+		exit(1);
+	}
+	close(fd);
+	close(dev);
+	printf("importer: refused: a dmabuf of BAR memory is EOPNOTSUPP\n");
+}
+
+static void test_close(struct importer_test *t, struct bo *a)
 {
 	uint32_t fence = fence_attach(t, a);
 
@@ -327,7 +360,7 @@ static void test_close(struct fenced_test *t, struct bo *a)
 	vdmabuf_producer_destroy(t->p);
 	t->p = NULL;
 	fence_signal(t, fence);
-	printf("fenced: close: frame 7 was waiting when the producer closed\n");
+	printf("importer: close: frame 7 was waiting when the producer closed\n");
 }
 
 int main(int argc, char *argv[])
@@ -336,14 +369,14 @@ int main(int argc, char *argv[])
 		{ "device", required_argument, NULL, 'd' },
 		{ 0 },
 	};
-	struct fenced_test t = { 0 };
+	struct importer_test t = { 0 };
 	const char *device = NULL;
 	struct bo bos[3], *a = &bos[0], *b = &bos[1], *c = &bos[2];
 	int opt, err;
 
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		if (opt != 'd') {
-			fprintf(stderr, "usage: fenced [--device PATH]\n");
+			fprintf(stderr, "usage: importer [--device PATH]\n");
 			return 2;
 		}
 		device = optarg;
@@ -358,6 +391,7 @@ int main(int argc, char *argv[])
 	bo_export(&t, a);
 	bo_export(&t, b);
 
+	test_refused(&t);
 	test_implicit(&t, a, b);
 	test_timeout(&t, a, b);
 	test_explicit(&t, a, c);
@@ -368,6 +402,6 @@ int main(int argc, char *argv[])
 		close(bos[i].fd);
 	}
 	close(t.vgem);
-	printf("fenced: passed\n");
+	printf("importer: passed\n");
 	return 0;
 }
