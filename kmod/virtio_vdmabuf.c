@@ -11,7 +11,7 @@
  * device has no IOMMU of its own (no VIRTIO_F_ACCESS_PLATFORM), so those
  * addresses are guest-physical when the transport's device is not behind
  * a translating IOMMU; extents that are not guest RAM are refused. The
- * pages of an imported buffer are never touched (no sg_page()). The
+ * struct pages of an imported buffer are never looked at. The
  * attachment stays pinned until the device retires the buffer. Each frame
  * is then a PRESENT naming the buffer's id. Events from the device reach
  * the file that owns the id.
