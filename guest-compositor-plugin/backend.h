@@ -55,15 +55,18 @@ struct vdmabuf_output {
 
 /*
  * One wlr_buffer shared with the host: exported on its first commit, then
- * presented by id. While in flight the buffer is locked, so the swapchain
- * cannot hand it out for rendering; the host's release unlocks it. A
- * cursor image is one too, named by POINTER with serial instead of
- * presented, and in flight until the release of that serial.
+ * presented by id. While in flight the buffer committed is locked, so the
+ * swapchain cannot hand it out for rendering, nor a client draw into it;
+ * the host's release unlocks it. A client's buffer scanned out is
+ * committed as a new wlr_client_buffer each time: the export belongs to
+ * its source. A cursor image is one too, named by POINTER with serial
+ * instead of presented, and in flight until the release of that serial.
  */
 struct vdmabuf_export {
 	struct wlr_addon addon;		/* on buffer->addons, owned by the output */
 	struct vdmabuf_output *output;
-	struct wlr_buffer *buffer;
+	struct wlr_buffer *buffer;	/* the swapchain's, or a client's own */
+	struct wlr_buffer *held;	/* locked while in flight: as committed */
 	struct vdmabuf_id id;
 	struct wl_list link;		/* vdmabuf_backend.exports */
 	bool in_flight;

@@ -100,7 +100,7 @@ static int handle_frame_timer(void *data)
 static void export_destroy(struct vdmabuf_export *export, bool unexport)
 {
 	struct vdmabuf_output *output = export->output;
-	struct wlr_buffer *buffer = export->buffer;
+	struct wlr_buffer *held = export->held;
 	bool in_flight = export->in_flight;
 	char name[VDMABUF_ID_STRLEN];
 
@@ -120,7 +120,7 @@ static void export_destroy(struct vdmabuf_export *export, bool unexport)
 	free(export);
 	/* Last: the unlock may destroy the buffer. */
 	if (in_flight)
-		wlr_buffer_unlock(buffer);
+		wlr_buffer_unlock(held);
 }
 
 static void export_handle_buffer_destroy(struct wlr_addon *addon)
@@ -135,10 +135,23 @@ static const struct wlr_addon_interface export_addon_impl = {
 	.destroy = export_handle_buffer_destroy,
 };
 
+/*
+ * The buffer an export belongs to: wlroots wraps each commit of a client's
+ * buffer in a new wlr_client_buffer, whose source is the client's own for
+ * as long as the client keeps it; a client's buffer scanned out is
+ * exported once, as a swapchain's is.
+ */
+static struct wlr_buffer *export_key(struct wlr_buffer *buffer)
+{
+	struct wlr_client_buffer *client_buffer = wlr_client_buffer_get(buffer);
+
+	return client_buffer && client_buffer->source ? client_buffer->source : buffer;
+}
+
 static struct vdmabuf_export *export_find(struct vdmabuf_output *output,
 					  struct wlr_buffer *buffer)
 {
-	struct wlr_addon *addon = wlr_addon_find(&buffer->addons, output,
+	struct wlr_addon *addon = wlr_addon_find(&export_key(buffer)->addons, output,
 						 &export_addon_impl);
 
 	return addon ? wl_container_of(addon, (struct vdmabuf_export *)NULL, addon) : NULL;
@@ -186,8 +199,8 @@ static struct vdmabuf_export *export_create(struct vdmabuf_output *output,
 		return NULL;
 	}
 	export->output = output;
-	export->buffer = buffer;
-	wlr_addon_init(&export->addon, &buffer->addons, output, &export_addon_impl);
+	export->buffer = export_key(buffer);
+	wlr_addon_init(&export->addon, &export->buffer->addons, output, &export_addon_impl);
 	wl_list_insert(&output->backend->exports, &export->link);
 	output->stats.exports++;
 	wlr_log(WLR_DEBUG, "vdmabuf: exported %s (%dx%d)",
@@ -250,7 +263,7 @@ static bool commit_buffer(struct vdmabuf_output *output, const struct wlr_output
 	}
 	export->in_flight = true;
 	export->commit_seq = seq;
-	wlr_buffer_lock(buffer);
+	export->held = wlr_buffer_lock(buffer);
 	output->stats.frames++;
 	output->stats.in_flight++;
 	output->frame_owed = true;
@@ -261,7 +274,7 @@ void vdmabuf_output_handle_release(struct vdmabuf_export *export, uint64_t prese
 				   uint32_t host_refresh_ns, uint32_t flags)
 {
 	struct vdmabuf_output *output = export->output;
-	struct wlr_buffer *buffer = export->buffer;
+	struct wlr_buffer *held = export->held;
 	struct timespec when;
 	struct wlr_output_event_present event = {
 		.output = &output->base,
@@ -292,7 +305,7 @@ void vdmabuf_output_handle_release(struct vdmabuf_export *export, uint64_t prese
 		clock_gettime(CLOCK_MONOTONIC, &when);
 	}
 	wlr_output_send_present(&output->base, &event);
-	wlr_buffer_unlock(buffer);
+	wlr_buffer_unlock(held);
 	vdmabuf_output_update_frame(output);
 }
 
@@ -349,7 +362,7 @@ static int show_cursor(struct vdmabuf_output *output, struct wlr_buffer *buffer,
 		return err;
 	}
 	export->in_flight = true;
-	wlr_buffer_lock(buffer);
+	export->held = wlr_buffer_lock(buffer);
 	return 0;
 }
 
@@ -404,13 +417,13 @@ static const struct wlr_drm_format_set *output_get_cursor_formats(struct wlr_out
 
 void vdmabuf_output_handle_cursor_release(struct vdmabuf_export *export, uint64_t serial)
 {
-	struct wlr_buffer *buffer = export->buffer;
+	struct wlr_buffer *held = export->held;
 
 	if (!export->in_flight || export->serial != serial)
 		return;
 	export->in_flight = false;
 	/* Last: the unlock may destroy the buffer, and the export with it. */
-	wlr_buffer_unlock(buffer);
+	wlr_buffer_unlock(held);
 }
 
 bool wlr_vdmabuf_output_set_pointer_constraint(struct wlr_output *wlr_output,
