@@ -23,6 +23,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include <drm_fourcc.h>
 #include <wlr/interfaces/wlr_buffer.h>
 #include <wlr/render/dmabuf.h>
+#include <wlr/render/swapchain.h>
 #include <wlr/util/log.h>
 
 #include "backend.h"
@@ -265,6 +267,11 @@ static bool commit_buffer(struct vdmabuf_output *output, const struct wlr_output
 	export->commit_seq = seq;
 	export->held = wlr_buffer_lock(buffer);
 	output->stats.frames++;
+	/* Not from the output's swapchain: wlroots scans a client's buffer out. */
+	if (output->base.swapchain && wlr_swapchain_has_buffer(output->base.swapchain, buffer))
+		output->stats.composited++;
+	else
+		output->stats.direct++;
 	output->stats.in_flight++;
 	output->frame_owed = true;
 	return true;
@@ -288,6 +295,15 @@ void vdmabuf_output_handle_release(struct vdmabuf_export *export, uint64_t prese
 	export->in_flight = false;
 	output->stats.in_flight--;
 	output->stats.releases++;
+	if (flags & VDMABUF_RELEASE_DISCARDED) {
+		char name[VDMABUF_ID_STRLEN];
+
+		output->stats.discarded++;
+		if (output->stats.discarded <= 10 || !(output->stats.discarded % 1000))
+			wlr_log(WLR_ERROR, "vdmabuf: frame of %s discarded: its rendering did "
+				"not finish in time (%" PRIu64 " so far)",
+				vdmabuf_id_format(&export->id, name), output->stats.discarded);
+	}
 	if (flags & VDMABUF_RELEASE_PRESENTED) {
 		output->stats.presented++;
 		output->host_refresh_ns = host_refresh_ns;

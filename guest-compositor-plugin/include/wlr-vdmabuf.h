@@ -113,6 +113,9 @@ WLR_VDMABUF_API bool wlr_vdmabuf_output_set_pointer_constraint(struct wlr_output
 struct wlr_vdmabuf_output_stats {
 	uint64_t exports;		/* buffers shared */
 	uint64_t frames;		/* presents */
+	uint64_t composited;		/* ... of a buffer the compositor drew */
+	uint64_t direct;		/* ... of a client's buffer (direct scan-out) */
+	uint64_t discarded;		/* ... never sent: rendering not done in time */
 	uint64_t releases;		/* of which came back */
 	uint64_t presented;		/* ... shown by a host consumer */
 	uint64_t fallback_frames;	/* frame events from the fallback clock */
