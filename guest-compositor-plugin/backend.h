@@ -40,6 +40,8 @@ struct vdmabuf_output {
 	uint64_t last_frame_ns;		/* CLOCK_MONOTONIC of the last frame event */
 	uint32_t host_refresh_ns;	/* from the host's releases; 0: unknown */
 	struct wlr_vdmabuf_output_stats stats;
+	/* What every host consumer imports: the output's and direct scan-out's. */
+	struct wlr_drm_format_set host_formats;
 
 	/*
 	 * The hardware cursor: the host draws the image at its own pointer
