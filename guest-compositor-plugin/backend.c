@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <wlr/util/log.h>
+#include <xf86drm.h>
 
 #include "backend.h"
 
@@ -232,7 +233,28 @@ static void handle_event_loop_destroy(struct wl_listener *listener, void *data)
 	wlr_backend_destroy(&backend->base);
 }
 
-/* The guest's GPU, if it has one (a passed-through card): render there. */
+/*
+ * Whether Mesa can render on the node's driver. vgem is a DRM device with
+ * buffers and fences but no renderer: a guest may load it (for its
+ * fences) beside its GPU, and it may come first.
+ */
+static bool node_has_renderer(int fd, const char *path)
+{
+	drmVersionPtr version = drmGetVersion(fd);
+	bool renderer = version && strcmp(version->name, "vgem") != 0;
+
+	if (!renderer)
+		wlr_log(WLR_INFO, "vdmabuf: %s (%s) has no renderer; skipped", path,
+			version ? version->name : "no driver name");
+	drmFreeVersion(version);
+	return renderer;
+}
+
+/*
+ * The guest's GPU, if it has one (a passed-through card, or a virtio-gpu
+ * Mesa renders on in software with WLR_RENDERER_ALLOW_SOFTWARE=1):
+ * render there.
+ */
 static int open_render_node(void)
 {
 	char path[64];
@@ -242,10 +264,14 @@ static int open_render_node(void)
 
 		snprintf(path, sizeof(path), "/dev/dri/renderD%d", i);
 		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd >= 0) {
-			wlr_log(WLR_INFO, "vdmabuf: rendering on %s", path);
-			return fd;
+		if (fd < 0)
+			continue;
+		if (!node_has_renderer(fd, path)) {
+			close(fd);
+			continue;
 		}
+		wlr_log(WLR_INFO, "vdmabuf: rendering on %s", path);
+		return fd;
 	}
 	wlr_log(WLR_INFO, "vdmabuf: no GPU render node; software rendering "
 		"into page-backed buffers");
