@@ -94,6 +94,9 @@ void vdmabuf_output_handle_mode_hint(struct vdmabuf_output *output, uint32_t wid
 /* A frame event may be due: releases and consumer changes call this. */
 void vdmabuf_output_update_frame(struct vdmabuf_output *output);
 
+/* allocator.c: "GBM buffer", "page-backed buffer" or "client buffer", for logs. */
+const char *vdmabuf_buffer_origin(struct wlr_buffer *buffer);
+
 /* input.c: the host window's seat as a wlr_keyboard, wlr_pointer, wlr_touch. */
 struct vdmabuf_seat *vdmabuf_seat_create(struct vdmabuf_backend *backend);
 /* Emits the devices on the backend's new_input. */

@@ -205,8 +205,9 @@ static struct vdmabuf_export *export_create(struct vdmabuf_output *output,
 	wlr_addon_init(&export->addon, &export->buffer->addons, output, &export_addon_impl);
 	wl_list_insert(&output->backend->exports, &export->link);
 	output->stats.exports++;
-	wlr_log(WLR_DEBUG, "vdmabuf: exported %s (%dx%d)",
-		vdmabuf_id_format(&export->id, name), attr.width, attr.height);
+	wlr_log(WLR_INFO, "vdmabuf: exported %s (%dx%d, %s)",
+		vdmabuf_id_format(&export->id, name), attr.width, attr.height,
+		vdmabuf_buffer_origin(buffer));
 	return export;
 }
 

@@ -85,7 +85,9 @@ WLR_VDMABUF_API bool wlr_output_is_vdmabuf(struct wlr_output *output);
 
 /*
  * An allocator whose buffers the device can share: GBM when the renderer
- * has a GPU, else page-backed dmabufs (udmabuf, or the DMA-BUF system heap)
+ * has a DRM device (on its render node, or on its primary node when a
+ * software driver such as Mesa's kms_swrast cannot allocate on the render
+ * node), else page-backed dmabufs (udmabuf, or the DMA-BUF system heap)
  * the pixman renderer draws into. backend may be a multi-backend.
  */
 WLR_VDMABUF_API struct wlr_allocator *wlr_vdmabuf_allocator_create(struct wlr_backend *backend,
