@@ -37,14 +37,12 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
-#include <drm/drm.h>
-#include <drm/vgem_drm.h>
 #include <linux/dma-buf.h>
-#include <xf86drm.h>
 
 #include <vdmabuf.h>
 
 #include "pattern.h"
+#include "vgem.h"
 
 #define WIDTH 256
 #define HEIGHT 256
@@ -91,39 +89,14 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static int open_vgem(void)
-{
-	char path[32];
-
-	for (int i = 0; i < 16; i++) {
-		drmVersionPtr v;
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		v = drmGetVersion(fd);
-		if (v && !strcmp(v->name, "vgem")) {
-			drmFreeVersion(v);
-			return fd;
-		}
-		drmFreeVersion(v);
-		close(fd);
-	}
-	fail("no vgem device (modprobe vgem)");
-	return -1;
-}
-
 static void bo_create(struct importer_test *t, struct bo *bo)
 {
-	struct drm_mode_create_dumb create = { .width = WIDTH, .height = HEIGHT, .bpp = 32 };
+	uint32_t pitch;
 
-	if (drmIoctl(t->vgem, DRM_IOCTL_MODE_CREATE_DUMB, &create))
+	if (vgem_create(t->vgem, WIDTH, HEIGHT, &bo->handle, &pitch))
 		die("vgem create", errno);
-	if (create.pitch != STRIDE || create.size < SIZE)
+	if (pitch != STRIDE)
 		fail("vgem gave an unexpected layout");
-	bo->handle = create.handle;
 	if (drmPrimeHandleToFD(t->vgem, bo->handle, DRM_CLOEXEC | DRM_RDWR, &bo->fd))
 		die("prime export", errno);
 	bo->map = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, bo->fd, 0);
@@ -147,18 +120,16 @@ static void bo_export(struct importer_test *t, struct bo *bo)
 /* A write fence on bo that only we (or vgem's timer) signal. */
 static uint32_t fence_attach(struct importer_test *t, struct bo *bo)
 {
-	struct drm_vgem_fence_attach attach = { .handle = bo->handle, .flags = VGEM_FENCE_WRITE };
+	uint32_t fence = vgem_fence_attach(t->vgem, bo->handle);
 
-	if (drmIoctl(t->vgem, DRM_IOCTL_VGEM_FENCE_ATTACH, &attach))
+	if (!fence)
 		die("vgem fence attach", errno);
-	return attach.out_fence;
+	return fence;
 }
 
 static void fence_signal(struct importer_test *t, uint32_t fence)
 {
-	struct drm_vgem_fence_signal signal = { .fence = fence };
-
-	if (drmIoctl(t->vgem, DRM_IOCTL_VGEM_FENCE_SIGNAL, &signal))
+	if (vgem_fence_signal(t->vgem, fence))
 		die("vgem fence signal", errno);
 }
 
@@ -382,7 +353,9 @@ int main(int argc, char *argv[])
 		device = optarg;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	t.vgem = open_vgem();
+	t.vgem = vgem_open();
+	if (t.vgem < 0)
+		fail("no vgem device (modprobe vgem)");
 	t.p = vdmabuf_producer_create(device, &err);
 	if (!t.p)
 		die("open the device", err);
