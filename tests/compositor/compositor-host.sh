@@ -1,8 +1,10 @@
 #!/bin/sh
 # Suite compositor, in L1 (the host): vdmabuf-compositor runs in the L2
 # guest with pattern-client in kiosk mode; frame-checker here imports each
-# frame, checks its pixels and holds or releases it. The guest's half is
-# compositor-guest.sh; the two meet at sync points in OUT/sync.
+# frame, checks its pixels and holds or releases it; last, the guest
+# renders with GLES2 (Mesa's llvmpipe on its virtio-gpu) into GBM buffers.
+# The guest's half is compositor-guest.sh; the two meet at sync points in
+# OUT/sync.
 . "${0%/*}/../vm/lib.sh"
 
 checker=$BUILD/tests/compositor/frame-checker
@@ -13,7 +15,7 @@ echo 65536 >/sys/module/udmabuf/parameters/list_limit
 checked() { sed -n 's/^checker: \([0-9]*\) frames checked.*/\1/p' "$1" | tail -n1; }
 
 start_backend
-run_guest tests/compositor/compositor-guest.sh >"$OUT/l2-qemu.log" 2>&1 &
+run_guest --gpu tests/compositor/compositor-guest.sh >"$OUT/l2-qemu.log" 2>&1 &
 guest=$!
 
 # Known frames, every pixel checked; halfway the host asks for 800x600
@@ -59,6 +61,21 @@ sync_point next-checker-ready
 wait "$next" || fail "after the kill: $(tail -n 5 "$OUT/checker-next.log")"
 sync_point next-done
 
+# GLES2 and GBM: known frames, every pixel checked, and a mode hint the
+# client must draw at (new GBM buffers). The guest's llvmpipe takes a
+# minute or two to start and then draws a frame in a second or so. The
+# checker starts once the last compositor is gone: its frames are not
+# this one's.
+wait_for next-stopped 300 "$guest"
+"$checker" --frames 60 --mode-hint 400x300 --mode-hint-after 20 --timeout 900 \
+	--log "$OUT/checker-gles2.log" >/dev/null 2>&1 &
+gles2=$!
+sync_point gles2-checker-ready
+wait "$gles2" || fail "gles2: $(tail -n 5 "$OUT/checker-gles2.log")"
+grep -q 'client size 400x300' "$OUT/checker-gles2.log" ||
+	fail "gles2: the client never drew at 400x300"
+sync_point gles2-done
+
 wait "$guest" || fail "guest half failed: $(tail -n 15 "$OUT/l2.log" "$OUT/l2-qemu.log" 2>&1)"
 stop_backend
-pass "compositor: $(checked "$OUT/checker-pixels.log") + $(checked "$OUT/checker-next.log") frames checked, $while_paused while paused of $total"
+pass "compositor: $(checked "$OUT/checker-pixels.log") + $(checked "$OUT/checker-next.log") frames checked, $while_paused while paused of $total; gles2 $(checked "$OUT/checker-gles2.log")"

@@ -186,12 +186,13 @@ wait_drawn() {
 }
 
 # Waits for the Wayland compositor $1 (a pid) to listen as $2 in
-# $XDG_RUNTIME_DIR; fails with $3 (its log) if it dies first.
+# $XDG_RUNTIME_DIR, $4 s at most (120); fails with $3 (its log) if it
+# dies first.
 wait_wayland() {
 	i=0
 	until [ -S "$XDG_RUNTIME_DIR/$2" ]; do
 		i=$((i + 1))
-		[ $i -lt 1200 ] || fail "no Wayland socket $2 after 120 s"
+		[ $i -lt $((${4:-120} * 10)) ] || fail "no Wayland socket $2 after ${4:-120} s"
 		kill -0 "$1" 2>/dev/null || fail "compositor died: $(tail -n 5 "$3")"
 		sleep 0.1
 	done
