@@ -39,6 +39,7 @@ struct vdmabuf_output {
 	bool frame_owed;		/* committed, frame event not yet sent */
 	uint64_t last_frame_ns;		/* CLOCK_MONOTONIC of the last frame event */
 	uint32_t host_refresh_ns;	/* from the host's releases; 0: unknown */
+	bool scanning_out;		/* the last frame was a client's buffer */
 	struct wlr_vdmabuf_output_stats stats;
 	/* What every host consumer imports: the output's and direct scan-out's. */
 	struct wlr_drm_format_set host_formats;

@@ -241,6 +241,7 @@ static bool commit_buffer(struct vdmabuf_output *output, const struct wlr_output
 	struct vdmabuf_export *export = export_find(output, buffer);
 	uint32_t seq = output->base.commit_seq + 1;
 	char name[VDMABUF_ID_STRLEN];
+	bool direct;
 	int err;
 
 	if (!export && !(export = export_create(output, buffer)))
@@ -269,10 +270,19 @@ static bool commit_buffer(struct vdmabuf_output *output, const struct wlr_output
 	export->held = wlr_buffer_lock(buffer);
 	output->stats.frames++;
 	/* Not from the output's swapchain: wlroots scans a client's buffer out. */
-	if (output->base.swapchain && wlr_swapchain_has_buffer(output->base.swapchain, buffer))
-		output->stats.composited++;
-	else
+	direct = !output->base.swapchain ||
+		 !wlr_swapchain_has_buffer(output->base.swapchain, buffer);
+	if (direct)
 		output->stats.direct++;
+	else
+		output->stats.composited++;
+	if (direct != output->scanning_out) {
+		/* A window filled the output, or something else appeared. */
+		output->scanning_out = direct;
+		wlr_log(WLR_INFO, "vdmabuf: %s after %" PRIu64 " composited frames",
+			direct ? "direct scan-out of a client's buffer" : "composition resumes",
+			output->stats.composited);
+	}
 	output->stats.in_flight++;
 	output->frame_owed = true;
 	return true;
