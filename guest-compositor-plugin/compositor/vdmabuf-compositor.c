@@ -64,6 +64,7 @@ struct server {
 	struct wlr_backend *backend;
 	struct wlr_renderer *renderer;
 	struct wlr_allocator *allocator;
+	struct wlr_vdmabuf_explicit_sync *explicit_sync;	/* NULL: not offered */
 	struct wlr_scene *scene;
 	struct wlr_scene_output_layout *scene_layout;
 	struct wlr_output_layout *output_layout;
@@ -250,6 +251,10 @@ static void output_handle_frame(struct wl_listener *listener, void *data)
 	struct output *output = wl_container_of(listener, output, frame);
 	struct timespec now;
 
+	/* A client's buffer still being rendered: the host keeps this frame. */
+	if (!wlr_vdmabuf_explicit_sync_output_ready(output->server->explicit_sync,
+						    output->scene_output))
+		return;
 	wlr_scene_output_commit(output->scene_output, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	wlr_scene_output_send_frame_done(output->scene_output, &now);
@@ -290,11 +295,12 @@ static void write_stats(struct server *server, FILE *f)
 		fprintf(f, "output %s: %dx%d exports=%" PRIu64 " frames=%" PRIu64
 			" composited=%" PRIu64 " direct=%" PRIu64 " discarded=%" PRIu64
 			" releases=%" PRIu64 " presented=%" PRIu64 " fallback_frames=%" PRIu64
-			" resets=%" PRIu64 " in_flight=%u consumers=%u\n",
+			" resets=%" PRIu64 " in_flight=%u consumers=%u release_points=%" PRIu64 "\n",
 			output->wlr_output->name, output->wlr_output->width,
 			output->wlr_output->height, s.exports, s.frames, s.composited, s.direct,
 			s.discarded, s.releases, s.presented, s.fallback_frames, s.resets,
-			s.in_flight, s.consumers);
+			s.in_flight, s.consumers,
+			wlr_vdmabuf_explicit_sync_released(server->explicit_sync));
 	}
 }
 
@@ -877,6 +883,7 @@ int main(int argc, char *argv[])
 	int width = 1280, height = 720, hz = 60, opt;
 	enum wlr_log_importance level = WLR_INFO;
 	struct wl_event_loop *loop;
+	struct wlr_compositor *compositor;
 	struct wl_event_source *signals[5];
 	static const int signos[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1 };
 	sigset_t mask;
@@ -942,7 +949,9 @@ int main(int argc, char *argv[])
 	if (!server.allocator)
 		return EXIT_FAILURE;
 
-	wlr_compositor_create(server.display, 5, server.renderer);
+	compositor = wlr_compositor_create(server.display, 5, server.renderer);
+	server.explicit_sync = wlr_vdmabuf_explicit_sync_create(server.display, compositor,
+		wlr_renderer_get_drm_fd(server.renderer));
 	wlr_subcompositor_create(server.display);
 	wlr_data_device_manager_create(server.display);
 	wlr_primary_selection_v1_device_manager_create(server.display);

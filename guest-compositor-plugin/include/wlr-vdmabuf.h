@@ -129,4 +129,27 @@ struct wlr_vdmabuf_output_stats {
 WLR_VDMABUF_API void wlr_vdmabuf_output_get_stats(struct wlr_output *output,
 				  struct wlr_vdmabuf_output_stats *stats);
 
+/*
+ * Explicit sync for clients (linux-drm-syncobj-v1) where drm_fd, the
+ * renderer's node, has syncobj timelines; NULL otherwise, and the global
+ * is not offered. wlroots 0.18 neither waits for a client's acquire point
+ * nor signals its release point: call
+ * wlr_vdmabuf_explicit_sync_output_ready() before each
+ * wlr_scene_output_commit() and skip the commit when it returns false (a
+ * buffer to show is not rendered yet; the output gets a frame event once
+ * it is), and the release points are signalled as wlroots lets go of the
+ * buffers. Lives as long as the display.
+ */
+struct wlr_vdmabuf_explicit_sync;
+struct wlr_compositor;
+struct wlr_scene_output;
+
+WLR_VDMABUF_API struct wlr_vdmabuf_explicit_sync *wlr_vdmabuf_explicit_sync_create(
+	struct wl_display *display, struct wlr_compositor *compositor, int drm_fd);
+WLR_VDMABUF_API bool wlr_vdmabuf_explicit_sync_output_ready(
+	struct wlr_vdmabuf_explicit_sync *sync, struct wlr_scene_output *scene_output);
+/* Release points signalled so far (0 for NULL). */
+WLR_VDMABUF_API uint64_t wlr_vdmabuf_explicit_sync_released(
+	struct wlr_vdmabuf_explicit_sync *sync);
+
 #endif
