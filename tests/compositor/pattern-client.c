@@ -1,38 +1,67 @@
 // SPDX-License-Identifier: MIT
 /*
- * pattern-client [--frames N] [--log PATH]
+ * pattern-client [--frames N] [--log PATH] [--dmabuf [--syncobj]]
  * A Wayland client that draws the known frames of frame-pattern.h, one
  * per frame callback, at whatever size the compositor configures. It logs
  * "configure WxH" at each new size. It never draws into a buffer the
- * compositor has not released.
+ * compositor has not released. Its buffers are wl_shm, or with --dmabuf
+ * linear dmabufs of the DRM card's dumb buffers (zwp_linux_dmabuf_v1),
+ * which a compositor may scan out as they are. With --syncobj it draws as a GPU
+ * client with explicit sync does (linux-drm-syncobj-v1): each frame is
+ * committed with an acquire point that has a fence but has not signalled
+ * (a vgem fence stands in for the GPU's) and with the buffer still grey;
+ * 50 ms later the pattern is drawn and the fence signalled. A buffer is
+ * drawn into again only once its release point signalled: one that does
+ * not within 5 s ends the client with an error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
+#include <linux/dma-buf.h>
 #include <wayland-client.h>
 
+#include "client-dmabuf.h"
 #include "frame-pattern.h"
+#include "linux-drm-syncobj-v1-client-protocol.h"
+#include "vgem.h"
 #include "xdg-shell-client-protocol.h"
 
 #define MAX_BUFFERS 4
+#define RENDER_NS 50000000	/* --syncobj: how long a frame "renders" */
+#define RELEASE_WAIT_NS 5000000000ll
 
 struct shm_buffer {
 	struct wl_buffer *wl_buffer;
 	uint32_t *pixels;
+	uint32_t stride;
 	size_t size;
+	int dmabuf;			/* --dmabuf: its dmabuf, else -1 */
 	bool busy;
+	uint64_t release_point;		/* --syncobj: free once signalled; 0: free */
 };
 
 struct client {
 	struct wl_display *display;
 	struct wl_compositor *compositor;
 	struct wl_shm *shm;
+	struct zwp_linux_dmabuf_v1 *linux_dmabuf;
+	int card;			/* --dmabuf: the DRM card buffers come from, else -1 */
+	/* --syncobj: timelines on a DRM node, and vgem's fences as the GPU's. */
+	struct wp_linux_drm_syncobj_manager_v1 *syncobj_manager;
+	struct wp_linux_drm_syncobj_surface_v1 *syncobj_surface;
+	struct wp_linux_drm_syncobj_timeline_v1 *acquire, *release;
+	int drm, vgem, vgem_dmabuf;
+	uint32_t acquire_handle, release_handle, vgem_handle;
+	uint64_t point;			/* the last frame's acquire and release point */
 	struct xdg_wm_base *wm_base;
 	struct wl_surface *surface;
 	struct xdg_surface *xdg_surface;
@@ -85,24 +114,53 @@ static void buffer_free(struct shm_buffer *buffer)
 		return;
 	wl_buffer_destroy(buffer->wl_buffer);
 	munmap(buffer->pixels, buffer->size);
-	*buffer = (struct shm_buffer){ 0 };
+	if (buffer->dmabuf >= 0)
+		close(buffer->dmabuf);
+	*buffer = (struct shm_buffer){ .dmabuf = -1 };
 }
 
-static struct shm_buffer *buffer_get(struct client *c)
+/* CPU access to a dmabuf's pages is bracketed. */
+static void buffer_sync(struct shm_buffer *buffer, uint64_t flags)
 {
-	struct shm_buffer *buffer = NULL;
+	if (buffer->dmabuf >= 0 && client_dmabuf_sync(buffer->dmabuf, flags) < 0)
+		die("DMA_BUF_IOCTL_SYNC");
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+/* Whether point of the release timeline signalled, waiting until deadline. */
+static bool release_signalled(struct client *c, uint64_t point, int64_t deadline)
+{
+	return !drmSyncobjTimelineWait(c->drm, &c->release_handle, &point, 1, deadline,
+				       DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT, NULL);
+}
+
+static struct shm_buffer *buffer_create(struct client *c, struct shm_buffer *buffer)
+{
 	struct wl_shm_pool *pool;
+	void *map;
 	int fd;
 
-	for (int i = 0; i < MAX_BUFFERS; i++) {
-		if (c->buffers[i].wl_buffer && !c->buffers[i].busy)
-			return &c->buffers[i];
-		if (!c->buffers[i].wl_buffer && !buffer)
-			buffer = &c->buffers[i];
+	if (c->card >= 0) {
+		buffer->dmabuf = client_dmabuf_create(c->card, c->width, c->height,
+						      &buffer->stride, &map, &buffer->size);
+		if (buffer->dmabuf < 0)
+			die("dumb buffer");
+		buffer->pixels = map;
+		buffer->wl_buffer = client_dmabuf_wl_buffer(c->linux_dmabuf, buffer->dmabuf,
+							    c->width, c->height, buffer->stride);
+		wl_buffer_add_listener(buffer->wl_buffer, &buffer_listener, buffer);
+		return buffer;
 	}
-	if (!buffer)
-		return NULL;
-	buffer->size = (size_t)c->width * 4 * c->height;
+	buffer->dmabuf = -1;
+	buffer->stride = c->width * 4;
+	buffer->size = (size_t)buffer->stride * c->height;
 	fd = memfd_create("pattern-client", MFD_CLOEXEC);
 	if (fd < 0 || ftruncate(fd, buffer->size) < 0)
 		die("memfd");
@@ -111,11 +169,51 @@ static struct shm_buffer *buffer_get(struct client *c)
 		die("mmap");
 	pool = wl_shm_create_pool(c->shm, fd, buffer->size);
 	buffer->wl_buffer = wl_shm_pool_create_buffer(pool, 0, c->width, c->height,
-						      c->width * 4, WL_SHM_FORMAT_XRGB8888);
-	wl_buffer_add_listener(buffer->wl_buffer, &buffer_listener, buffer);
+						      buffer->stride, WL_SHM_FORMAT_XRGB8888);
 	wl_shm_pool_destroy(pool);
+	wl_buffer_add_listener(buffer->wl_buffer, &buffer_listener, buffer);
 	close(fd);
 	return buffer;
+}
+
+/* A buffer whose release point signalled; the oldest is waited for. */
+static struct shm_buffer *syncobj_buffer_get(struct client *c)
+{
+	struct shm_buffer *oldest = NULL;
+
+	for (int i = 0; i < MAX_BUFFERS; i++) {
+		struct shm_buffer *buffer = &c->buffers[i];
+
+		if (!buffer->wl_buffer)
+			return buffer_create(c, buffer);
+		if (!buffer->release_point || release_signalled(c, buffer->release_point, 0))
+			return buffer;
+		if (!oldest || buffer->release_point < oldest->release_point)
+			oldest = buffer;
+	}
+	if (!release_signalled(c, oldest->release_point, now_ns() + RELEASE_WAIT_NS)) {
+		fprintf(stderr, "pattern-client: release point %llu never signalled\n",
+			(unsigned long long)oldest->release_point);
+		exit(1);
+	}
+	return oldest;
+}
+
+static struct shm_buffer *buffer_get(struct client *c)
+{
+	struct shm_buffer *buffer = NULL;
+
+	if (c->syncobj_surface)
+		return syncobj_buffer_get(c);
+	for (int i = 0; i < MAX_BUFFERS; i++) {
+		if (c->buffers[i].wl_buffer && !c->buffers[i].busy)
+			return &c->buffers[i];
+		if (!c->buffers[i].wl_buffer && !buffer)
+			buffer = &c->buffers[i];
+	}
+	if (!buffer)
+		return NULL;
+	return buffer_create(c, buffer);
 }
 
 static void draw(struct client *c);
@@ -137,6 +235,92 @@ static const struct wl_callback_listener frame_listener = {
 	.done = frame_done,
 };
 
+static void commit(struct client *c, struct shm_buffer *buffer)
+{
+	wl_surface_attach(c->surface, buffer->wl_buffer, 0, 0);
+	wl_surface_damage_buffer(c->surface, 0, 0, c->width, c->height);
+	wl_callback_add_listener(wl_surface_frame(c->surface), &frame_listener, c);
+	c->waiting_frame = true;
+	wl_surface_commit(c->surface);
+}
+
+/* Point of the acquire timeline gets a fence that has not signalled. */
+static uint32_t acquire_point_unsignalled(struct client *c, uint64_t point)
+{
+	struct dma_buf_export_sync_file sync = { .flags = DMA_BUF_SYNC_READ, .fd = -1 };
+	uint32_t fence = vgem_fence_attach(c->vgem, c->vgem_handle);
+	uint32_t tmp;
+
+	if (!fence || ioctl(c->vgem_dmabuf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &sync) < 0)
+		die("vgem fence");
+	if (drmSyncobjCreate(c->drm, 0, &tmp) || drmSyncobjImportSyncFile(c->drm, tmp, sync.fd) ||
+	    drmSyncobjTransfer(c->drm, c->acquire_handle, point, tmp, 0, 0))
+		die("acquire point");
+	drmSyncobjDestroy(c->drm, tmp);
+	close(sync.fd);
+	return fence;
+}
+
+/* Commits a frame still "rendering", then finishes it and signals. */
+static void syncobj_draw(struct client *c, struct shm_buffer *buffer)
+{
+	uint64_t point = ++c->point;
+	uint32_t fence = acquire_point_unsignalled(c, point);
+	struct timespec render = { 0, RENDER_NS };
+
+	buffer_sync(buffer, DMA_BUF_SYNC_START);
+	/* Not drawn yet: grey, which no known frame is, nor the black of a mode change. */
+	memset(buffer->pixels, 0x7f, buffer->size);
+	buffer_sync(buffer, DMA_BUF_SYNC_END);
+	wp_linux_drm_syncobj_surface_v1_set_acquire_point(c->syncobj_surface, c->acquire,
+							  point >> 32, point & 0xffffffff);
+	wp_linux_drm_syncobj_surface_v1_set_release_point(c->syncobj_surface, c->release,
+							  point >> 32, point & 0xffffffff);
+	buffer->release_point = point;
+	commit(c, buffer);
+	wl_display_flush(c->display);
+	nanosleep(&render, NULL);
+	buffer_sync(buffer, DMA_BUF_SYNC_START);
+	frame_pattern_fill(buffer->pixels, buffer->stride, c->width, c->height, c->frame);
+	buffer_sync(buffer, DMA_BUF_SYNC_END);
+	if (vgem_fence_signal(c->vgem, fence))
+		die("vgem fence signal");
+}
+
+static struct wp_linux_drm_syncobj_timeline_v1 *timeline_create(struct client *c,
+								 uint32_t *handle)
+{
+	struct wp_linux_drm_syncobj_timeline_v1 *timeline;
+	int fd;
+
+	if (drmSyncobjCreate(c->drm, 0, handle) || drmSyncobjHandleToFD(c->drm, *handle, &fd))
+		die("syncobj");
+	timeline = wp_linux_drm_syncobj_manager_v1_import_timeline(c->syncobj_manager, fd);
+	close(fd);
+	return timeline;
+}
+
+static void syncobj_setup(struct client *c)
+{
+	uint32_t pitch;
+
+	/* A render node with syncobj timelines (not vgem's: it has none). */
+	c->drm = client_drm_open("/dev/dri/renderD", 128, DRM_CAP_SYNCOBJ_TIMELINE);
+	c->vgem = vgem_open();
+	if (c->drm < 0 || c->vgem < 0 || !c->syncobj_manager) {
+		fprintf(stderr, "pattern-client: --syncobj needs a node with timelines, vgem "
+			"and wp_linux_drm_syncobj_manager_v1\n");
+		exit(1);
+	}
+	if (vgem_create(c->vgem, 1, 1, &c->vgem_handle, &pitch) ||
+	    drmPrimeHandleToFD(c->vgem, c->vgem_handle, DRM_CLOEXEC | DRM_RDWR, &c->vgem_dmabuf))
+		die("vgem buffer");
+	c->acquire = timeline_create(c, &c->acquire_handle);
+	c->release = timeline_create(c, &c->release_handle);
+	c->syncobj_surface = wp_linux_drm_syncobj_manager_v1_get_surface(c->syncobj_manager,
+									 c->surface);
+}
+
 static void draw(struct client *c)
 {
 	struct shm_buffer *buffer;
@@ -153,13 +337,15 @@ static void draw(struct client *c)
 	if (!buffer)
 		return;		/* all held: a release will come, then a frame */
 	c->frame++;
-	frame_pattern_fill(buffer->pixels, c->width * 4, c->width, c->height, c->frame);
-	buffer->busy = true;
-	wl_surface_attach(c->surface, buffer->wl_buffer, 0, 0);
-	wl_surface_damage_buffer(c->surface, 0, 0, c->width, c->height);
-	wl_callback_add_listener(wl_surface_frame(c->surface), &frame_listener, c);
-	c->waiting_frame = true;
-	wl_surface_commit(c->surface);
+	if (c->syncobj_surface) {
+		syncobj_draw(c, buffer);
+	} else {
+		buffer_sync(buffer, DMA_BUF_SYNC_START);
+		frame_pattern_fill(buffer->pixels, buffer->stride, c->width, c->height, c->frame);
+		buffer_sync(buffer, DMA_BUF_SYNC_END);
+		buffer->busy = true;
+		commit(c, buffer);
+	}
 	if (c->frame % 100 == 0)
 		say(c, "frame %u", c->frame);
 }
@@ -229,6 +415,11 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 		c->compositor = wl_registry_bind(registry, name, &wl_compositor_interface, 4);
 	else if (strcmp(interface, wl_shm_interface.name) == 0)
 		c->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
+	else if (strcmp(interface, zwp_linux_dmabuf_v1_interface.name) == 0 && version >= 3)
+		c->linux_dmabuf = wl_registry_bind(registry, name, &zwp_linux_dmabuf_v1_interface, 3);
+	else if (strcmp(interface, wp_linux_drm_syncobj_manager_v1_interface.name) == 0)
+		c->syncobj_manager = wl_registry_bind(registry, name,
+						      &wp_linux_drm_syncobj_manager_v1_interface, 1);
 	else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
 		c->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface,
 					      version < 5 ? version : 5);
@@ -250,13 +441,16 @@ int main(int argc, char *argv[])
 	static const struct option options[] = {
 		{ "frames", required_argument, NULL, 'f' },
 		{ "log", required_argument, NULL, 'l' },
+		{ "dmabuf", no_argument, NULL, 'd' },
+		{ "syncobj", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct client c = { 0 };
+	struct client c = { .card = -1 };
+	bool dmabuf = false, syncobj = false;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "f:l:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:l:dxh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			c.max_frames = strtoul(optarg, NULL, 10);
@@ -266,8 +460,15 @@ int main(int argc, char *argv[])
 			if (!c.log)
 				die(optarg);
 			break;
+		case 'd':
+			dmabuf = true;
+			break;
+		case 'x':
+			syncobj = dmabuf = true;
+			break;
 		case 'h':
-			printf("Usage: %s [--frames N] [--log PATH]\n", argv[0]);
+			printf("Usage: %s [--frames N] [--log PATH] [--dmabuf [--syncobj]]\n",
+			       argv[0]);
 			return 0;
 		default:
 			return 2;
@@ -278,11 +479,16 @@ int main(int argc, char *argv[])
 		die("wl_display_connect");
 	wl_registry_add_listener(wl_display_get_registry(c.display), &registry_listener, &c);
 	wl_display_roundtrip(c.display);
-	if (!c.compositor || !c.shm || !c.wm_base) {
+	if (!c.compositor || !c.shm || !c.wm_base || (dmabuf && !c.linux_dmabuf)) {
 		fprintf(stderr, "pattern-client: missing globals\n");
 		return 1;
 	}
+	if (dmabuf && (c.card = client_dmabuf_open_card()) < 0)
+		die("no DRM card with dumb buffers");
+	say(&c, "buffers: %s%s", dmabuf ? "dmabuf" : "shm", syncobj ? ", explicit sync" : "");
 	c.surface = wl_compositor_create_surface(c.compositor);
+	if (syncobj)
+		syncobj_setup(&c);
 	c.xdg_surface = xdg_wm_base_get_xdg_surface(c.wm_base, c.surface);
 	xdg_surface_add_listener(c.xdg_surface, &xdg_surface_listener, &c);
 	c.toplevel = xdg_surface_get_toplevel(c.xdg_surface);
