@@ -10,10 +10,10 @@ export XDG_RUNTIME_DIR=/run/xdg
 mkdir -p -m 700 "$XDG_RUNTIME_DIR"
 
 # $1 names this compositor's logs; $2: its mode; $3: how long it may
-# take to listen (s).
+# take to listen (s); $4: the client's options.
 start_compositor() {
 	"$compositor" --mode "$2" --stats "$OUT/compositor-$1.stats" \
-		-s "$client --log $OUT/client-$1.log" >"$OUT/compositor-$1.log" 2>&1 &
+		-s "$client ${4:-} --log $OUT/client-$1.log" >"$OUT/compositor-$1.log" 2>&1 &
 	compositor_pid=$!
 	wait_wayland "$compositor_pid" wayland-0 "$OUT/compositor-$1.log" "$3"
 }
@@ -63,4 +63,30 @@ expect_log "$log" 'exported .* GBM buffer)'
 	fail "page-backed buffers on the GLES2 path"
 grep -q "configure 400x300" "$OUT/client-gles2.log" ||
 	fail "the mode hint did not reach the GLES2 client: $(cat "$OUT/client-gles2.log")"
-pass "compositor guest: $(cat "$OUT/compositor-next.stats"); gles2 $(cat "$OUT/compositor-gles2.stats")"
+sync_point gles2-stopped
+
+# Direct scan-out with explicit sync: the client draws into the card's
+# dumb buffers, fills the output, and commits each frame undrawn (grey)
+# with an acquire point a vgem fence holds, drawing it and signalling the
+# fence 50 ms later.
+# Its buffers go to the host as they are, none before its fence, and it
+# reuses one only once its release point signalled. The compositor is
+# stopped while the client still draws: every frame from the first one
+# scanned out on must be the client's.
+wait_for scanout-checker-ready 300
+start_compositor scanout 320x240@60 600 "--dmabuf --syncobj"
+wait_for scanout-done 900
+stop_compositor scanout
+log=$OUT/compositor-scanout.log stats=$OUT/compositor-scanout.stats
+expect_log "$log" 'explicit sync (linux-drm-syncobj-v1) offered'
+expect_log "$log" 'exported .* client buffer)'
+before=$(sed -n 's/.*direct scan-out of a client.s buffer after \([0-9]*\) composited frames.*/\1/p' "$log")
+[ -n "$before" ] || fail "never scanned out: $(cat "$stats")"
+! grep -q 'composition resumes' "$log" || fail "composition resumed: $(grep resumes "$log")"
+stat() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" "$stats"; }
+[ "$(stat composited)" = "$before" ] ||
+	fail "$(stat composited) composited frames, $before before the client's: $(cat "$stats")"
+[ "$(stat direct)" -ge 60 ] && [ "$(stat discarded)" = 0 ] ||
+	fail "scanned out or discarded: $(cat "$stats")"
+[ "$(stat release_points)" -ge 55 ] || fail "release points not signalled: $(cat "$stats")"
+pass "compositor guest: $(cat "$OUT/compositor-next.stats"); gles2 $(cat "$OUT/compositor-gles2.stats"); scanout $(cat "$stats")"

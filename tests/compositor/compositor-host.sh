@@ -76,6 +76,16 @@ grep -q 'client size 400x300' "$OUT/checker-gles2.log" ||
 	fail "gles2: the client never drew at 400x300"
 sync_point gles2-done
 
+# Direct scan-out of a client's dmabufs with explicit sync: each frame is
+# committed grey, drawn only later; a frame shown before its acquire
+# point signalled would be grey here: bad pixels.
+wait_for gles2-stopped 300 "$guest"
+"$checker" --frames 60 --timeout 900 --log "$OUT/checker-scanout.log" >/dev/null 2>&1 &
+scanout=$!
+sync_point scanout-checker-ready
+wait "$scanout" || fail "scanout: $(tail -n 5 "$OUT/checker-scanout.log")"
+sync_point scanout-done
+
 wait "$guest" || fail "guest half failed: $(tail -n 15 "$OUT/l2.log" "$OUT/l2-qemu.log" 2>&1)"
 stop_backend
-pass "compositor: $(checked "$OUT/checker-pixels.log") + $(checked "$OUT/checker-next.log") frames checked, $while_paused while paused of $total; gles2 $(checked "$OUT/checker-gles2.log")"
+pass "compositor: $(checked "$OUT/checker-pixels.log") + $(checked "$OUT/checker-next.log") frames checked, $while_paused while paused of $total; gles2 $(checked "$OUT/checker-gles2.log"); scanout $(checked "$OUT/checker-scanout.log")"
