@@ -5,18 +5,7 @@
 T=$BUILD/tests/transport
 insmod "$BUILD/kmod/virtio_vdmabuf.ko" || fail "insmod"
 mount -t debugfs none /sys/kernel/debug 2>/dev/null
-dmabufs() { grep -c '^[0-9]' /sys/kernel/debug/dma_buf/bufinfo 2>/dev/null || echo 0; }
 before=$(dmabufs)
-# The driver lets go of an unexported dmabuf when the host says it retired
-# it, a moment after the producer closed it.
-dmabufs_back() {
-	i=0
-	while [ "$(dmabufs)" != "$before" ]; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || fail "$1: $before dmabufs before, $(dmabufs) now"
-		sleep 0.1
-	done
-}
 
 run() {
 	echo "+ $*"

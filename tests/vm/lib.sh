@@ -155,6 +155,21 @@ wait_for() {
 	done
 }
 
+# The guest's dmabufs, as the dma-buf core lists them (debugfs mounted).
+dmabufs() { grep -c '^[0-9]' /sys/kernel/debug/dma_buf/bufinfo 2>/dev/null || echo 0; }
+
+# dmabufs_back WHAT: waits until the guest has its $before dmabufs again;
+# the driver lets go of an unexported dmabuf when the host says it retired
+# it, a moment after the producer closed it.
+dmabufs_back() {
+	i=0
+	while [ "$(dmabufs)" != "$before" ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "$1: $before dmabufs before, $(dmabufs) now"
+		sleep 0.1
+	done
+}
+
 # start_sway CONFIG: sway, headless and rendering with pixman, as the
 # host's desktop (in L1); sets SWAY_PID, and exports XDG_RUNTIME_DIR,
 # SWAYSOCK and WAYLAND_DISPLAY for its clients.
