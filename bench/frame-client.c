@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * frame-client --size WxH --frames N --out PATH
+ * frame-client --size WxH --frames N --out PATH [--dmabuf]
  * The client of tools/bench: the same frames whatever carries them. It
  * draws N frames of WxH, one per frame callback, each new in every pixel
  * and with little redundancy (a noise field scrolled by 3 rows a frame, as
@@ -8,9 +8,12 @@
  * commit, and writes PATH: one CSV row per frame (commit and presentation
  * times on CLOCK_MONOTONIC), then "# key=value" lines with the CPU time of
  * this process and of its parent (the compositor or waypipe that serves
- * it) over the run.
+ * it) over the run. Its buffers are wl_shm, or with --dmabuf linear
+ * dmabufs of the DRM card's dumb buffers, which the compositor may scan
+ * out as they are.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -23,6 +26,7 @@
 #include <unistd.h>
 #include <wayland-client.h>
 
+#include "client-dmabuf.h"
 #include "presentation-time-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
@@ -43,6 +47,7 @@ struct frame_record {
 struct shm_buffer {
 	struct wl_buffer *wl_buffer;
 	uint32_t *pixels;
+	int dmabuf;			/* --dmabuf: its dmabuf, else -1 */
 	bool busy;
 };
 
@@ -55,6 +60,8 @@ struct frame_client {
 	struct wl_display *display;
 	struct wl_compositor *compositor;
 	struct wl_shm *shm;
+	struct zwp_linux_dmabuf_v1 *linux_dmabuf;
+	int card;			/* --dmabuf: the DRM card buffers come from, else -1 */
 	struct xdg_wm_base *wm_base;
 	struct wp_presentation *presentation;
 	clockid_t presentation_clock;
@@ -131,6 +138,29 @@ static const struct wl_buffer_listener buffer_listener = {
 	.release = buffer_release,
 };
 
+/* One dmabuf a buffer: the compositor may show each as it is. */
+static void dmabuf_buffers_create(struct frame_client *c)
+{
+	for (int i = 0; i < MAX_BUFFERS; i++) {
+		struct shm_buffer *b = &c->buffers[i];
+		uint32_t stride;
+		size_t size;
+		void *map;
+
+		b->dmabuf = client_dmabuf_create(c->card, c->width, c->height, &stride, &map, &size);
+		if (b->dmabuf < 0)
+			die("dumb buffer");
+		if (stride != c->width * 4) {
+			errno = EINVAL;
+			die("a dumb buffer with padded rows");
+		}
+		b->pixels = map;
+		b->wl_buffer = client_dmabuf_wl_buffer(c->linux_dmabuf, b->dmabuf, c->width,
+						       c->height, stride);
+		wl_buffer_add_listener(b->wl_buffer, &buffer_listener, b);
+	}
+}
+
 static void buffers_create(struct frame_client *c)
 {
 	size_t size = (size_t)c->width * 4 * c->height;
@@ -149,6 +179,7 @@ static void buffers_create(struct frame_client *c)
 		struct shm_buffer *b = &c->buffers[i];
 
 		b->pixels = (uint32_t *)(map + size * i);
+		b->dmabuf = -1;
 		b->wl_buffer = wl_shm_pool_create_buffer(pool, size * i, c->width, c->height,
 							 c->width * 4, WL_SHM_FORMAT_XRGB8888);
 		wl_buffer_add_listener(b->wl_buffer, &buffer_listener, b);
@@ -241,7 +272,11 @@ static void draw(struct frame_client *c)
 	if (!buffer)
 		return;		/* all held: a release will come */
 	row = (size_t)c->frames * SCROLL_ROWS % NOISE_EXTRA_ROWS;
+	if (buffer->dmabuf >= 0 && client_dmabuf_sync(buffer->dmabuf, DMA_BUF_SYNC_START) < 0)
+		die("DMA_BUF_IOCTL_SYNC");
 	memcpy(buffer->pixels, c->noise + row * c->width, (size_t)c->width * 4 * c->height);
+	if (buffer->dmabuf >= 0 && client_dmabuf_sync(buffer->dmabuf, DMA_BUF_SYNC_END) < 0)
+		die("DMA_BUF_IOCTL_SYNC");
 	buffer->busy = true;
 	wl_surface_attach(c->surface, buffer->wl_buffer, 0, 0);
 	wl_surface_damage_buffer(c->surface, 0, 0, c->width, c->height);
@@ -326,6 +361,8 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 		c->compositor = wl_registry_bind(registry, name, &wl_compositor_interface, 4);
 	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
 		c->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
+	} else if (strcmp(interface, zwp_linux_dmabuf_v1_interface.name) == 0 && version >= 3) {
+		c->linux_dmabuf = wl_registry_bind(registry, name, &zwp_linux_dmabuf_v1_interface, 3);
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
 		c->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
 		xdg_wm_base_add_listener(c->wm_base, &wm_base_listener, c);
@@ -412,16 +449,18 @@ int main(int argc, char *argv[])
 		{ "size", required_argument, NULL, 's' },
 		{ "frames", required_argument, NULL, 'f' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "dmabuf", no_argument, NULL, 'd' },
 		{ 0 },
 	};
-	struct frame_client c = { .presentation_clock = CLOCK_MONOTONIC };
+	struct frame_client c = { .presentation_clock = CLOCK_MONOTONIC, .card = -1 };
+	bool dmabuf = false;
 	struct run_usage usage;
 	const char *out = NULL;
 	pid_t server = getppid();
 	uint64_t deadline;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "s:f:o:", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:f:o:d", options, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (sscanf(optarg, "%ux%u", &c.width, &c.height) != 2)
@@ -433,12 +472,15 @@ int main(int argc, char *argv[])
 		case 'o':
 			out = optarg;
 			break;
+		case 'd':
+			dmabuf = true;
+			break;
 		default:
 			return 2;
 		}
 	}
 	if (!c.width || !c.height || !c.max_frames || !out) {
-		fprintf(stderr, "usage: %s --size WxH --frames N --out PATH\n", argv[0]);
+		fprintf(stderr, "usage: %s --size WxH --frames N --out PATH [--dmabuf]\n", argv[0]);
 		return 2;
 	}
 	if (!(c.records = calloc(c.max_frames, sizeof(*c.records))))
@@ -448,12 +490,19 @@ int main(int argc, char *argv[])
 		die("wl_display_connect");
 	wl_registry_add_listener(wl_display_get_registry(c.display), &registry_listener, &c);
 	wl_display_roundtrip(c.display);
-	if (!c.compositor || !c.shm || !c.wm_base || !c.presentation) {
+	if (!c.compositor || !c.shm || !c.wm_base || !c.presentation ||
+	    (dmabuf && !c.linux_dmabuf)) {
 		fprintf(stderr, "frame-client: the compositor lacks a global we need\n");
 		return 1;
 	}
 	wl_display_roundtrip(c.display);	/* the presentation clock */
-	buffers_create(&c);
+	if (dmabuf) {
+		if ((c.card = client_dmabuf_open_card()) < 0)
+			die("no DRM card with dumb buffers");
+		dmabuf_buffers_create(&c);
+	} else {
+		buffers_create(&c);
+	}
 	c.surface = wl_compositor_create_surface(c.compositor);
 	c.xdg_surface = xdg_wm_base_get_xdg_surface(c.wm_base, c.surface);
 	xdg_surface_add_listener(c.xdg_surface, &xdg_surface_listener, &c);

@@ -39,6 +39,18 @@ vdmabuf | vdmabuf-kernel | vdmabuf-shm)
 		>"$OUT/$tag.compositor.log" 2>&1 &
 	wait_exit_after "$!" "$OUT/$tag.csv" "$OUT/$tag.compositor.log"
 	;;
+vdmabuf-direct)
+	# GLES2 on a virtio-gpu (llvmpipe); the client's dmabufs fill the
+	# output, and wlroots shows them as they are.
+	modprobe virtio_gpu || fail "no virtio_gpu"
+	WLR_RENDERER=gles2 WLR_RENDERER_ALLOW_SOFTWARE=1 \
+		"$BUILD/guest-compositor-plugin/vdmabuf-compositor" --mode "$size@60" \
+		--stats "$OUT/$tag.compositor-stats" -s "exec $client --dmabuf" \
+		>"$OUT/$tag.compositor.log" 2>&1 &
+	wait_exit_after "$!" "$OUT/$tag.csv" "$OUT/$tag.compositor.log"
+	grep -q 'direct=[1-9]' "$OUT/$tag.compositor-stats" ||
+		fail "$tag: no frame scanned out: $(cat "$OUT/$tag.compositor-stats")"
+	;;
 waypipe)
 	waypipe --vsock -s "2:$VDMABUF_BENCH_WAYPIPE_PORT" server -- $client \
 		>"$OUT/$tag.waypipe.log" 2>&1 ||

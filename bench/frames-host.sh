@@ -4,6 +4,8 @@
 #   vdmabuf       vdmabuf-viewer imports the guest's pages (zero copy)
 #   vdmabuf-kernel  the same with the daemon's kernel engine (vhost_vdmabuf.ko)
 #   vdmabuf-shm   vdmabuf-viewer --shm: the viewer's counted copy
+#   vdmabuf-direct  the guest renders with GLES2 (a virtio-gpu, llvmpipe) and
+#                 scans the client's dmabufs out: no guest composition
 #   waypipe       waypipe's client, fed by waypipe's server in the guest
 # Each run boots its own guest (frames-guest.sh runs the same frame-client
 # for each), so that a guest which nested virtualisation kills costs one
@@ -59,7 +61,7 @@ measure() {
 	weston=$!
 	wait_wayland "$weston" "$WAYLAND_DISPLAY" "$OUT/$tag.weston.log"
 	case $method in
-	vdmabuf | vdmabuf-kernel | vdmabuf-shm)
+	vdmabuf | vdmabuf-kernel | vdmabuf-shm | vdmabuf-direct)
 		use_engine "$([ "$method" = vdmabuf-kernel ] && echo kernel || echo user)"
 		"$BUILD/host-viewer/vdmabuf-viewer" --name bench \
 			$([ "$method" = vdmabuf-shm ] && echo --shm) \
@@ -76,7 +78,7 @@ measure() {
 	esac
 	guest_bytes=$(daemon_stat guest_bytes) copied=$(daemon_stat bytes_copied)
 	vsock=$(vsock_bytes)
-	run_guest --vsock 3 --timeout "$seconds" \
+	run_guest --vsock 3 --timeout "$seconds" $([ "$method" = vdmabuf-direct ] && echo --gpu) \
 		bench/frames-guest.sh "$method" "$size" "$frames" >"$OUT/$tag.l2-qemu.log" 2>&1 &
 	guest=$!
 	guest_reaches "client-start-$tag" "$guest"

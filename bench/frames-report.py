@@ -19,7 +19,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import png_plot  # noqa: E402
 
-METHODS = ["vdmabuf", "vdmabuf-kernel", "vdmabuf-shm", "waypipe"]
+METHODS = ["vdmabuf", "vdmabuf-kernel", "vdmabuf-shm", "vdmabuf-direct", "waypipe"]
 WARMUP = 10            # first frames left out of latency and pacing figures
 # The last frame is left out too: vdmabuf reports a frame's presentation with
 # its release, and the host keeps the last frame on screen, unreleased.
@@ -117,6 +117,35 @@ def ratio(a, b):
     return f"{a / b:.2f}x"
 
 
+def compositor_stats(directory, tag):
+    """The guest compositor's counts of a run (vdmabuf-compositor --stats)."""
+    try:
+        with open(os.path.join(directory, tag + ".compositor-stats")) as f:
+            line = f.readline()
+    except OSError:
+        return {}
+    return {k: int(v) for k, _, v in (w.partition("=") for w in line.split()) if v.isdigit()}
+
+
+def direct_table(directory, rows, by_key):
+    """Direct scan-out against the guest composing every frame, same run."""
+    out = ["", "Direct scan-out against composition in the guest, same run (vdmabuf's "
+           "figure / vdmabuf-direct's; frames as the guest compositor counts them):", "",
+           "| resolution | guest CPU/frame | latency median | composited frames | scanned-out frames |",
+           "|---|---|---|---|---|"]
+    for row in rows:
+        peer = by_key.get(("vdmabuf", row["resolution"]))
+        if row["method"] != "vdmabuf-direct" or not peer:
+            continue
+        stats = compositor_stats(directory, f"vdmabuf-direct-{row['resolution']}")
+        out.append("| {} | {} | {} | {} | {} |".format(
+            row["resolution"],
+            ratio(peer["cpu_ms_per_frame_guest"], row["cpu_ms_per_frame_guest"]),
+            ratio(peer["latency_ms_median"], row["latency_ms_median"]),
+            stats.get("composited", "-"), stats.get("direct", "-")))
+    return out if len(out) > 5 else []
+
+
 def write_markdown(directory, rows, extras, lost, command):
     keys = ["method", "resolution", "frames", "latency_ms_median", "latency_ms_p99",
             "jitter_ms", "dropped", "duplicated", "bytes_copied_per_frame",
@@ -139,6 +168,7 @@ def write_markdown(directory, rows, extras, lost, command):
             ratio(peer["cpu_ms_per_frame_guest"], row["cpu_ms_per_frame_guest"]),
             ratio(peer["cpu_ms_per_frame_host"], row["cpu_ms_per_frame_host"]),
             ratio(peer["guest_to_host_bytes_per_frame"], row["guest_to_host_bytes_per_frame"])))
+    out += direct_table(directory, rows, by_key)
     servers = sorted({(r["method"], e["server"], " ".join(e["host_processes"]))
                       for r, e in zip(rows, extras)})
     out += ["", "Processes counted (guest: frame-client and the process serving it; host):"]

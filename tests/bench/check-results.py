@@ -18,7 +18,7 @@ directory = sys.argv[1]
 with open(os.path.join(directory, "results.json")) as f:
     rows = json.load(f)
 by_method = {row["method"]: row for row in rows}
-if sorted(by_method) != ["vdmabuf", "vdmabuf-kernel", "vdmabuf-shm", "waypipe"]:
+if sorted(by_method) != ["vdmabuf", "vdmabuf-direct", "vdmabuf-kernel", "vdmabuf-shm", "waypipe"]:
     fail(f"methods {sorted(by_method)}")
 for row in rows:
     if sorted(row) != sorted(KEYS):
@@ -29,7 +29,7 @@ for row in rows:
         fail(f"{row['method']}: nothing presented: {row}")
     if row["cpu_ms_per_frame_guest"] <= 0 or row["guest_to_host_bytes_per_frame"] <= 0:
         fail(f"{row['method']}: counters missing: {row}")
-for method in ("vdmabuf", "vdmabuf-kernel"):
+for method in ("vdmabuf", "vdmabuf-kernel", "vdmabuf-direct"):
     if by_method[method]["bytes_copied_per_frame"] != 0:
         fail(f"the dmabuf path copied: {by_method[method]}")
 if by_method["vdmabuf-shm"]["bytes_copied_per_frame"] <= 0:
