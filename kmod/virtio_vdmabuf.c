@@ -1458,10 +1458,11 @@ static void vdmabuf_fenced_discard(struct vdmabuf_file *f, const struct vdmabuf_
 		.count = -err,
 	};
 
-	dev_warn_ratelimited(&f->vd->vdev->dev, "frame %llu of %016llx:%016llx discarded: %s\n",
-			     fr->frame, fr->id.device, fr->id.key,
-			     err == -ETIMEDOUT ? "its rendering did not finish in time" :
-			     "the device refused it");
+	/* Not dev_warn(): the device may be gone, the file outlives it. */
+	pr_warn_ratelimited("virtio_vdmabuf: frame %llu of %016llx:%016llx discarded: %s\n",
+			    fr->frame, fr->id.device, fr->id.key,
+			    err == -ETIMEDOUT ? "its rendering did not finish in time" :
+			    "the device refused it");
 	vdmabuf_file_queue(f, &uev);
 }
 
