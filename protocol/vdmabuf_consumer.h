@@ -30,6 +30,10 @@
  * CLIP_OPEN with the transfer, or REPLY), CLIP_DATA and CLIP_ACK both
  * ways, CLIP_CLOSE; the daemon sends CLIP_SEND (serve a paste) and
  * CLIP_CANCEL (stop serving one).
+ * Version 4, what the host imports (spec §18, vdmabuf_format.h; any
+ * consumer): FORMATS, the consumer's (fourcc, modifier) pairs in pieces,
+ * total 0 to withdraw them. The guest is told the pairs every consumer
+ * that sent a list has; a consumer that sent none does not narrow it.
  */
 #ifndef VDMABUF_CONSUMER_H
 #define VDMABUF_CONSUMER_H
@@ -37,10 +41,11 @@
 #include <linux/types.h>
 
 #include "vdmabuf_clip.h"
+#include "vdmabuf_format.h"
 #include "vdmabuf_id.h"
 #include "vdmabuf_input.h"
 
-#define VDMABUF_CONSUMER_VERSION 3
+#define VDMABUF_CONSUMER_VERSION 4
 
 enum vdmabuf_consumer_msg_type {
 	/* daemon -> consumer */
@@ -69,6 +74,8 @@ enum vdmabuf_consumer_msg_type {
 	VDMABUF_MSG_CLIP_DATA = 26,	/* reply: REPLY only on error */
 	VDMABUF_MSG_CLIP_ACK = 27,	/* reply: REPLY only on error */
 	VDMABUF_MSG_CLIP_CLOSE = 28,	/* reply: REPLY only on error */
+	/* version 4: what the consumer imports (spec §18) */
+	VDMABUF_MSG_FORMATS = 29,	/* reply: REPLY only on error */
 };
 
 struct vdmabuf_msg_hello {
@@ -179,6 +186,17 @@ struct vdmabuf_msg_clip {
 	__u8 data[VDMABUF_MSG_CLIP_CHUNK];
 };
 
+/* FORMATS: the consumer's pairs in pieces, from index 0, in order. */
+#define VDMABUF_MSG_FORMATS_CHUNK 16
+
+struct vdmabuf_msg_formats {
+	__u32 index;			/* of formats[0]; 0 starts a new list */
+	__u32 total;			/* <= VDMABUF_MAX_FORMATS; 0: no list */
+	__u32 count;			/* <= VDMABUF_MSG_FORMATS_CHUNK */
+	__u32 reserved;
+	struct vdmabuf_format formats[VDMABUF_MSG_FORMATS_CHUNK];
+};
+
 struct vdmabuf_consumer_msg {
 	__u32 type;			/* enum vdmabuf_consumer_msg_type */
 	__s32 status;			/* REPLY, IMPORT reply: 0 or -errno */
@@ -197,6 +215,7 @@ struct vdmabuf_consumer_msg {
 		struct vdmabuf_msg_input input;
 		struct vdmabuf_msg_keymap keymap;
 		struct vdmabuf_msg_clip clip;
+		struct vdmabuf_msg_formats formats;
 		__u8 raw[272];
 	} u;
 };

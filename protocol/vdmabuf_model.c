@@ -183,6 +183,8 @@ static void flush_events(struct vdmabuf_model *m)
 			written = m->ops->write(m, vq, ev, sizeof(*ev));
 			if (written < 0)
 				written = 0;
+			if (vdmabuf_le32_to_cpu(ev->type) == VDMABUF_EVENT_FORMATS)
+				m->formats_queued--;
 			clip_event_taken(m, ev);
 			m->backlog_head = (m->backlog_head + 1) % VDMABUF_MODEL_BACKLOG;
 			m->backlog_len--;
@@ -264,6 +266,8 @@ static void send_event(struct vdmabuf_model *m, const struct vdmabuf_event *ev)
 	*queued_event(m, m->backlog_len++) = *ev;
 	if (is_clip_event(type))
 		m->clip_queued++;
+	else if (type == VDMABUF_EVENT_FORMATS)
+		m->formats_queued++;
 	m->ops->schedule(m, VDMABUF_VQ_EVENT);
 }
 
@@ -309,6 +313,155 @@ static void send_mode_hint(struct vdmabuf_model *m)
 	send_event(m, &ev);
 }
 
+/* What the host imports (§18) */
+
+/* Takes the queued pieces of an older list out of the backlog. */
+static void drop_queued_formats(struct vdmabuf_model *m)
+{
+	unsigned int i, kept = 0;
+
+	if (!m->formats_queued)
+		return;
+	for (i = 0; i < m->backlog_len; i++) {
+		const struct vdmabuf_event *ev = queued_event(m, i);
+
+		if (vdmabuf_le32_to_cpu(ev->type) != VDMABUF_EVENT_FORMATS)
+			*queued_event(m, kept++) = *ev;
+	}
+	m->backlog_len = kept;
+	m->formats_queued = 0;
+}
+
+/* The list in pieces; total 0 if there is none. */
+static void send_formats(struct vdmabuf_model *m)
+{
+	struct vdmabuf_event ev = { .type = cpu_to_le32_(VDMABUF_EVENT_FORMATS) };
+	unsigned int index = 0, i;
+
+	if (!m->running || !has_feature(m, VDMABUF_F_FORMATS))
+		return;
+	drop_queued_formats(m);
+	ev.u.formats.total = cpu_to_le16_(m->num_formats);
+	do {
+		ev.u.formats.index = cpu_to_le16_(index);
+		memset(ev.u.formats.formats, 0, sizeof(ev.u.formats.formats));
+		for (i = 0; i < VDMABUF_FORMATS_PER_EVENT && index < m->num_formats; i++, index++) {
+			ev.u.formats.formats[i].fourcc = cpu_to_le32_(m->formats[index].fourcc);
+			ev.u.formats.formats[i].modifier = cpu_to_le64_(m->formats[index].modifier);
+		}
+		send_event(m, &ev);
+	} while (index < m->num_formats);
+}
+
+static bool consumer_has_list(const struct vdmabuf_model_consumer *c)
+{
+	return c->formats_total && c->formats_received == c->formats_total;
+}
+
+static bool formats_have(const struct vdmabuf_format *list, unsigned int n,
+			 const struct vdmabuf_format *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (list[i].fourcc == f->fourcc && list[i].modifier == f->modifier)
+			return true;
+	return false;
+}
+
+/*
+ * The pairs every consumer with a list has, in the first one's order; the
+ * guest hears of it when it changed.
+ */
+static void update_formats(struct vdmabuf_model *m)
+{
+	struct vdmabuf_model_consumer *c, *first = NULL;
+	struct vdmabuf_format *list = m->formats_next;
+	unsigned int i, n = 0, lists = 0;
+
+	for_each_consumer(c, m) {
+		if (!consumer_has_list(c))
+			continue;
+		lists++;
+		if (!first)
+			first = c;
+	}
+	for (i = 0; first && i < first->formats_total; i++) {
+		const struct vdmabuf_format *f = &first->formats[i];
+		bool everyone = true;
+
+		for_each_consumer(c, m)
+			if (c != first && consumer_has_list(c) &&
+			    !formats_have(c->formats, c->formats_total, f))
+				everyone = false;
+		if (everyone && !formats_have(list, n, f))
+			list[n++] = *f;
+	}
+	if (n == m->num_formats && !memcmp(list, m->formats, n * sizeof(*list)))
+		return;
+	m->formats_next = m->formats;
+	m->formats = list;
+	m->num_formats = n;
+	if (lists && !n)
+		model_warn(m, "formats: no pair all %u consumers import; the guest falls back to LINEAR",
+			   lists);
+	else
+		model_info(m, "formats: %u pairs, from %u consumers", n, lists);
+	send_formats(m);
+}
+
+static int consumer_formats(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+			    const struct vdmabuf_consumer_msg *req)
+{
+	const struct vdmabuf_msg_formats *f = &req->u.formats;
+	unsigned int i;
+
+	if (f->reserved || !vdmabuf_formats_piece_valid(f->index, f->total, f->count,
+							 VDMABUF_MSG_FORMATS_CHUNK,
+							 c->formats_received))
+		return -EINVAL;
+	for (i = 0; i < f->count; i++)
+		if (!vdmabuf_format_valid(f->formats[i].fourcc, f->formats[i].reserved,
+					  f->formats[i].modifier))
+			return -EINVAL;
+	if (!f->index) {
+		bool had = consumer_has_list(c);
+
+		model_free(c->formats);
+		c->formats = NULL;
+		c->formats_total = c->formats_received = 0;
+		if (!f->total) {
+			if (had)
+				update_formats(m);
+			return 0;
+		}
+		c->formats = model_zalloc(f->total * sizeof(*c->formats));
+		if (!c->formats)
+			return -ENOMEM;
+		c->formats_total = f->total;
+	} else if (f->total != c->formats_total) {
+		return -EINVAL;
+	}
+	memcpy(c->formats + f->index, f->formats, f->count * sizeof(*c->formats));
+	c->formats_received += f->count;
+	if (consumer_has_list(c)) {
+		model_info(m, "formats: consumer %u imports %u pairs", c->slot, c->formats_total);
+		update_formats(m);
+	}
+	return 0;
+}
+
+static void consumer_forget_formats(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c)
+{
+	bool had = consumer_has_list(c);
+
+	model_free(c->formats);
+	c->formats = NULL;
+	c->formats_total = c->formats_received = 0;
+	if (had)
+		update_formats(m);
+}
+
 /* The guest's seat (§15) */
 
 static bool input_ready(struct vdmabuf_model *m)
@@ -317,13 +470,15 @@ static bool input_ready(struct vdmabuf_model *m)
 }
 
 /*
- * Room for n more seat events, never taking the buffers' share (§15.3)
- * or the clipboard's (counted apart: its transfers keep to their windows).
+ * Room for n more seat events, never taking the buffers' share (§15.3),
+ * the clipboard's (counted apart: its transfers keep to their windows) or
+ * the formats' (one list at most).
  */
 static bool input_room(const struct vdmabuf_model *m, unsigned int n)
 {
-	return m->backlog_len - m->clip_queued + n <= VDMABUF_MODEL_BACKLOG -
-	       2 * VDMABUF_MAX_BUFFERS - VDMABUF_MODEL_CLIP_BACKLOG;
+	return m->backlog_len - m->clip_queued - m->formats_queued + n <=
+	       VDMABUF_MODEL_BACKLOG - 2 * VDMABUF_MAX_BUFFERS - VDMABUF_MODEL_CLIP_BACKLOG -
+	       VDMABUF_MODEL_FORMAT_EVENTS;
 }
 
 static void send_input(struct vdmabuf_model *m, __u32 kind, __u64 time_usec,
@@ -1274,6 +1429,7 @@ static void renew(struct vdmabuf_model *m)
 	m->backlog_head = 0;
 	m->backlog_len = 0;
 	m->clip_queued = 0;
+	m->formats_queued = 0;
 }
 
 int vdmabuf_model_init(struct vdmabuf_model *m, const struct vdmabuf_model_ops *ops,
@@ -1289,9 +1445,13 @@ int vdmabuf_model_init(struct vdmabuf_model *m, const struct vdmabuf_model_ops *
 		m->budget[i] = VDMABUF_MODEL_DEFAULT_BUDGET;
 	m->backlog = model_zalloc(VDMABUF_MODEL_BACKLOG * sizeof(*m->backlog));
 	m->request = model_zalloc(VDMABUF_MODEL_MAX_REQUEST);
-	if (!m->backlog || !m->request) {
+	m->formats = model_zalloc(VDMABUF_MAX_FORMATS * sizeof(*m->formats));
+	m->formats_next = model_zalloc(VDMABUF_MAX_FORMATS * sizeof(*m->formats));
+	if (!m->backlog || !m->request || !m->formats || !m->formats_next) {
 		model_free(m->backlog);
 		model_free(m->request);
+		model_free(m->formats);
+		model_free(m->formats_next);
 		return -ENOMEM;
 	}
 	renew(m);
@@ -1307,9 +1467,12 @@ void vdmabuf_model_finish(struct vdmabuf_model *m)
 	model_free(m->backlog);
 	model_free(m->request);
 	model_free(m->keymap);
+	model_free(m->formats);
+	model_free(m->formats_next);
 	m->backlog = NULL;
 	m->request = NULL;
 	m->keymap = NULL;
+	m->formats = m->formats_next = NULL;
 }
 
 void vdmabuf_config_init(struct vdmabuf_config *cfg, const struct vdmabuf_limits *limits,
@@ -1338,6 +1501,8 @@ void vdmabuf_model_start(struct vdmabuf_model *m, __u64 features,
 	send_event(m, &reset);
 	send_consumers(m);
 	send_mode_hint(m);
+	if (m->num_formats)
+		send_formats(m);
 	send_keymap(m);
 	send_offers(m, VDMABUF_CLIP_OWNER_HOST, NULL);
 	/* Requests may wait in the ring already. */
@@ -1387,6 +1552,8 @@ int vdmabuf_model_attach(struct vdmabuf_model *m, struct vdmabuf_model_consumer 
 	}
 	c->slot = model_ffz(m->slots_used);
 	c->attached = true;
+	c->formats = NULL;
+	c->formats_total = c->formats_received = 0;
 	m->slots_used |= 1ull << c->slot;
 	m->num_consumers++;
 	link_add_tail(&m->consumers, &c->link);
@@ -1426,6 +1593,7 @@ void vdmabuf_model_detach(struct vdmabuf_model *m, struct vdmabuf_model_consumer
 		   m->num_consumers);
 	if (m->seat == c)
 		release_seat(m);
+	consumer_forget_formats(m, c);
 	for_each_buffer_safe(b, tmp, m) {
 		if (b->importers & bit)
 			drop_import(m, b, bit);
@@ -1640,6 +1808,9 @@ int vdmabuf_model_command(struct vdmabuf_model *m, struct vdmabuf_model_consumer
 		break;
 	case VDMABUF_MSG_CLIP_CLOSE:
 		err = consumer_clip_close(m, c, req);
+		break;
+	case VDMABUF_MSG_FORMATS:
+		err = consumer_formats(m, c, req);
 		break;
 	case VDMABUF_MSG_STATS:
 		reply->type = VDMABUF_MSG_STATS;

@@ -46,8 +46,11 @@
 #define VDMABUF_MODEL_TRANSFER_EVENTS	(VDMABUF_CLIP_WINDOW / VDMABUF_CLIP_PIECE + 4)
 #define VDMABUF_MODEL_CLIP_BACKLOG	(2 * VDMABUF_CLIP_TRANSFERS * \
 					 VDMABUF_MODEL_TRANSFER_EVENTS + VDMABUF_SELECTIONS)
+/* One list of what the host imports (§18): a newer one replaces it. */
+#define VDMABUF_MODEL_FORMAT_EVENTS	((VDMABUF_MAX_FORMATS + VDMABUF_FORMATS_PER_EVENT - 1) / \
+					 VDMABUF_FORMATS_PER_EVENT)
 #define VDMABUF_MODEL_BACKLOG		(2 * VDMABUF_MAX_BUFFERS + VDMABUF_MODEL_INPUT_BACKLOG + \
-					 VDMABUF_MODEL_CLIP_BACKLOG)
+					 VDMABUF_MODEL_CLIP_BACKLOG + VDMABUF_MODEL_FORMAT_EVENTS)
 /* Consumers are slots 0..63 of the per-buffer bitmasks. */
 #define VDMABUF_MODEL_MAX_CONSUMERS	64
 /* Largest control request: an EXPORT with the most extents of §8. */
@@ -63,7 +66,8 @@
 				 (1ull << VDMABUF_F_CONSUMER_EVENTS) | \
 				 (1ull << VDMABUF_F_INPUT) | \
 				 (1ull << VDMABUF_F_POINTER) | \
-				 (1ull << VDMABUF_F_CLIPBOARD))
+				 (1ull << VDMABUF_F_CLIPBOARD) | \
+				 (1ull << VDMABUF_F_FORMATS))
 
 /* An intrusive list, so that the model needs neither libc's nor the kernel's. */
 struct vdmabuf_model_link {
@@ -126,6 +130,9 @@ struct vdmabuf_model_consumer {
 	unsigned int slot;
 	bool attached;			/* on the list, owns its slot */
 	int pid;			/* for logs */
+	/* What it imports (§18): a list once received == total > 0. */
+	struct vdmabuf_format *formats;
+	__u32 formats_total, formats_received;
 };
 
 /* A chain the engine took from a ring; it keeps the segments itself. */
@@ -196,6 +203,13 @@ struct vdmabuf_model {
 	__u64 slots_used;
 
 	struct vdmabuf_msg_mode mode_hint;	/* last one asked for */
+	/*
+	 * What every consumer with a list imports (§18), as the guest is
+	 * told; num_formats 0: no list. formats_next is room to build the
+	 * next one in. Both VDMABUF_MAX_FORMATS entries.
+	 */
+	struct vdmabuf_format *formats, *formats_next;
+	unsigned int num_formats;
 	struct vdmabuf_msg_stats stats;
 
 	/* The guest's seat: who may send input, and the keymap it types with. */
@@ -217,6 +231,7 @@ struct vdmabuf_model {
 	struct vdmabuf_model_transfer transfers[VDMABUF_CLIP_TRANSFERS];
 	__u32 next_transfer;
 	unsigned int clip_queued;	/* clipboard events in the backlog */
+	unsigned int formats_queued;	/* FORMATS events in the backlog */
 };
 
 /* Allocates the backlog and request buffer: 0 or -ENOMEM. */

@@ -16,6 +16,7 @@
 #include <linux/types.h>
 
 #include "vdmabuf_clip.h"
+#include "vdmabuf_format.h"
 #include "vdmabuf_input.h"
 
 #ifdef __KERNEL__
@@ -52,7 +53,8 @@
 #define VDMABUF_F_INPUT			4	/* device sends INPUT and KEYMAP events */
 #define VDMABUF_F_POINTER		5	/* driver sends POINTER: cursor image, constraint */
 #define VDMABUF_F_CLIPBOARD		6	/* selections and transfers both ways (§17) */
-/* Bits 6 and up are kept for the clipboard and several outputs. */
+#define VDMABUF_F_FORMATS		7	/* device sends FORMATS: what the host imports (§18) */
+/* Bit 8 and up are kept for several outputs. */
 
 /* Virtqueues. */
 #define VDMABUF_VQ_CONTROL		0	/* driver requests, device replies */
@@ -261,6 +263,7 @@ enum vdmabuf_event_type {
 	VDMABUF_EVENT_CLIP_DATA	= 0x020a,	/* struct vdmabuf_clip_piece */
 	VDMABUF_EVENT_CLIP_ACK	= 0x020b,	/* struct vdmabuf_clip_ack */
 	VDMABUF_EVENT_CLIP_CANCEL = 0x020c,	/* struct vdmabuf_clip_cancel */
+	VDMABUF_EVENT_FORMATS	= 0x020d,	/* VDMABUF_F_FORMATS: struct vdmabuf_formats */
 };
 
 /* RELEASE flags. */
@@ -372,6 +375,27 @@ struct vdmabuf_clip_data {
 	/* __u8 data[len]; */
 };
 
+/*
+ * FORMATS: a piece of the host's list of (fourcc, modifier) pairs
+ * (vdmabuf_format.h): formats[0..n) are pairs index.. of total, n =
+ * min(VDMABUF_FORMATS_PER_EVENT, total - index), the pieces in order from
+ * index 0, which starts a new list. total 0: the host has no list.
+ */
+#define VDMABUF_FORMATS_PER_EVENT	3
+
+struct vdmabuf_wire_format {
+	__le32 fourcc;
+	__le32 reserved;
+	__le64 modifier;
+};
+
+struct vdmabuf_formats {
+	__le16 index;
+	__le16 total;			/* <= VDMABUF_MAX_FORMATS */
+	__le32 reserved;
+	struct vdmabuf_wire_format formats[VDMABUF_FORMATS_PER_EVENT];
+};
+
 struct vdmabuf_event {
 	__le32 type;			/* enum vdmabuf_event_type */
 	__le32 reserved;
@@ -387,6 +411,7 @@ struct vdmabuf_event {
 		struct vdmabuf_clip_piece piece;
 		struct vdmabuf_clip_ack ack;
 		struct vdmabuf_clip_cancel cancel;
+		struct vdmabuf_formats formats;
 		__u8 raw[56];
 	} u;
 };

@@ -531,5 +531,18 @@ const char *harness_check(const struct harness *h)
 		return "backlog overflowed";
 	if (m->num_buffers > m->limits.max_buffers)
 		return "more buffers than the limit";
+	if (m->formats_queued > VDMABUF_MODEL_FORMAT_EVENTS)
+		return "more than one list of formats queued";
+	if (m->num_formats > VDMABUF_MAX_FORMATS)
+		return "a list of formats over the limit";
+	for (unsigned int i = 0; i < HARNESS_CONSUMERS; i++) {
+		const struct vdmabuf_model_consumer *c = &h->consumers[i].mc;
+
+		if (c->formats_received > c->formats_total ||
+		    (c->formats_total && !c->formats))
+			return "a consumer's list of formats is inconsistent";
+		if (!c->attached && c->formats)
+			return "a consumer that is gone still holds formats";
+	}
 	return check_clip(m);
 }

@@ -30,6 +30,10 @@
  * §15 the seat: one holder, EBUSY/EPERM/EINVAL/ENOTCONN/
  *   EOPNOTSUPP; INPUT events as sent; KEYMAP reassembled and
  *   sent again at start; leave events when the holder goes       test_seat
+ * §18 formats: EINVAL out of order, over the limit, INVALID,
+ *   reserved; the pairs every listing consumer has, in pieces;
+ *   unchanged lists not sent again; sent at start; withdrawn or
+ *   gone: total 0; one list queued at most; needs the feature   test_formats
  * §15.3 input never takes the buffers' share of the backlog;
  *   motion dropped and counted, keys refused with ENOBUFS        test_input_backlog
  * §16 the guest's pointer: ENOTSUP without VDMABUF_F_POINTER;
@@ -825,6 +829,134 @@ static void test_input_backlog(void)
 	harness_finish(&H);
 }
 
+/* Consumer i's list of n pairs, fourccs from base, modifier mod, in pieces. */
+static int formats_list(struct harness *h, unsigned int i, uint32_t n, uint32_t base,
+			uint64_t mod)
+{
+	struct vdmabuf_consumer_msg req = { .type = VDMABUF_MSG_FORMATS }, reply;
+	void *import;
+	uint32_t index = 0;
+	int err;
+
+	req.u.formats.total = n;
+	do {
+		req.u.formats.index = index;
+		req.u.formats.count = n - index < VDMABUF_MSG_FORMATS_CHUNK ?
+				      n - index : VDMABUF_MSG_FORMATS_CHUNK;
+		for (uint32_t j = 0; j < req.u.formats.count; j++)
+			req.u.formats.formats[j] = (struct vdmabuf_format){
+				.fourcc = base + index + j, .modifier = mod };
+		err = vdmabuf_model_command(&h->model, &h->consumers[i].mc, &req, &reply, &import);
+		index += req.u.formats.count;
+	} while (!err && index < n);
+	return err;
+}
+
+/* The list the guest was told last: its pairs, or -1 if none came. */
+static int guest_formats(const struct harness *h, struct vdmabuf_format *out)
+{
+	int total = -1;
+
+	for (unsigned int i = 0; i < h->num_events && i < HARNESS_EVENTS; i++) {
+		const struct vdmabuf_formats *f = &h->events[i].u.formats;
+
+		if (le32toh(h->events[i].type) != VDMABUF_EVENT_FORMATS)
+			continue;
+		if (!vdmabuf_formats_piece_valid(le16toh(f->index), le16toh(f->total),
+						 le16toh(f->total) ? 1 : 0, 3, le16toh(f->index)))
+			return -2;
+		total = le16toh(f->total);
+		for (unsigned int j = 0; j < 3 && le16toh(f->index) + j < (unsigned int)total; j++)
+			out[le16toh(f->index) + j] = (struct vdmabuf_format){
+				.fourcc = le32toh(f->formats[j].fourcc),
+				.modifier = le64toh(f->formats[j].modifier) };
+	}
+	return total;
+}
+
+static void test_formats(void)
+{
+	struct vdmabuf_format got[VDMABUF_MAX_FORMATS];
+	struct vdmabuf_consumer_msg req = { .type = VDMABUF_MSG_FORMATS }, reply;
+	void *import;
+
+	harness_init(&H, NULL, ALL_FEATURES);
+	harness_post_events(&H, 250);
+	harness_attach(&H, 0);
+	harness_attach(&H, 1);
+	harness_attach(&H, 2);
+	H.num_events = 0;
+	/* Bad pieces: out of order, over the limit, INVALID, reserved set. */
+	req.u.formats = (struct vdmabuf_msg_formats){ .index = 16, .total = 40, .count = 16 };
+	CHECK(vdmabuf_model_command(&H.model, &H.consumers[0].mc, &req, &reply, &import) ==
+	      -EINVAL && reply.status_of == VDMABUF_MSG_FORMATS);
+	CHECK(formats_list(&H, 0, VDMABUF_MAX_FORMATS + 1, 1, 0) == -EINVAL);
+	CHECK(formats_list(&H, 0, 2, 1, VDMABUF_FORMAT_MOD_INVALID) == -EINVAL);
+	CHECK(formats_list(&H, 0, 2, 0, 0) == -EINVAL);		/* fourcc 0 */
+	req.u.formats = (struct vdmabuf_msg_formats){ .total = 1, .count = 1, .reserved = 1,
+		.formats[0] = { .fourcc = 1 } };
+	CHECK(vdmabuf_model_command(&H.model, &H.consumers[0].mc, &req, &reply, &import) ==
+	      -EINVAL);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_FORMATS) == 0);
+
+	/* One list of 40 pairs: the guest gets them all, in 14 pieces. */
+	CHECK(formats_list(&H, 0, 40, 100, 0) == 0);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_FORMATS) == 14);
+	CHECK(guest_formats(&H, got) == 40);
+	CHECK(got[0].fourcc == 100 && got[39].fourcc == 139 && got[39].modifier == 0);
+	/* The same again changes nothing; a second consumer narrows it. */
+	H.num_events = 0;
+	CHECK(formats_list(&H, 0, 40, 100, 0) == 0);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_FORMATS) == 0);
+	CHECK(formats_list(&H, 1, 20, 130, 0) == 0);		/* 130..149: 10 shared */
+	CHECK(guest_formats(&H, got) == 10);
+	CHECK(got[0].fourcc == 130 && got[9].fourcc == 139);
+	/* A third with other modifiers only: nothing shared, no list. */
+	CHECK(formats_list(&H, 2, 5, 130, 7) == 0);
+	CHECK(guest_formats(&H, got) == 0);
+	/* It goes: the two lists' pairs again; the guest restarts with them. */
+	harness_detach(&H, 2);
+	CHECK(guest_formats(&H, got) == 10);
+	H.num_events = 0;
+	vdmabuf_model_reset(&H.model);
+	vdmabuf_model_start(&H.model, ALL_FEATURES, NULL);
+	harness_post_events(&H, 100);
+	CHECK(guest_formats(&H, got) == 10);
+	/* Withdrawn (total 0) and gone: no list. */
+	H.num_events = 0;
+	req.u.formats = (struct vdmabuf_msg_formats){ 0 };
+	CHECK(vdmabuf_model_command(&H.model, &H.consumers[1].mc, &req, &reply, &import) == 0);
+	CHECK(guest_formats(&H, got) == 40);
+	harness_detach(&H, 0);
+	CHECK(guest_formats(&H, got) == 0);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+
+	/* While the guest takes no events, only the newest list waits. */
+	harness_init(&H, NULL, ALL_FEATURES);
+	harness_attach(&H, 0);
+	harness_attach(&H, 1);
+	CHECK(formats_list(&H, 0, VDMABUF_MAX_FORMATS, 1, 0) == 0);
+	CHECK(H.model.formats_queued == VDMABUF_MODEL_FORMAT_EVENTS);
+	CHECK(formats_list(&H, 1, 4, 1, 0) == 0);
+	CHECK(H.model.formats_queued == 2);
+	H.num_events = 0;
+	harness_post_events(&H, 10);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_FORMATS) == 2 && guest_formats(&H, got) == 4);
+	CHECK(H.model.formats_queued == 0);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+
+	/* A guest without VDMABUF_F_FORMATS hears nothing of it. */
+	harness_init(&H, NULL, ALL_FEATURES & ~(1ull << VDMABUF_F_FORMATS));
+	harness_post_events(&H, 100);
+	harness_attach(&H, 0);
+	CHECK(formats_list(&H, 0, 4, 1, 0) == 0);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_FORMATS) == 0);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
 static int pointer(struct harness *h, const struct vdmabuf_id *id, uint64_t serial,
 		   uint32_t hx, uint32_t hy, uint32_t constraint)
 {
@@ -1039,6 +1171,7 @@ int main(void)
 	test_budget();
 	test_seat();
 	test_input_backlog();
+	test_formats();
 	test_pointer_checks();
 	test_pointer();
 	if (failures) {

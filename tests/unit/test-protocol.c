@@ -283,6 +283,20 @@ static void test_layout(void)
 	CHECK(vdmabuf_status_errno(VDMABUF_S_EIO) == -EIO);
 	CHECK(vdmabuf_status_errno(12) == -EIO);
 
+	/* What the host imports (§18), three pairs an event. */
+	SIZE(vdmabuf_wire_format, 16);
+	OFF(vdmabuf_wire_format, reserved, 4);
+	OFF(vdmabuf_wire_format, modifier, 8);
+	CHECK(sizeof(struct vdmabuf_formats) == 56);
+	OFF(vdmabuf_formats, total, 2);
+	OFF(vdmabuf_formats, reserved, 4);
+	OFF(vdmabuf_formats, formats, 8);
+	OFF(vdmabuf_event, u.formats.formats[2].modifier, 56);
+	CHECK(VDMABUF_F_FORMATS == 7 && VDMABUF_EVENT_FORMATS == 0x020d);
+	CHECK(sizeof(struct vdmabuf_format) == 16);
+	CHECK(sizeof(struct vdmabuf_msg_formats) == 272);
+	CHECK(offsetof(struct vdmabuf_msg_formats, formats) == 16);
+
 	/* The consumer protocol and /dev/vdmabuf keep their sizes. */
 	CHECK(sizeof(struct vdmabuf_consumer_msg) == 304);
 	CHECK(sizeof(struct vdmabuf_msg_clip) == 272);
@@ -320,6 +334,32 @@ static void test_check_clip(void)
 		for (const char *const *mime = vdmabuf_clip_format_mimes(f); *mime; mime++)
 			CHECK(vdmabuf_clip_format_of_mime(*mime) == (int)f);
 	CHECK(!vdmabuf_clip_format_mimes(VDMABUF_CLIP_FORMATS));
+}
+
+static void test_check_formats(void)
+{
+	const __u64 linear = 0, invalid = VDMABUF_FORMAT_MOD_INVALID;
+
+	CHECK(vdmabuf_format_valid(VDMABUF_FOURCC('X', 'R', '2', '4'), 0, linear));
+	CHECK(!vdmabuf_format_valid(0, 0, linear));
+	CHECK(!vdmabuf_format_valid(VDMABUF_FOURCC('X', 'R', '2', '4'), 1, linear));
+	CHECK(!vdmabuf_format_valid(VDMABUF_FOURCC('X', 'R', '2', '4'), 0, invalid));
+	/* No list: a lone empty piece. */
+	CHECK(vdmabuf_formats_piece_valid(0, 0, 0, 3, 0));
+	CHECK(!vdmabuf_formats_piece_valid(0, 0, 1, 3, 0));
+	CHECK(!vdmabuf_formats_piece_valid(3, 0, 0, 3, 3));
+	/* 7 pairs in pieces of 3, in order. */
+	CHECK(vdmabuf_formats_piece_valid(0, 7, 3, 3, 0));
+	CHECK(vdmabuf_formats_piece_valid(0, 7, 3, 3, 5));	/* index 0 starts again */
+	CHECK(vdmabuf_formats_piece_valid(3, 7, 3, 3, 3));
+	CHECK(vdmabuf_formats_piece_valid(6, 7, 1, 3, 6));
+	CHECK(!vdmabuf_formats_piece_valid(6, 7, 2, 3, 6));	/* past the end */
+	CHECK(!vdmabuf_formats_piece_valid(6, 7, 1, 3, 3));	/* a piece lost */
+	CHECK(!vdmabuf_formats_piece_valid(3, 7, 4, 3, 3));	/* over the piece size */
+	CHECK(!vdmabuf_formats_piece_valid(0, 7, 0, 3, 0));	/* empty */
+	CHECK(vdmabuf_formats_piece_valid(0, VDMABUF_MAX_FORMATS, 3, 3, 0));
+	CHECK(!vdmabuf_formats_piece_valid(0, VDMABUF_MAX_FORMATS + 1, 3, 3, 0));
+	CHECK(!vdmabuf_formats_piece_valid(0xfffffffe, 0xffffffff, 3, 3, 0xfffffffe));
 }
 
 static void test_check_input(void)
@@ -1120,6 +1160,7 @@ int main(void)
 	test_constants();
 	test_layout();
 	test_check_clip();
+	test_check_formats();
 	test_check_input();
 	test_config_bytes();
 	test_small_bytes();
