@@ -28,6 +28,10 @@
  * files that subscribe later, and hands it to each file as one ring slot
  * that read() turns back into pieces.
  *
+ * With VDMABUF_F_FORMATS the device sends the (fourcc, modifier) pairs
+ * the host imports; the driver keeps the last whole list, tells every file
+ * its length and hands it out with VDMABUF_IOC_FORMATS.
+ *
  * With VDMABUF_F_POINTER a producer names one of its exported buffers as
  * the cursor image the host draws at its own pointer (VDMABUF_IOC_POINTER);
  * it comes back with a RELEASE as a presented frame does.
@@ -151,6 +155,17 @@ struct vdmabuf_dev {
 	 */
 	struct vdmabuf_file *clip_file;
 	struct vdmabuf_uevent offers[VDMABUF_SELECTIONS];
+	/*
+	 * Also guarded by lock: with VDMABUF_F_FORMATS, the host's last
+	 * whole list of (fourcc, modifier) pairs (num_formats 0: none) and
+	 * the one being received, formats_rx_total pairs of which
+	 * formats_rx_received came. Both VDMABUF_MAX_FORMATS entries, or
+	 * NULL until the first piece.
+	 */
+	struct vdmabuf_format *formats;
+	struct vdmabuf_format *formats_rx;
+	u32 num_formats;
+	u32 formats_rx_total, formats_rx_received;
 };
 
 /* A keymap, shared by the device and the files it is queued to. */
@@ -280,6 +295,8 @@ static void vdmabuf_dev_free(struct kref *kref)
 
 	vdmabuf_keymap_put(vd->keymap);
 	vdmabuf_keymap_put(vd->keymap_rx);
+	kvfree(vd->formats);
+	kvfree(vd->formats_rx);
 	kfree(vd->events);
 	kfree(vd);
 }
@@ -816,6 +833,76 @@ static void vdmabuf_handle_keymap(struct vdmabuf_dev *vd, const struct vdmabuf_k
 			vdmabuf_file_queue_keymap(f, km);
 }
 
+static void vdmabuf_formats_refuse(struct vdmabuf_dev *vd, const char *why)
+{
+	lockdep_assert_held(&vd->lock);
+	vd->formats_rx_total = vd->formats_rx_received = 0;
+	dev_warn_ratelimited(&vd->vdev->dev, "host formats dropped: %s\n", why);
+}
+
+/*
+ * A piece of the host's list of formats; once whole it replaces the last
+ * one and every file hears how many pairs it has (VDMABUF_IOC_FORMATS
+ * reads them). total 0: the host states none.
+ */
+static void vdmabuf_handle_formats(struct vdmabuf_dev *vd, const struct vdmabuf_formats *piece)
+{
+	u32 index = le16_to_cpu(piece->index), total = le16_to_cpu(piece->total);
+	u32 count = total > index ? min_t(u32, total - index, VDMABUF_FORMATS_PER_EVENT) : 0;
+	struct vdmabuf_uevent uev = { .type = VDMABUF_UEVENT_FORMATS };
+	struct vdmabuf_format *swap;
+	u32 i;
+
+	lockdep_assert_held(&vd->lock);
+	if (piece->reserved ||
+	    !vdmabuf_formats_piece_valid(index, total, count, VDMABUF_FORMATS_PER_EVENT,
+					 vd->formats_rx_received)) {
+		vdmabuf_formats_refuse(vd, "out of order or out of bounds");
+		return;
+	}
+	if (!index) {
+		vd->formats_rx_total = total;
+		vd->formats_rx_received = 0;
+	} else if (total != vd->formats_rx_total) {
+		vdmabuf_formats_refuse(vd, "total changed within a list");
+		return;
+	}
+	if (total && !vd->formats_rx) {
+		vd->formats_rx = kvcalloc(VDMABUF_MAX_FORMATS, sizeof(*vd->formats_rx),
+					  GFP_KERNEL);
+		if (!vd->formats_rx) {
+			vdmabuf_formats_refuse(vd, "no memory");
+			return;
+		}
+	}
+	for (i = 0; i < count; i++) {
+		const struct vdmabuf_wire_format *w = &piece->formats[i];
+		struct vdmabuf_format fmt = {
+			.fourcc = le32_to_cpu(w->fourcc),
+			.reserved = le32_to_cpu(w->reserved),
+			.modifier = le64_to_cpu(w->modifier),
+		};
+
+		if (!vdmabuf_format_valid(fmt.fourcc, fmt.reserved, fmt.modifier)) {
+			vdmabuf_formats_refuse(vd, "a pair no consumer could list");
+			return;
+		}
+		vd->formats_rx[index + i] = fmt;
+	}
+	vd->formats_rx_received += count;
+	if (vd->formats_rx_received < total)
+		return;
+
+	swap = vd->formats;
+	vd->formats = vd->formats_rx;
+	vd->formats_rx = swap;
+	vd->num_formats = total;
+	vd->formats_rx_total = vd->formats_rx_received = 0;
+	dev_info(&vd->vdev->dev, "host imports %u format/modifier pairs\n", total);
+	uev.count = total;
+	vdmabuf_queue_all(vd, &uev);
+}
+
 /* A clipboard event, to the file that holds the clipboard (if one does). */
 static void vdmabuf_handle_clip(struct vdmabuf_dev *vd, const struct vdmabuf_event *ev)
 {
@@ -959,6 +1046,8 @@ static void vdmabuf_handle_event(struct vdmabuf_dev *vd, const struct vdmabuf_ev
 		/* The whole keymap stays; the host sends it again on start. */
 		vdmabuf_keymap_put(vd->keymap_rx);
 		vd->keymap_rx = NULL;
+		/* So does the host's list of formats, likewise. */
+		vd->formats_rx_total = vd->formats_rx_received = 0;
 		break;
 	case VDMABUF_EVENT_INPUT:
 		if (virtio_has_feature(vd->vdev, VDMABUF_F_INPUT))
@@ -971,6 +1060,12 @@ static void vdmabuf_handle_event(struct vdmabuf_dev *vd, const struct vdmabuf_ev
 			vdmabuf_handle_keymap(vd, &ev->u.keymap);
 		else
 			dev_warn_ratelimited(&vd->vdev->dev, "keymap not negotiated\n");
+		break;
+	case VDMABUF_EVENT_FORMATS:
+		if (virtio_has_feature(vd->vdev, VDMABUF_F_FORMATS))
+			vdmabuf_handle_formats(vd, &ev->u.formats);
+		else
+			dev_warn_ratelimited(&vd->vdev->dev, "formats not negotiated\n");
 		break;
 	case VDMABUF_EVENT_SELECTION:
 	case VDMABUF_EVENT_CLIP_SEND:
@@ -1060,6 +1155,39 @@ static long vdmabuf_ioctl_info(struct vdmabuf_file *f, void __user *arg)
 	}
 	mutex_unlock(&vd->lock);
 	if (copy_to_user(arg, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
+/* The host's list of formats: as many pairs as fit in the caller's room. */
+static long vdmabuf_ioctl_formats(struct vdmabuf_file *f, void __user *arg)
+{
+	struct vdmabuf_dev *vd = f->vd;
+	struct vdmabuf_ioc_formats req;
+	struct vdmabuf_format *copy = NULL;
+	u32 n;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (req.reserved)
+		return -EINVAL;
+	mutex_lock(&vd->lock);
+	n = min(req.count, vd->num_formats);
+	if (n) {
+		copy = kmemdup(vd->formats, n * sizeof(*copy), GFP_KERNEL);
+		if (!copy) {
+			mutex_unlock(&vd->lock);
+			return -ENOMEM;
+		}
+	}
+	req.count = vd->num_formats;
+	mutex_unlock(&vd->lock);
+	if (n && copy_to_user(u64_to_user_ptr(req.formats), copy, n * sizeof(*copy))) {
+		kfree(copy);
+		return -EFAULT;
+	}
+	kfree(copy);
+	if (copy_to_user(arg, &req, sizeof(req)))
 		return -EFAULT;
 	return 0;
 }
@@ -2026,6 +2154,9 @@ static long vdmabuf_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 	case VDMABUF_IOC_CLIP_CLOSE:
 		ret = vdmabuf_ioctl_clip_ack(f, uarg, VDMABUF_CTRL_CLIP_CLOSE);
 		break;
+	case VDMABUF_IOC_FORMATS:
+		ret = vdmabuf_ioctl_formats(f, uarg);
+		break;
 	default:
 		ret = -ENOTTY;
 		break;
@@ -2126,6 +2257,13 @@ static int vdmabuf_open(struct inode *inode, struct file *file)
 	/* A compositor that starts after the host asked still hears it. */
 	if (vd->mode_hint.type)
 		vdmabuf_file_queue(f, &vd->mode_hint);
+	if (vd->num_formats) {
+		const struct vdmabuf_uevent formats = {
+			.type = VDMABUF_UEVENT_FORMATS, .count = vd->num_formats,
+		};
+
+		vdmabuf_file_queue(f, &formats);
+	}
 	mutex_unlock(&vd->lock);
 	file->private_data = f;
 	return stream_open(inode, file);
@@ -2361,6 +2499,7 @@ static unsigned int vdmabuf_features[] = {
 	VDMABUF_F_INPUT,
 	VDMABUF_F_POINTER,
 	VDMABUF_F_CLIPBOARD,
+	VDMABUF_F_FORMATS,
 };
 
 static struct virtio_driver vdmabuf_driver = {

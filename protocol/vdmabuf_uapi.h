@@ -14,6 +14,7 @@
  *   VDMABUF_IOC_CLIP_DATA  a piece of a transfer the guest sources
  *   VDMABUF_IOC_CLIP_ACK   bytes of a transfer the guest sinks, consumed
  *   VDMABUF_IOC_CLIP_CLOSE stop a transfer the guest sinks
+ *   VDMABUF_IOC_FORMATS    the (fourcc, modifier) pairs the host imports
  *   read()                 struct vdmabuf_uevent, one or more per call
  *   poll()                 POLLIN when an event waits; POLLERR after the
  *                          device is gone (every call then fails ENODEV)
@@ -27,6 +28,7 @@
 #include <linux/types.h>
 
 #include "vdmabuf_clip.h"
+#include "vdmabuf_format.h"
 #include "vdmabuf_id.h"
 #include "vdmabuf_input.h"
 
@@ -103,6 +105,19 @@ struct vdmabuf_ioc_unexport {
 #define VDMABUF_IOC_CLIP_DATA	_IOW(VDMABUF_IOC_MAGIC, 0x08, struct vdmabuf_ioc_clip_data)
 #define VDMABUF_IOC_CLIP_ACK	_IOW(VDMABUF_IOC_MAGIC, 0x09, struct vdmabuf_ioc_clip_ack)
 #define VDMABUF_IOC_CLIP_CLOSE	_IOW(VDMABUF_IOC_MAGIC, 0x0a, struct vdmabuf_ioc_clip_ack)
+#define VDMABUF_IOC_FORMATS	_IOWR(VDMABUF_IOC_MAGIC, 0x0b, struct vdmabuf_ioc_formats)
+
+/*
+ * The host's last whole list of formats (spec §18): up to count pairs
+ * written at formats; count comes back as the list's length (0: the host
+ * states none, and LINEAR is the fallback). Every file hears of a new
+ * list with VDMABUF_UEVENT_FORMATS, and at open if there is one.
+ */
+struct vdmabuf_ioc_formats {
+	__u64 formats;			/* user pointer to struct vdmabuf_format[count] */
+	__u32 count;			/* in: room; out: pairs in the list */
+	__u32 reserved;			/* 0 */
+};
 
 /*
  * The guest's pointer as the host shows it. With VDMABUF_POINTER_IMAGE
@@ -182,6 +197,7 @@ enum vdmabuf_uevent_type {
 	VDMABUF_UEVENT_CLIP_DATA = 10,	/* transfer, piece: of a paste of ours */
 	VDMABUF_UEVENT_CLIP_ACK = 11,	/* transfer, bytes the host consumed */
 	VDMABUF_UEVENT_CLIP_CANCEL = 12,	/* transfer, status: stop serving it */
+	VDMABUF_UEVENT_FORMATS = 13,	/* count: the host's list has that many pairs */
 };
 
 /* The clipboard's events; status is 0 or an errno (EFBIG, EPIPE, EIO, EINVAL). */
@@ -243,7 +259,7 @@ struct vdmabuf_uevent {
 			 */
 			__u64 present_ns;
 			__u32 refresh_ns;
-			__u32 count;		/* CONSUMERS; errno of a DISCARDED RELEASE */
+			__u32 count;		/* CONSUMERS, FORMATS; errno of a DISCARDED RELEASE */
 			__u32 width, height, refresh_mhz, scale_120;	/* MODE_HINT */
 		};
 		struct vdmabuf_uinput input;	/* INPUT */
