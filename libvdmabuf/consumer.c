@@ -20,7 +20,8 @@ _Static_assert((int)VDMABUF_REQUEST_IMPORT == (int)VDMABUF_MSG_IMPORT &&
 	       (int)VDMABUF_REQUEST_STATS == (int)VDMABUF_MSG_STATS &&
 	       (int)VDMABUF_REQUEST_SEAT == (int)VDMABUF_MSG_SEAT &&
 	       (int)VDMABUF_REQUEST_INPUT == (int)VDMABUF_MSG_INPUT &&
-	       (int)VDMABUF_REQUEST_KEYMAP == (int)VDMABUF_MSG_KEYMAP,
+	       (int)VDMABUF_REQUEST_KEYMAP == (int)VDMABUF_MSG_KEYMAP &&
+	       (int)VDMABUF_REQUEST_FORMATS == (int)VDMABUF_MSG_FORMATS,
 	       "enum vdmabuf_consumer_request differs from the consumer protocol");
 
 #define DEFAULT_SOCKET "/run/vdmabuf/consumer.sock"
@@ -440,6 +441,31 @@ int vdmabuf_consumer_mode_hint(struct vdmabuf_consumer *c, uint32_t width,
 	};
 
 	return send_msg(c, &msg);
+}
+
+int vdmabuf_consumer_formats(struct vdmabuf_consumer *c, const struct vdmabuf_format *formats,
+			     uint32_t count)
+{
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_FORMATS };
+	uint32_t index = 0;
+	int err;
+
+	if (count > VDMABUF_MAX_FORMATS)
+		return -E2BIG;
+	msg.u.formats.total = count;
+	do {
+		uint32_t n = count - index;
+
+		if (n > VDMABUF_MSG_FORMATS_CHUNK)
+			n = VDMABUF_MSG_FORMATS_CHUNK;
+		msg.u.formats.index = index;
+		msg.u.formats.count = n;
+		memset(msg.u.formats.formats, 0, sizeof(msg.u.formats.formats));
+		memcpy(msg.u.formats.formats, formats + index, n * sizeof(*formats));
+		err = send_msg(c, &msg);
+		index += n;
+	} while (!err && index < count);
+	return err;
 }
 
 int vdmabuf_consumer_stats(struct vdmabuf_consumer *c, struct vdmabuf_stats *stats)

@@ -311,6 +311,35 @@ static void deliver_input(const struct vdmabuf_uinput *in,
 	l->input(data, &ev);
 }
 
+int vdmabuf_producer_formats(struct vdmabuf_producer *producer, struct vdmabuf_format *formats,
+			     uint32_t room, uint32_t *count)
+{
+	struct vdmabuf_ioc_formats ioc = { .formats = (uintptr_t)formats, .count = room };
+	int ret = ioctl_retry(producer->fd, VDMABUF_IOC_FORMATS, &ioc);
+
+	if (ret < 0)
+		return ret;
+	*count = ioc.count;
+	return 0;
+}
+
+/* The host's list changed: read it whole, as the driver has it now. */
+static void deliver_formats(struct vdmabuf_producer *producer,
+			    const struct vdmabuf_producer_listener *l, void *data)
+{
+	struct vdmabuf_format *formats;
+	uint32_t count;
+
+	if (!l->formats)
+		return;
+	formats = calloc(VDMABUF_MAX_FORMATS, sizeof(*formats));
+	if (!formats)
+		return;
+	if (vdmabuf_producer_formats(producer, formats, VDMABUF_MAX_FORMATS, &count) == 0)
+		l->formats(data, formats, count < VDMABUF_MAX_FORMATS ? count : VDMABUF_MAX_FORMATS);
+	free(formats);
+}
+
 static void deliver(struct vdmabuf_producer *producer, const struct vdmabuf_uevent *ev,
 		    const struct vdmabuf_producer_listener *l, void *data)
 {
@@ -346,6 +375,9 @@ static void deliver(struct vdmabuf_producer *producer, const struct vdmabuf_ueve
 	case VDMABUF_UEVENT_KEYMAP:
 		if (input)
 			receive_keymap(producer, &ev->keymap, l, data);
+		break;
+	case VDMABUF_UEVENT_FORMATS:
+		deliver_formats(producer, l, data);
 		break;
 	case VDMABUF_UEVENT_SELECTION:
 	case VDMABUF_UEVENT_CLIP_SEND:

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "vdmabuf_clip.h"	/* selections, formats, VDMABUF_CLIP_WINDOW */
+#include "vdmabuf_format.h"	/* struct vdmabuf_format, VDMABUF_MAX_FORMATS */
 #include "vdmabuf_id.h"
 #include "vdmabuf_input.h"	/* enum vdmabuf_input_kind, VDMABUF_INPUT_ARGS */
 
@@ -161,6 +162,13 @@ struct vdmabuf_producer_listener {
 	void (*keymap)(void *data, uint32_t format, const char *text, uint32_t size);
 	/* The host's side of the clipboard: only after subscribing to it. */
 	const struct vdmabuf_clip_listener *clip;
+	/*
+	 * What the host imports changed (spec §18): count (fourcc, modifier)
+	 * pairs, valid during the call; count 0: the host states nothing and
+	 * LINEAR is the fallback. Also once after creation if the host has a
+	 * list. (Added with soversion 0, whose listener is not yet frozen.)
+	 */
+	void (*formats)(void *data, const struct vdmabuf_format *formats, uint32_t count);
 };
 
 /* path NULL: /dev/vdmabuf. On failure returns NULL and sets *err. */
@@ -173,6 +181,14 @@ VDMABUF_API
 int vdmabuf_producer_get_fd(struct vdmabuf_producer *producer);
 VDMABUF_API
 int vdmabuf_producer_info(struct vdmabuf_producer *producer, struct vdmabuf_info *info);
+/*
+ * The (fourcc, modifier) pairs the host imports, as the driver last heard
+ * them: up to room written to formats, and how many there are in *count
+ * (0: none stated, LINEAR is the fallback).
+ */
+VDMABUF_API
+int vdmabuf_producer_formats(struct vdmabuf_producer *producer, struct vdmabuf_format *formats,
+			     uint32_t room, uint32_t *count);
 /*
  * Shares dmabuf_fd (which stays the caller's) once; *id names it from now
  * on. -EBADF: not an fd; -EINVAL: not a dmabuf, or desc does not fit it;
@@ -301,6 +317,7 @@ enum vdmabuf_consumer_request {
 	VDMABUF_REQUEST_CLIP_DATA = 26,	/* vdmabuf_consumer_clip_send */
 	VDMABUF_REQUEST_CLIP_ACK = 27,	/* vdmabuf_consumer_clip_ack */
 	VDMABUF_REQUEST_CLIP_CLOSE = 28,	/* vdmabuf_consumer_clip_close */
+	VDMABUF_REQUEST_FORMATS = 29,	/* vdmabuf_consumer_formats */
 };
 
 /* vdmabuf_consumer_guest_features(): the guest takes input events. */
@@ -383,6 +400,16 @@ int vdmabuf_consumer_mode_hint(struct vdmabuf_consumer *consumer, uint32_t width
 			       uint32_t height, uint32_t refresh_mhz, uint32_t scale_120);
 VDMABUF_API
 int vdmabuf_consumer_stats(struct vdmabuf_consumer *consumer, struct vdmabuf_stats *stats);
+/*
+ * The (fourcc, modifier) pairs this consumer imports (spec §18), at most
+ * VDMABUF_MAX_FORMATS, none DRM_FORMAT_MOD_INVALID: the guest allocates
+ * within what every consumer that said so imports. count 0 withdraws
+ * the list. Errors of the daemon come to the listener's error callback
+ * as VDMABUF_REQUEST_FORMATS.
+ */
+VDMABUF_API
+int vdmabuf_consumer_formats(struct vdmabuf_consumer *consumer,
+			     const struct vdmabuf_format *formats, uint32_t count);
 /*
  * The VDMABUF_GUEST_* features the guest's driver negotiated, as the
  * daemon's greeting said (0 while no driver runs).

@@ -4,6 +4,7 @@
  *   vdmabuf list [--socket PATH]             host: live buffers and daemon counters
  *   vdmabuf watch [--socket PATH] [--count N] host: one line per event
  *   vdmabuf info [--device PATH]              guest: the device's limits
+ *   vdmabuf formats [--device PATH]           guest: the pairs the host imports
  */
 #include <errno.h>
 #include <getopt.h>
@@ -152,6 +153,31 @@ static int info(const char *device)
 	return 0;
 }
 
+static int formats(const char *device)
+{
+	struct vdmabuf_format *list = calloc(VDMABUF_MAX_FORMATS, sizeof(*list));
+	struct vdmabuf_producer *p;
+	uint32_t count = 0;
+	int err;
+
+	if (!list)
+		return fail("formats", -ENOMEM);
+	p = vdmabuf_producer_create(device, &err);
+	if (!p)
+		return fail(device ? device : "/dev/vdmabuf", err);
+	err = vdmabuf_producer_formats(p, list, VDMABUF_MAX_FORMATS, &count);
+	if (err < 0)
+		return fail("formats", err);
+	/* One pair a line: fourcc as DRM names it, modifier in hex. */
+	printf("formats=%u\n", count);
+	for (uint32_t i = 0; i < count && i < VDMABUF_MAX_FORMATS; i++)
+		printf("%.4s 0x%016llx\n", (const char *)&list[i].fourcc,
+		       (unsigned long long)list[i].modifier);
+	vdmabuf_producer_destroy(p);
+	free(list);
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	static const struct option options[] = {
@@ -167,7 +193,7 @@ int main(int argc, char *argv[])
 
 	if (argc < 2 || argv[1][0] == '-') {
 		fprintf(argc < 2 ? stderr : stdout,
-			"usage: vdmabuf list|watch [--socket PATH] [--count N] | info [--device PATH]\n");
+			"usage: vdmabuf list|watch [--socket PATH] [--count N] | info|formats [--device PATH]\n");
 		return argc < 2 ? 2 : 0;
 	}
 	cmd = argv[1];
@@ -193,6 +219,8 @@ int main(int argc, char *argv[])
 		return watch(socket, count);
 	if (strcmp(cmd, "info") == 0)
 		return info(device);
+	if (strcmp(cmd, "formats") == 0)
+		return formats(device);
 	fprintf(stderr, "vdmabuf: unknown command '%s'\n", cmd);
 	return 2;
 }
