@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * consumer [--socket PATH] --frames N [--timeout SEC] [--stall-after N] [--in-order]
+ *          [--formats FOURCC:MODIFIER,...]
  * The host half of the transport tests: imports every buffer the guest
  * exports, maps the host dmabuf and checks every byte of every presented
  * frame against the frame's pattern, writes the frame's marker through its
@@ -9,7 +10,9 @@
  * --stall-after it stops answering after that many frames, holding every
  * frame in flight, to be killed with -9. With --bench it neither checks
  * nor marks, and prints the import times. With --in-order a frame whose
- * number is not above the one before it is a bad frame.
+ * number is not above the one before it is a bad frame. With --formats it
+ * first tells the daemon it imports those (fourcc, modifier) pairs; with
+ * --frames 0 it then waits for SIGTERM.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +28,7 @@
 
 #include <vdmabuf.h>
 
+#include "format-list.h"
 #include "pattern.h"
 
 #define MAX_IMPORTS 64
@@ -194,8 +198,12 @@ int main(int argc, char *argv[])
 		{ "stall-after", required_argument, NULL, 'x' },
 		{ "bench", no_argument, NULL, 'B' },
 		{ "in-order", no_argument, NULL, 'o' },
+		{ "formats", required_argument, NULL, 'f' },
 		{ 0 },
 	};
+	static struct vdmabuf_format formats[VDMABUF_MAX_FORMATS];
+	uint32_t num_formats = 0;
+	bool report_formats = false;
 	struct consumer_test t = { 0 };
 	const char *path = NULL;
 	uint64_t frames = 0, deadline;
@@ -223,6 +231,13 @@ int main(int argc, char *argv[])
 		case 'x':
 			t.stall_after = strtoull(optarg, NULL, 0);
 			break;
+		case 'f':
+			if (format_list_parse(optarg, formats, &num_formats) < 0) {
+				fprintf(stderr, "consumer: bad --formats '%s'\n", optarg);
+				return 2;
+			}
+			report_formats = true;
+			break;
 		default:
 			return 2;
 		}
@@ -233,6 +248,19 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	signal(SIGTERM, handle_term);
+	if (report_formats) {
+		err = vdmabuf_consumer_formats(t.c, formats, num_formats);
+		if (err < 0) {
+			fprintf(stderr, "consumer: formats: %s\n", strerror(-err));
+			return 1;
+		}
+		/* A refusal comes back before the answer to STATS. */
+		err = vdmabuf_consumer_stats(t.c, &stats);
+		vdmabuf_consumer_dispatch(t.c, &listener, &t);
+		if (err < 0 || t.failed)
+			return 1;
+		printf("consumer: %u formats reported\n", num_formats);
+	}
 	printf("consumer: connected\n");
 	fflush(stdout);
 	deadline = now_ns() + timeout * 1000000000ull;

@@ -12,6 +12,22 @@ run() {
 	"$@" || fail "$*"
 }
 
+# What the host imports, as consumers report it (transport-host.sh).
+formats_seen() { # list, expected: the guest's answer waits for the device's events
+	i=0
+	until "$vdmabuf" formats >"$OUT/formats-got.txt" && cmp -s "$OUT/formats-got.txt" "$OUT/$2.txt"; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || fail "$1: the guest has $(head -n 4 "$OUT/formats-got.txt" | tr '\n' ' ')"
+		sleep 0.1
+	done
+	sync_point "$1-seen"
+}
+sync_point formats-ready
+for list in formats-a formats-b formats-b-gone formats-none; do
+	wait_for "$list"
+	formats_seen "$list" "$([ "$list" = formats-b-gone ] && echo formats-a || echo "$list")"
+done
+
 # Pixels both ways, at 1080p, from udmabuf and from the system heap.
 run "$T/producer" --wait-consumer --size 1920x1080 --frames 30 --alloc udmabuf
 run "$T/producer" --wait-consumer --size 1920x1080 --frames 30 --alloc heap

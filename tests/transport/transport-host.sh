@@ -18,9 +18,55 @@ run_guest tests/transport/transport-guest.sh >"$OUT/l2-qemu.log" 2>&1 &
 guest=$!
 
 daemon_fds() { ls "/proc/$(backend_pid)/fd" | wc -l; }
+
+# What the host imports reaches the guest (spec §18): a list of 40 pairs
+# (pieces on both legs), then only the pairs two consumers share, then
+# the first one's again when the second goes, then none. The guest
+# compares `vdmabuf formats` with OUT/formats-*.txt.
+pairs() { # fourcc, first modifier, last: "XR24:0x0,..." and the guest's lines
+	for m in $(seq "$2" "$3"); do printf '%s:%#x,' "$1" "$m"; done
+}
+lines() { for m in $(seq "$2" "$3"); do printf '%s 0x%016x\n' "$1" "$m"; done; }
+list_a="$(pairs XR24 0 19)$(pairs AB24 0 19)"
+{ echo formats=40; lines XR24 0 19; lines AB24 0 19; } >"$OUT/formats-a.txt"
+{ echo formats=10; lines AB24 0 9; } >"$OUT/formats-b.txt"
+echo formats=0 >"$OUT/formats-none.txt"
+report_formats() { # name, list: a consumer that reports them and waits
+	"$consumer" --formats "$2" --frames 0 --timeout 900 >"$OUT/consumer-$1.log" 2>&1 &
+	i=0
+	until grep -q 'formats reported' "$OUT/consumer-$1.log"; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "consumer $1: $(cat "$OUT/consumer-$1.log")"
+		sleep 0.1
+	done
+}
+
 # The daemon's own memory: guest RAM it maps (shared, counted as RssShmem)
 # grows as the guest's requests touch more of it, and is not the daemon's.
 daemon_rss() { awk '/^RssAnon/ {print $2}' "/proc/$(backend_pid)/status"; }
+
+report_formats formats-a "${list_a%,}"
+formats_a=$!
+wait_for formats-ready 600 "$guest"
+sync_point formats-a
+wait_for formats-a-seen 120 "$guest"
+report_formats formats-b "$(pairs AB24 0 9)AR24:0"
+formats_b=$!
+sync_point formats-b
+wait_for formats-b-seen 120 "$guest"
+kill -TERM "$formats_b"
+wait "$formats_b" || fail "consumer formats-b: $(cat "$OUT/consumer-formats-b.log")"
+sync_point formats-b-gone
+wait_for formats-b-gone-seen 120 "$guest"
+kill -TERM "$formats_a"
+wait "$formats_a" || fail "consumer formats-a: $(cat "$OUT/consumer-formats-a.log")"
+sync_point formats-none
+# An implicit modifier cannot cross the VM: the daemon refuses the list.
+! "$consumer" --formats XR24:0xffffffffffffff --frames 0 >"$OUT/consumer-invalid.log" 2>&1 ||
+	fail "a list with DRM_FORMAT_MOD_INVALID was taken"
+grep -q "refused: Invalid argument" "$OUT/consumer-invalid.log" ||
+	fail "invalid modifier: $(cat "$OUT/consumer-invalid.log")"
+wait_for formats-none-seen 120 "$guest"
 
 # 1000 present/release cycles leave the daemon as they found it.
 wait_for cycles-start 600 "$guest"
