@@ -80,6 +80,17 @@ static void device_mode_hint(void *data, uint32_t width, uint32_t height,
 		vdmabuf_output_handle_mode_hint(output, width, height, refresh_mhz, scale_120);
 }
 
+static void device_formats(void *data, const struct vdmabuf_format *formats, uint32_t count)
+{
+	struct vdmabuf_backend *backend = data;
+	struct vdmabuf_output *output;
+
+	if (!vdmabuf_host_formats_set(backend, formats, count))
+		return;
+	wl_list_for_each(output, &backend->outputs, link)
+		vdmabuf_output_handle_formats(output);
+}
+
 static void device_reset(void *data)
 {
 	struct vdmabuf_backend *backend = data;
@@ -116,6 +127,7 @@ static const struct vdmabuf_producer_listener producer_listener = {
 	.input = device_input,
 	.keymap = device_keymap,
 	.clip = &vdmabuf_clipboard_listener,
+	.formats = device_formats,
 };
 
 static int handle_device(int fd, uint32_t mask, void *data)
@@ -200,6 +212,7 @@ static void backend_destroy(struct wlr_backend *wlr_backend)
 	vdmabuf_producer_destroy(backend->producer);
 	if (backend->drm_fd >= 0)
 		close(backend->drm_fd);
+	vdmabuf_host_formats_finish(backend);
 	free(backend);
 }
 
@@ -287,10 +300,16 @@ struct wlr_backend *wlr_vdmabuf_backend_create(struct wl_event_loop *loop,
 
 	if (!backend)
 		return NULL;
+	/* Until the device names the host's formats (at the first dispatch). */
+	if (!vdmabuf_host_formats_set(backend, NULL, 0)) {
+		free(backend);
+		return NULL;
+	}
 	backend->producer = vdmabuf_producer_create(device_path, &err);
 	if (!backend->producer) {
 		wlr_log(WLR_ERROR, "vdmabuf: cannot open %s: %s",
 			device_path ? device_path : "/dev/vdmabuf", strerror(-err));
+		vdmabuf_host_formats_finish(backend);
 		free(backend);
 		return NULL;
 	}
@@ -299,6 +318,7 @@ struct wlr_backend *wlr_vdmabuf_backend_create(struct wl_event_loop *loop,
 		handle_device, backend);
 	if (!backend->device_source) {
 		vdmabuf_producer_destroy(backend->producer);
+		vdmabuf_host_formats_finish(backend);
 		free(backend);
 		return NULL;
 	}

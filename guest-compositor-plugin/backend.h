@@ -8,6 +8,7 @@
 #include <wayland-server-core.h>
 #include <wlr/backend/interface.h>
 #include <wlr/interfaces/wlr_output.h>
+#include <wlr/render/dmabuf.h>
 #include <wlr/render/drm_format_set.h>
 #include <wlr/util/addon.h>
 
@@ -28,6 +29,12 @@ struct vdmabuf_backend {
 	bool guest_keymap;		/* keep the compositor's keymap */
 	bool pointer;			/* VDMABUF_F_POINTER: the host draws the cursor */
 	bool started;
+	/*
+	 * What the host imports (host_formats.c): for direct scan-out, and
+	 * with the LINEAR fallback beside it, for the outputs' buffers.
+	 */
+	struct wlr_drm_format_set host_formats;
+	struct wlr_drm_format_set primary_formats;
 	struct wl_listener event_loop_destroy;
 };
 
@@ -41,8 +48,6 @@ struct vdmabuf_output {
 	uint32_t host_refresh_ns;	/* from the host's releases; 0: unknown */
 	bool scanning_out;		/* the last frame was a client's buffer */
 	struct wlr_vdmabuf_output_stats stats;
-	/* What every host consumer imports: the output's and direct scan-out's. */
-	struct wlr_drm_format_set host_formats;
 
 	/*
 	 * The hardware cursor: the host draws the image at its own pointer
@@ -94,6 +99,15 @@ void vdmabuf_output_handle_mode_hint(struct vdmabuf_output *output, uint32_t wid
 				     uint32_t scale_120);
 /* A frame event may be due: releases and consumer changes call this. */
 void vdmabuf_output_update_frame(struct vdmabuf_output *output);
+
+/* host_formats.c: what the host imports, as the device said (count 0: nothing). */
+bool vdmabuf_host_formats_set(struct vdmabuf_backend *backend,
+			      const struct vdmabuf_format *formats, uint32_t count);
+void vdmabuf_host_formats_finish(struct vdmabuf_backend *backend);
+bool vdmabuf_host_can_import(const struct vdmabuf_backend *backend,
+			     const struct wlr_dmabuf_attributes *attr);
+/* New formats: the outputs pick their buffers again on the next frame. */
+void vdmabuf_output_handle_formats(struct vdmabuf_output *output);
 
 /* allocator.c: "GBM buffer", "page-backed buffer" or "client buffer", for logs. */
 const char *vdmabuf_buffer_origin(struct wlr_buffer *buffer);

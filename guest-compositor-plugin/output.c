@@ -527,30 +527,24 @@ void vdmabuf_output_handle_mode_hint(struct vdmabuf_output *output, uint32_t wid
 	wlr_output_update_needs_frame(&output->base);
 }
 
-/* wlr_output_impl */
-
-/*
- * What every host consumer can import: linear 32-bit RGB. The output's
- * buffers are allocated in these formats, and a client's buffer is
- * scanned out only in one of them.
- */
-static const uint32_t host_formats[] = {
-	DRM_FORMAT_XRGB8888, DRM_FORMAT_ARGB8888, DRM_FORMAT_XBGR8888, DRM_FORMAT_ABGR8888,
-};
-
-static bool host_can_import(struct vdmabuf_output *output,
-			    const struct wlr_dmabuf_attributes *attr)
+void vdmabuf_output_handle_formats(struct vdmabuf_output *output)
 {
-	return attr->n_planes == 1 &&
-	       wlr_drm_format_set_has(&output->host_formats, attr->format, attr->modifier);
+	/*
+	 * wlroots picks the swapchain's format and modifiers from
+	 * get_primary_formats on every frame and makes a new swapchain when
+	 * they differ; a frame now makes that happen.
+	 */
+	wlr_output_update_needs_frame(&output->base);
 }
+
+/* wlr_output_impl */
 
 static const struct wlr_drm_format_set *output_get_primary_formats(struct wlr_output *wlr_output,
 								   uint32_t buffer_caps)
 {
 	if (!(buffer_caps & WLR_BUFFER_CAP_DMABUF))
 		return NULL;
-	return &output_from_wlr(wlr_output)->host_formats;
+	return &output_from_wlr(wlr_output)->backend->primary_formats;
 }
 
 static const uint32_t supported_state = WLR_OUTPUT_STATE_BACKEND_OPTIONAL |
@@ -580,7 +574,7 @@ static bool output_test(struct wlr_output *wlr_output, const struct wlr_output_s
 		if (!wlr_buffer_get_dmabuf(state->buffer, &attr))
 			return false;
 		if (wlr_client_buffer_get(state->buffer) &&
-		    !host_can_import(output_from_wlr(wlr_output), &attr)) {
+		    !vdmabuf_host_can_import(output_from_wlr(wlr_output)->backend, &attr)) {
 			wlr_log(WLR_DEBUG, "vdmabuf: a client's %dx%d buffer of format %#x, "
 				"modifier %#" PRIx64 ": composited", attr.width, attr.height,
 				attr.format, attr.modifier);
@@ -615,7 +609,6 @@ static void output_destroy(struct wlr_output *wlr_output)
 	wl_list_remove(&output->link);
 	wl_event_source_remove(output->frame_timer);
 	wlr_drm_format_set_finish(&output->cursor_formats);
-	wlr_drm_format_set_finish(&output->host_formats);
 	free(output);
 }
 
@@ -661,13 +654,9 @@ struct vdmabuf_output *vdmabuf_output_create(struct vdmabuf_backend *backend,
 	output->backend = backend;
 	wlr_drm_format_set_add(&output->cursor_formats, DRM_FORMAT_ARGB8888,
 			       DRM_FORMAT_MOD_LINEAR);
-	for (size_t i = 0; i < sizeof(host_formats) / sizeof(host_formats[0]); i++)
-		wlr_drm_format_set_add(&output->host_formats, host_formats[i],
-				       DRM_FORMAT_MOD_LINEAR);
 	output->frame_timer = wl_event_loop_add_timer(backend->loop, handle_frame_timer, output);
 	if (!output->frame_timer) {
 		wlr_drm_format_set_finish(&output->cursor_formats);
-		wlr_drm_format_set_finish(&output->host_formats);
 		free(output);
 		return NULL;
 	}
