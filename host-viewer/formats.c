@@ -2,9 +2,12 @@
 /*
  * Which (format, modifier) pairs the host compositor imports: from the
  * default dmabuf feedback's format table and tranches (version 4), or from
- * the modifier events of older compositors (version 3).
+ * the modifier events of older compositors (version 3); and telling the
+ * guest, through the daemon, so that it allocates within them (spec §18).
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -158,4 +161,39 @@ void formats_listen(struct viewer *viewer)
 	zwp_linux_dmabuf_feedback_v1_add_listener(
 		zwp_linux_dmabuf_v1_get_default_feedback(viewer->dmabuf),
 		&feedback_listener, feedback);
+}
+
+/*
+ * The guest hears what the host compositor imports. Implicit modifiers
+ * (DRM_FORMAT_MOD_INVALID) mean a layout only this machine's driver knows,
+ * and the shm copy takes anything: neither narrows what the guest may use.
+ */
+void formats_report(struct viewer *viewer)
+{
+	struct vdmabuf_format *list;
+	uint32_t n = 0;
+	int err;
+
+	if (viewer->force_shm || !viewer->dmabuf || !viewer->formats.len)
+		return;
+	list = calloc(VDMABUF_MAX_FORMATS, sizeof(*list));
+	if (!list)
+		return;
+	for (unsigned int i = 0; i < viewer->formats.len && n < VDMABUF_MAX_FORMATS; i++)
+		if (viewer->formats.pairs[i].modifier != VDMABUF_FORMAT_MOD_INVALID)
+			list[n++] = (struct vdmabuf_format){
+				.fourcc = viewer->formats.pairs[i].format,
+				.modifier = viewer->formats.pairs[i].modifier,
+			};
+	if (n < viewer->formats.len)
+		fprintf(stderr, "vdmabuf-viewer: %u of %u dmabuf formats not told to the guest "
+			"(implicit modifier, or over %u)\n", viewer->formats.len - n,
+			viewer->formats.len, VDMABUF_MAX_FORMATS);
+	err = n ? vdmabuf_consumer_formats(viewer->consumer, list, n) : 0;
+	if (err < 0)
+		fprintf(stderr, "vdmabuf-viewer: telling the guest our formats: %s\n",
+			strerror(-err));
+	else if (n)
+		fprintf(stderr, "vdmabuf-viewer: told the guest of %u format/modifier pairs\n", n);
+	free(list);
 }

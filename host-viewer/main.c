@@ -270,6 +270,7 @@ int main(int argc, char *argv[])
 	if (window_create(&viewer) < 0)
 		goto out_display;
 	clipboard_start(&viewer);
+	formats_report(&viewer);
 	fprintf(stderr, "vdmabuf-viewer: showing %s (%u dmabuf formats importable)\n",
 		viewer.name, viewer.formats.len);
 	ret = run(&viewer, signal_fd) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -225,6 +225,8 @@ void log_limited(struct log_limit *limit, const char *fmt, ...)
 void formats_listen(struct viewer *viewer);
 bool formats_allow(const struct format_set *set, uint32_t format, uint64_t modifier);
 void formats_finish(struct format_set *set);
+/* Tells the guest, through the daemon, what the host compositor imports. */
+void formats_report(struct viewer *viewer);
 
 /* view_buffer.c */
 struct view_buffer *view_buffer_create(struct viewer *viewer, const struct vdmabuf_id *id);
