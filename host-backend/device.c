@@ -124,15 +124,18 @@ static __u32 model_import_create(struct vdmabuf_model *m, const struct vdmabuf_e
 				 void **import)
 {
 	struct vdmabuf_device *dev = device_from_model(m);
+	char why[128] = "";
 	uint64_t bytes;
 	uint32_t status;
 	int fd;
 
 	status = udmabuf_import_create(&dev->vhost.mem, dev->udmabuf_dev, req, extents,
-				       m->limits.max_extents, &bytes, &fd);
+				       m->limits.max_extents, &bytes, &fd, why, sizeof(why));
 	if (status == VDMABUF_S_OK) {
 		*size = bytes;
 		*import = (void *)(intptr_t)fd;
+	} else if (vdmabuf_model_log_allowed(m)) {
+		log_warn("export refused: %s", why);
 	}
 	return status;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <endian.h>
 #include <errno.h>
+#include <stdio.h>
 #include <linux/udmabuf.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -33,7 +34,7 @@ static bool add_item(struct udmabuf_create_list *list, uint32_t max_items,
 uint32_t udmabuf_import_create(const struct guest_memory *mem, int udmabuf_dev,
 			      const struct vdmabuf_export *req,
 			      const struct vdmabuf_extent *extents, uint32_t max_items,
-			      uint64_t *size, int *dmabuf_fd)
+			      uint64_t *size, int *dmabuf_fd, char *why, size_t why_len)
 {
 	uint32_t n = le32toh(req->num_extents);
 	struct udmabuf_create_list *list;
@@ -57,7 +58,7 @@ uint32_t udmabuf_import_create(const struct guest_memory *mem, int udmabuf_dev,
 
 		status = vdmabuf_check_extent(&extents[i], &total);
 		if (status != VDMABUF_S_OK) {
-			log_warn("export: extent %u (%#llx+%#llx) malformed", i,
+			snprintf(why, why_len, "extent %u (%#llx+%#llx) malformed", i,
 				 (unsigned long long)addr, (unsigned long long)len);
 			goto out;
 		}
@@ -68,7 +69,7 @@ uint32_t udmabuf_import_create(const struct guest_memory *mem, int udmabuf_dev,
 			uint64_t chunk;
 
 			if (!r) {
-				log_warn("export: extent %u at %#llx outside guest RAM", i,
+				snprintf(why, why_len, "extent %u at %#llx outside guest RAM", i,
 					 (unsigned long long)addr);
 				status = VDMABUF_S_ERANGE;
 				goto out;
@@ -78,7 +79,7 @@ uint32_t udmabuf_import_create(const struct guest_memory *mem, int udmabuf_dev,
 				chunk = len;
 			if (!add_item(list, max_items, r->fd,
 				      r->fd_offset + (addr - r->gpa), chunk)) {
-				log_warn("export: more than %u memory ranges", max_items);
+				snprintf(why, why_len, "more than %u memory ranges", max_items);
 				status = VDMABUF_S_ENOSPC;
 				goto out;
 			}
@@ -87,17 +88,16 @@ uint32_t udmabuf_import_create(const struct guest_memory *mem, int udmabuf_dev,
 		}
 	}
 	if (total != le64toh(req->size)) {
-		log_warn("export: extents cover %llu bytes, size is %llu",
-			 (unsigned long long)total,
-			 (unsigned long long)le64toh(req->size));
+		snprintf(why, why_len, "extents cover %llu bytes, size is %llu",
+			 (unsigned long long)total, (unsigned long long)le64toh(req->size));
 		status = VDMABUF_S_EINVAL;
 		goto out;
 	}
 
 	fd = ioctl(udmabuf_dev, UDMABUF_CREATE_LIST, list);
 	if (fd < 0) {
-		log_error("export: UDMABUF_CREATE_LIST of %u ranges: %s", list->count,
-			  strerror(errno));
+		snprintf(why, why_len, "UDMABUF_CREATE_LIST of %u ranges: %s", list->count,
+			 strerror(errno));
 		status = VDMABUF_S_ENOMEM;
 		goto out;
 	}

@@ -13,11 +13,12 @@ struct guest_memory;
  * extent is checked against guest RAM and becomes memfd ranges of one
  * UDMABUF_CREATE_LIST, so the host dmabuf is the guest's pages. Returns a
  * VDMABUF_S_* status; on success *dmabuf_fd is the new dmabuf and *size
- * the bytes it covers.
+ * the bytes it covers, else why_len bytes at why say why (the guest
+ * causes it: the caller logs it rate-limited).
  */
 uint32_t udmabuf_import_create(const struct guest_memory *mem, int udmabuf_dev,
 			       const struct vdmabuf_export *req,
 			       const struct vdmabuf_extent *extents, uint32_t max_items,
-			       uint64_t *size, int *dmabuf_fd);
+			       uint64_t *size, int *dmabuf_fd, char *why, size_t why_len);
 
 #endif

@@ -133,6 +133,7 @@ struct vdmabuf_msg_stats {
 	__u64 input_events;		/* INPUT events queued for the guest */
 	__u64 input_dropped;		/* motion dropped: the guest fell behind */
 	__u64 cursors_total;		/* POINTERs that presented a cursor image */
+	__u64 logs_suppressed;		/* log lines over the device's rate limit */
 };
 
 /* POINTER: id is the image's (when flags has VDMABUF_POINTER_IMAGE). */

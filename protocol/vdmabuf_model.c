@@ -20,14 +20,10 @@
 #define cpu_to_le16_(x)		cpu_to_le16(x)
 #define cpu_to_le32_(x)		cpu_to_le32(x)
 #define cpu_to_le64_(x)		cpu_to_le64(x)
-/* Whatever the guest or a consumer can trigger is rate-limited. */
 #define model_debug(m, fmt, ...) pr_debug("dev %u: " fmt "\n", (m)->nr, ##__VA_ARGS__)
-#define model_info(m, fmt, ...) \
-	pr_info_ratelimited("dev %u: " fmt "\n", (m)->nr, ##__VA_ARGS__)
-#define model_warn(m, fmt, ...) \
-	pr_warn_ratelimited("dev %u: " fmt "\n", (m)->nr, ##__VA_ARGS__)
-#define model_error(m, fmt, ...) \
-	pr_err_ratelimited("dev %u: " fmt "\n", (m)->nr, ##__VA_ARGS__)
+#define model_print_info(m, fmt, ...) pr_info("dev %u: " fmt "\n", (m)->nr, ##__VA_ARGS__)
+#define model_print_warn(m, fmt, ...) pr_warn("dev %u: " fmt "\n", (m)->nr, ##__VA_ARGS__)
+#define model_print_error(m, fmt, ...) pr_err("dev %u: " fmt "\n", (m)->nr, ##__VA_ARGS__)
 #else
 #include <endian.h>
 #include <errno.h>
@@ -44,12 +40,36 @@
 #define cpu_to_le32_(x)		htole32(x)
 #define cpu_to_le64_(x)		htole64(x)
 #define model_debug(m, fmt, ...) log_debug(fmt, ##__VA_ARGS__)
-#define model_info(m, fmt, ...) log_info(fmt, ##__VA_ARGS__)
-#define model_warn(m, fmt, ...) log_warn(fmt, ##__VA_ARGS__)
-#define model_error(m, fmt, ...) log_error(fmt, ##__VA_ARGS__)
+#define model_print_info(m, fmt, ...) log_info(fmt, ##__VA_ARGS__)
+#define model_print_warn(m, fmt, ...) log_warn(fmt, ##__VA_ARGS__)
+#define model_print_error(m, fmt, ...) log_error(fmt, ##__VA_ARGS__)
 #endif
 
 #include "vdmabuf_model.h"
+
+bool vdmabuf_model_log_allowed(struct vdmabuf_model *m)
+{
+	__u64 now = m->ops->now_ns(m);
+
+	if (!m->log_lines || now - m->log_window_ns >= VDMABUF_MODEL_LOG_INTERVAL_NS) {
+		if (m->log_lines > VDMABUF_MODEL_LOG_BURST)
+			model_print_warn(m, "%u log lines suppressed",
+					 m->log_lines - VDMABUF_MODEL_LOG_BURST);
+		m->log_window_ns = now;
+		m->log_lines = 0;
+	}
+	if (m->log_lines++ < VDMABUF_MODEL_LOG_BURST)
+		return true;
+	m->stats.logs_suppressed++;
+	return false;
+}
+
+#define model_info(m, ...) \
+	do { if (vdmabuf_model_log_allowed(m)) model_print_info(m, __VA_ARGS__); } while (0)
+#define model_warn(m, ...) \
+	do { if (vdmabuf_model_log_allowed(m)) model_print_warn(m, __VA_ARGS__); } while (0)
+#define model_error(m, ...) \
+	do { if (vdmabuf_model_log_allowed(m)) model_print_error(m, __VA_ARGS__); } while (0)
 
 #define ID_FMT "%016llx:%016llx"
 #define ID_ARG(id) (unsigned long long)(id)->device, (unsigned long long)(id)->key

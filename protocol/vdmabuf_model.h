@@ -13,6 +13,9 @@
  * inside the vdmabuf_model_* function the engine called; it never sleeps
  * on its own and keeps no thread.
  *
+ * Every line it logs (but debug) is rate-limited and the lines dropped
+ * counted, as the guest and consumers can cause all of them.
+ *
  * Locking: none inside. The daemon calls it from its one event loop
  * thread; vhost_vdmabuf.ko with its device mutex held (its ops assert it).
  */
@@ -51,6 +54,9 @@
 					 VDMABUF_FORMATS_PER_EVENT)
 #define VDMABUF_MODEL_BACKLOG		(2 * VDMABUF_MAX_BUFFERS + VDMABUF_MODEL_INPUT_BACKLOG + \
 					 VDMABUF_MODEL_CLIP_BACKLOG + VDMABUF_MODEL_FORMAT_EVENTS)
+/* Log lines the guest or a consumer can cause: a burst per interval. */
+#define VDMABUF_MODEL_LOG_BURST		20
+#define VDMABUF_MODEL_LOG_INTERVAL_NS	5000000000ull
 /* Consumers are slots 0..63 of the per-buffer bitmasks. */
 #define VDMABUF_MODEL_MAX_CONSUMERS	64
 /* Largest control request: an EXPORT with the most extents of §8. */
@@ -211,6 +217,9 @@ struct vdmabuf_model {
 	struct vdmabuf_format *formats, *formats_next;
 	unsigned int num_formats;
 	struct vdmabuf_msg_stats stats;
+	/* The log's window (model_log_allowed()): its start, lines in it. */
+	__u64 log_window_ns;
+	unsigned int log_lines;
 
 	/* The guest's seat: who may send input, and the keymap it types with. */
 	struct vdmabuf_model_consumer *seat;	/* NULL: nobody holds it */
@@ -268,6 +277,13 @@ int vdmabuf_model_command(struct vdmabuf_model *m, struct vdmabuf_model_consumer
 void vdmabuf_model_undo_import(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
 			       const struct vdmabuf_id *id);
 void vdmabuf_model_stats(const struct vdmabuf_model *m, struct vdmabuf_msg_stats *stats);
+/*
+ * Whether a line the guest or a consumer caused may be logged: at most
+ * VDMABUF_MODEL_LOG_BURST in each VDMABUF_MODEL_LOG_INTERVAL_NS, the rest
+ * counted (stats.logs_suppressed) and summed up once the interval ends.
+ * The model's own lines go through it; an engine's may.
+ */
+bool vdmabuf_model_log_allowed(struct vdmabuf_model *m);
 
 /* Iteration for engines and tests: the live and unexported buffers. */
 #define vdmabuf_model_for_each_buffer(b, m)					\

@@ -26,6 +26,8 @@
  *   disconnect releases and drops; 64 slots; STATS              test_consumers
  * §6.9/§13 events: kept while no event buffer is posted;
  *   CONSUMERS and MODE_HINT replace a queued one of their type  test_events
+ * log lines the guest causes: a burst per interval, the rest counted
+ *   (stats.logs_suppressed)                                      test_unusable_chains
  * the per-run budget: a ring's worth, then schedule()           test_budget
  * §15 the seat: one holder, EBUSY/EPERM/EINVAL/ENOTCONN/
  *   EOPNOTSUPP; INPUT events as sent; KEYMAP reassembled and
@@ -316,6 +318,16 @@ static void test_unusable_chains(void)
 	CHECK(H.model.num_buffers == 0 && H.model.stats.bad_requests == 2);
 	CHECK(harness_request(&H, req, len) == VDMABUF_S_OK);
 	CHECK(H.used_len == sizeof(struct vdmabuf_reply));
+	/* 10,000 more: each counted, the log's lines bounded, the rest counted. */
+	H.reply_room = sizeof(struct vdmabuf_reply) - 1;
+	for (int i = 0; i < 10000; i++)
+		harness_request(&H, req, len);
+	CHECK(H.model.stats.bad_requests == 10002);
+	CHECK(H.model.stats.logs_suppressed == 10001 - VDMABUF_MODEL_LOG_BURST);
+	/* A new interval: lines again. */
+	H.clock_ns += VDMABUF_MODEL_LOG_INTERVAL_NS;
+	harness_request(&H, req, len);
+	CHECK(H.model.stats.logs_suppressed == 10001 - VDMABUF_MODEL_LOG_BURST);
 	CHECK_MODEL(&H);
 	harness_finish(&H);
 }
