@@ -78,14 +78,32 @@ sync_point gles2-done
 
 # Direct scan-out of a client's dmabufs with explicit sync: each frame is
 # committed grey, drawn only later; a frame shown before its acquire
-# point signalled would be grey here: bad pixels.
+# point signalled would be grey here: bad pixels. First a checker that
+# imports only ABGR8888 (spec §18): the client's XRGB8888 buffers must be
+# composited; then one that imports XRGB8888: scanned out as they are.
 wait_for gles2-stopped 300 "$guest"
-"$checker" --frames 60 --timeout 900 --log "$OUT/checker-scanout.log" >/dev/null 2>&1 &
-scanout=$!
+"$checker" --formats AB24:0 --frames 20 --timeout 900 \
+	--log "$OUT/checker-scanout-refused.log" >/dev/null 2>&1 &
+refused=$!
 sync_point scanout-checker-ready
+wait "$refused" || fail "scanout refused: $(tail -n 5 "$OUT/checker-scanout-refused.log")"
+"$checker" --formats XR24:0,AR24:0 --frames 60 --timeout 900 \
+	--log "$OUT/checker-scanout.log" >/dev/null 2>&1 &
+scanout=$!
 wait "$scanout" || fail "scanout: $(tail -n 5 "$OUT/checker-scanout.log")"
 sync_point scanout-done
+# The client draws at half the output's size: a window, composited.
+wait_for windowed 300 "$guest"
+"$checker" --frames 20 --timeout 600 --log "$OUT/checker-windowed.log" >/dev/null 2>&1 &
+windowed=$!
+wait "$windowed" || fail "windowed: $(tail -n 5 "$OUT/checker-windowed.log")"
+# The last frame: the output's size, and the client's at half of it.
+set -- $(sed -n 's/.*size \([0-9]*\)x\([0-9]*\), client \([0-9]*\)x\([0-9]*\).*/\1 \2 \3 \4/p' \
+	"$OUT/checker-windowed.log" | tail -n 1)
+[ $# = 4 ] && [ $(($3 * 2)) = "$1" ] && [ $(($4 * 2)) = "$2" ] ||
+	fail "windowed: not the client's window: $(tail -n 1 "$OUT/checker-windowed.log")"
+sync_point windowed-done
 
 wait "$guest" || fail "guest half failed: $(tail -n 15 "$OUT/l2.log" "$OUT/l2-qemu.log" 2>&1)"
 stop_backend
-pass "compositor: $(checked "$OUT/checker-pixels.log") + $(checked "$OUT/checker-next.log") frames checked, $while_paused while paused of $total; gles2 $(checked "$OUT/checker-gles2.log"); scanout $(checked "$OUT/checker-scanout.log")"
+pass "compositor: $(checked "$OUT/checker-pixels.log") + $(checked "$OUT/checker-next.log") frames checked, $while_paused while paused of $total; gles2 $(checked "$OUT/checker-gles2.log"); scanout $(checked "$OUT/checker-scanout-refused.log") composited + $(checked "$OUT/checker-scanout.log") + $(checked "$OUT/checker-windowed.log") windowed"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * frame-checker [--socket PATH] [--frames N] [--timeout SEC] [--log PATH]
- *               [--mode-hint WxH --mode-hint-after N]
+ *               [--mode-hint WxH --mode-hint-after N] [--formats FOURCC:MODIFIER,...]
  * The host half of the compositor suite: imports every buffer the guest
  * compositor shares and checks every pixel of every frame against
  * frame-pattern.h (an all-black frame, shown while the compositor changes
@@ -13,7 +13,8 @@
  * it again. SIGUSR1 pauses (every frame is held), SIGUSR2 resumes (held
  * frames are checked again, then released). Exits after N
  * good frames, or at SIGTERM, 0 only if nothing was bad, reused or
- * overwritten.
+ * overwritten. With --formats it tells the daemon it imports only those
+ * (fourcc, modifier) pairs, before anything else.
  */
 #include <drm_fourcc.h>
 #include <errno.h>
@@ -34,6 +35,7 @@
 
 #include <vdmabuf.h>
 
+#include "format-list.h"
 #include "frame-pattern.h"
 
 #define MAX_IMPORTS 64
@@ -341,8 +343,12 @@ int main(int argc, char *argv[])
 		{ "log", required_argument, NULL, 'l' },
 		{ "mode-hint", required_argument, NULL, 'm' },
 		{ "mode-hint-after", required_argument, NULL, 'a' },
+		{ "formats", required_argument, NULL, 'F' },
 		{ 0 },
 	};
+	static struct vdmabuf_format formats[VDMABUF_MAX_FORMATS];
+	uint32_t num_formats = 0;
+	bool report_formats = false;
 	struct checker c = { 0 };
 	struct vdmabuf_stats stats;
 	const char *socket_path = NULL;
@@ -352,7 +358,7 @@ int main(int argc, char *argv[])
 	sigset_t mask;
 	int opt, err;
 
-	while ((opt = getopt_long(argc, argv, "s:f:t:l:m:a:", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:f:t:l:m:a:F:", options, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			socket_path = optarg;
@@ -373,6 +379,11 @@ int main(int argc, char *argv[])
 		case 'a':
 			c.hint_after = strtoull(optarg, NULL, 10);
 			break;
+		case 'F':
+			if (format_list_parse(optarg, formats, &num_formats) < 0)
+				return 2;
+			report_formats = true;
+			break;
 		default:
 			return 2;
 		}
@@ -389,6 +400,14 @@ int main(int argc, char *argv[])
 	if (!c.consumer) {
 		say(&c, "checker: connect: %s", strerror(-err));
 		return 1;
+	}
+	if (report_formats) {
+		err = vdmabuf_consumer_formats(c.consumer, formats, num_formats);
+		if (err < 0) {
+			say(&c, "checker: formats: %s", strerror(-err));
+			return 1;
+		}
+		say(&c, "checker: %u formats reported", num_formats);
 	}
 	fds[0] = (struct pollfd){ .fd = vdmabuf_consumer_get_fd(c.consumer), .events = POLLIN };
 	deadline = now_ns() + (uint64_t)timeout * 1000000000u;

@@ -12,11 +12,13 @@
  * (a vgem fence stands in for the GPU's) and with the buffer still grey;
  * 50 ms later the pattern is drawn and the fence signalled. A buffer is
  * drawn into again only once its release point signalled: one that does
- * not within 5 s ends the client with an error.
+ * not within 5 s ends the client with an error. After SIGUSR1 it draws at
+ * half the configured size, as a window that does not fill the output.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -321,17 +323,28 @@ static void syncobj_setup(struct client *c)
 									 c->surface);
 }
 
+static volatile sig_atomic_t windowed;
+
+static void handle_usr1(int sig)
+{
+	windowed = 1;
+}
+
 static void draw(struct client *c)
 {
+	uint32_t width = windowed ? c->pending_width / 2 : c->pending_width;
+	uint32_t height = windowed ? c->pending_height / 2 : c->pending_height;
 	struct shm_buffer *buffer;
 
 	if (c->waiting_frame || !c->configured)
 		return;
-	if (c->pending_width != c->width || c->pending_height != c->height) {
+	if (width != c->width || height != c->height) {
 		for (int i = 0; i < MAX_BUFFERS; i++)
 			buffer_free(&c->buffers[i]);
-		c->width = c->pending_width;
-		c->height = c->pending_height;
+		if (windowed)
+			say(c, "windowed: %ux%u", width, height);
+		c->width = width;
+		c->height = height;
 	}
 	buffer = buffer_get(c);
 	if (!buffer)
@@ -474,6 +487,8 @@ int main(int argc, char *argv[])
 			return 2;
 		}
 	}
+	/* libwayland's poll carries on through the signal. */
+	signal(SIGUSR1, handle_usr1);
 	c.display = wl_display_connect(NULL);
 	if (!c.display)
 		die("wl_display_connect");
