@@ -297,7 +297,7 @@ struct vdmabuf_device *vdmabuf_device_create(struct event_loop *loop,
 		goto err_elem;
 	if (consumer_server_init(&dev->consumers, &device_consumer_impl, loop,
 				 config->consumer_socket, config->consumer_mode,
-				 config->consumer_group) < 0)
+				 config->consumer_group, &config->consumer_policy) < 0)
 		goto err;
 	if (vhost_user_init(&dev->vhost, &device_vhost_impl, loop,
 			    config->vhost_socket, VDMABUF_NUM_VQS, config->fd_store) < 0) {

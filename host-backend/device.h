@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "consumer.h"
 #include "vdmabuf_model.h"
 
 struct event_loop;
@@ -16,6 +17,7 @@ struct vdmabuf_device_config {
 	const char *consumer_socket;	/* ours, for host consumers */
 	mode_t consumer_mode;
 	gid_t consumer_group;		/* (gid_t)-1: unchanged */
+	struct consumer_policy consumer_policy;	/* who of them is served */
 	struct fd_store *fd_store;	/* NULL: no restart without a VM reset */
 };
 

@@ -44,6 +44,15 @@ int event_loop_add(struct event_loop *loop, struct event_source *source,
 	return 0;
 }
 
+int event_loop_modify(struct event_loop *loop, struct event_source *source, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = source };
+
+	if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_MOD, source->fd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
 void event_loop_remove(struct event_loop *loop, struct event_source *source)
 {
 	if (source->fd < 0)

@@ -24,6 +24,8 @@ struct event_loop *event_loop_create(void);
 void event_loop_destroy(struct event_loop *loop);
 int event_loop_add(struct event_loop *loop, struct event_source *source,
 		   int fd, uint32_t events, event_source_func func);
+/* The events a source waits for now (EPOLLIN, EPOLLOUT). */
+int event_loop_modify(struct event_loop *loop, struct event_source *source, uint32_t events);
 void event_loop_remove(struct event_loop *loop, struct event_source *source);
 /* Dispatches ready sources; returns -errno on failure, 0 otherwise. */
 int event_loop_dispatch(struct event_loop *loop, int timeout_ms);

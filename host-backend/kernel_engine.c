@@ -385,7 +385,7 @@ struct kernel_engine *kernel_engine_create(struct event_loop *loop,
 		 (unsigned long long)(kernel_limits.max_buffer_size >> 20));
 	if (consumer_server_init(&engine->consumers, &engine_consumer_impl, loop,
 				 config->consumer_socket, config->consumer_mode,
-				 config->consumer_group) < 0)
+				 config->consumer_group, &config->consumer_policy) < 0)
 		goto err;
 	if (vhost_user_init(&engine->vhost, &engine_vhost_impl, loop,
 			    config->vhost_socket, VDMABUF_NUM_VQS, config->fd_store) < 0) {

@@ -7,11 +7,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -50,11 +52,60 @@ static void usage(FILE *f, const char *prog)
 		"  -s, --socket PATH           QEMU's vhost-user socket (-chardev socket,server=on)\n"
 		"  -c, --consumer-socket PATH  consumers' socket (default %s)\n"
 		"  -m, --consumer-mode MODE    its file mode, octal (default 0660)\n"
-		"  -g, --consumer-group GROUP  its group: who may import buffers\n"
+		"  -g, --consumer-group GROUP  its group: who may connect\n"
+		"  -U, --allow-uid USER        serve only consumers of USER, GROUP (either\n"
+		"  -G, --allow-group GROUP     repeatable) and root: they may import this VM's\n"
+		"                              memory; default: whoever can connect\n"
+		"  -P, --max-per-uid N         connections one uid may hold (default %d)\n"
 		"  -e, --engine ENGINE         user (default): the device runs here, with udmabuf;\n"
 		"                              kernel: it runs in vhost_vdmabuf.ko\n"
 		"  -l, --log-level LEVEL       error, warning, info (default) or debug\n"
-		"  -h, --help                  show this help\n", prog, DEFAULT_CONSUMER_SOCKET);
+		"  -h, --help                  show this help\n", prog, DEFAULT_CONSUMER_SOCKET,
+		CONSUMER_DEFAULT_PER_UID);
+}
+
+/*
+ * Every buffer the host holds is an fd of ours (udmabuf): take all the
+ * fds we may; the device advertises no more buffers than they allow.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit nofile;
+
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &nofile) < 0)
+			log_warn("fds: cannot raise the limit: %s", strerror(errno));
+	}
+}
+
+/* --allow-uid (a user name or number) and --allow-group (a group's). */
+static int policy_add(struct consumer_policy *policy, bool uid, const char *name)
+{
+	unsigned int *n = uid ? &policy->num_uids : &policy->num_gids;
+	struct passwd *pw = uid ? getpwnam(name) : NULL;
+	struct group *gr = uid ? NULL : getgrnam(name);
+	unsigned long id;
+	char *end;
+
+	id = strtoul(name, &end, 10);
+	if (*end || !*name) {
+		if (!pw && !gr) {
+			fprintf(stderr, "unknown %s '%s'\n", uid ? "user" : "group", name);
+			return -1;
+		}
+		id = uid ? pw->pw_uid : gr->gr_gid;
+	}
+	if (*n == CONSUMER_POLICY_MAX) {
+		fprintf(stderr, "more than %d allowed %ss\n", CONSUMER_POLICY_MAX,
+			uid ? "user" : "group");
+		return -1;
+	}
+	if (uid)
+		policy->uids[(*n)++] = id;
+	else
+		policy->gids[(*n)++] = id;
+	return 0;
 }
 
 int main(int argc, char *argv[])
@@ -64,6 +115,9 @@ int main(int argc, char *argv[])
 		{ "consumer-socket", required_argument, NULL, 'c' },
 		{ "consumer-mode", required_argument, NULL, 'm' },
 		{ "consumer-group", required_argument, NULL, 'g' },
+		{ "allow-uid", required_argument, NULL, 'U' },
+		{ "allow-group", required_argument, NULL, 'G' },
+		{ "max-per-uid", required_argument, NULL, 'P' },
 		{ "engine", required_argument, NULL, 'e' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
@@ -85,7 +139,7 @@ int main(int argc, char *argv[])
 	sigset_t mask;
 	int opt, sfd, ret = EXIT_FAILURE;
 
-	while ((opt = getopt_long(argc, argv, "s:c:m:g:e:l:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:c:m:g:U:G:P:e:l:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			config.vhost_socket = optarg;
@@ -107,6 +161,19 @@ int main(int argc, char *argv[])
 				return EXIT_FAILURE;
 			}
 			config.consumer_group = grp->gr_gid;
+			break;
+		case 'U':
+		case 'G':
+			if (policy_add(&config.consumer_policy, opt == 'U', optarg) < 0)
+				return EXIT_FAILURE;
+			break;
+		case 'P':
+			config.consumer_policy.max_per_uid = strtoul(optarg, &end, 10);
+			if (*end || !config.consumer_policy.max_per_uid ||
+			    config.consumer_policy.max_per_uid > CONSUMER_MAX) {
+				fprintf(stderr, "bad --max-per-uid '%s'\n", optarg);
+				return EXIT_FAILURE;
+			}
 			break;
 		case 'e':
 			if (strcmp(optarg, "user") && strcmp(optarg, "kernel")) {
@@ -134,6 +201,7 @@ int main(int argc, char *argv[])
 		return EXIT_FAILURE;
 	}
 	log_init("vdmabuf-backend", level);
+	raise_nofile();
 	fd_store_init(&store);
 	config.fd_store = &store;
 

@@ -195,6 +195,9 @@ struct vdmabuf_consumer *vdmabuf_consumer_create_from_fd(int fd, int *err)
 	}
 	c->fd = fd;
 	ret = wait_answer(c, VDMABUF_MSG_HELLO, 0, NULL, &hello, &extra_fd);
+	/* A daemon that will not serve us says why (EACCES, EUSERS, EBUSY). */
+	if (ret == 0 && hello.type == VDMABUF_MSG_REPLY && hello.status < 0)
+		ret = hello.status;
 	if (ret == 0 && hello.type != VDMABUF_MSG_HELLO)
 		ret = -EPROTO;
 	if (ret == 0 && hello.u.hello.version != VDMABUF_CONSUMER_VERSION)
