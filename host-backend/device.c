@@ -13,15 +13,24 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "consumer.h"
+#include "guest_memory.h"
 #include "device.h"
 #include "log.h"
 #include "udmabuf_import.h"
 #include "vdmabuf_model.h"
 #include "vhost_user.h"
+
+/*
+ * Fds the daemon keeps beside its buffers': consumers and their queued
+ * imports' fds in flight, guest RAM regions, eventfds, the fd store's,
+ * sockets, logs.
+ */
+#define DEVICE_FD_RESERVE (2 * CONSUMER_MAX + GUEST_MEMORY_MAX_REGIONS + 64)
 
 #define UDMABUF_PARAMS "/sys/module/udmabuf/parameters/"
 
@@ -263,6 +272,29 @@ static uint64_t read_param(const char *name, uint64_t fallback)
 	return v;
 }
 
+/*
+ * Buffers the fd limit leaves room for, beside consumers, guest RAM
+ * regions, eventfds and the rest (DEVICE_FD_RESERVE).
+ */
+static uint32_t fd_budget(uint32_t max_buffers)
+{
+	struct rlimit nofile;
+
+	if (getrlimit(RLIMIT_NOFILE, &nofile) < 0 || nofile.rlim_cur == RLIM_INFINITY)
+		return max_buffers;
+	if (nofile.rlim_cur < DEVICE_FD_RESERVE + 16) {
+		log_warn("fds: a limit of %llu leaves room for 16 buffers",
+			 (unsigned long long)nofile.rlim_cur);
+		return 16;
+	}
+	if (nofile.rlim_cur - DEVICE_FD_RESERVE < max_buffers) {
+		max_buffers = nofile.rlim_cur - DEVICE_FD_RESERVE;
+		log_info("fds: up to %llu: %u buffers", (unsigned long long)nofile.rlim_cur,
+			 max_buffers);
+	}
+	return max_buffers;
+}
+
 struct vdmabuf_device *vdmabuf_device_create(struct event_loop *loop,
 					     const struct vdmabuf_device_config *config)
 {
@@ -287,6 +319,8 @@ struct vdmabuf_device *vdmabuf_device_create(struct event_loop *loop,
 		size_limit_mb << 20 : VDMABUF_MAX_BUFFER_SIZE;
 	log_info("udmabuf: up to %u ranges and %llu MiB per buffer", limits.max_extents,
 		 (unsigned long long)(limits.max_buffer_size >> 20));
+	/* Each buffer held is a dmabuf fd here: never more than fds allow. */
+	limits.max_buffers = fd_budget(limits.max_buffers);
 
 	for (unsigned int i = 0; i < VDMABUF_NUM_VQS; i++) {
 		dev->elem[i] = malloc(sizeof(*dev->elem[i]));

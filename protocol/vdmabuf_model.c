@@ -139,6 +139,7 @@ static struct vdmabuf_model_buffer *find_buffer(struct vdmabuf_model *m,
 
 static void buffer_destroy(struct vdmabuf_model *m, struct vdmabuf_model_buffer *b)
 {
+	m->num_held--;
 	link_del(&b->link);
 	m->ops->import_destroy(m, b->import);
 	model_free(b);
@@ -636,7 +637,11 @@ static __u32 handle_export(struct vdmabuf_model *m, size_t len, struct vdmabuf_r
 				      m->limits.max_buffer_size);
 	if (status != VDMABUF_S_OK)
 		return status;
-	if (m->num_buffers >= m->limits.max_buffers || m->next_seq == 0)
+	/*
+	 * Every host import counts, unexported ones a consumer still holds
+	 * too: each is a dmabuf (an fd in the daemon) and pinned pages.
+	 */
+	if (m->num_held >= m->limits.max_buffers || m->next_seq == 0)
 		return VDMABUF_S_ENOSPC;
 	b = model_zalloc(sizeof(*b));
 	if (!b)
@@ -653,6 +658,7 @@ static __u32 handle_export(struct vdmabuf_model *m, size_t len, struct vdmabuf_r
 	b->id.key = (__u64)m->next_seq++ << 32 | random_key;
 	link_add_tail(&m->buffers, &b->link);
 	m->num_buffers++;
+	m->num_held++;
 	m->stats.exports_total++;
 	reply->id = wire_id(&b->id);
 	model_debug(m, "buffer " ID_FMT " exported: %ux%u %.4s, %llu bytes in %u extents",

@@ -200,6 +200,7 @@ struct vdmabuf_model {
 	__u32 next_seq;			/* 0: the sequence space is used up */
 	struct vdmabuf_model_link buffers;	/* struct vdmabuf_model_buffer */
 	unsigned int num_buffers;	/* not yet unexported */
+	unsigned int num_held;		/* on the list: with the unexported ones */
 	struct vdmabuf_event *backlog;	/* VDMABUF_MODEL_BACKLOG entries */
 	unsigned int backlog_head, backlog_len;
 	unsigned long events_lost;

@@ -501,6 +501,8 @@ const char *harness_check(const struct harness *h)
 	}
 	if (live != m->num_buffers)
 		return "num_buffers differs from the live buffers";
+	if (held != m->num_held)
+		return "num_held differs from the buffers held";
 	if (imports != m->stats.imports)
 		return "stats.imports differs from the imports held";
 	if (consumers != m->num_consumers || slots != m->slots_used)
