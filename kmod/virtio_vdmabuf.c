@@ -833,6 +833,15 @@ static void vdmabuf_handle_keymap(struct vdmabuf_dev *vd, const struct vdmabuf_k
 			vdmabuf_file_queue_keymap(f, km);
 }
 
+/* Whether the device may send events of feature bit; says so if not. */
+static bool vdmabuf_event_negotiated(struct vdmabuf_dev *vd, unsigned int bit, const char *what)
+{
+	if (virtio_has_feature(vd->vdev, bit))
+		return true;
+	dev_warn_ratelimited(&vd->vdev->dev, "%s not negotiated\n", what);
+	return false;
+}
+
 static void vdmabuf_formats_refuse(struct vdmabuf_dev *vd, const char *why)
 {
 	lockdep_assert_held(&vd->lock);
@@ -1050,32 +1059,24 @@ static void vdmabuf_handle_event(struct vdmabuf_dev *vd, const struct vdmabuf_ev
 		vd->formats_rx_total = vd->formats_rx_received = 0;
 		break;
 	case VDMABUF_EVENT_INPUT:
-		if (virtio_has_feature(vd->vdev, VDMABUF_F_INPUT))
+		if (vdmabuf_event_negotiated(vd, VDMABUF_F_INPUT, "input"))
 			vdmabuf_handle_input(vd, &ev->u.input, received_ns);
-		else
-			dev_warn_ratelimited(&vd->vdev->dev, "input not negotiated\n");
 		break;
 	case VDMABUF_EVENT_KEYMAP:
-		if (virtio_has_feature(vd->vdev, VDMABUF_F_INPUT))
+		if (vdmabuf_event_negotiated(vd, VDMABUF_F_INPUT, "keymap"))
 			vdmabuf_handle_keymap(vd, &ev->u.keymap);
-		else
-			dev_warn_ratelimited(&vd->vdev->dev, "keymap not negotiated\n");
 		break;
 	case VDMABUF_EVENT_FORMATS:
-		if (virtio_has_feature(vd->vdev, VDMABUF_F_FORMATS))
+		if (vdmabuf_event_negotiated(vd, VDMABUF_F_FORMATS, "formats"))
 			vdmabuf_handle_formats(vd, &ev->u.formats);
-		else
-			dev_warn_ratelimited(&vd->vdev->dev, "formats not negotiated\n");
 		break;
 	case VDMABUF_EVENT_SELECTION:
 	case VDMABUF_EVENT_CLIP_SEND:
 	case VDMABUF_EVENT_CLIP_DATA:
 	case VDMABUF_EVENT_CLIP_ACK:
 	case VDMABUF_EVENT_CLIP_CANCEL:
-		if (virtio_has_feature(vd->vdev, VDMABUF_F_CLIPBOARD))
+		if (vdmabuf_event_negotiated(vd, VDMABUF_F_CLIPBOARD, "clipboard"))
 			vdmabuf_handle_clip(vd, ev);
-		else
-			dev_warn_ratelimited(&vd->vdev->dev, "clipboard not negotiated\n");
 		break;
 	default:
 		dev_dbg(&vd->vdev->dev, "unknown event %#x\n", le32_to_cpu(ev->type));
@@ -1563,12 +1564,18 @@ static bool vdmabuf_fenced_ready(const struct vdmabuf_fenced_frame *fr)
 	return true;
 }
 
-static void vdmabuf_fenced_free(struct vdmabuf_fenced_frame *fr)
+/* After this, none of fr's fence callbacks runs nor will. */
+static void vdmabuf_fenced_stop_waits(struct vdmabuf_fenced_frame *fr)
 {
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(fr->waits); i++)
 		vdmabuf_fence_wait_finish(&fr->waits[i]);
+}
+
+static void vdmabuf_fenced_free(struct vdmabuf_fenced_frame *fr)
+{
+	vdmabuf_fenced_stop_waits(fr);
 	if (fr->r)
 		vdmabuf_request_free(fr->r);
 	kfree(fr);
@@ -1704,10 +1711,8 @@ static void vdmabuf_fenced_flush(struct vdmabuf_file *f)
 	mutex_lock(&f->fenced_lock);
 	list_splice_init(&f->fenced, &frames);
 	f->num_fenced = 0;
-	list_for_each_entry(fr, &frames, link) {
-		vdmabuf_fence_wait_finish(&fr->waits[0]);
-		vdmabuf_fence_wait_finish(&fr->waits[1]);
-	}
+	list_for_each_entry(fr, &frames, link)
+		vdmabuf_fenced_stop_waits(fr);
 	mutex_unlock(&f->fenced_lock);
 	cancel_delayed_work_sync(&f->fenced_work);
 	list_for_each_entry_safe(fr, tmp, &frames, link)
