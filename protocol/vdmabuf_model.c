@@ -1685,9 +1685,14 @@ static int consumer_drop(struct vdmabuf_model *m, struct vdmabuf_model_consumer 
 	return 0;
 }
 
-static int consumer_mode_hint(struct vdmabuf_model *m, const struct vdmabuf_consumer_msg *req)
+static int consumer_mode_hint(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+			     const struct vdmabuf_consumer_msg *req)
 {
 	const struct vdmabuf_msg_mode *mode = &req->u.mode;
+
+	/* The window the guest is shown in is the seat holder's. */
+	if (m->seat && m->seat != c)
+		return -EPERM;
 
 	if (!mode->width || !mode->height || mode->width > VDMABUF_MAX_DIMENSION ||
 	    mode->height > VDMABUF_MAX_DIMENSION || mode->scale_120 > 120 * 16)
@@ -1809,7 +1814,7 @@ int vdmabuf_model_command(struct vdmabuf_model *m, struct vdmabuf_model_consumer
 		err = consumer_drop(m, c, &req->id);
 		break;
 	case VDMABUF_MSG_MODE_HINT:
-		err = consumer_mode_hint(m, req);
+		err = consumer_mode_hint(m, c, req);
 		break;
 	case VDMABUF_MSG_SEAT:
 		err = consumer_seat(m, c, req);

@@ -29,7 +29,7 @@
  * log lines the guest causes: a burst per interval, the rest counted
  *   (stats.logs_suppressed)                                      test_unusable_chains
  * the per-run budget: a ring's worth, then schedule()           test_budget
- * §15 the seat: one holder, EBUSY/EPERM/EINVAL/ENOTCONN/
+ * §15 the seat: one holder (MODE_HINT only from it), EBUSY/EPERM/EINVAL/ENOTCONN/
  *   EOPNOTSUPP; INPUT events as sent; KEYMAP reassembled and
  *   sent again at start; leave events when the holder goes       test_seat
  * §18 formats: EINVAL out of order, over the limit, INVALID,
@@ -738,6 +738,13 @@ static void test_seat(void)
 	CHECK(claim(&H, 0, 1) == 0);
 	CHECK(claim(&H, 1, 1) == -EBUSY);
 	CHECK(claim(&H, 1, 2) == -EINVAL);
+	/* While 0 holds the seat, the window's size is 0's to ask for. */
+	{
+		struct vdmabuf_consumer_msg mode = { .u.mode = { 640, 480, 0, 120 } };
+
+		CHECK(seat_cmd(&H, 1, VDMABUF_MSG_MODE_HINT, &mode) == -EPERM);
+		CHECK(seat_cmd(&H, 0, VDMABUF_MSG_MODE_HINT, &mode) == 0);
+	}
 	CHECK(input(&H, 1, VDMABUF_INPUT_KEY, 30, 1) == -EPERM);
 	H.num_events = 0;
 	CHECK(input(&H, 0, VDMABUF_INPUT_KEY, 30, 1) == 0);
