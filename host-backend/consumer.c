@@ -159,14 +159,15 @@ static void consumer_destroy(struct consumer *consumer)
 static void handle_consumer(struct event_source *source, uint32_t events)
 {
 	struct consumer *consumer = container_of(source, struct consumer, source);
-	char control[CMSG_SPACE(4 * sizeof(int))];
 	struct vdmabuf_consumer_msg msg;
 	struct iovec iov = { &msg, sizeof(msg) };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control, .msg_controllen = sizeof(control),
-	};
-	struct cmsghdr *cmsg;
+	/*
+	 * No room for fds: consumers never send any, and the kernel drops
+	 * those sent without installing them here, so no close() of ours can
+	 * block on one (a FUSE file whose server never answers FLUSH) and
+	 * none takes one of our fds. MSG_CTRUNC tells that some came.
+	 */
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 	int err;
 
@@ -174,26 +175,17 @@ static void handle_consumer(struct event_source *source, uint32_t events)
 		consumer_drop(consumer, "send", err);
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
-	n = recvmsg(source->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	n = recvmsg(source->fd, &mh, MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	/* Consumers never send fds: close any, then judge the message. */
-	for (cmsg = CMSG_FIRSTHDR(&mh); cmsg; cmsg = CMSG_NXTHDR(&mh, cmsg)) {
-		if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS) {
-			int *fds = (int *)CMSG_DATA(cmsg);
-			size_t nfds = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-			for (size_t i = 0; i < nfds; i++)
-				close(fds[i]);
-		}
-	}
 	if (n <= 0) {
 		consumer_destroy(consumer);
 		return;
 	}
 	if (n != sizeof(msg) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-		log_warn("consumer %u: message of %zd bytes, want %zu; disconnected",
-			 consumer->slot, n, sizeof(msg));
+		log_warn("consumer %u: message of %zd bytes%s, want %zu; disconnected",
+			 consumer->slot, n, mh.msg_flags & MSG_CTRUNC ? " with fds" : "",
+			 sizeof(msg));
 		consumer_destroy(consumer);
 		return;
 	}

@@ -392,6 +392,34 @@ int main(int argc, char *argv[])
 	CHECK(send(other, "garbage", 7, MSG_NOSIGNAL) == 7, "send");
 	CHECK(consumer_request(other, VDMABUF_MSG_STATS, NULL, NULL, NULL) == -EPIPE,
 	      "garbage consumer dropped");
+	/*
+	 * So is one that sends fds with a message (consumers never do): the
+	 * daemon never holds them, so none can stall its loop on close().
+	 */
+	{
+		int fds = consumer_connect(argv[2]);
+		struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_STATS };
+		char control[CMSG_SPACE(64 * sizeof(int))] = { 0 };
+		struct iovec iov = { &msg, sizeof(msg) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = control, .msg_controllen = sizeof(control) };
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		int many[64], pipe_fds[2];
+
+		CHECK(pipe(pipe_fds) == 0, "pipe");
+		for (int i = 0; i < 64; i++)
+			many[i] = pipe_fds[0];	/* one fd, 64 times */
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(many));
+		memcpy(CMSG_DATA(cm), many, sizeof(many));
+		CHECK(fds >= 0 && sendmsg(fds, &mh, MSG_NOSIGNAL) == sizeof(msg), "send with fds");
+		CHECK(consumer_recv(fds, VDMABUF_MSG_STATS, &msg, NULL) < 0,
+		      "a consumer sending fds is dropped, unanswered");
+		close(fds);
+		close(pipe_fds[0]);
+		close(pipe_fds[1]);
+	}
 	{
 		struct vdmabuf_consumer_msg stats;
 
