@@ -398,6 +398,19 @@ static struct virtqueue *state_vq(struct vhost_user *vu, const struct vhost_user
 	return msg_vq(vu, msg->payload.state.index);
 }
 
+/*
+ * A started queue's size, addresses and base are what its mapped ring was
+ * built from: changing them under it would index past the mapping. The
+ * frontend sets them only while the queue is stopped (GET_VRING_BASE).
+ */
+static bool vq_settable(const struct virtqueue *vq, const char *what)
+{
+	if (!vq->started)
+		return true;
+	log_error("vq %u: %s of a started queue refused", vq->index, what);
+	return false;
+}
+
 static int vu_set_vring_num_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
 {
 	struct virtqueue *vq = state_vq(vu, msg);
@@ -405,6 +418,8 @@ static int vu_set_vring_num_exec(struct vhost_user *vu, struct vhost_user_msg *m
 
 	if (!vq)
 		return -EINVAL;
+	if (!vq_settable(vq, "size"))
+		return -EBUSY;
 	num = msg->payload.state.num;
 	if (!num || num > VIRTQUEUE_MAX_SIZE || (num & (num - 1))) {
 		log_error("vq %u: bad size %u", vq->index, num);
@@ -421,6 +436,8 @@ static int vu_set_vring_addr_exec(struct vhost_user *vu, struct vhost_user_msg *
 
 	if (!payload_has(msg, sizeof(*addr)) || !(vq = msg_vq(vu, addr->index)))
 		return -EINVAL;
+	if (!vq_settable(vq, "addresses"))
+		return -EBUSY;
 	vq->desc_uva = addr->desc_user_addr;
 	vq->avail_uva = addr->avail_user_addr;
 	vq->used_uva = addr->used_user_addr;
@@ -433,6 +450,8 @@ static int vu_set_vring_base_exec(struct vhost_user *vu, struct vhost_user_msg *
 
 	if (!vq)
 		return -EINVAL;
+	if (!vq_settable(vq, "base"))
+		return -EBUSY;
 	vq->last_avail_idx = msg->payload.state.num;
 	return 0;
 }

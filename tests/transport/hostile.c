@@ -434,6 +434,24 @@ int main(int argc, char *argv[])
 		      (unsigned long long)stats.u.stats.bad_requests);
 	}
 
+	/*
+	 * A frontend resizing or moving a started queue is refused: the ring
+	 * was mapped for its size and addresses.
+	 */
+	{
+		struct { uint32_t index, num; } state = { 1, 1024 };
+		struct { uint32_t index, flags; uint64_t desc, used, avail, log; } addr = { .index = 1 };
+		struct vdmabuf_consumer_msg stats;
+
+		CHECK(ff_request(&ff, 8, &state, sizeof(state), NULL, 0) < 0,
+		      "SET_VRING_NUM 1024 of a started queue refused");
+		CHECK(ff_request(&ff, 9, &addr, sizeof(addr), NULL, 0) < 0,
+		      "SET_VRING_ADDR of a started queue refused");
+		consumer_send(importer, VDMABUF_MSG_STATS, NULL, NULL);
+		CHECK(consumer_recv(importer, VDMABUF_MSG_STATS, &stats, NULL) == 0,
+		      "daemon alive after the refusals");
+	}
+
 	/* A ring index the guest made up stops that queue, not the daemon. */
 	ff.vq[0].avail_idx += 1000;
 	ff_make_available(&ff, 0, 0);

@@ -14,5 +14,7 @@ expect_device_log 'outside guest RAM'
 expect_device_log 'descriptor chain at 0 loops'
 expect_device_log 'queue stopped'
 grep -q 'bytes with fds, want' "$OUT/backend.log" || fail "a consumer's fds were taken"
+grep -q 'size of a started queue refused' "$OUT/backend.log" ||
+	fail "SET_VRING_NUM of a started queue: not refused"
 [ "$ENGINE" = user ] || rmmod vhost_vdmabuf || fail "rmmod vhost_vdmabuf after the daemon exited"
 pass "hostile guest and consumer refused, $ENGINE engine intact"
