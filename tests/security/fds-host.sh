@@ -8,8 +8,7 @@
 . "${0%/*}/../vm/lib.sh"
 
 rm -rf "$OUT/sync" "$OUT"/exporter.log "$OUT"/info.txt
-ulimit -n 1024
-start_backend
+BACKEND_NOFILE=1024 start_backend
 run_guest tests/security/fds-guest.sh >"$OUT/l2-qemu.log" 2>&1 &
 guest=$!
 wait_for exported 600 "$guest"

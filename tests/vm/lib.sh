@@ -62,6 +62,10 @@ start_backend() {
 	if [ "$ENGINE" = kernel ] && [ ! -e /sys/module/vhost_vdmabuf ]; then
 		insmod "$BUILD/kmod/vhost_vdmabuf.ko" || fail "insmod vhost_vdmabuf"
 	fi
+	# Its fds bound the buffers it advertises: as many as a systemd unit
+	# gets, so that the device offers the protocol's 4096 (BACKEND_NOFILE
+	# to try a smaller limit).
+	ulimit -n "${BACKEND_NOFILE:-65536}" || fail "ulimit -n ${BACKEND_NOFILE:-65536}"
 	set -- --socket "$BACKEND_SOCK" --consumer-socket "$CONSUMER_SOCK" --engine "$ENGINE" "$@"
 	if [ "${BACKEND_MANAGED:-0}" = 1 ]; then
 		python3 "${0%/*}/../vm/service-manager.py" "$BACKEND_PIDFILE" \
