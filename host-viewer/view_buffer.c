@@ -135,9 +135,14 @@ static bool create_shm_buffer(struct view_buffer *buffer)
 	uint32_t shm_format;
 	int fd;
 
-	if (buffer->desc.num_planes != 1 ||
+	/*
+	 * Rows are copied as they lie: only a linear buffer's make a picture,
+	 * and the copy is never bigger than the guest's buffer itself.
+	 */
+	if (buffer->desc.num_planes != 1 || buffer->desc.modifier != DRM_FORMAT_MOD_LINEAR ||
 	    (buffer->desc.fourcc != DRM_FORMAT_XRGB8888 &&
-	     buffer->desc.fourcc != DRM_FORMAT_ARGB8888))
+	     buffer->desc.fourcc != DRM_FORMAT_ARGB8888) ||
+	    (uint64_t)stride * buffer->desc.height > buffer->size)
 		return false;
 	shm_format = buffer->desc.fourcc == DRM_FORMAT_XRGB8888 ?
 		WL_SHM_FORMAT_XRGB8888 : WL_SHM_FORMAT_ARGB8888;
