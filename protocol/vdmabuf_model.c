@@ -379,6 +379,17 @@ static bool consumer_has_list(const struct vdmabuf_model_consumer *c)
 	return c->formats_total && c->formats_received == c->formats_total;
 }
 
+/* Frees c's list, whole or not; returns whether it was whole. */
+static bool consumer_drop_list(struct vdmabuf_model_consumer *c)
+{
+	bool had = consumer_has_list(c);
+
+	model_free(c->formats);
+	c->formats = NULL;
+	c->formats_total = c->formats_received = 0;
+	return had;
+}
+
 static bool formats_have(const struct vdmabuf_format *list, unsigned int n,
 			 const struct vdmabuf_format *f)
 {
@@ -446,16 +457,11 @@ static int consumer_formats(struct vdmabuf_model *m, struct vdmabuf_model_consum
 					  f->formats[i].modifier))
 			return -EINVAL;
 	if (!f->index) {
-		bool had = consumer_has_list(c);
-
-		model_free(c->formats);
-		c->formats = NULL;
-		c->formats_total = c->formats_received = 0;
-		if (!f->total) {
-			if (had)
-				update_formats(m);
+		/* A new list replaces the old one once whole; none, at once. */
+		if (consumer_drop_list(c) && !f->total)
+			update_formats(m);
+		if (!f->total)
 			return 0;
-		}
 		c->formats = model_zalloc(f->total * sizeof(*c->formats));
 		if (!c->formats)
 			return -ENOMEM;
@@ -474,12 +480,7 @@ static int consumer_formats(struct vdmabuf_model *m, struct vdmabuf_model_consum
 
 static void consumer_forget_formats(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c)
 {
-	bool had = consumer_has_list(c);
-
-	model_free(c->formats);
-	c->formats = NULL;
-	c->formats_total = c->formats_received = 0;
-	if (had)
+	if (consumer_drop_list(c))
 		update_formats(m);
 }
 
