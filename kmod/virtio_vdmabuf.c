@@ -681,18 +681,38 @@ static struct vdmabuf_buffer *vdmabuf_find(struct list_head *list, u64 device, u
 	return NULL;
 }
 
-/* Moves every buffer (of every file, and retiring) to @out; vd->lock held. */
-static void vdmabuf_collect_all(struct vdmabuf_dev *vd, struct list_head *out)
+/* Moves the buffers of @list whose ids are not of instance @keep to @out. */
+static unsigned int vdmabuf_collect_list(struct list_head *list, u64 keep,
+					 struct list_head *out)
+{
+	struct vdmabuf_buffer *b, *tmp;
+	unsigned int n = 0;
+
+	list_for_each_entry_safe(b, tmp, list, link) {
+		if (keep && b->id_device == keep)
+			continue;
+		list_move_tail(&b->link, out);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Moves every buffer (of every file, and retiring) to @out but those of
+ * device instance @keep (0: none kept); vd->lock held.
+ */
+static void vdmabuf_collect_all(struct vdmabuf_dev *vd, u64 keep, struct list_head *out)
 {
 	struct vdmabuf_file *f;
+	unsigned int n;
 
 	lockdep_assert_held(&vd->lock);
 	list_for_each_entry(f, &vd->files, link) {
-		list_splice_init(&f->buffers, out);
-		vd->num_buffers -= f->num_buffers;
-		f->num_buffers = 0;
+		n = vdmabuf_collect_list(&f->buffers, keep, out);
+		vd->num_buffers -= n;
+		f->num_buffers -= n;
 	}
-	list_splice_init(&vd->retiring, out);
+	vdmabuf_collect_list(&vd->retiring, keep, out);
 }
 
 static void vdmabuf_free_list(struct list_head *list)
@@ -1046,9 +1066,12 @@ static void vdmabuf_handle_event(struct vdmabuf_dev *vd, const struct vdmabuf_ev
 		vdmabuf_queue_all(vd, &uev);
 		break;
 	case VDMABUF_EVENT_RESET:
-		vdmabuf_collect_all(vd, &dead);
+		/* The new instance may have answered an EXPORT already. */
+		device = le64_to_cpu(ev->u.reset.device);
+		vdmabuf_collect_all(vd, device, &dead);
 		if (!list_empty(&dead))
-			dev_info(&vd->vdev->dev, "device reset: every buffer dropped\n");
+			dev_info(&vd->vdev->dev, "device reset: buffers before instance %016llx dropped\n",
+				 device);
 		uev.type = VDMABUF_UEVENT_RESET;
 		vdmabuf_queue_all(vd, &uev);
 		vd->host_lead_ns = 0;	/* the device may now run on another host */
@@ -2471,7 +2494,7 @@ static void vdmabuf_remove(struct virtio_device *vdev)
 	down_write(&vd->remove_sem);
 	mutex_lock(&vd->lock);
 	vd->gone = true;
-	vdmabuf_collect_all(vd, &dead);
+	vdmabuf_collect_all(vd, 0, &dead);
 	list_for_each_entry(f, &vd->files, link) {
 		struct vdmabuf_uevent ev = { .type = VDMABUF_UEVENT_RESET };
 

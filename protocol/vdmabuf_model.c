@@ -1519,6 +1519,7 @@ void vdmabuf_model_start(struct vdmabuf_model *m, __u64 features,
 	struct vdmabuf_event reset = { .type = cpu_to_le32_(VDMABUF_EVENT_RESET) };
 	unsigned int i;
 
+	reset.u.reset.device = cpu_to_le64_(m->instance);
 	m->running = true;
 	m->features = features;
 	for (i = 0; i < VDMABUF_NUM_VQS; i++)

@@ -284,6 +284,12 @@ struct vdmabuf_retired {
 	struct vdmabuf_wire_id id;
 };
 
+/* RESET (§6.10): the instance that starts; ids of it outlive the event. */
+struct vdmabuf_reset {
+	__le64 device;			/* its ids' device half; 0: none named */
+	__le64 reserved;
+};
+
 struct vdmabuf_consumers {
 	__le32 count;			/* host consumers attached now */
 	__le32 reserved;
@@ -402,6 +408,7 @@ struct vdmabuf_event {
 	union {
 		struct vdmabuf_release release;
 		struct vdmabuf_retired retired;
+		struct vdmabuf_reset reset;
 		struct vdmabuf_consumers consumers;
 		struct vdmabuf_mode_hint mode_hint;
 		struct vdmabuf_input input;

@@ -522,6 +522,9 @@ static void test_reset(void)
 	vdmabuf_model_start(&H.model, ALL_FEATURES, NULL);
 	harness_post_events(&H, 8);
 	CHECK(harness_count_events(&H, VDMABUF_EVENT_RESET) == 1);
+	/* It names the instance that starts: its ids survive it (§6.10). */
+	CHECK(le64(harness_last_event(&H, VDMABUF_EVENT_RESET)->u.reset.device) ==
+	      H.model.instance);
 	CHECK(harness_count_events(&H, VDMABUF_EVENT_CONSUMERS) == 1);
 	CHECK(harness_count_events(&H, VDMABUF_EVENT_MODE_HINT) == 1);
 	CHECK(le32toh(harness_last_event(&H, VDMABUF_EVENT_MODE_HINT)->u.mode_hint.width) == 1280);

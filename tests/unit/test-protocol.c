@@ -222,6 +222,8 @@ static void test_layout(void)
 
 	SIZE(vdmabuf_retired, 16);
 	OFF(vdmabuf_retired, id, 0);
+	SIZE(vdmabuf_reset, 16);
+	OFF(vdmabuf_reset, device, 0);
 
 	SIZE(vdmabuf_consumers, 8);
 	OFF(vdmabuf_consumers, count, 0);
