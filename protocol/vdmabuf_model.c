@@ -567,17 +567,35 @@ static void settle(struct vdmabuf_model *m, struct vdmabuf_model_buffer *b, __u6
 		send_release(m, b);
 }
 
-/* RETIRED once the guest unexported it and no consumer holds an import. */
+/*
+ * RETIRED once the guest unexported it, no consumer holds an import and
+ * no host device maps its pages (§10.3).
+ */
 static void maybe_retire(struct vdmabuf_model *m, struct vdmabuf_model_buffer *b)
 {
 	struct vdmabuf_event ev = { .type = cpu_to_le32_(VDMABUF_EVENT_RETIRED) };
 
 	if (!b->unexported || b->importers)
 		return;
+	b->busy = m->ops->import_busy && m->ops->import_busy(m, b->import);
+	if (b->busy) {
+		model_debug(m, "buffer " ID_FMT " waits for a host device to unmap it",
+			    ID_ARG(&b->id));
+		return;
+	}
 	ev.u.retired.id = wire_id(&b->id);
 	model_debug(m, "buffer " ID_FMT " retired", ID_ARG(&b->id));
 	buffer_destroy(m, b);
 	send_event(m, &ev);
+}
+
+void vdmabuf_model_imports_idle(struct vdmabuf_model *m)
+{
+	struct vdmabuf_model_buffer *b, *tmp;
+
+	for_each_buffer_safe(b, tmp, m)
+		if (b->busy)
+			maybe_retire(m, b);
 }
 
 /* One consumer slot lets go of its import of b. */
@@ -730,6 +748,8 @@ static __u32 handle_unexport(struct vdmabuf_model *m, size_t len, struct vdmabuf
 	b->owed = 0;
 	m->num_buffers--;
 	model_debug(m, "buffer " ID_FMT " unexported", ID_ARG(&b->id));
+	if (m->ops->import_revoke)
+		m->ops->import_revoke(m, b->import);
 	broadcast(m, &msg);
 	/* The cursor image gone: no cursor, the constraint kept. */
 	if (pointer_shows(m, b)) {

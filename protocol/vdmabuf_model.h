@@ -94,6 +94,7 @@ struct vdmabuf_model_buffer {
 	struct vdmabuf_msg_buffer desc;
 	void *import;			/* the engine's host dmabuf */
 	bool unexported;		/* GONE sent, waiting for imports to go */
+	bool busy;			/* ...and for the engine's host devices */
 	__u64 importers;		/* consumer slots holding an import */
 	bool presented;			/* a PRESENT waiting for its RELEASE */
 	__u64 frame;
@@ -180,6 +181,18 @@ struct vdmabuf_model_ops {
 	__u32 (*import_create)(struct vdmabuf_model *m, const struct vdmabuf_export *req,
 			       const struct vdmabuf_extent *extents, __u64 *size,
 			       void **import);
+	/*
+	 * Optional, for engines that can revoke (§10.3): the guest unexported
+	 * the buffer; no consumer may reach its pages from now on.
+	 */
+	void (*import_revoke)(struct vdmabuf_model *m, void *import);
+	/*
+	 * Optional: whether a revoked import still has a host device mapping
+	 * its pages. A busy buffer retires only after the engine calls
+	 * vdmabuf_model_imports_idle().
+	 */
+	bool (*import_busy)(struct vdmabuf_model *m, void *import);
+	/* Ends the import, revoking it where import_revoke exists. */
 	void (*import_destroy)(struct vdmabuf_model *m, void *import);
 	__u64 (*now_ns)(struct vdmabuf_model *m);	/* CLOCK_MONOTONIC */
 	void (*random)(struct vdmabuf_model *m, void *buf, size_t len);
@@ -257,6 +270,8 @@ void vdmabuf_model_start(struct vdmabuf_model *m, __u64 features,
 void vdmabuf_model_reset(struct vdmabuf_model *m);
 /* Queue vq was kicked, or the model asked for it (ops->schedule). */
 void vdmabuf_model_process(struct vdmabuf_model *m, unsigned int vq);
+/* An engine's busy import let go of its pages: buffers may retire now. */
+void vdmabuf_model_imports_idle(struct vdmabuf_model *m);
 
 /* The config space every engine serves (spec §4). */
 void vdmabuf_config_init(struct vdmabuf_config *cfg, const struct vdmabuf_limits *limits,

@@ -147,6 +147,16 @@ static __u32 h_import_create(struct vdmabuf_model *m, const struct vdmabuf_expor
 	return VDMABUF_S_OK;
 }
 
+static void h_import_revoke(struct vdmabuf_model *m, void *import)
+{
+	from_model(m)->revoked++;
+}
+
+static bool h_import_busy(struct vdmabuf_model *m, void *import)
+{
+	return from_model(m)->imports_busy;
+}
+
 static void h_import_destroy(struct vdmabuf_model *m, void *import)
 {
 	from_model(m)->live_imports--;
@@ -181,6 +191,8 @@ static const struct vdmabuf_model_ops harness_ops = {
 	.schedule = h_schedule,
 	.send = h_send,
 	.import_create = h_import_create,
+	.import_revoke = h_import_revoke,
+	.import_busy = h_import_busy,
 	.import_destroy = h_import_destroy,
 	.now_ns = h_now_ns,
 	.random = h_random,

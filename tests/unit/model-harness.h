@@ -69,9 +69,14 @@ struct harness {
 
 	struct harness_consumer consumers[HARNESS_CONSUMERS];
 
-	/* Host imports: live count; the status the next ones get. */
+	/*
+	 * Host imports: live count; the status the next ones get; revocations
+	 * asked for; whether a host device maps them (import_busy).
+	 */
 	long live_imports;
 	uint32_t import_status;
+	unsigned long revoked;
+	bool imports_busy;
 	uint64_t clock_ns;
 	uint64_t rng;
 };

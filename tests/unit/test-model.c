@@ -18,6 +18,8 @@
  * §10 life of a buffer, steps 1-7                               test_life
  *   damage passed only with VDMABUF_F_DAMAGE                    test_damage
  *   timing: first consumer that presented times the guest       test_timing
+ * §10.3 revocation: at UNEXPORT, imports held or not; RETIRED
+ *   waits while the engine's import is busy, until imports_idle  test_revoke
  * §10.1 device reset: no RETIRED, RESET to consumers, imports
  *   uncounted, RESET/CONSUMERS/MODE_HINT events at start        test_reset
  * §11 consumers: HELLO then BUFFER per live buffer; EEXIST,
@@ -1174,6 +1176,38 @@ static void test_pointer(void)
 	harness_finish(&H);
 }
 
+static void test_revoke(void)
+{
+	struct vdmabuf_consumer_msg reply;
+	struct vdmabuf_id id;
+
+	harness_init(&H, NULL, 0);
+	harness_post_events(&H, 8);
+	harness_attach(&H, 0);
+	id = harness_new_buffer(&H);
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_IMPORT, &id, 0, &reply) == 0);
+	CHECK(H.revoked == 0);
+	/* Revoked at UNEXPORT, though a consumer still holds it. */
+	CHECK(unexport(&H, &id) == VDMABUF_S_OK);
+	CHECK(H.revoked == 1);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_RETIRED) == 0);
+	/* Dropped, but a host device still maps the pages: not retired. */
+	H.imports_busy = true;
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_DROP, &id, 0, &reply) == 0);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_RETIRED) == 0);
+	CHECK(H.live_imports == 1 && H.model.num_held == 1);
+	vdmabuf_model_imports_idle(&H.model);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_RETIRED) == 0);
+	/* The device let go: retired, the import ended. */
+	H.imports_busy = false;
+	vdmabuf_model_imports_idle(&H.model);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_RETIRED) == 1);
+	CHECK(H.live_imports == 0 && H.model.num_held == 0);
+	CHECK(unexport(&H, &id) == VDMABUF_S_ENOENT);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
 int main(void)
 {
 	test_any_request();
@@ -1187,6 +1221,7 @@ int main(void)
 	test_life();
 	test_damage();
 	test_timing();
+	test_revoke();
 	test_reset();
 	test_consumers();
 	test_events();
