@@ -47,7 +47,14 @@ struct vdm_counters {
 	struct kref ref;
 	atomic64_t pinned_pages;
 	atomic64_t dmabufs;
+	/* Guards dev: the device to wake when a revoked buffer settles. */
+	spinlock_t lock;
+	struct vdm_dev *dev;		/* NULL once its worker is gone */
 };
+
+/* Bits of vdm_dev.work */
+#define VDM_WORK_PENDING	0	/* run the model */
+#define VDM_WORK_IMPORTS_IDLE	1	/* a revoked buffer let go of its pages */
 
 /* One descriptor's bytes, translated into the owner's address space. */
 struct vdm_seg {
@@ -103,7 +110,7 @@ struct vdm_dev {
 	/* Guards worker against its exit; taken from wake functions. */
 	spinlock_t wake_lock;
 	struct task_struct *worker;
-	unsigned long work;		/* bit 0: work pending */
+	unsigned long work;		/* VDM_WORK_* bits */
 
 	/*
 	 * Guards everything below: the owner's configuration, the rings, the
@@ -148,6 +155,8 @@ void vdm_vq_detach(struct vdm_vq *vq);
 u32 vdm_hostbuf_create(struct vdm_dev *dev, const struct vdmabuf_export *req,
 		       const struct vdmabuf_extent *extents, u64 *total,
 		       struct dma_buf **out);
+void vdm_hostbuf_revoke(struct dma_buf *dmabuf);
+bool vdm_hostbuf_busy(struct dma_buf *dmabuf);
 void vdm_counters_put(struct vdm_counters *c);
 
 /* vhost_vdmabuf_device.c: the model's ops, all with dev->lock held. */

@@ -2,9 +2,15 @@
 /*
  * Host dmabufs of the guest's own pages: an EXPORT's extents are translated
  * to the owner's mapping of guest RAM, their pages pinned (FOLL_LONGTERM)
- * and exported as one dma_buf. The device keeps one reference until the
- * buffer retires, each import fd one more; the pages are unpinned when the
- * last goes. Nothing is copied.
+ * and exported as one dma_buf. Nothing is copied.
+ *
+ * The guest may reuse the pages once the buffer retires, however long a
+ * consumer keeps its fd, so access is revocable (spec §10.3): when the guest
+ * unexports the buffer or the device resets, vdm_hostbuf_revoke() zaps
+ * every CPU mapping (later reads see the zero page, writes fault), refuses
+ * new mappings and tells dynamic importers to let go (move_notify). The
+ * pages are unpinned as soon as no device mapping or vmap is left; until
+ * then the buffer is busy and does not retire.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,9 +28,19 @@
 #include "vhost_vdmabuf.h"
 
 struct vdm_hostbuf {
-	struct page **pages;
-	unsigned long npages;
 	struct vdm_counters *counters;	/* a reference */
+	unsigned long npages;
+
+	/*
+	 * Guards everything below; taken in page faults (under mmap_lock)
+	 * and in map/unmap (under the dma_buf's resv), never held while
+	 * mappings are zapped.
+	 */
+	struct mutex lock;
+	struct page **pages;		/* pinned; NULL once unpinned */
+	bool revoked;			/* no new access; mappings zapped */
+	unsigned int maps;		/* device mappings (sg tables) live */
+	unsigned int vmaps;		/* kernel mappings live */
 };
 
 /* One per attachment; mapping and syncs happen under the dma_buf's resv. */
@@ -43,14 +59,74 @@ void vdm_counters_put(struct vdm_counters *c)
 	kref_put(&c->ref, counters_free);
 }
 
-static void hostbuf_free(struct vdm_hostbuf *hb)
+/* Wakes the device's worker: a busy buffer may retire now. */
+static void counters_kick(struct vdm_counters *c)
 {
+	spin_lock(&c->lock);
+	if (c->dev) {
+		set_bit(VDM_WORK_IMPORTS_IDLE, &c->dev->work);
+		vdm_wake(c->dev);
+	}
+	spin_unlock(&c->lock);
+}
+
+static void hostbuf_unpin(struct vdm_hostbuf *hb)
+{
+	lockdep_assert_held(&hb->lock);
+	if (!hb->pages)
+		return;
 	/* The host may have written them: dirty, then unpinned. */
 	unpin_user_pages_dirty_lock(hb->pages, hb->npages, true);
 	atomic64_sub(hb->npages, &hb->counters->pinned_pages);
-	vdm_counters_put(hb->counters);
 	kvfree(hb->pages);
+	hb->pages = NULL;
+}
+
+/* Unpins a revoked buffer nothing maps any more; whether it did. */
+static bool hostbuf_settle(struct vdm_hostbuf *hb)
+{
+	lockdep_assert_held(&hb->lock);
+	if (!hb->revoked || !hb->pages || hb->maps || hb->vmaps)
+		return false;
+	hostbuf_unpin(hb);
+	return true;
+}
+
+static void hostbuf_free(struct vdm_hostbuf *hb)
+{
+	mutex_lock(&hb->lock);
+	hostbuf_unpin(hb);
+	mutex_unlock(&hb->lock);
+	mutex_destroy(&hb->lock);
+	vdm_counters_put(hb->counters);
 	kfree(hb);
+}
+
+/* A device mapping or vmap went; the last of a revoked buffer unpins it. */
+static void hostbuf_put_map(struct vdm_hostbuf *hb, unsigned int *count)
+{
+	bool settled;
+
+	mutex_lock(&hb->lock);
+	(*count)--;
+	settled = hostbuf_settle(hb);
+	mutex_unlock(&hb->lock);
+	if (settled)
+		counters_kick(hb->counters);
+}
+
+/* Takes a device mapping or vmap: -ENODEV once revoked. */
+static int hostbuf_get_map(struct vdm_hostbuf *hb, unsigned int *count)
+{
+	int ret = 0;
+
+	mutex_lock(&hb->lock);
+	if (hb->revoked)
+		ret = -ENODEV;
+	else
+		(*count)++;
+	mutex_unlock(&hb->lock);
+	return ret;
 }
 
 static int vdm_dmabuf_attach(struct dma_buf *dmabuf,
@@ -79,9 +155,15 @@ static struct sg_table *vdm_dmabuf_map(struct dma_buf_attachment *attach,
 	struct sg_table *sgt;
 	int ret;
 
+	ret = hostbuf_get_map(hb, &hb->maps);
+	if (ret)
+		return ERR_PTR(ret);
+	/* Not revoked: the pages stay pinned while maps counts this one. */
 	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
-	if (!sgt)
-		return ERR_PTR(-ENOMEM);
+	if (!sgt) {
+		ret = -ENOMEM;
+		goto err_put;
+	}
 	ret = sg_alloc_table_from_pages(sgt, hb->pages, hb->npages, 0,
 					(u64)hb->npages << PAGE_SHIFT, GFP_KERNEL);
 	if (ret)
@@ -97,12 +179,15 @@ err_table:
 	sg_free_table(sgt);
 err_free:
 	kfree(sgt);
+err_put:
+	hostbuf_put_map(hb, &hb->maps);
 	return ERR_PTR(ret);
 }
 
 static void vdm_dmabuf_unmap(struct dma_buf_attachment *attach,
 			     struct sg_table *sgt, enum dma_data_direction dir)
 {
+	struct vdm_hostbuf *hb = attach->dmabuf->priv;
 	struct vdm_attach *a = attach->priv;
 
 	if (a->sgt == sgt)
@@ -110,6 +195,28 @@ static void vdm_dmabuf_unmap(struct dma_buf_attachment *attach,
 	dma_unmap_sgtable(attach->dev, sgt, dir, 0);
 	sg_free_table(sgt);
 	kfree(sgt);
+	hostbuf_put_map(hb, &hb->maps);
+}
+
+/*
+ * The pages are pinned for the buffer's life: pinning is bookkeeping, and
+ * refused once revoked. Having it makes the buffer dynamic, so importers
+ * that can let go are told to by move_notify.
+ */
+static int vdm_dmabuf_pin(struct dma_buf_attachment *attach)
+{
+	struct vdm_hostbuf *hb = attach->dmabuf->priv;
+	int ret = 0;
+
+	mutex_lock(&hb->lock);
+	if (hb->revoked)
+		ret = -ENODEV;
+	mutex_unlock(&hb->lock);
+	return ret;
+}
+
+static void vdm_dmabuf_unpin(struct dma_buf_attachment *attach)
+{
 }
 
 static void vdm_dmabuf_release(struct dma_buf *dmabuf)
@@ -120,26 +227,65 @@ static void vdm_dmabuf_release(struct dma_buf *dmabuf)
 	hostbuf_free(hb);
 }
 
+/*
+ * CPU mappings. Once revoked, a read maps the zero page read-only (a
+ * compositor still sampling the buffer shows black instead of dying) and
+ * a write faults: nothing reaches the guest's pages. Write access goes
+ * through pfn_mkwrite, so a read-only zero page never becomes writable.
+ */
 static vm_fault_t vdm_dmabuf_fault(struct vm_fault *vmf)
 {
-	struct vdm_hostbuf *hb = vmf->vma->vm_private_data;
+	struct vm_area_struct *vma = vmf->vma;
+	struct vdm_hostbuf *hb = vma->vm_private_data;
+	vm_fault_t ret;
 
 	if (vmf->pgoff >= hb->npages)
 		return VM_FAULT_SIGBUS;
-	return vmf_insert_pfn(vmf->vma, vmf->address,
-			      page_to_pfn(hb->pages[vmf->pgoff]));
+	mutex_lock(&hb->lock);
+	if (!hb->revoked)
+		ret = vmf_insert_pfn(vma, vmf->address, page_to_pfn(hb->pages[vmf->pgoff]));
+	else if (vmf->flags & FAULT_FLAG_WRITE)
+		ret = VM_FAULT_SIGBUS;
+	else
+		ret = vmf_insert_pfn_prot(vma, vmf->address, my_zero_pfn(vmf->address),
+					  vm_get_page_prot(vma->vm_flags & ~VM_WRITE));
+	mutex_unlock(&hb->lock);
+	return ret;
+}
+
+static vm_fault_t vdm_dmabuf_pfn_mkwrite(struct vm_fault *vmf)
+{
+	struct vdm_hostbuf *hb = vmf->vma->vm_private_data;
+	vm_fault_t ret = 0;
+
+	mutex_lock(&hb->lock);
+	if (hb->revoked)
+		ret = VM_FAULT_SIGBUS;
+	mutex_unlock(&hb->lock);
+	return ret;
 }
 
 static const struct vm_operations_struct vdm_dmabuf_vm_ops = {
 	.fault = vdm_dmabuf_fault,
+	.pfn_mkwrite = vdm_dmabuf_pfn_mkwrite,
 };
 
 static int vdm_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
+	struct vdm_hostbuf *hb = dmabuf->priv;
+	int ret = 0;
+
 	if (!(vma->vm_flags & (VM_SHARED | VM_MAYSHARE)))
 		return -EINVAL;
+	mutex_lock(&hb->lock);
+	if (hb->revoked)
+		ret = -ENODEV;
+	mutex_unlock(&hb->lock);
+	if (ret)
+		return ret;
+	/* Mapped after the check: the revocation's zap reaches it. */
 	vma->vm_ops = &vdm_dmabuf_vm_ops;
-	vma->vm_private_data = dmabuf->priv;
+	vma->vm_private_data = hb;
 	vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	return 0;
 }
@@ -148,12 +294,18 @@ static int vdm_dmabuf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 {
 	struct vdm_hostbuf *hb = dmabuf->priv;
 	void *vaddr;
+	int ret;
 
 	if (hb->npages > UINT_MAX)
 		return -E2BIG;
+	ret = hostbuf_get_map(hb, &hb->vmaps);
+	if (ret)
+		return ret;
 	vaddr = vm_map_ram(hb->pages, hb->npages, NUMA_NO_NODE);
-	if (!vaddr)
+	if (!vaddr) {
+		hostbuf_put_map(hb, &hb->vmaps);
 		return -ENOMEM;
+	}
 	iosys_map_set_vaddr(map, vaddr);
 	return 0;
 }
@@ -163,6 +315,7 @@ static void vdm_dmabuf_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	struct vdm_hostbuf *hb = dmabuf->priv;
 
 	vm_unmap_ram(map->vaddr, hb->npages);
+	hostbuf_put_map(hb, &hb->vmaps);
 }
 
 /* CPU access: sync every device mapping of the buffer. */
@@ -201,10 +354,12 @@ static int vdm_dmabuf_end_cpu_access(struct dma_buf *dmabuf,
 	return vdm_dmabuf_cpu_access(dmabuf, dir, false);
 }
 
+/* No cached sg tables: a dynamic importer's unmap must reach maps. */
 static const struct dma_buf_ops vdm_dmabuf_ops = {
-	.cache_sgt_mapping = true,
 	.attach = vdm_dmabuf_attach,
 	.detach = vdm_dmabuf_detach,
+	.pin = vdm_dmabuf_pin,
+	.unpin = vdm_dmabuf_unpin,
 	.map_dma_buf = vdm_dmabuf_map,
 	.unmap_dma_buf = vdm_dmabuf_unmap,
 	.release = vdm_dmabuf_release,
@@ -334,6 +489,7 @@ u32 vdm_hostbuf_create(struct vdm_dev *dev, const struct vdmabuf_export *req,
 	hb = kzalloc(sizeof(*hb), GFP_KERNEL);
 	if (!hb)
 		return VDMABUF_S_ENOMEM;
+	mutex_init(&hb->lock);
 	hb->npages = *total >> PAGE_SHIFT;
 	hb->pages = kvmalloc_array(hb->npages, sizeof(*hb->pages), GFP_KERNEL);
 	if (!hb->pages)
@@ -369,6 +525,53 @@ err_pin:
 	unpin_user_pages(hb->pages, pinned);
 	kvfree(hb->pages);
 err_free:
+	mutex_destroy(&hb->lock);
 	kfree(hb);
 	return VDMABUF_S_ENOMEM;
+}
+
+/*
+ * Ends every host access to the guest's pages (the buffer was unexported
+ * or the device reset): CPU mappings are zapped and fault on writes,
+ * dynamic importers are told to unmap, new mappings are refused, and the
+ * pages are unpinned at once if no device mapping or vmap is left.
+ * Idempotent.
+ */
+void vdm_hostbuf_revoke(struct dma_buf *dmabuf)
+{
+	struct vdm_hostbuf *hb = dmabuf->priv;
+	bool settled;
+
+	mutex_lock(&hb->lock);
+	if (hb->revoked) {
+		mutex_unlock(&hb->lock);
+		return;
+	}
+	hb->revoked = true;
+	mutex_unlock(&hb->lock);
+
+	/* Faults from now on see revoked; this removes what came before. */
+	unmap_mapping_range(dmabuf->file->f_mapping, 0, 0, 1);
+	dma_resv_lock(dmabuf->resv, NULL);
+	dma_buf_move_notify(dmabuf);
+	dma_resv_unlock(dmabuf->resv);
+
+	mutex_lock(&hb->lock);
+	settled = hostbuf_settle(hb);
+	if (!settled && hb->pages)
+		pr_info_ratelimited("buffer revoked; %u device and %u kernel mappings keep its %lu pages pinned\n",
+				    hb->maps, hb->vmaps, hb->npages);
+	mutex_unlock(&hb->lock);
+}
+
+/* Whether a revoked buffer still has its pages pinned for a device. */
+bool vdm_hostbuf_busy(struct dma_buf *dmabuf)
+{
+	struct vdm_hostbuf *hb = dmabuf->priv;
+	bool busy;
+
+	mutex_lock(&hb->lock);
+	busy = hb->pages != NULL;
+	mutex_unlock(&hb->lock);
+	return busy;
 }

@@ -91,9 +91,23 @@ static u32 vdm_model_import_create(struct vdmabuf_model *m,
 	return status;
 }
 
+static void vdm_model_import_revoke(struct vdmabuf_model *m, void *import)
+{
+	dev_from_model(m);
+	vdm_hostbuf_revoke(import);
+}
+
+static bool vdm_model_import_busy(struct vdmabuf_model *m, void *import)
+{
+	dev_from_model(m);
+	return vdm_hostbuf_busy(import);
+}
+
+/* Consumers' fds may outlive the buffer; its pages do not. */
 static void vdm_model_import_destroy(struct vdmabuf_model *m, void *import)
 {
 	dev_from_model(m);
+	vdm_hostbuf_revoke(import);
 	dma_buf_put(import);
 }
 
@@ -116,6 +130,8 @@ const struct vdmabuf_model_ops vdm_model_ops = {
 	.schedule = vdm_model_schedule,
 	.send = vdm_model_send,
 	.import_create = vdm_model_import_create,
+	.import_revoke = vdm_model_import_revoke,
+	.import_busy = vdm_model_import_busy,
 	.import_destroy = vdm_model_import_destroy,
 	.now_ns = vdm_model_now_ns,
 	.random = vdm_model_random,

@@ -38,7 +38,7 @@ void vdm_wake(struct vdm_dev *dev)
 {
 	unsigned long flags;
 
-	set_bit(0, &dev->work);
+	set_bit(VDM_WORK_PENDING, &dev->work);
 	spin_lock_irqsave(&dev->wake_lock, flags);
 	if (dev->worker)
 		wake_up_process(dev->worker);
@@ -54,6 +54,8 @@ static void vdm_do_work(struct vdm_dev *dev)
 	if (dev->running && dev->mm && mmget_not_zero(dev->mm)) {
 		mm = dev->mm;
 		kthread_use_mm(mm);
+		if (test_and_clear_bit(VDM_WORK_IMPORTS_IDLE, &dev->work))
+			vdmabuf_model_imports_idle(&dev->model);
 		vdmabuf_model_process(&dev->model, VDMABUF_VQ_CONTROL);
 		vdmabuf_model_process(&dev->model, VDMABUF_VQ_EVENT);
 		kthread_unuse_mm(mm);
@@ -73,7 +75,7 @@ static int vdm_worker(void *data)
 			__set_current_state(TASK_RUNNING);
 			break;
 		}
-		if (!test_and_clear_bit(0, &dev->work)) {
+		if (!test_and_clear_bit(VDM_WORK_PENDING, &dev->work)) {
 			schedule();
 			continue;
 		}
@@ -119,6 +121,7 @@ static int vdm_open(struct inode *inode, struct file *file)
 	if (!dev->counters || !dev->elem)
 		goto err_free;
 	kref_init(&dev->counters->ref);
+	spin_lock_init(&dev->counters->lock);
 	kref_init(&dev->ref);
 	dev->nr = atomic_inc_return(&vdm_nr);
 	spin_lock_init(&dev->wake_lock);
@@ -149,6 +152,7 @@ static int vdm_open(struct inode *inode, struct file *file)
 	if (cgroup_attach_task_all(current, worker))
 		pr_warn("dev %u: worker left out of the owner's cgroups\n", dev->nr);
 	dev->worker = worker;
+	dev->counters->dev = dev;
 	wake_up_process(worker);
 	file->private_data = dev;
 	return 0;
@@ -192,6 +196,9 @@ static int vdm_release(struct inode *inode, struct file *file)
 	mutex_unlock(&dev->lock);
 
 	/* No kick can reach it any more; consumers' wakes see NULL. */
+	spin_lock(&dev->counters->lock);
+	dev->counters->dev = NULL;
+	spin_unlock(&dev->counters->lock);
 	spin_lock_irqsave(&dev->wake_lock, flags);
 	worker = dev->worker;
 	dev->worker = NULL;
