@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * consumer [--socket PATH] --frames N [--timeout SEC] [--stall-after N] [--in-order]
- *          [--formats FOURCC:MODIFIER,...]
+ *          [--formats FOURCC:MODIFIER,...] [--keep-maps PATH]
+ *          [--device-import CARD:PATH]
  * The host half of the transport tests: imports every buffer the guest
  * exports, maps the host dmabuf and checks every byte of every presented
  * frame against the frame's pattern, writes the frame's marker through its
@@ -12,7 +13,15 @@
  * nor marks, and prints the import times. With --in-order a frame whose
  * number is not above the one before it is a bad frame. With --formats it
  * first tells the daemon it imports those (fourcc, modifier) pairs; with
- * --frames 0 it then waits for SIGTERM.
+ * --frames 0 it then waits for SIGTERM. With --keep-maps it drops each
+ * buffer at GONE but keeps its fd and mapping; once every buffer is gone it
+ * prints "consumer: kept N mappings", waits for PATH to exist (the guest
+ * reused the pages) and checks what revocation promises (spec §10.3): the
+ * mappings read zeros, a write through one faults, a new mmap is refused.
+ * With --device-import it also imports the first buffer into the DRM
+ * device CARD (vgem: a static importer that maps it) and, once every
+ * buffer is gone, prints "consumer: a device maps one", waits for PATH and
+ * closes that import.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,7 +31,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <drm/drm.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +57,11 @@ struct import {
 struct consumer_test {
 	struct vdmabuf_consumer *c;
 	struct import imports[MAX_IMPORTS];
+	struct import kept[MAX_IMPORTS];	/* --keep-maps: dropped, still mapped */
+	unsigned int num_kept;
+	bool keep_maps;
+	int card;			/* --device-import: -1 without */
+	uint32_t gem;			/* its import of the first buffer, 0: none */
 	unsigned int live;
 	uint64_t frames, bad_frames, buffers_seen, gone;
 	uint64_t stall_after;
@@ -110,6 +128,15 @@ static void on_buffer(void *data, const struct vdmabuf_id *id,
 		return;
 	}
 	imp->id = *id;
+	if (t->card >= 0 && !t->gem) {
+		struct drm_prime_handle prime = { .fd = imp->fd };
+
+		if (ioctl(t->card, DRM_IOCTL_PRIME_FD_TO_HANDLE, &prime) < 0) {
+			fprintf(stderr, "consumer: device import %s: %s\n", name, strerror(errno));
+			t->failed = 1;
+		}
+		t->gem = prime.handle;
+	}
 	if (t->imports_timed < MAX_IMPORTS)
 		t->import_ns[t->imports_timed++] = now_ns() - start;
 	t->live++;
@@ -167,8 +194,12 @@ static void on_gone(void *data, const struct vdmabuf_id *id)
 	t->gone++;
 	if (!imp)
 		return;
-	munmap(imp->map, imp->size);
-	close(imp->fd);
+	if (t->keep_maps && t->num_kept < MAX_IMPORTS) {
+		t->kept[t->num_kept++] = *imp;
+	} else {
+		munmap(imp->map, imp->size);
+		close(imp->fd);
+	}
 	imp->map = NULL;
 	t->live--;
 	vdmabuf_consumer_drop(t->c, id);
@@ -189,6 +220,94 @@ static const struct vdmabuf_consumer_listener listener = {
 	.error = on_error,
 };
 
+/* Whether a write through map (in a child, which shares it) faults. */
+static bool write_faults(uint8_t *map)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		map[0] = 0x5a;
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return false;
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS;
+}
+
+static bool wait_path(const char *path)
+{
+	for (int waited = 0; access(path, F_OK) < 0; waited++) {
+		if (waited == 6000 || terminated) {
+			fprintf(stderr, "consumer: %s never came\n", path);
+			return false;
+		}
+		usleep(100000);
+	}
+	return true;
+}
+
+/* --device-import: the device's mapping held until path exists. */
+static int release_device(struct consumer_test *t, const char *path)
+{
+	struct drm_gem_close close_req = { .handle = t->gem };
+
+	if (!t->gem) {
+		fprintf(stderr, "consumer: no device import\n");
+		return 1;
+	}
+	printf("consumer: a device maps one\n");
+	fflush(stdout);
+	if (!wait_path(path))
+		return 1;
+	if (ioctl(t->card, DRM_IOCTL_GEM_CLOSE, &close_req) < 0) {
+		fprintf(stderr, "consumer: device import close: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("consumer: device import closed\n");
+	fflush(stdout);
+	return 0;
+}
+
+/* --keep-maps: what the kept fds and mappings reach once revoked. */
+static int check_kept(struct consumer_test *t, const char *kept_wait)
+{
+	unsigned int readable = 0, writable = 0, mappable = 0;
+
+	printf("consumer: kept %u mappings\n", t->num_kept);
+	fflush(stdout);
+	if (!wait_path(kept_wait))
+		return 1;
+	for (unsigned int i = 0; i < t->num_kept; i++) {
+		struct import *k = &t->kept[i];
+		size_t nonzero = 0;
+		void *again;
+
+		for (size_t b = 0; b < k->size; b++)
+			nonzero += k->map[b] != 0;
+		if (nonzero) {
+			fprintf(stderr, "consumer: a revoked mapping reads %zu non-zero bytes, first %#x\n",
+				nonzero, k->map[0]);
+			readable++;
+		}
+		if (!write_faults(k->map))
+			writable++;
+		again = mmap(NULL, k->size, PROT_READ, MAP_SHARED, k->fd, 0);
+		if (again != MAP_FAILED) {
+			munmap(again, k->size);
+			mappable++;
+		} else if (errno != ENODEV) {
+			fprintf(stderr, "consumer: mmap after revocation: %s\n", strerror(errno));
+			mappable++;
+		}
+		munmap(k->map, k->size);
+		close(k->fd);
+	}
+	printf("consumer: of %u revoked mappings %u read guest data, %u took a write, "
+	       "%u mapped again\n", t->num_kept, readable, writable, mappable);
+	return readable || writable || mappable || !t->num_kept;
+}
+
 int main(int argc, char *argv[])
 {
 	static const struct option options[] = {
@@ -199,13 +318,15 @@ int main(int argc, char *argv[])
 		{ "bench", no_argument, NULL, 'B' },
 		{ "in-order", no_argument, NULL, 'o' },
 		{ "formats", required_argument, NULL, 'f' },
+		{ "keep-maps", required_argument, NULL, 'k' },
+		{ "device-import", required_argument, NULL, 'd' },
 		{ 0 },
 	};
 	static struct vdmabuf_format formats[VDMABUF_MAX_FORMATS];
 	uint32_t num_formats = 0;
 	bool report_formats = false;
-	struct consumer_test t = { 0 };
-	const char *path = NULL;
+	struct consumer_test t = { .card = -1 };
+	const char *path = NULL, *kept_wait = NULL, *device_wait = NULL;
 	uint64_t frames = 0, deadline;
 	unsigned int timeout = 120;
 	struct vdmabuf_stats stats;
@@ -230,6 +351,21 @@ int main(int argc, char *argv[])
 			break;
 		case 'x':
 			t.stall_after = strtoull(optarg, NULL, 0);
+			break;
+		case 'd':
+			device_wait = strchr(optarg, ':');
+			if (!device_wait)
+				return 2;
+			*(char *)device_wait++ = '\0';
+			t.card = open(optarg, O_RDWR | O_CLOEXEC);
+			if (t.card < 0) {
+				fprintf(stderr, "consumer: %s: %s\n", optarg, strerror(errno));
+				return 1;
+			}
+			break;
+		case 'k':
+			kept_wait = optarg;
+			t.keep_maps = true;
 			break;
 		case 'f':
 			if (format_list_parse(optarg, formats, &num_formats) < 0) {
@@ -303,5 +439,9 @@ int main(int argc, char *argv[])
 	if (t.frames < frames)
 		fprintf(stderr, "consumer: %llu frames, wanted %llu\n",
 			(unsigned long long)t.frames, (unsigned long long)frames);
+	if (device_wait && release_device(&t, device_wait))
+		t.failed = 1;
+	if (kept_wait && check_kept(&t, kept_wait))
+		t.failed = 1;
 	return t.failed || t.bad_frames || stats.bytes_copied || t.live || t.frames < frames;
 }

@@ -2,6 +2,7 @@
 /*
  * producer [--size WxH] [--frames N] [--buffers K] [--alloc udmabuf|heap]
  *          [--hold SEC] [--wait-consumer] [--any-release] [--expect-reset]
+ *          [--rewrite-wait PATH]
  * The guest half of the transport tests: exports K dmabufs once through
  * libvdmabuf, then for each frame fills a free buffer with the frame's
  * pattern, presents it and waits for buffers to come back. Each release
@@ -16,6 +17,11 @@
  *                  everything again and carry on; at least one must come
  * --bench          no pattern, no marker: time the transport alone and
  *                  print a "bench:" line (bench/transport)
+ * --rewrite-wait PATH  once every buffer retired, fill them with
+ *                  REWRITE_BYTE as memory the guest reuses, print
+ *                  "producer: rewrote", wait for PATH to exist (the host
+ *                  tried to reach the pages meanwhile) and fail unless
+ *                  every byte is still REWRITE_BYTE
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +44,7 @@
 #include "pattern.h"
 
 #define MAX_BUFFERS 16
+#define REWRITE_BYTE 0xa5
 #define XR24 0x34325258u
 
 struct slot {
@@ -245,6 +252,32 @@ static int count_fds(void)
 	return n;
 }
 
+/*
+ * Retired: the pages are the guest's alone again. Writes them as reused
+ * memory would be written, lets the host try to read and write them
+ * through what it kept, and checks nothing of the host's reached them.
+ */
+static void rewrite(struct producer_test *t, const char *wait_path)
+{
+	size_t changed = 0;
+
+	for (unsigned int i = 0; i < t->num_slots; i++)
+		memset(t->slots[i].map, REWRITE_BYTE, t->size);
+	printf("producer: rewrote %u retired buffers\n", t->num_slots);
+	fflush(stdout);
+	for (int waited = 0; access(wait_path, F_OK) < 0; waited++) {
+		if (waited == 6000)
+			die("waiting for the host", ETIMEDOUT);
+		usleep(100000);
+	}
+	for (unsigned int i = 0; i < t->num_slots; i++)
+		for (size_t b = 0; b < t->size; b++)
+			changed += t->slots[i].map[b] != REWRITE_BYTE;
+	printf("producer: %zu bytes of the retired buffers changed by the host\n", changed);
+	if (changed)
+		t->failed = 1;
+}
+
 int main(int argc, char *argv[])
 {
 	static const struct option options[] = {
@@ -257,11 +290,12 @@ int main(int argc, char *argv[])
 		{ "any-release", no_argument, NULL, 'r' },
 		{ "expect-reset", no_argument, NULL, 'e' },
 		{ "bench", no_argument, NULL, 'B' },
+		{ "rewrite-wait", required_argument, NULL, 'W' },
 		{ 0 },
 	};
 	unsigned int width = 256, height = 256, hold = 0;
 	uint64_t frames = 10;
-	const char *alloc = "udmabuf";
+	const char *alloc = "udmabuf", *rewrite_wait = NULL;
 	struct producer_test t = { .num_slots = 3 };
 	struct vdmabuf_producer *p;
 	bool wait_consumer = false, expect_reset = false;
@@ -294,6 +328,9 @@ int main(int argc, char *argv[])
 			break;
 		case 'B':
 			t.bench = true;
+			break;
+		case 'W':
+			rewrite_wait = optarg;
 			break;
 		case 'e':
 			expect_reset = true;
@@ -391,6 +428,8 @@ int main(int argc, char *argv[])
 	}
 	while (t.retired < t.num_slots && !t.reset_pending)
 		wait_events(p, &t, 10000);
+	if (rewrite_wait)
+		rewrite(&t, rewrite_wait);
 	for (unsigned int i = 0; i < t.num_slots; i++) {
 		munmap(t.slots[i].map, t.size);
 		close(t.slots[i].fd);
