@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +42,8 @@ struct vdmabuf_device {
 	struct vdmabuf_model model;
 	int udmabuf_dev;
 	bool flushing;			/* inside vdmabuf_model_process(EVENT) */
+	struct event_source timer;	/* a timerfd: vdmabuf_model_timer() */
+	struct event_loop *loop;
 	/* The chain each queue last popped. */
 	struct virtqueue_elem *elem[VDMABUF_NUM_VQS];
 };
@@ -159,6 +163,33 @@ static void model_import_destroy(struct vdmabuf_model *m, void *import)
 	close(import_fd(import));
 }
 
+/* Release deadlines (§11.3): the consumer is shut down, destroyed later. */
+static void model_disconnect(struct vdmabuf_model *m, struct vdmabuf_model_consumer *mc)
+{
+	consumer_close(container_of(mc, struct consumer, model));
+}
+
+static void model_arm_timer(struct vdmabuf_model *m, __u64 when_ns)
+{
+	struct itimerspec at = {
+		.it_value.tv_sec = when_ns / 1000000000u,
+		.it_value.tv_nsec = when_ns % 1000000000u,
+	};
+
+	if (timerfd_settime(device_from_model(m)->timer.fd, TFD_TIMER_ABSTIME, &at, NULL) < 0)
+		log_error("timer: %s", strerror(errno));
+}
+
+static void handle_timer(struct event_source *source, uint32_t events)
+{
+	struct vdmabuf_device *dev = container_of(source, struct vdmabuf_device, timer);
+	uint64_t expirations;
+
+	if (read(source->fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+		log_error("timer: %s", strerror(errno));
+	vdmabuf_model_timer(&dev->model);
+}
+
 static __u64 model_now_ns(struct vdmabuf_model *m)
 {
 	struct timespec ts;
@@ -183,6 +214,8 @@ static const struct vdmabuf_model_ops device_model_ops = {
 	.send = model_send,
 	.import_create = model_import_create,
 	.import_destroy = model_import_destroy,
+	.disconnect = model_disconnect,
+	.arm_timer = model_arm_timer,
 	.now_ns = model_now_ns,
 	.random = model_random,
 };
@@ -295,15 +328,28 @@ static uint32_t fd_budget(uint32_t max_buffers)
 	return max_buffers;
 }
 
+static void device_timer_finish(struct vdmabuf_device *dev)
+{
+	int fd = dev->timer.fd;
+
+	if (fd < 0)
+		return;
+	event_loop_remove(dev->loop, &dev->timer);
+	close(fd);
+}
+
 struct vdmabuf_device *vdmabuf_device_create(struct event_loop *loop,
 					     const struct vdmabuf_device_config *config)
 {
 	struct vdmabuf_device *dev = calloc(1, sizeof(*dev));
 	uint64_t list_limit, size_limit_mb;
 	struct vdmabuf_limits limits = { .max_buffers = VDMABUF_MAX_BUFFERS };
+	int fd;
 
 	if (!dev)
 		return NULL;
+	dev->loop = loop;
+	dev->timer.fd = -1;
 	dev->udmabuf_dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
 	if (dev->udmabuf_dev < 0) {
 		log_error("/dev/udmabuf: %s (a kernel with CONFIG_UDMABUF is needed)",
@@ -329,6 +375,14 @@ struct vdmabuf_device *vdmabuf_device_create(struct event_loop *loop,
 	}
 	if (vdmabuf_model_init(&dev->model, &device_model_ops, &limits) < 0)
 		goto err_elem;
+	fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (fd < 0 || event_loop_add(loop, &dev->timer, fd, EPOLLIN, handle_timer) < 0) {
+		log_error("timer: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		dev->timer.fd = -1;
+		goto err;
+	}
 	if (consumer_server_init(&dev->consumers, &device_consumer_impl, loop,
 				 config->consumer_socket, config->consumer_mode,
 				 config->consumer_group, &config->consumer_policy) < 0)
@@ -340,6 +394,7 @@ struct vdmabuf_device *vdmabuf_device_create(struct event_loop *loop,
 	}
 	return dev;
 err:
+	device_timer_finish(dev);
 	vdmabuf_model_finish(&dev->model);
 err_elem:
 	for (unsigned int i = 0; i < VDMABUF_NUM_VQS; i++)
@@ -355,6 +410,7 @@ void vdmabuf_device_destroy(struct vdmabuf_device *dev)
 		return;
 	vhost_user_finish(&dev->vhost);
 	consumer_server_finish(&dev->consumers);
+	device_timer_finish(dev);
 	vdmabuf_model_finish(&dev->model);
 	for (unsigned int i = 0; i < VDMABUF_NUM_VQS; i++)
 		free(dev->elem[i]);

@@ -17,6 +17,7 @@
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/spinlock.h>
+#include <linux/timer.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
@@ -55,6 +56,7 @@ struct vdm_counters {
 /* Bits of vdm_dev.work */
 #define VDM_WORK_PENDING	0	/* run the model */
 #define VDM_WORK_IMPORTS_IDLE	1	/* a revoked buffer let go of its pages */
+#define VDM_WORK_TIMER		2	/* the model's timer is due */
 
 /* One descriptor's bytes, translated into the owner's address space. */
 struct vdm_seg {
@@ -111,6 +113,7 @@ struct vdm_dev {
 	spinlock_t wake_lock;
 	struct task_struct *worker;
 	unsigned long work;		/* VDM_WORK_* bits */
+	struct timer_list timer;	/* the model's (arm_timer) */
 
 	/*
 	 * Guards everything below: the owner's configuration, the rings, the
@@ -166,6 +169,8 @@ extern const struct vdmabuf_model_ops vdm_model_ops;
 int vdm_consumer_grant(struct vdm_dev *dev);
 /* With dev->lock held: queues msg, or drops a consumer that cannot take it. */
 void vdm_consumer_send(struct vdm_consumer *c, const struct vdmabuf_consumer_msg *msg);
+/* With dev->lock held: kills c, detached later (a release deadline passed). */
+void vdm_consumer_disconnect(struct vdm_consumer *c);
 /* With dev->lock held: detaches dead consumers. */
 void vdm_consumer_reap(struct vdm_dev *dev);
 /* With dev->lock held: detaches every consumer (the owner is gone). */

@@ -33,6 +33,14 @@ static void consumer_kill(struct vdm_consumer *c, bool overflow)
 	wake_up_interruptible_poll(&c->wait, EPOLLIN | EPOLLHUP);
 }
 
+/* Kills c; the caller may be iterating buffers or consumers: detached later. */
+static void consumer_doom(struct vdm_consumer *c, bool overflow)
+{
+	consumer_kill(c, overflow);
+	c->dev->reap = true;
+	vdm_wake(c->dev);
+}
+
 void vdm_consumer_send(struct vdm_consumer *c, const struct vdmabuf_consumer_msg *msg)
 {
 	struct vdm_dev *dev = c->dev;
@@ -61,10 +69,13 @@ drop:
 	/* Never hold the device up for one consumer. */
 	pr_warn_ratelimited("dev %u: consumer %u (pid %d) does not read; disconnected\n",
 			    dev->nr, c->model.slot, c->model.pid);
-	consumer_kill(c, true);
-	/* The caller may be iterating buffers or consumers: detached later. */
-	dev->reap = true;
-	vdm_wake(dev);
+	consumer_doom(c, true);
+}
+
+void vdm_consumer_disconnect(struct vdm_consumer *c)
+{
+	lockdep_assert_held(&c->dev->lock);
+	consumer_doom(c, false);
 }
 
 static void consumer_detach(struct vdm_dev *dev, struct vdm_consumer *c)

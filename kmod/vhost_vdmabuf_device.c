@@ -10,6 +10,7 @@
 #include <linux/dma-buf.h>
 #include <linux/lockdep.h>
 #include <linux/random.h>
+#include <linux/jiffies.h>
 #include <linux/timekeeping.h>
 
 #include "vhost_vdmabuf.h"
@@ -111,6 +112,20 @@ static void vdm_model_import_destroy(struct vdmabuf_model *m, void *import)
 	dma_buf_put(import);
 }
 
+static void vdm_model_disconnect(struct vdmabuf_model *m, struct vdmabuf_model_consumer *mc)
+{
+	dev_from_model(m);
+	vdm_consumer_disconnect(container_of(mc, struct vdm_consumer, model));
+}
+
+static void vdm_model_arm_timer(struct vdmabuf_model *m, u64 when_ns)
+{
+	struct vdm_dev *dev = dev_from_model(m);
+	u64 now = ktime_get_ns();
+
+	mod_timer(&dev->timer, jiffies + 1 + (when_ns > now ? nsecs_to_jiffies(when_ns - now) : 0));
+}
+
 static u64 vdm_model_now_ns(struct vdmabuf_model *m)
 {
 	return ktime_get_ns();
@@ -133,6 +148,8 @@ const struct vdmabuf_model_ops vdm_model_ops = {
 	.import_revoke = vdm_model_import_revoke,
 	.import_busy = vdm_model_import_busy,
 	.import_destroy = vdm_model_import_destroy,
+	.disconnect = vdm_model_disconnect,
+	.arm_timer = vdm_model_arm_timer,
 	.now_ns = vdm_model_now_ns,
 	.random = vdm_model_random,
 };

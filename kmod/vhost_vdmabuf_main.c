@@ -56,6 +56,8 @@ static void vdm_do_work(struct vdm_dev *dev)
 		kthread_use_mm(mm);
 		if (test_and_clear_bit(VDM_WORK_IMPORTS_IDLE, &dev->work))
 			vdmabuf_model_imports_idle(&dev->model);
+		if (test_and_clear_bit(VDM_WORK_TIMER, &dev->work))
+			vdmabuf_model_timer(&dev->model);
 		vdmabuf_model_process(&dev->model, VDMABUF_VQ_CONTROL);
 		vdmabuf_model_process(&dev->model, VDMABUF_VQ_EVENT);
 		kthread_unuse_mm(mm);
@@ -63,6 +65,14 @@ static void vdm_do_work(struct vdm_dev *dev)
 	mutex_unlock(&dev->lock);
 	if (mm)
 		mmput(mm);
+}
+
+static void vdm_timer_fn(struct timer_list *t)
+{
+	struct vdm_dev *dev = from_timer(dev, t, timer);
+
+	set_bit(VDM_WORK_TIMER, &dev->work);
+	vdm_wake(dev);
 }
 
 static int vdm_worker(void *data)
@@ -92,6 +102,7 @@ static void vdm_dev_free(struct kref *ref)
 {
 	struct vdm_dev *dev = container_of(ref, struct vdm_dev, ref);
 
+	timer_shutdown_sync(&dev->timer);
 	vdm_counters_put(dev->counters);
 	/* The model's ops assert the lock; the device was reset before. */
 	mutex_lock(&dev->lock);
@@ -126,6 +137,7 @@ static int vdm_open(struct inode *inode, struct file *file)
 	dev->nr = atomic_inc_return(&vdm_nr);
 	spin_lock_init(&dev->wake_lock);
 	mutex_init(&dev->lock);
+	timer_setup(&dev->timer, vdm_timer_fn, 0);
 	for (i = 0; i < VDMABUF_NUM_VQS; i++) {
 		dev->vqs[i].dev = dev;
 		dev->vqs[i].index = i;

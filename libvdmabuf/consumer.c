@@ -500,6 +500,7 @@ int vdmabuf_consumer_stats(struct vdmabuf_consumer *c, struct vdmabuf_stats *sta
 		.input_dropped = msg.u.stats.input_dropped,
 		.cursors_total = msg.u.stats.cursors_total,
 		.logs_suppressed = msg.u.stats.logs_suppressed,
+		.consumers_late = msg.u.stats.consumers_late,
 	};
 	return 0;
 }

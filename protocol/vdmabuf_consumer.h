@@ -134,6 +134,7 @@ struct vdmabuf_msg_stats {
 	__u64 input_dropped;		/* motion dropped: the guest fell behind */
 	__u64 cursors_total;		/* POINTERs that presented a cursor image */
 	__u64 logs_suppressed;		/* log lines over the device's rate limit */
+	__u64 consumers_late;		/* disconnected past a release deadline (§11.3) */
 };
 
 /* POINTER: id is the image's (when flags has VDMABUF_POINTER_IMAGE). */

@@ -688,6 +688,46 @@ static __u32 handle_export(struct vdmabuf_model *m, size_t len, struct vdmabuf_r
 	return VDMABUF_S_OK;
 }
 
+static void arm_timer(struct vdmabuf_model *m, __u64 when)
+{
+	if (m->timer_ns && m->timer_ns <= when)
+		return;
+	m->timer_ns = when;
+	m->ops->arm_timer(m, when);
+}
+
+/*
+ * b was just shown on its plane: consumers still owing an older frame of
+ * that plane have until the deadline to release it (§11.3).
+ */
+static void supersede(struct vdmabuf_model *m, const struct vdmabuf_model_buffer *shown,
+		      bool cursor)
+{
+	struct vdmabuf_model_buffer *b;
+	__u64 now = m->ops->now_ns(m);
+
+	vdmabuf_model_for_each_buffer(b, m) {
+		if (b == shown || !b->presented || !b->owed || b->cursor != cursor ||
+		    b->superseded_ns)
+			continue;
+		b->superseded_ns = now;
+		arm_timer(m, now + m->release_deadline_ns);
+	}
+}
+
+/* A frame of b is shown (FRAME or POINTER to consumers) on its plane. */
+static void show(struct vdmabuf_model *m, struct vdmabuf_model_buffer *b, __u64 frame,
+		 bool cursor)
+{
+	b->presented = true;
+	b->cursor = cursor;
+	b->superseded_ns = 0;
+	b->frame = frame;
+	b->owed = b->importers;
+	memset(&b->timing, 0, sizeof(b->timing));
+	supersede(m, b, cursor);
+}
+
 static __u32 handle_present(struct vdmabuf_model *m, size_t len, struct vdmabuf_reply *reply)
 {
 	const struct vdmabuf_present *req = (const void *)m->request;
@@ -706,10 +746,7 @@ static __u32 handle_present(struct vdmabuf_model *m, size_t len, struct vdmabuf_
 	if (b->presented)
 		return VDMABUF_S_EBUSY;
 
-	b->presented = true;
-	b->frame = vdmabuf_le64_to_cpu(req->frame);
-	b->owed = b->importers;
-	memset(&b->timing, 0, sizeof(b->timing));
+	show(m, b, vdmabuf_le64_to_cpu(req->frame), false);
 	m->stats.frames_total++;
 
 	msg.u.frame.frame = b->frame;
@@ -804,11 +841,11 @@ static __u32 handle_pointer(struct vdmabuf_model *m, size_t len, struct vdmabuf_
 	}
 
 	if (b && !kept) {
-		b->presented = true;
-		b->frame = state.serial;
-		b->owed = b->importers;
-		memset(&b->timing, 0, sizeof(b->timing));
+		show(m, b, state.serial, true);
 		m->stats.cursors_total++;
+	} else if (!b) {
+		/* No cursor shown: every image before it is done with. */
+		supersede(m, NULL, true);
 	}
 	m->pointer = state;
 	m->pointer_id = id;
@@ -1486,6 +1523,7 @@ int vdmabuf_model_init(struct vdmabuf_model *m, const struct vdmabuf_model_ops *
 
 	m->ops = ops;
 	m->limits = *limits;
+	m->release_deadline_ns = VDMABUF_MODEL_RELEASE_DEADLINE_NS;
 	link_init(&m->buffers);
 	link_init(&m->consumers);
 	for (i = 0; i < VDMABUF_NUM_VQS; i++)
@@ -1503,6 +1541,38 @@ int vdmabuf_model_init(struct vdmabuf_model *m, const struct vdmabuf_model_ops *
 	}
 	renew(m);
 	return 0;
+}
+
+void vdmabuf_model_timer(struct vdmabuf_model *m)
+{
+	struct vdmabuf_model_buffer *b;
+	struct vdmabuf_model_consumer *c;
+	__u64 now = m->ops->now_ns(m), next = 0;
+
+	m->timer_ns = 0;
+	vdmabuf_model_for_each_buffer(b, m) {
+		__u64 due = b->superseded_ns + m->release_deadline_ns;
+
+		if (!b->presented || !b->owed || !b->superseded_ns)
+			continue;
+		if (due > now) {
+			next = next && next < due ? next : due;
+			continue;
+		}
+		for_each_consumer(c, m) {
+			if (!(b->owed & 1ull << c->slot) || c->late)
+				continue;
+			c->late = true;
+			m->stats.consumers_late++;
+			model_warn(m, "consumer %u (pid %d) kept frame %llu of " ID_FMT
+				   " %llu ms after a newer one; disconnected", c->slot, c->pid,
+				   (unsigned long long)b->frame, ID_ARG(&b->id),
+				   (unsigned long long)((now - b->superseded_ns) / 1000000));
+			m->ops->disconnect(m, c);
+		}
+	}
+	if (next)
+		arm_timer(m, next);
 }
 
 void vdmabuf_model_finish(struct vdmabuf_model *m)
@@ -1600,6 +1670,7 @@ int vdmabuf_model_attach(struct vdmabuf_model *m, struct vdmabuf_model_consumer 
 	}
 	c->slot = model_ffz(m->slots_used);
 	c->attached = true;
+	c->late = false;
 	c->formats = NULL;
 	c->formats_total = c->formats_received = 0;
 	m->slots_used |= 1ull << c->slot;

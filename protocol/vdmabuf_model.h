@@ -58,6 +58,11 @@
 #define VDMABUF_MODEL_LOG_BURST		20
 #define VDMABUF_MODEL_LOG_INTERVAL_NS	5000000000ull
 /* Consumers are slots 0..63 of the per-buffer bitmasks. */
+/*
+ * How long a consumer may keep a frame after a newer one on the same plane
+ * was shown to it (§11.3), unless the engine sets release_deadline_ns.
+ */
+#define VDMABUF_MODEL_RELEASE_DEADLINE_NS	3000000000ull
 #define VDMABUF_MODEL_MAX_CONSUMERS	64
 /* Largest control request: an EXPORT with the most extents of §8. */
 #define VDMABUF_MODEL_MAX_REQUEST	(sizeof(struct vdmabuf_export) + \
@@ -97,6 +102,8 @@ struct vdmabuf_model_buffer {
 	bool busy;			/* ...and for the engine's host devices */
 	__u64 importers;		/* consumer slots holding an import */
 	bool presented;			/* a PRESENT waiting for its RELEASE */
+	bool cursor;			/* ...on the cursor plane (§16) */
+	__u64 superseded_ns;		/* ...and a newer one shown since; 0: not */
 	__u64 frame;
 	__u64 owed;			/* slots that got FRAME, not yet released */
 	struct vdmabuf_msg_release timing;	/* best report so far */
@@ -137,6 +144,7 @@ struct vdmabuf_model_consumer {
 	unsigned int slot;
 	bool attached;			/* on the list, owns its slot */
 	int pid;			/* for logs */
+	bool late;			/* past a release deadline: disconnect asked */
 	/* What it imports (§18): a list once received == total > 0. */
 	struct vdmabuf_format *formats;
 	__u32 formats_total, formats_received;
@@ -194,6 +202,13 @@ struct vdmabuf_model_ops {
 	bool (*import_busy)(struct vdmabuf_model *m, void *import);
 	/* Ends the import, revoking it where import_revoke exists. */
 	void (*import_destroy)(struct vdmabuf_model *m, void *import);
+	/*
+	 * Disconnects consumer c later (never from inside this call): the
+	 * engine then calls vdmabuf_model_detach().
+	 */
+	void (*disconnect)(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c);
+	/* Calls vdmabuf_model_timer() at when_ns (now_ns's clock) or later. */
+	void (*arm_timer)(struct vdmabuf_model *m, __u64 when_ns);
 	__u64 (*now_ns)(struct vdmabuf_model *m);	/* CLOCK_MONOTONIC */
 	void (*random)(struct vdmabuf_model *m, void *buf, size_t len);
 };
@@ -202,6 +217,8 @@ struct vdmabuf_model {
 	const struct vdmabuf_model_ops *ops;
 	unsigned int nr;		/* the kernel engine's device number, for logs */
 	struct vdmabuf_limits limits;
+	__u64 release_deadline_ns;	/* §11.3; an engine may change it */
+	__u64 timer_ns;			/* when the timer is armed for; 0: not */
 
 	/* Set by vdmabuf_model_start, cleared by vdmabuf_model_reset. */
 	bool running;
@@ -270,6 +287,8 @@ void vdmabuf_model_start(struct vdmabuf_model *m, __u64 features,
 void vdmabuf_model_reset(struct vdmabuf_model *m);
 /* Queue vq was kicked, or the model asked for it (ops->schedule). */
 void vdmabuf_model_process(struct vdmabuf_model *m, unsigned int vq);
+/* The time ops->arm_timer asked for came: release deadlines (§11.3). */
+void vdmabuf_model_timer(struct vdmabuf_model *m);
 /* An engine's busy import let go of its pages: buffers may retire now. */
 void vdmabuf_model_imports_idle(struct vdmabuf_model *m);
 

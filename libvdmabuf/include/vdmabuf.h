@@ -301,6 +301,7 @@ struct vdmabuf_stats {
 	uint64_t input_dropped;		/* motion dropped: the guest fell behind */
 	uint64_t cursors_total;		/* cursor images presented (not frames) */
 	uint64_t logs_suppressed;	/* log lines over the device's rate limit */
+	uint64_t consumers_late;	/* disconnected past a release deadline */
 };
 
 /* The requests a consumer makes, as its listener's error names them. */

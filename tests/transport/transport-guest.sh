@@ -69,6 +69,15 @@ sync_point consumer-stalled
 wait_for consumer-killed
 wait $pid || fail "producer after the consumer died: $(cat "$OUT/orphan-producer.log")"
 
+# A consumer that stops releasing: dropped at its release deadline, the
+# guest goes on to its last frame.
+sync_point late-consumer-next
+wait_for late-consumer-ready
+"$T/producer" --wait-consumer --size 256x256 --frames 100 --any-release \
+	>"$OUT/late-producer.log" 2>&1 ||
+	fail "producer with a late consumer: $(cat "$OUT/late-producer.log")"
+sync_point late-producer-done
+
 # The host daemon killed with -9 and restarted under us: the device says
 # RESET, the producer exports again and goes on; then pixels as before.
 "$T/producer" --size 256x256 --frames 100 --expect-reset >"$OUT/reset-producer.log" 2>&1 &

@@ -98,6 +98,18 @@ sleep 1
 kill -9 "$doomed" 2>/dev/null
 sync_point consumer-killed
 
+# A consumer that stops releasing, alive: disconnected at its deadline.
+wait_for late-consumer-next 120 "$guest"
+late_before=$(daemon_stat consumers_late)
+"$consumer" --frames 1000000 --timeout 300 --stall-after 20 >"$OUT/consumer-late.log" 2>&1 &
+late=$!
+sync_point late-consumer-ready
+wait_for late-producer-done 300 "$guest"
+expect_device_log "consumer [0-9]* (pid [0-9]*) kept frame .* ms after a newer one; disconnected"
+[ "$(daemon_stat consumers_late)" = $((late_before + 1)) ] ||
+	fail "consumers_late: $late_before before, $(daemon_stat consumers_late) after"
+kill -9 "$late" 2>/dev/null
+
 # kill -9 of the daemon while QEMU runs and a producer presents: its
 # service manager starts it again, the new daemon resumes the vhost-user
 # session QEMU never saw close, the guest is told of the reset and shares

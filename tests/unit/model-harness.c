@@ -163,6 +163,16 @@ static void h_import_destroy(struct vdmabuf_model *m, void *import)
 	free(import);
 }
 
+static void h_disconnect(struct vdmabuf_model *m, struct vdmabuf_model_consumer *mc)
+{
+	((struct harness_consumer *)mc)->disconnected = true;
+}
+
+static void h_arm_timer(struct vdmabuf_model *m, __u64 when_ns)
+{
+	from_model(m)->timer_ns = when_ns;
+}
+
 static __u64 h_now_ns(struct vdmabuf_model *m)
 {
 	return from_model(m)->clock_ns += 1000;
@@ -194,6 +204,8 @@ static const struct vdmabuf_model_ops harness_ops = {
 	.import_revoke = h_import_revoke,
 	.import_busy = h_import_busy,
 	.import_destroy = h_import_destroy,
+	.disconnect = h_disconnect,
+	.arm_timer = h_arm_timer,
 	.now_ns = h_now_ns,
 	.random = h_random,
 };

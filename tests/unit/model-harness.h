@@ -41,6 +41,7 @@ struct harness_consumer {
 	struct vdmabuf_consumer_msg mail[HARNESS_MAILBOX];
 	unsigned int num_mail;		/* kept: the first HARNESS_MAILBOX */
 	unsigned long received;		/* all of them */
+	bool disconnected;		/* the model asked for it */
 };
 
 struct harness {
@@ -78,6 +79,7 @@ struct harness {
 	unsigned long revoked;
 	bool imports_busy;
 	uint64_t clock_ns;
+	uint64_t timer_ns;		/* the last arm_timer; 0: never */
 	uint64_t rng;
 };
 

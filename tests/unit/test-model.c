@@ -20,6 +20,9 @@
  *   timing: first consumer that presented times the guest       test_timing
  * §10.3 revocation: at UNEXPORT, imports held or not; RETIRED
  *   waits while the engine's import is busy, until imports_idle  test_revoke
+ * §11.3 release deadline: a consumer keeping a superseded frame
+ *   past it is disconnected, the latest frame may be kept; the
+ *   cursor plane apart                                            test_deadline
  * §10.1 device reset: no RETIRED, RESET to consumers, imports
  *   uncounted, RESET/CONSUMERS/MODE_HINT events at start        test_reset
  * §11 consumers: HELLO then BUFFER per live buffer; EEXIST,
@@ -1208,6 +1211,52 @@ static void test_revoke(void)
 	harness_finish(&H);
 }
 
+static void test_deadline(void)
+{
+	struct vdmabuf_consumer_msg reply;
+	struct harness_consumer *c0, *c1;
+	struct vdmabuf_id a, b;
+	uint64_t t;
+
+	harness_init(&H, NULL, 0);
+	harness_post_events(&H, 64);
+	c0 = harness_attach(&H, 0);
+	c1 = harness_attach(&H, 1);
+	a = harness_new_buffer(&H);
+	b = harness_new_buffer(&H);
+	for (unsigned int i = 0; i < 2; i++) {
+		CHECK(harness_command(&H, i, VDMABUF_MSG_IMPORT, &a, 0, &reply) == 0);
+		CHECK(harness_command(&H, i, VDMABUF_MSG_IMPORT, &b, 0, &reply) == 0);
+	}
+	/* The latest frame may be kept however long: no timer. */
+	CHECK(present(&H, &a, 1) == VDMABUF_S_OK);
+	H.clock_ns += 10 * VDMABUF_MODEL_RELEASE_DEADLINE_NS;
+	CHECK(H.timer_ns == 0);
+	vdmabuf_model_timer(&H.model);
+	CHECK(!c0->disconnected && !c1->disconnected);
+	/* A newer one shown: frame 1 is due within the deadline. */
+	t = H.clock_ns;
+	CHECK(present(&H, &b, 2) == VDMABUF_S_OK);
+	CHECK(H.timer_ns > t && H.timer_ns <= H.clock_ns + VDMABUF_MODEL_RELEASE_DEADLINE_NS);
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_RELEASE, &a, 1, &reply) == 0);
+	vdmabuf_model_timer(&H.model);				/* early: nothing */
+	CHECK(!c0->disconnected && !c1->disconnected);
+	CHECK(H.timer_ns > H.clock_ns);				/* armed again */
+	H.clock_ns += VDMABUF_MODEL_RELEASE_DEADLINE_NS;
+	vdmabuf_model_timer(&H.model);
+	CHECK(!c0->disconnected && c1->disconnected);
+	/* Asked once; the engine's detach releases what it owed. */
+	c1->disconnected = false;
+	vdmabuf_model_timer(&H.model);
+	CHECK(!c1->disconnected);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_RELEASE) == 0);
+	harness_detach(&H, 1);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_RELEASE) == 1);
+	CHECK(H.model.stats.consumers_late == 1);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
 int main(void)
 {
 	test_any_request();
@@ -1222,6 +1271,7 @@ int main(void)
 	test_damage();
 	test_timing();
 	test_revoke();
+	test_deadline();
 	test_reset();
 	test_consumers();
 	test_events();
