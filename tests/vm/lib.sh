@@ -160,7 +160,11 @@ wait_for() {
 }
 
 # The guest's dmabufs, as the dma-buf core lists them (debugfs mounted).
-dmabufs() { grep -c '^[0-9]' /sys/kernel/debug/dma_buf/bufinfo 2>/dev/null || echo 0; }
+# One number: grep -c prints 0 and fails when none is listed.
+dmabufs() {
+	_n=$(grep -c '^[0-9]' /sys/kernel/debug/dma_buf/bufinfo 2>/dev/null)
+	echo "${_n:-0}"
+}
 
 # dmabufs_back WHAT: waits until the guest has its $before dmabufs again;
 # the driver lets go of an unexported dmabuf when the host says it retired
