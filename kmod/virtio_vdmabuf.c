@@ -107,9 +107,17 @@ struct vdmabuf_dev {
 	u32 max_extents;
 	u64 max_buffer_size;
 
-	/* Guards ctrl_vq and inflight (requests the device holds). */
+	/*
+	 * Guards ctrl_vq, inflight (requests the device holds), late
+	 * (abandoned requests it answered, for late_work) and
+	 * unexport_waiting (an UNEXPORT found the ring full: late_work runs
+	 * again when a reply frees room).
+	 */
 	spinlock_t ctrl_lock;
 	struct list_head inflight;
+	struct list_head late;
+	bool unexport_waiting;
+	struct work_struct late_work;
 
 	/* Guards event_vq; events are handled in event_work. */
 	spinlock_t event_lock;
@@ -219,6 +227,7 @@ struct vdmabuf_file {
 struct vdmabuf_buffer {
 	struct list_head link;		/* owner->buffers or vd->retiring */
 	struct vdmabuf_file *owner;	/* NULL once its file is closed */
+	bool unexport_pending;		/* retiring; its UNEXPORT not queued yet */
 	u64 id_device, id_key;
 	struct dma_buf *dmabuf;
 	struct dma_buf_attachment *attach;	/* dynamic, pinned */
@@ -244,9 +253,11 @@ struct vdmabuf_fenced_frame {
 
 /* One control request and its reply, as long as the device holds them. */
 struct vdmabuf_request {
-	struct list_head link;		/* vd->inflight */
+	struct list_head link;		/* vd->inflight, then vd->late */
 	struct completion done;
-	bool abandoned;			/* the waiter gave up: callback frees */
+	bool abandoned;			/* nobody waits: late_work takes the reply */
+	/* An EXPORT's buffer, pinned until late_work knows the reply. */
+	struct vdmabuf_buffer *orphan;
 	unsigned int reply_len;
 	struct vdmabuf_reply reply;
 	u8 *req;			/* kvmalloc'd: EXPORTs may be large */
@@ -350,20 +361,22 @@ static int vdmabuf_request_map(struct vdmabuf_request *r)
 }
 
 /*
- * Sends r and waits for its reply. Returns the device's status as an
- * errno; -EIO when the device returned no reply (it refused to read the
- * request), -ETIMEDOUT, -ENODEV when the device went away. The request
- * belongs to the caller again unless -ETIMEDOUT was returned.
+ * Queues r to the device: 0, -EBUSY (the ring is full), -ENODEV or
+ * -ENOMEM. With abandoned, nobody waits: late_work takes the reply, and
+ * a full ring has late_work run again once a reply frees room.
  */
-static int vdmabuf_request_send(struct vdmabuf_dev *vd, struct vdmabuf_request *r)
+static int vdmabuf_request_queue(struct vdmabuf_dev *vd, struct vdmabuf_request *r,
+				 bool abandoned)
 {
 	struct scatterlist reply_sg, *sgs[2];
 	unsigned long flags;
 	int err;
 
-	err = vdmabuf_request_map(r);
-	if (err)
-		return err;
+	if (!r->sg) {
+		err = vdmabuf_request_map(r);
+		if (err)
+			return err;
+	}
 	sg_init_one(&reply_sg, &r->reply, sizeof(r->reply));
 	sgs[0] = r->sg;
 	sgs[1] = &reply_sg;
@@ -373,14 +386,33 @@ static int vdmabuf_request_send(struct vdmabuf_dev *vd, struct vdmabuf_request *
 		spin_unlock_irqrestore(&vd->ctrl_lock, flags);
 		return -ENODEV;
 	}
+	r->abandoned = abandoned;
 	err = virtqueue_add_sgs(vd->ctrl_vq, sgs, 1, 1, r, GFP_ATOMIC);
 	if (!err) {
 		list_add_tail(&r->link, &vd->inflight);
 		virtqueue_kick(vd->ctrl_vq);
+	} else if (err == -ENOSPC && abandoned) {
+		vd->unexport_waiting = true;
 	}
 	spin_unlock_irqrestore(&vd->ctrl_lock, flags);
+	return err == -ENOSPC ? -EBUSY : err;
+}
+
+/*
+ * Sends r and waits for its reply. Returns the device's status as an
+ * errno; -EIO when the device returned no reply (it refused to read the
+ * request), -ETIMEDOUT, -ENODEV when the device went away. The request
+ * belongs to the caller again unless -ETIMEDOUT was returned: then
+ * late_work takes its reply (and frees it).
+ */
+static int vdmabuf_request_send(struct vdmabuf_dev *vd, struct vdmabuf_request *r)
+{
+	unsigned long flags;
+	int err;
+
+	err = vdmabuf_request_queue(vd, r, false);
 	if (err)
-		return err == -ENOSPC ? -EBUSY : err;
+		return err;
 
 	if (!wait_for_completion_timeout(&r->done, REQUEST_TIMEOUT)) {
 		spin_lock_irqsave(&vd->ctrl_lock, flags);
@@ -400,14 +432,18 @@ static int vdmabuf_request_send(struct vdmabuf_dev *vd, struct vdmabuf_request *
 }
 
 /* Finishes a request; ctrl_lock held. */
-static void vdmabuf_request_done(struct vdmabuf_request *r, unsigned int len)
+static void vdmabuf_request_done(struct vdmabuf_dev *vd, struct vdmabuf_request *r,
+				 unsigned int len)
 {
+	lockdep_assert_held(&vd->ctrl_lock);
 	list_del(&r->link);
 	r->reply_len = len;
-	if (r->abandoned)
-		vdmabuf_request_free(r);
-	else
+	if (r->abandoned) {
+		list_add_tail(&r->link, &vd->late);
+		schedule_work(&vd->late_work);
+	} else {
 		complete(&r->done);
+	}
 }
 
 static void vdmabuf_ctrl_done(struct virtqueue *vq)
@@ -421,8 +457,13 @@ static void vdmabuf_ctrl_done(struct virtqueue *vq)
 	do {
 		virtqueue_disable_cb(vq);
 		while ((r = virtqueue_get_buf(vq, &len)))
-			vdmabuf_request_done(r, len);
+			vdmabuf_request_done(vd, r, len);
 	} while (!virtqueue_enable_cb(vq));
+	/* Room again for the UNEXPORTs that found the ring full. */
+	if (vd->unexport_waiting) {
+		vd->unexport_waiting = false;
+		schedule_work(&vd->late_work);
+	}
 	spin_unlock_irqrestore(&vd->ctrl_lock, flags);
 }
 
@@ -1396,7 +1437,7 @@ static struct vdmabuf_request *vdmabuf_export_request(struct vdmabuf_dev *vd,
 
 /*
  * Sends r, EXPORT of b, and waits: on success b has the id the device
- * minted. r is freed here, or by its callback after -ETIMEDOUT.
+ * minted. r is freed here, or by late_work after -ETIMEDOUT.
  */
 static int vdmabuf_export_submit(struct vdmabuf_dev *vd, struct vdmabuf_buffer *b,
 				 struct vdmabuf_request *r)
@@ -1462,7 +1503,11 @@ static long vdmabuf_ioctl_export(struct vdmabuf_file *f, void __user *arg)
 		err = PTR_ERR(r);
 		goto err_unpin;
 	}
+	/* If the wait times out, the request keeps b until its reply. */
+	r->orphan = b;
 	err = vdmabuf_export_submit(vd, b, r);
+	if (err == -ETIMEDOUT)
+		goto err_unreserve_only;
 	if (err)
 		goto err_unpin;
 
@@ -1476,6 +1521,10 @@ static long vdmabuf_ioctl_export(struct vdmabuf_file *f, void __user *arg)
 	if (copy_to_user(arg, &args, sizeof(args)))
 		return -EFAULT;
 	return 0;
+
+err_unreserve_only:
+	vdmabuf_export_unreserve(f);
+	return err;
 
 err_unpin:
 	vdmabuf_buffer_unpin(b);
@@ -1536,7 +1585,7 @@ static struct vdmabuf_request *vdmabuf_present_request(const struct vdmabuf_ioc_
 	return r;
 }
 
-/* Sends a PRESENT and frees it (its callback does after -ETIMEDOUT). */
+/* Sends a PRESENT and frees it (late_work does after -ETIMEDOUT). */
 static int vdmabuf_present_send(struct vdmabuf_dev *vd, struct vdmabuf_request *r)
 {
 	int err = vdmabuf_request_send(vd, r);
@@ -1838,60 +1887,167 @@ static long vdmabuf_ioctl_pointer(struct vdmabuf_file *f, void __user *arg)
 }
 
 /*
- * Unexports b (already off its file's list): it retires when the device
- * says so, or at once if the device does not know it any more.
+ * Unexports b (already off its file's list): it waits on retiring, pinned,
+ * for RETIRED (or a reset, or the device saying it has no such id), and
+ * late_work queues its UNEXPORT without waiting for the reply: a close()
+ * with many buffers never waits for the device, and an UNEXPORT that
+ * finds the ring full is queued once there is room again.
  */
-static int vdmabuf_unexport(struct vdmabuf_dev *vd, struct vdmabuf_buffer *b)
+static void vdmabuf_unexport(struct vdmabuf_dev *vd, struct vdmabuf_buffer *b)
 {
-	struct vdmabuf_buffer *it;
-	struct vdmabuf_unexport *req;
-	struct vdmabuf_request *r;
-	bool retiring = false, found = false;
-	int err = -ENOMEM;
+	bool retiring = false;
 
-	/* On the list before the device can answer RETIRED. */
 	mutex_lock(&vd->lock);
 	vd->num_buffers--;
 	if (!vd->gone) {
+		b->unexport_pending = true;
 		list_add_tail(&b->link, &vd->retiring);
 		retiring = true;
 	}
 	mutex_unlock(&vd->lock);
-	if (!retiring) {
+	if (retiring)
+		schedule_work(&vd->late_work);
+	else
 		vdmabuf_buffer_free(b);
-		return 0;
-	}
+}
 
-	r = vdmabuf_request_alloc(sizeof(*req));
-	if (r) {
-		req = (struct vdmabuf_unexport *)r->req;
-		req->hdr.type = cpu_to_le32(VDMABUF_CTRL_UNEXPORT);
-		req->id.device = cpu_to_le64(b->id_device);
-		req->id.key = cpu_to_le64(b->id_key);
-		err = vdmabuf_request_send(vd, r);
-		if (err != -ETIMEDOUT)
-			vdmabuf_request_free(r);
-	}
-	if (err != -ENOENT && err != -ENODEV)
-		return err;	/* pinned until RETIRED, reset or remove */
+/* Takes the retiring buffer with this id back and frees it, if still there. */
+static void vdmabuf_retiring_free(struct vdmabuf_dev *vd, u64 device, u64 key)
+{
+	struct vdmabuf_buffer *b;
 
-	/*
-	 * The device has no such id (it was reset, or is gone): nobody on
-	 * the host reads the pages. Take the buffer back unless a reset or
-	 * remove already freed it.
-	 */
 	mutex_lock(&vd->lock);
-	list_for_each_entry(it, &vd->retiring, link) {
-		if (it == b) {
-			list_del(&b->link);
-			found = true;
-			break;
-		}
-	}
+	b = vdmabuf_find(&vd->retiring, device, key);
+	if (b)
+		list_del(&b->link);
 	mutex_unlock(&vd->lock);
-	if (found)
+	if (b)
 		vdmabuf_buffer_free(b);
-	return 0;
+}
+
+/*
+ * Queues the UNEXPORT of every retiring buffer still waiting for one,
+ * until the ring is full (late_work runs again when a reply frees room).
+ */
+static void vdmabuf_unexport_flush(struct vdmabuf_dev *vd)
+{
+	struct vdmabuf_unexport *req;
+	struct vdmabuf_request *r;
+	struct vdmabuf_buffer *b;
+	u64 device, key;
+	int err;
+
+	for (;;) {
+		mutex_lock(&vd->lock);
+		device = key = 0;
+		list_for_each_entry(b, &vd->retiring, link) {
+			if (b->unexport_pending) {
+				device = b->id_device;
+				key = b->id_key;
+				break;
+			}
+		}
+		mutex_unlock(&vd->lock);
+		if (!device && !key)
+			return;
+
+		r = vdmabuf_request_alloc(sizeof(*req));
+		if (!r) {
+			err = -ENOMEM;
+		} else {
+			req = (struct vdmabuf_unexport *)r->req;
+			req->hdr.type = cpu_to_le32(VDMABUF_CTRL_UNEXPORT);
+			req->id.device = cpu_to_le64(device);
+			req->id.key = cpu_to_le64(key);
+			err = vdmabuf_request_queue(vd, r, true);
+			if (err)
+				vdmabuf_request_free(r);
+		}
+		if (err == -ENODEV) {
+			/* No device to read the pages any more. */
+			vdmabuf_retiring_free(vd, device, key);
+			continue;
+		}
+		if (err) {
+			/* Ring full: again once a reply frees room. */
+			if (err != -EBUSY)
+				dev_warn_ratelimited(&vd->vdev->dev,
+						     "unexport %016llx:%016llx: %d; retried later\n",
+						     device, key, err);
+			return;
+		}
+		mutex_lock(&vd->lock);
+		b = vdmabuf_find(&vd->retiring, device, key);
+		if (b)
+			b->unexport_pending = false;
+		mutex_unlock(&vd->lock);
+	}
+}
+
+static bool vdmabuf_reply_ok(const struct vdmabuf_request *r)
+{
+	return r->reply_len != UINT_MAX && r->reply_len >= sizeof(r->reply) &&
+	       le32_to_cpu(r->reply.status) == VDMABUF_S_OK;
+}
+
+/* A reply nobody waited for: what it means for the buffer it names. */
+static void vdmabuf_late_reply(struct vdmabuf_dev *vd, struct vdmabuf_request *r)
+{
+	const struct vdmabuf_ctrl_hdr *hdr = (const void *)r->req;
+	const struct vdmabuf_unexport *unexport = (const void *)r->req;
+	struct vdmabuf_buffer *b = r->orphan;
+	u32 status = le32_to_cpu(r->reply.status);
+
+	switch (le32_to_cpu(hdr->type)) {
+	case VDMABUF_CTRL_EXPORT:
+		/*
+		 * The caller timed out: exported after all, the host may map
+		 * the pages, so they stay pinned until it retires the id.
+		 */
+		if (b && vdmabuf_reply_ok(r)) {
+			b->id_device = le64_to_cpu(r->reply.id.device);
+			b->id_key = le64_to_cpu(r->reply.id.key);
+			dev_info_ratelimited(&vd->vdev->dev,
+					     "%016llx:%016llx: late export, unexported\n",
+					     b->id_device, b->id_key);
+			b->owner = NULL;
+			mutex_lock(&vd->lock);
+			if (!vd->gone) {
+				b->unexport_pending = true;
+				list_add_tail(&b->link, &vd->retiring);
+				b = NULL;
+			}
+			mutex_unlock(&vd->lock);
+		}
+		if (b)
+			vdmabuf_buffer_free(b);
+		break;
+	case VDMABUF_CTRL_UNEXPORT:
+		/* The device has no such id (reset, or gone): nobody reads it. */
+		if (r->reply_len == UINT_MAX ||
+		    (r->reply_len >= sizeof(r->reply) && status == VDMABUF_S_ENOENT))
+			vdmabuf_retiring_free(vd, le64_to_cpu(unexport->id.device),
+					      le64_to_cpu(unexport->id.key));
+		break;
+	}
+}
+
+/* Replies nobody waited for, then the UNEXPORTs waiting for room. */
+static void vdmabuf_late_work(struct work_struct *work)
+{
+	struct vdmabuf_dev *vd = container_of(work, struct vdmabuf_dev, late_work);
+	struct vdmabuf_request *r, *tmp;
+	LIST_HEAD(late);
+
+	spin_lock_irq(&vd->ctrl_lock);
+	list_splice_init(&vd->late, &late);
+	spin_unlock_irq(&vd->ctrl_lock);
+	list_for_each_entry_safe(r, tmp, &late, link) {
+		list_del(&r->link);
+		vdmabuf_late_reply(vd, r);
+		vdmabuf_request_free(r);
+	}
+	vdmabuf_unexport_flush(vd);
 }
 
 static long vdmabuf_ioctl_unexport(struct vdmabuf_file *f, void __user *arg)
@@ -1911,7 +2067,8 @@ static long vdmabuf_ioctl_unexport(struct vdmabuf_file *f, void __user *arg)
 	mutex_unlock(&vd->lock);
 	if (!b)
 		return vd->gone ? -ENODEV : -ENOENT;
-	return vdmabuf_unexport(vd, b);
+	vdmabuf_unexport(vd, b);
+	return 0;
 }
 
 /*
@@ -2401,6 +2558,8 @@ static int vdmabuf_probe(struct virtio_device *vdev)
 	spin_lock_init(&vd->ctrl_lock);
 	spin_lock_init(&vd->event_lock);
 	INIT_LIST_HEAD(&vd->inflight);
+	INIT_LIST_HEAD(&vd->late);
+	INIT_WORK(&vd->late_work, vdmabuf_late_work);
 	INIT_WORK(&vd->event_work, vdmabuf_event_work);
 	init_rwsem(&vd->remove_sem);
 	mutex_init(&vd->lock);
@@ -2487,7 +2646,7 @@ static void vdmabuf_remove(struct virtio_device *vdev)
 	cancel_work_sync(&vd->event_work);
 	spin_lock_irq(&vd->ctrl_lock);
 	list_for_each_entry_safe(r, tmp, &vd->inflight, link)
-		vdmabuf_request_done(r, UINT_MAX);
+		vdmabuf_request_done(vd, r, UINT_MAX);
 	spin_unlock_irq(&vd->ctrl_lock);
 
 	/* Every id dies with the device; open files learn it and fail. */
@@ -2507,6 +2666,8 @@ static void vdmabuf_remove(struct virtio_device *vdev)
 	mutex_unlock(&vd->lock);
 	up_write(&vd->remove_sem);
 	vdmabuf_free_list(&dead);
+	/* The replies failed above: their buffers go too. */
+	flush_work(&vd->late_work);
 
 	vdev->config->del_vqs(vdev);
 	dev_info(&vdev->dev, "removed\n");

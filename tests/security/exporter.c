@@ -3,8 +3,10 @@
  * exporter N: the guest half of suite security's fd test. Exports N
  * one-page udmabufs through /dev/vdmabuf, each once and never presented,
  * until all are exported or the device refuses one; prints
- * "exported K of N: <why>" and holds them until SIGTERM. Its own fd for
- * each buffer is closed once exported: the driver holds the dmabuf.
+ * "exported K of N: <why>" and holds them until SIGTERM, then closes
+ * /dev/vdmabuf with all of them exported. At each SIGUSR1 it exports one
+ * more and prints "one more: <why>". Its own fd for each buffer is closed
+ * once exported: the driver holds the dmabuf.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,13 +39,26 @@ static int one_page(int dev)
 	return fd;
 }
 
+static const struct vdmabuf_buffer_desc desc = {
+	.width = 32, .height = 32, .fourcc = DRM_FORMAT_XRGB8888,
+	.modifier = DRM_FORMAT_MOD_LINEAR, .num_planes = 1,
+	.planes = { { .offset = 0, .stride = 128 } },
+};
+
+static int export_one(struct vdmabuf_producer *p, int dev)
+{
+	struct vdmabuf_id id;
+	int fd = one_page(dev), err;
+
+	if (fd < 0)
+		return fd;
+	err = vdmabuf_producer_export(p, fd, &desc, &id);
+	close(fd);
+	return err;
+}
+
 int main(int argc, char *argv[])
 {
-	const struct vdmabuf_buffer_desc desc = {
-		.width = 32, .height = 32, .fourcc = DRM_FORMAT_XRGB8888,
-		.modifier = DRM_FORMAT_MOD_LINEAR, .num_planes = 1,
-		.planes = { { .offset = 0, .stride = 128 } },
-	};
 	long n = argc == 2 ? strtol(argv[1], NULL, 10) : 0;
 	struct vdmabuf_producer *p;
 	int dev, err = 0;
@@ -60,25 +75,20 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "exporter: %s\n", strerror(dev < 0 ? errno : -err));
 		return 1;
 	}
-	for (k = 0; k < n; k++) {
-		struct vdmabuf_id id;
-		int fd = one_page(dev);
-
-		if (fd < 0) {
-			err = fd;
-			break;
-		}
-		err = vdmabuf_producer_export(p, fd, &desc, &id);
-		close(fd);
-		if (err < 0)
-			break;
-	}
-	printf("exported %ld of %ld: %s\n", k, n, k == n ? "all" : strerror(-err));
-	fflush(stdout);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sigwaitinfo(&mask, NULL);
+	for (k = 0; k < n; k++)
+		if ((err = export_one(p, dev)) < 0)
+			break;
+	printf("exported %ld of %ld: %s\n", k, n, k == n ? "all" : strerror(-err));
+	fflush(stdout);
+	while (sigwaitinfo(&mask, NULL) == SIGUSR1) {
+		err = export_one(p, dev);
+		printf("one more: %s\n", err < 0 ? strerror(-err) : "exported");
+		fflush(stdout);
+	}
 	vdmabuf_producer_destroy(p);
 	return 0;
 }
