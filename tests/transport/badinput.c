@@ -87,6 +87,15 @@ int main(void)
 	bad = desc;
 	bad.planes[0].offset = 4096;
 	EXPECT(vdmabuf_producer_export(p, fd, &bad, &id), -EINVAL);
+	/*
+	 * 16384x16384 with stride 1 and a modifier nobody imports: a viewer
+	 * falling back to shm would allocate 1 GiB for a 16 KiB buffer.
+	 */
+	bad = desc;
+	bad.width = bad.height = 16384;
+	bad.planes[0].stride = 1;
+	bad.modifier = 0x0100000000000001ull;	/* I915_FORMAT_MOD_X_TILED */
+	EXPECT(vdmabuf_producer_export(p, fd, &bad, &id), -EINVAL);
 	{
 		/* One page more than the device takes. */
 		int big = heap_alloc(info.max_buffer_size + 4096);

@@ -133,6 +133,13 @@ static void planes_zero(struct vdmabuf_export *r) { r->num_planes = 0; }
 static void planes_five(struct vdmabuf_export *r) { r->num_planes = htole32(5); }
 static void stride_zero(struct vdmabuf_export *r) { r->planes[0].stride = 0; }
 static void offset_past(struct vdmabuf_export *r) { r->planes[0].offset = htole32(4 * 4096); }
+/* A 16 KiB buffer claiming 16384x16384 rows of 1 byte: 1 GiB to a viewer. */
+static void stride_one(struct vdmabuf_export *r)
+{
+	r->width = r->height = htole32(16384);
+	r->planes[0].stride = htole32(1);
+	r->modifier = htole64(0x0100000000000001ull);	/* I915_FORMAT_MOD_X_TILED */
+}
 static void unused_plane(struct vdmabuf_export *r) { r->planes[3].offset = htole32(0xffffffff); }
 
 static void test_export_checks(void)
@@ -158,6 +165,7 @@ static void test_export_checks(void)
 		{ planes_five, 0, VDMABUF_S_EINVAL },
 		{ stride_zero, 0, VDMABUF_S_EINVAL },				/* 7 */
 		{ offset_past, 0, VDMABUF_S_EINVAL },
+		{ stride_one, 0, VDMABUF_S_EINVAL },
 		{ unused_plane, 0, VDMABUF_S_OK },	/* planes past num_planes unread */
 	};
 
