@@ -1396,6 +1396,21 @@ static int vdmabuf_export_extents(struct vdmabuf_dev *vd, struct vdmabuf_buffer 
 	return n;
 }
 
+/*
+ * The extents one EXPORT can carry in a chain of the control ring (spec
+ * 8): a descriptor per page of the request, one for the reply, and one
+ * spare for a request that does not start on a page.
+ */
+static u32 vdmabuf_ring_extents(struct virtqueue *vq)
+{
+	u64 bytes = (u64)(virtqueue_get_vring_size(vq) - 2) * PAGE_SIZE;
+
+	if (virtqueue_get_vring_size(vq) < 3 || bytes < sizeof(struct vdmabuf_export))
+		return 0;
+	return min_t(u64, (bytes - sizeof(struct vdmabuf_export)) / sizeof(struct vdmabuf_extent),
+		     U32_MAX);
+}
+
 /* Builds the EXPORT request of b as args describe it, of *num_extents extents. */
 static struct vdmabuf_request *vdmabuf_export_request(struct vdmabuf_dev *vd,
 						      struct vdmabuf_buffer *b,
@@ -2586,6 +2601,15 @@ static int vdmabuf_probe(struct virtio_device *vdev)
 		goto err_free_events;
 	vd->ctrl_vq = vqs[VDMABUF_VQ_CONTROL];
 	vd->event_vq = vqs[VDMABUF_VQ_EVENT];
+	/* An EXPORT with more extents than its ring can chain would never go. */
+	vd->max_extents = min(vd->max_extents, vdmabuf_ring_extents(vd->ctrl_vq));
+	if (!vd->max_extents) {
+		dev_err(&vdev->dev, "control queue of %u entries: no room for an EXPORT\n",
+			virtqueue_get_vring_size(vd->ctrl_vq));
+		err = -EINVAL;
+		vdev->config->del_vqs(vdev);
+		goto err_free_events;
+	}
 
 	virtio_device_ready(vdev);
 	vd->ready = true;
