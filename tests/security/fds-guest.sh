@@ -7,12 +7,7 @@ insmod "$BUILD/kmod/virtio_vdmabuf.ko" max_buffers_per_file=2048 || fail "insmod
 "$vdmabuf" info >"$OUT/info.txt" || fail "vdmabuf info"
 "$BUILD/tests/security/exporter" 1100 >"$OUT/exporter.log" 2>&1 &
 pid=$!
-i=0
-until grep -q '^exported' "$OUT/exporter.log"; do
-	i=$((i + 1)); [ $i -lt 3000 ] || fail "the exporter never finished: $(cat "$OUT/exporter.log")"
-	kill -0 "$pid" 2>/dev/null || fail "exporter: $(cat "$OUT/exporter.log")"
-	sleep 0.1
-done
+wait_line "$OUT/exporter.log" '^exported' 300 "$pid"
 sync_point exported
 wait_for host-checked 300
 kill -TERM "$pid"

@@ -6,13 +6,7 @@ insmod "$BUILD/kmod/virtio_vdmabuf.ko" || fail "insmod"
 "$BUILD/tests/transport/producer" --wait-consumer --frames 30 \
 	--rewrite-wait "$OUT/sync/host-checked" >"$OUT/producer.log" 2>&1 &
 pid=$!
-i=0
-until grep -q 'producer: rewrote' "$OUT/producer.log"; do
-	i=$((i + 1))
-	[ $i -lt 3000 ] || fail "never retired: $(cat "$OUT/producer.log")"
-	kill -0 "$pid" 2>/dev/null || fail "producer: $(cat "$OUT/producer.log")"
-	sleep 0.1
-done
+wait_line "$OUT/producer.log" 'producer: rewrote' 300 "$pid"
 sync_point guest-rewrote
 wait "$pid" || fail "producer: $(tail -n 3 "$OUT/producer.log")"
 cat "$OUT/producer.log"

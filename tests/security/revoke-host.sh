@@ -17,17 +17,6 @@ pins() {
 		END { print a - r }' /proc/vmstat
 }
 
-# consumer_says TEXT: waits for the consumer to print it.
-consumer_says() {
-	i=0
-	until grep -q "$1" "$OUT/consumer.log"; do
-		i=$((i + 1))
-		[ $i -lt 6000 ] || fail "the consumer never said '$1': $(cat "$OUT/consumer.log")"
-		kill -0 "$consumer" || fail "consumer: $(cat "$OUT/consumer.log")"
-		sleep 0.1
-	done
-}
-
 [ -e /sys/module/vgem ] || modprobe vgem || fail "modprobe vgem"
 card=
 for c in /sys/class/drm/card*; do
@@ -46,7 +35,7 @@ run_guest tests/security/revoke-guest.sh >"$OUT/l2-qemu.log" 2>&1 &
 guest=$!
 
 # Every buffer unexported and dropped; vgem still maps the first.
-consumer_says 'a device maps one'
+wait_line "$OUT/consumer.log" 'a device maps one' 600 "$consumer"
 sleep 3
 [ ! -e "$OUT/sync/guest-rewrote" ] || fail "RETIRED while vgem maps a buffer"
 held_by_device=$(($(pins) - pins_before))
@@ -55,7 +44,7 @@ held_by_device=$(($(pins) - pins_before))
 dmesg | grep -q 'buffer revoked; 1 device and 0 kernel mappings keep its 64 pages pinned' ||
 	fail "no log of the pages kept: $(dmesg | tail -n 5)"
 sync_point release-device
-consumer_says 'kept [0-9]* mappings'
+wait_line "$OUT/consumer.log" 'kept [0-9]* mappings' 60 "$consumer"
 kept=$(sed -n 's/.*kept \([0-9]*\) mappings.*/\1/p' "$OUT/consumer.log")
 wait_for guest-rewrote 300 "$guest"
 # The consumer's dmabufs live on, but hold none of the guest's pages.

@@ -8,23 +8,14 @@ insmod "$BUILD/kmod/virtio_vdmabuf.ko" max_buffers_per_file=2048 || fail "insmod
 before=$(dmabufs)
 "$BUILD/tests/security/exporter" 300 >"$OUT/exporter.log" 2>&1 &
 pid=$!
-i=0
-until grep -q '^exported' "$OUT/exporter.log"; do
-	i=$((i + 1)); [ $i -lt 3000 ] || fail "the exporter never finished: $(cat "$OUT/exporter.log")"
-	kill -0 "$pid" 2>/dev/null || fail "exporter: $(cat "$OUT/exporter.log")"
-	sleep 0.1
-done
+wait_line "$OUT/exporter.log" '^exported' 300 "$pid"
 grep -q 'exported 300 of 300' "$OUT/exporter.log" || fail "$(cat "$OUT/exporter.log")"
 sync_point exported
 wait_for daemon-stopped 120
 
 # One more EXPORT, nobody answers: it times out (10 s), its pages pinned.
 kill -USR1 "$pid"
-i=0
-until grep -q '^one more' "$OUT/exporter.log"; do
-	i=$((i + 1)); [ $i -lt 300 ] || fail "the export never returned: $(cat "$OUT/exporter.log")"
-	sleep 0.1
-done
+wait_line "$OUT/exporter.log" '^one more' 30 "$pid"
 grep -q 'one more: Connection timed out' "$OUT/exporter.log" || fail "$(cat "$OUT/exporter.log")"
 [ "$(dmabufs)" -gt "$before" ] || fail "the timed-out export's buffer was let go"
 # close() with 300 buffers exported: 300 UNEXPORTs, more than the ring holds.

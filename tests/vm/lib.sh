@@ -141,6 +141,19 @@ wait_no_buffers() {
 	done
 }
 
+# wait_line FILE PATTERN [TIMEOUT [PID]]: waits for a line of FILE to
+# match PATTERN (grep); fails at TIMEOUT s (60), or once PID is gone.
+wait_line() {
+	_i=0
+	until grep -q -- "$2" "$1" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -lt $((${3:-60} * 10)) ] || fail "no '$2' in $1: $(tail -n 5 "$1" 2>&1)"
+		[ -z "${4:-}" ] || kill -0 "$4" 2>/dev/null ||
+			fail "gone before '$2' in $1: $(tail -n 5 "$1" 2>&1)"
+		sleep 0.1
+	done
+}
+
 # Sync points between L1 and L2: files in OUT, which both see.
 sync_point() {
 	mkdir -p "$OUT/sync"
