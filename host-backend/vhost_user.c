@@ -33,7 +33,7 @@ struct vhost_user_msg {
 	unsigned int num_fds;
 };
 
-static uint64_t offered_features(const struct vhost_user *vu)
+uint64_t vhost_user_offered_features(const struct vhost_user *vu)
 {
 	return vu->impl->features | (1ull << VIRTIO_F_VERSION_1) |
 	       (1ull << VHOST_USER_F_PROTOCOL_FEATURES);
@@ -266,7 +266,7 @@ typedef int vu_request_exec(struct vhost_user *vu, struct vhost_user_msg *msg);
 
 static int vu_get_features_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
 {
-	return reply_u64(vu, msg, offered_features(vu));
+	return reply_u64(vu, msg, vhost_user_offered_features(vu));
 }
 
 static int vu_set_features_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
@@ -276,9 +276,9 @@ static int vu_set_features_exec(struct vhost_user *vu, struct vhost_user_msg *ms
 	if (!payload_has(msg, 8))
 		return -EINVAL;
 	features = msg->payload.u64;
-	if (features & ~offered_features(vu)) {
+	if (features & ~vhost_user_offered_features(vu)) {
 		log_error("vhost-user: unoffered features %#llx",
-			  (unsigned long long)(features & ~offered_features(vu)));
+			  (unsigned long long)(features & ~vhost_user_offered_features(vu)));
 		return -EINVAL;
 	}
 	vu->features = features;
@@ -421,7 +421,7 @@ static int vu_set_vring_num_exec(struct vhost_user *vu, struct vhost_user_msg *m
 	if (!vq_settable(vq, "size"))
 		return -EBUSY;
 	num = msg->payload.state.num;
-	if (!num || num > VIRTQUEUE_MAX_SIZE || (num & (num - 1))) {
+	if (!virtqueue_num_valid(num)) {
 		log_error("vq %u: bad size %u", vq->index, num);
 		return -EINVAL;
 	}

@@ -66,6 +66,8 @@ int vhost_user_init(struct vhost_user *vu, const struct vhost_user_impl *impl,
 		    struct event_loop *loop, const char *socket_path,
 		    unsigned int num_vqs, struct fd_store *store);
 void vhost_user_finish(struct vhost_user *vu);
+/* What the daemon offers in GET_FEATURES; a frontend may take no more. */
+uint64_t vhost_user_offered_features(const struct vhost_user *vu);
 bool vhost_user_has_feature(const struct vhost_user *vu, unsigned int bit);
 
 #endif

@@ -195,18 +195,42 @@ int session_take_connection(struct vhost_user *vu)
 	return vu->store ? take(vu, "vhost-user", 0) : -1;
 }
 
+/*
+ * What the old daemon saved is checked as a frontend's messages are: the
+ * memfd sits in the service manager's store, and anything may have
+ * written it. NULL, or why it cannot be resumed.
+ */
+static const char *session_check(const struct vhost_user *vu, const struct saved_session *s)
+{
+	if (s->magic != SESSION_MAGIC || s->size != sizeof(*s))
+		return "not a saved session of this daemon";
+	if (s->num_regions > GUEST_MEMORY_MAX_REGIONS)
+		return "too many memory regions";
+	if (s->num_vqs != vu->num_vqs)
+		return "another number of queues";
+	if (s->features & ~vhost_user_offered_features(vu))
+		return "features never offered";
+	for (unsigned int i = 0; i < s->num_regions; i++)
+		if (s->regions[i].fd_index > i)
+			return "a region's memory fd index is out of order";
+	for (unsigned int i = 0; i < s->num_vqs; i++)
+		if (s->vqs[i].num && !virtqueue_num_valid(s->vqs[i].num))
+			return "a queue of an impossible size";
+	return NULL;
+}
+
 int session_restore(struct vhost_user *vu, int kick_fds[])
 {
 	struct saved_session s;
+	const char *why = "no saved state";
 
 	for (unsigned int i = 0; i < vu->num_vqs; i++)
 		kick_fds[i] = -1;
 	vu->session_fd = fd_store_take(vu->store, "session");
-	if (vu->session_fd < 0 ||
-	    pread(vu->session_fd, &s, sizeof(s), 0) != sizeof(s) ||
-	    s.magic != SESSION_MAGIC || s.size != sizeof(s) ||
-	    s.num_regions > GUEST_MEMORY_MAX_REGIONS || s.num_vqs != vu->num_vqs) {
-		log_error("session: no usable saved state");
+	if (vu->session_fd >= 0 && pread(vu->session_fd, &s, sizeof(s), 0) == sizeof(s))
+		why = session_check(vu, &s);
+	if (why) {
+		log_error("session: not resumed: %s", why);
 		return -EINVAL;
 	}
 	vu->features = s.features;

@@ -14,6 +14,12 @@ struct guest_memory;
 /* Ring sizes above this are refused; QEMU is configured with 256. */
 #define VIRTQUEUE_MAX_SIZE 1024
 
+/* A ring size we take: a power of two up to VIRTQUEUE_MAX_SIZE. */
+static inline bool virtqueue_num_valid(uint32_t num)
+{
+	return num && num <= VIRTQUEUE_MAX_SIZE && !(num & (num - 1));
+}
+
 struct vring_desc;
 struct vring_avail;
 struct vring_used;
