@@ -375,6 +375,8 @@ struct vdmabuf_device *vdmabuf_device_create(struct event_loop *loop,
 	}
 	if (vdmabuf_model_init(&dev->model, &device_model_ops, &limits) < 0)
 		goto err_elem;
+	if (config->release_deadline_ms)
+		dev->model.release_deadline_ns = config->release_deadline_ms * 1000000ull;
 	fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (fd < 0 || event_loop_add(loop, &dev->timer, fd, EPOLLIN, handle_timer) < 0) {
 		log_error("timer: %s", strerror(errno));

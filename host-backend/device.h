@@ -19,6 +19,7 @@ struct vdmabuf_device_config {
 	gid_t consumer_group;		/* (gid_t)-1: unchanged */
 	struct consumer_policy consumer_policy;	/* who of them is served */
 	struct fd_store *fd_store;	/* NULL: no restart without a VM reset */
+	uint32_t release_deadline_ms;	/* 0: the default (spec §11.3) */
 };
 
 /* The userspace engine (--engine user): udmabuf imports, rings read here. */

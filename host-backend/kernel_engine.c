@@ -54,6 +54,7 @@ struct kernel_engine {
 	struct consumer_server consumers;
 	int device_fd;			/* /dev/vhost-vdmabuf, for our whole life */
 	bool started;			/* START done, no STOP since */
+	uint32_t release_deadline_ms;	/* for the module's model; 0: its default */
 	struct kernel_consumer files[CONSUMER_MAX];	/* by consumer slot */
 };
 
@@ -115,6 +116,7 @@ static int set_config(struct kernel_engine *engine)
 		.max_buffer_size = kernel_limits.max_buffer_size,
 		.max_buffers = kernel_limits.max_buffers,
 		.max_extents = kernel_limits.max_extents,
+		.release_deadline_ms = engine->release_deadline_ms,
 	};
 
 	return ioctl(engine->device_fd, VHOST_VDMABUF_SET_CONFIG, &config);
@@ -366,6 +368,7 @@ struct kernel_engine *kernel_engine_create(struct event_loop *loop,
 
 	if (!engine)
 		return NULL;
+	engine->release_deadline_ms = config->release_deadline_ms;
 	for (unsigned int i = 0; i < CONSUMER_MAX; i++)
 		engine->files[i] = (struct kernel_consumer){
 			.engine = engine, .source.fd = -1,

@@ -23,6 +23,7 @@
 #include "fd_store.h"
 #include "kernel_engine.h"
 #include "log.h"
+#include "vdmabuf_model.h"
 
 #define DEFAULT_CONSUMER_SOCKET "/run/vdmabuf/consumer.sock"
 
@@ -57,6 +58,8 @@ static void usage(FILE *f, const char *prog)
 		"  -G, --allow-group GROUP     repeatable) and root: they may import this VM's\n"
 		"                              memory; default: whoever can connect\n"
 		"  -P, --max-per-uid N         connections one uid may hold (default %d)\n"
+		"  -D, --release-deadline MS   a consumer keeping a frame this long after a\n"
+		"                              newer one is disconnected (default 30000)\n"
 		"  -e, --engine ENGINE         user (default): the device runs here, with udmabuf;\n"
 		"                              kernel: it runs in vhost_vdmabuf.ko\n"
 		"  -l, --log-level LEVEL       error, warning, info (default) or debug\n"
@@ -118,6 +121,7 @@ int main(int argc, char *argv[])
 		{ "allow-uid", required_argument, NULL, 'U' },
 		{ "allow-group", required_argument, NULL, 'G' },
 		{ "max-per-uid", required_argument, NULL, 'P' },
+		{ "release-deadline", required_argument, NULL, 'D' },
 		{ "engine", required_argument, NULL, 'e' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
@@ -139,7 +143,7 @@ int main(int argc, char *argv[])
 	sigset_t mask;
 	int opt, sfd, ret = EXIT_FAILURE;
 
-	while ((opt = getopt_long(argc, argv, "s:c:m:g:U:G:P:e:l:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:c:m:g:U:G:P:D:e:l:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			config.vhost_socket = optarg;
@@ -172,6 +176,14 @@ int main(int argc, char *argv[])
 			if (*end || !config.consumer_policy.max_per_uid ||
 			    config.consumer_policy.max_per_uid > CONSUMER_MAX) {
 				fprintf(stderr, "bad --max-per-uid '%s'\n", optarg);
+				return EXIT_FAILURE;
+			}
+			break;
+		case 'D':
+			config.release_deadline_ms = strtoul(optarg, &end, 10);
+			if (*end || !vdmabuf_release_deadline_valid(config.release_deadline_ms)) {
+				fprintf(stderr, "bad --release-deadline '%s' (%u to %u ms)\n", optarg,
+					VDMABUF_RELEASE_DEADLINE_MIN_MS, VDMABUF_RELEASE_DEADLINE_MAX_MS);
 				return EXIT_FAILURE;
 			}
 			break;

@@ -309,7 +309,8 @@ static int vdm_set_config(struct vdm_dev *dev, void __user *argp)
 	if (!cfg.max_buffers || cfg.max_buffers > VDMABUF_MAX_BUFFERS ||
 	    !cfg.max_extents || cfg.max_extents > VDMABUF_MAX_EXTENTS ||
 	    !cfg.max_buffer_size || cfg.max_buffer_size > VDMABUF_MAX_BUFFER_SIZE ||
-	    cfg.max_buffer_size % VDMABUF_PAGE_SIZE)
+	    cfg.max_buffer_size % VDMABUF_PAGE_SIZE || cfg.reserved ||
+	    (cfg.release_deadline_ms && !vdmabuf_release_deadline_valid(cfg.release_deadline_ms)))
 		return -EINVAL;
 	/* Transport bits (VERSION_1, vhost-user's own) mean nothing here. */
 	cfg.features &= VDMABUF_MODEL_FEATURES;
@@ -319,6 +320,8 @@ static int vdm_set_config(struct vdm_dev *dev, void __user *argp)
 		.max_extents = cfg.max_extents,
 		.max_buffer_size = cfg.max_buffer_size,
 	};
+	dev->model.release_deadline_ns = cfg.release_deadline_ms ?
+		(u64)cfg.release_deadline_ms * NSEC_PER_MSEC : VDMABUF_MODEL_RELEASE_DEADLINE_NS;
 	return 0;
 }
 

@@ -60,9 +60,13 @@
 /* Consumers are slots 0..63 of the per-buffer bitmasks. */
 /*
  * How long a consumer may keep a frame after a newer one on the same plane
- * was shown to it (§11.3), unless the engine sets release_deadline_ns.
+ * was shown to it (§11.3), unless the engine sets release_deadline_ns
+ * (from VDMABUF_RELEASE_DEADLINE_MIN_MS to ..._MAX_MS). Long enough for a
+ * compositor that starts slowly or stops repainting for a while.
  */
-#define VDMABUF_MODEL_RELEASE_DEADLINE_NS	3000000000ull
+#define VDMABUF_MODEL_RELEASE_DEADLINE_NS	30000000000ull
+#define VDMABUF_RELEASE_DEADLINE_MIN_MS		100u
+#define VDMABUF_RELEASE_DEADLINE_MAX_MS		3600000u
 #define VDMABUF_MODEL_MAX_CONSUMERS	64
 /* Largest control request: an EXPORT with the most extents of §8. */
 #define VDMABUF_MODEL_MAX_REQUEST	(sizeof(struct vdmabuf_export) + \
@@ -287,6 +291,12 @@ void vdmabuf_model_start(struct vdmabuf_model *m, __u64 features,
 void vdmabuf_model_reset(struct vdmabuf_model *m);
 /* Queue vq was kicked, or the model asked for it (ops->schedule). */
 void vdmabuf_model_process(struct vdmabuf_model *m, unsigned int vq);
+/* Whether an engine may set a release deadline of ms (§11.3). */
+static inline bool vdmabuf_release_deadline_valid(__u32 ms)
+{
+	return ms >= VDMABUF_RELEASE_DEADLINE_MIN_MS && ms <= VDMABUF_RELEASE_DEADLINE_MAX_MS;
+}
+
 /* The time ops->arm_timer asked for came: release deadlines (§11.3). */
 void vdmabuf_model_timer(struct vdmabuf_model *m);
 /* An engine's busy import let go of its pages: buffers may retire now. */

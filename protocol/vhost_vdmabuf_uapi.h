@@ -92,6 +92,8 @@ struct vhost_vdmabuf_config {
 	__u64 max_buffer_size;		/* what the guest was told */
 	__u32 max_buffers;
 	__u32 max_extents;
+	__u32 release_deadline_ms;	/* 0: the default (vdmabuf spec 11.3) */
+	__u32 reserved;			/* 0 */
 };
 
 struct vhost_vdmabuf_vring {
