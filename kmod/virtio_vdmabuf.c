@@ -1908,17 +1908,27 @@ static long vdmabuf_ioctl_pointer(struct vdmabuf_file *f, void __user *arg)
  * with many buffers never waits for the device, and an UNEXPORT that
  * finds the ring full is queued once there is room again.
  */
+/*
+ * Puts b on retiring, its UNEXPORT for late_work to queue; false once the
+ * device is gone (nobody reads the pages: the caller frees b).
+ */
+static bool vdmabuf_retire_later(struct vdmabuf_dev *vd, struct vdmabuf_buffer *b)
+{
+	lockdep_assert_held(&vd->lock);
+	if (vd->gone)
+		return false;
+	b->unexport_pending = true;
+	list_add_tail(&b->link, &vd->retiring);
+	return true;
+}
+
 static void vdmabuf_unexport(struct vdmabuf_dev *vd, struct vdmabuf_buffer *b)
 {
-	bool retiring = false;
+	bool retiring;
 
 	mutex_lock(&vd->lock);
 	vd->num_buffers--;
-	if (!vd->gone) {
-		b->unexport_pending = true;
-		list_add_tail(&b->link, &vd->retiring);
-		retiring = true;
-	}
+	retiring = vdmabuf_retire_later(vd, b);
 	mutex_unlock(&vd->lock);
 	if (retiring)
 		schedule_work(&vd->late_work);
@@ -2027,11 +2037,8 @@ static void vdmabuf_late_reply(struct vdmabuf_dev *vd, struct vdmabuf_request *r
 					     b->id_device, b->id_key);
 			b->owner = NULL;
 			mutex_lock(&vd->lock);
-			if (!vd->gone) {
-				b->unexport_pending = true;
-				list_add_tail(&b->link, &vd->retiring);
+			if (vdmabuf_retire_later(vd, b))
 				b = NULL;
-			}
 			mutex_unlock(&vd->lock);
 		}
 		if (b)
