@@ -321,6 +321,28 @@ static int vu_reset_device_exec(struct vhost_user *vu, struct vhost_user_msg *ms
 	return 0;
 }
 
+/*
+ * Guest memory changed: the started rings move with the memory they live
+ * in, and one whose memory went is broken (never read through a stale
+ * mapping); then the memory is kept for a successor and the device
+ * restarted if it was stopped for the change.
+ */
+static int memory_changed(struct vhost_user *vu, bool restart, int err)
+{
+	for (unsigned int i = 0; i < vu->num_vqs; i++) {
+		struct virtqueue *vq = &vu->vqs[i];
+
+		if (vq->started && !vq->broken && !virtqueue_map(vq, &vu->mem)) {
+			vq->broken = true;
+			log_error("vq %u: its ring is no longer in guest memory; stopped until reset", i);
+		}
+	}
+	session_keep_memory(vu);
+	if (restart)
+		maybe_start(vu);
+	return err;
+}
+
 static int vu_set_mem_table_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
 {
 	const struct vhost_user_memory *m = &msg->payload.memory;
@@ -344,23 +366,7 @@ static int vu_set_mem_table_exec(struct vhost_user *vu, struct vhost_user_msg *m
 	}
 	if (err)
 		return err;
-	/* Rings move with the memory they live in. */
-	for (unsigned int i = 0; i < vu->num_vqs; i++)
-		if (vu->vqs[i].started && !virtqueue_map(&vu->vqs[i], &vu->mem))
-			vu->vqs[i].broken = true;
-	session_keep_memory(vu);
-	if (restart)
-		maybe_start(vu);
-	return 0;
-}
-
-/* After one region came or went: kept for a successor, device restarted. */
-static int memory_region_changed(struct vhost_user *vu, bool restart, int err)
-{
-	session_keep_memory(vu);
-	if (restart)
-		maybe_start(vu);
-	return err;
+	return memory_changed(vu, restart, 0);
 }
 
 static int vu_add_mem_reg_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
@@ -374,7 +380,7 @@ static int vu_add_mem_reg_exec(struct vhost_user *vu, struct vhost_user_msg *msg
 	restart = stop_for_change(vu, "memory table");
 	err = guest_memory_add(&vu->mem, r->guest_phys_addr, r->memory_size,
 			       r->userspace_addr, r->mmap_offset, take_fd(msg, 0));
-	return memory_region_changed(vu, restart, err);
+	return memory_changed(vu, restart, err);
 }
 
 static int vu_rem_mem_reg_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
@@ -387,7 +393,7 @@ static int vu_rem_mem_reg_exec(struct vhost_user *vu, struct vhost_user_msg *msg
 		return -EINVAL;
 	restart = stop_for_change(vu, "memory table");
 	err = guest_memory_remove(&vu->mem, r->guest_phys_addr, r->memory_size);
-	return memory_region_changed(vu, restart, err);
+	return memory_changed(vu, restart, err);
 }
 
 /* The queue a vring state message names, or NULL if it names none. */

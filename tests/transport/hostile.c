@@ -464,6 +464,25 @@ int main(int argc, char *argv[])
 		      "daemon alive after a broken ring");
 	}
 
+	/*
+	 * REM_MEM_REG of the region holding the rings, then a kick: the
+	 * queues are broken, never read through the unmapped memory.
+	 */
+	{
+		struct { uint64_t padding, gpa, size, uva, offset; } region = {
+			0, 0, FF_RAM_SIZE, (uintptr_t)ff.ram, 0,
+		};
+		struct vdmabuf_consumer_msg stats;
+
+		CHECK(ff_request(&ff, 38, &region, sizeof(region), NULL, 0) == 0,
+		      "REM_MEM_REG of the rings' region");
+		ff_make_available(&ff, 1, 0);
+		usleep(200000);
+		consumer_send(importer, VDMABUF_MSG_STATS, NULL, NULL);
+		CHECK(consumer_recv(importer, VDMABUF_MSG_STATS, &stats, NULL) == 0,
+		      "daemon alive after the rings' memory went");
+	}
+
 	ff_close(&ff);
 	close(importer);
 	close(other);
