@@ -361,6 +361,19 @@ static int vdmabuf_request_map(struct vdmabuf_request *r)
 }
 
 /*
+ * What the device answered r, as an errno: -ENODEV when it went away,
+ * -EIO when it returned no reply (it refused to read the request).
+ */
+static int vdmabuf_request_errno(const struct vdmabuf_request *r)
+{
+	if (r->reply_len == UINT_MAX)
+		return -ENODEV;
+	if (r->reply_len < sizeof(r->reply))
+		return -EIO;
+	return vdmabuf_status_errno(le32_to_cpu(r->reply.status));
+}
+
+/*
  * Queues r to the device: 0, -EBUSY (the ring is full), -ENODEV or
  * -ENOMEM. With abandoned, nobody waits: late_work takes the reply, and
  * a full ring has late_work run again once a reply frees room.
@@ -424,11 +437,7 @@ static int vdmabuf_request_send(struct vdmabuf_dev *vd, struct vdmabuf_request *
 		}
 		spin_unlock_irqrestore(&vd->ctrl_lock, flags);
 	}
-	if (r->reply_len == UINT_MAX)
-		return -ENODEV;
-	if (r->reply_len < sizeof(r->reply))
-		return -EIO;
-	return vdmabuf_status_errno(le32_to_cpu(r->reply.status));
+	return vdmabuf_request_errno(r);
 }
 
 /* Finishes a request; ctrl_lock held. */
@@ -1902,13 +1911,6 @@ static long vdmabuf_ioctl_pointer(struct vdmabuf_file *f, void __user *arg)
 }
 
 /*
- * Unexports b (already off its file's list): it waits on retiring, pinned,
- * for RETIRED (or a reset, or the device saying it has no such id), and
- * late_work queues its UNEXPORT without waiting for the reply: a close()
- * with many buffers never waits for the device, and an UNEXPORT that
- * finds the ring full is queued once there is room again.
- */
-/*
  * Puts b on retiring, its UNEXPORT for late_work to queue; false once the
  * device is gone (nobody reads the pages: the caller frees b).
  */
@@ -1922,6 +1924,13 @@ static bool vdmabuf_retire_later(struct vdmabuf_dev *vd, struct vdmabuf_buffer *
 	return true;
 }
 
+/*
+ * Unexports b (already off its file's list): it waits on retiring, pinned,
+ * for RETIRED (or a reset, or the device saying it has no such id), and
+ * late_work queues its UNEXPORT without waiting for the reply: a close()
+ * with many buffers never waits for the device, and an UNEXPORT that
+ * finds the ring full is queued once there is room again.
+ */
 static void vdmabuf_unexport(struct vdmabuf_dev *vd, struct vdmabuf_buffer *b)
 {
 	bool retiring;
@@ -2009,19 +2018,13 @@ static void vdmabuf_unexport_flush(struct vdmabuf_dev *vd)
 	}
 }
 
-static bool vdmabuf_reply_ok(const struct vdmabuf_request *r)
-{
-	return r->reply_len != UINT_MAX && r->reply_len >= sizeof(r->reply) &&
-	       le32_to_cpu(r->reply.status) == VDMABUF_S_OK;
-}
-
 /* A reply nobody waited for: what it means for the buffer it names. */
 static void vdmabuf_late_reply(struct vdmabuf_dev *vd, struct vdmabuf_request *r)
 {
 	const struct vdmabuf_ctrl_hdr *hdr = (const void *)r->req;
 	const struct vdmabuf_unexport *unexport = (const void *)r->req;
 	struct vdmabuf_buffer *b = r->orphan;
-	u32 status = le32_to_cpu(r->reply.status);
+	int err = vdmabuf_request_errno(r);
 
 	switch (le32_to_cpu(hdr->type)) {
 	case VDMABUF_CTRL_EXPORT:
@@ -2029,7 +2032,7 @@ static void vdmabuf_late_reply(struct vdmabuf_dev *vd, struct vdmabuf_request *r
 		 * The caller timed out: exported after all, the host may map
 		 * the pages, so they stay pinned until it retires the id.
 		 */
-		if (b && vdmabuf_reply_ok(r)) {
+		if (b && !err) {
 			b->id_device = le64_to_cpu(r->reply.id.device);
 			b->id_key = le64_to_cpu(r->reply.id.key);
 			dev_info_ratelimited(&vd->vdev->dev,
@@ -2046,8 +2049,7 @@ static void vdmabuf_late_reply(struct vdmabuf_dev *vd, struct vdmabuf_request *r
 		break;
 	case VDMABUF_CTRL_UNEXPORT:
 		/* The device has no such id (reset, or gone): nobody reads it. */
-		if (r->reply_len == UINT_MAX ||
-		    (r->reply_len >= sizeof(r->reply) && status == VDMABUF_S_ENOENT))
+		if (err == -ENODEV || err == -ENOENT)
 			vdmabuf_retiring_free(vd, le64_to_cpu(unexport->id.device),
 					      le64_to_cpu(unexport->id.key));
 		break;
