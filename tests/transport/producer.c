@@ -14,7 +14,8 @@
  * --any-release    releases need not be presented (the host's consumer
  *                  may be gone); no timing or marker checks
  * --expect-reset   the host backend restarts meanwhile: on RESET export
- *                  everything again and carry on; at least one must come
+ *                  everything again and carry on; at least one must come,
+ *                  and frames go on past N until it has (up to 100 N)
  * --bench          no pattern, no marker: time the transport alone and
  *                  print a "bench:" line (bench/transport)
  * --rewrite-wait PATH  once every buffer retired, fill them with
@@ -372,8 +373,12 @@ int main(int argc, char *argv[])
 	fflush(stdout);
 
 	start = now_ns();
-	for (uint64_t frame = 1; frame <= frames && !t.failed; frame++) {
+	for (uint64_t frame = 1; !t.failed; frame++) {
 		struct slot *slot = NULL;
+
+		/* However slowly the host gets to its restart. */
+		if (frame > frames && !(expect_reset && !t.resets && frame <= 100 * frames))
+			break;
 
 		while (!slot) {
 			for (unsigned int i = 0; i < t.num_slots && !slot; i++)
