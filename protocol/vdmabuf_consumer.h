@@ -135,6 +135,8 @@ struct vdmabuf_msg_stats {
 	__u64 cursors_total;		/* POINTERs that presented a cursor image */
 	__u64 logs_suppressed;		/* log lines over the device's rate limit */
 	__u64 consumers_late;		/* disconnected past a release deadline (§11.3) */
+	__u64 pinned_bytes;		/* guest memory of the buffers held (§8.1 step 8) */
+	__u64 pinned_limit;		/* its budget; 0: none */
 };
 
 /* POINTER: id is the image's (when flags has VDMABUF_POINTER_IMAGE). */

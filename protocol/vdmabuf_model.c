@@ -140,6 +140,7 @@ static struct vdmabuf_model_buffer *find_buffer(struct vdmabuf_model *m,
 static void buffer_destroy(struct vdmabuf_model *m, struct vdmabuf_model_buffer *b)
 {
 	m->num_held--;
+	m->pinned_bytes -= b->desc.size;
 	link_del(&b->link);
 	m->ops->import_destroy(m, b->import);
 	model_free(b);
@@ -645,6 +646,26 @@ static void describe(struct vdmabuf_msg_buffer *desc, const struct vdmabuf_expor
 	}
 }
 
+/*
+ * Whether the pinned-bytes budget has room for a checked EXPORT: the pages
+ * of every buffer held count until it is destroyed (RETIRED or reset), as
+ * the host pins them that long. The import covers exactly req->size bytes
+ * (§8.1 step 10).
+ */
+static bool pinned_room(struct vdmabuf_model *m, const struct vdmabuf_export *req)
+{
+	__u64 size = vdmabuf_le64_to_cpu(req->size);
+
+	if (!m->max_pinned || m->pinned_bytes + size <= m->max_pinned)
+		return true;
+	model_warn(m, "export %ux%u %.4s of %llu KiB refused: %llu of %llu KiB pinned",
+		   vdmabuf_le32_to_cpu(req->width), vdmabuf_le32_to_cpu(req->height),
+		   (const char *)&req->fourcc, (unsigned long long)(size >> 10),
+		   (unsigned long long)(m->pinned_bytes >> 10),
+		   (unsigned long long)(m->max_pinned >> 10));
+	return false;
+}
+
 static __u32 handle_export(struct vdmabuf_model *m, size_t len, struct vdmabuf_reply *reply)
 {
 	const struct vdmabuf_export *req = (const void *)m->request;
@@ -662,6 +683,8 @@ static __u32 handle_export(struct vdmabuf_model *m, size_t len, struct vdmabuf_r
 	 */
 	if (m->num_held >= m->limits.max_buffers || m->next_seq == 0)
 		return VDMABUF_S_ENOSPC;
+	if (!pinned_room(m, req))
+		return VDMABUF_S_ENOSPC;
 	b = model_zalloc(sizeof(*b));
 	if (!b)
 		return VDMABUF_S_ENOMEM;
@@ -678,6 +701,7 @@ static __u32 handle_export(struct vdmabuf_model *m, size_t len, struct vdmabuf_r
 	link_add_tail(&m->buffers, &b->link);
 	m->num_buffers++;
 	m->num_held++;
+	m->pinned_bytes += b->desc.size;
 	m->stats.exports_total++;
 	reply->id = wire_id(&b->id);
 	model_debug(m, "buffer " ID_FMT " exported: %ux%u %.4s, %llu bytes in %u extents",
@@ -1884,6 +1908,8 @@ void vdmabuf_model_stats(const struct vdmabuf_model *m, struct vdmabuf_msg_stats
 	*stats = m->stats;
 	stats->buffers = m->num_buffers;
 	stats->consumers = m->num_consumers;
+	stats->pinned_bytes = m->pinned_bytes;
+	stats->pinned_limit = m->max_pinned;
 }
 
 int vdmabuf_model_command(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,

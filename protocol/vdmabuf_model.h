@@ -222,6 +222,12 @@ struct vdmabuf_model {
 	unsigned int nr;		/* the kernel engine's device number, for logs */
 	struct vdmabuf_limits limits;
 	__u64 release_deadline_ns;	/* §11.3; an engine may change it */
+	/*
+	 * The pinned-bytes budget (§8.1 step 8): bytes of guest memory the
+	 * buffers held may cover, live and unexported alike. 0: none beyond
+	 * the other limits. An engine sets it from what its owner may pin.
+	 */
+	__u64 max_pinned;
 	__u64 timer_ns;			/* when the timer is armed for; 0: not */
 
 	/* Set by vdmabuf_model_start, cleared by vdmabuf_model_reset. */
@@ -235,6 +241,7 @@ struct vdmabuf_model {
 	struct vdmabuf_model_link buffers;	/* struct vdmabuf_model_buffer */
 	unsigned int num_buffers;	/* not yet unexported */
 	unsigned int num_held;		/* on the list: with the unexported ones */
+	__u64 pinned_bytes;		/* their bytes, until each is destroyed */
 	struct vdmabuf_event *backlog;	/* VDMABUF_MODEL_BACKLOG entries */
 	unsigned int backlog_head, backlog_len;
 	unsigned long events_lost;

@@ -248,6 +248,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *why;
 
 	harness_init(&H, &limits, VDMABUF_MODEL_FEATURES);
+	/* Below 8 buffers of up to 8 pages: the pinned budget binds too. */
+	H.model.max_pinned = 16 * VDMABUF_PAGE_SIZE;
 	num_known = 0;
 	while (s.pos < s.len) {
 		step(&s);

@@ -495,11 +495,12 @@ const char *harness_check(const struct harness *h)
 {
 	const struct vdmabuf_model *m = &h->model;
 	unsigned int live = 0, held = 0, consumers = 0;
-	uint64_t imports = 0, slots = 0;
+	uint64_t imports = 0, slots = 0, pinned = 0;
 	struct vdmabuf_model_buffer *b;
 
 	vdmabuf_model_for_each_buffer(b, (struct vdmabuf_model *)m) {
 		held++;
+		pinned += b->desc.size;
 		live += !b->unexported;
 		imports += (uint64_t)__builtin_popcountll(b->importers);
 		if (b->owed & ~b->importers)
@@ -533,6 +534,10 @@ const char *harness_check(const struct harness *h)
 		return "consumer count or slots differ from the consumers attached";
 	if ((long)held != h->live_imports)
 		return "host imports live differ from the buffers held";
+	if (pinned != m->pinned_bytes)
+		return "pinned_bytes differs from the bytes of the buffers held";
+	if (m->max_pinned && pinned > m->max_pinned)
+		return "more bytes held than the pinned budget";
 	if (m->pointer.flags & VDMABUF_POINTER_IMAGE) {
 		bool found = false;
 

@@ -7,6 +7,9 @@
  *   any request: short (< 16) EINVAL; unknown type ENOTSUP      test_any_request
  *   EXPORT 1-7 (vdmabuf_check_export) EINVAL/ENOSPC             test_export_checks
  *   EXPORT 8: max_buffers live, sequence used up -> ENOSPC      test_export_limits
+ *   EXPORT 8: over the pinned-bytes budget -> ENOSPC; unexported
+ *     buffers count until RETIRED (imports, busy); reset frees;
+ *     STATS pinned_bytes, pinned_limit                           test_pinned
  *   EXPORT 9-11: the engine's import status answered, no id     test_export_import_fails
  *   PRESENT 1-2 EINVAL; ENOENT unknown/other instance/
  *     unexported/retired; EBUSY presented and not released      test_present_checks
@@ -218,6 +221,81 @@ static void test_export_limits(void)
 	vdmabuf_model_start(&H.model, ALL_FEATURES, NULL);
 	CHECK(export_with(&H, NULL, 0) == VDMABUF_S_OK);
 	CHECK(harness_reply_id(&H).key >> 32 == 1);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
+static int export_pages(struct harness *h, uint32_t pages)
+{
+	uint8_t req[HARNESS_REQUEST];
+
+	return harness_request(h, req, harness_export(req, 64, 16 * pages, pages));
+}
+
+static void test_pinned(void)
+{
+	const uint64_t page = VDMABUF_PAGE_SIZE;
+	struct vdmabuf_consumer_msg reply;
+	struct vdmabuf_id a, b;
+	unsigned long bad;
+
+	harness_init(&H, NULL, ALL_FEATURES);
+	harness_post_events(&H, 16);
+	harness_attach(&H, 0);
+	H.model.max_pinned = 10 * page;
+	CHECK(export_pages(&H, 4) == VDMABUF_S_OK);
+	a = harness_reply_id(&H);
+	CHECK(export_pages(&H, 4) == VDMABUF_S_OK);
+	b = harness_reply_id(&H);
+	bad = H.model.stats.bad_requests;
+	CHECK(export_pages(&H, 3) == VDMABUF_S_ENOSPC);		/* 11 > 10 pages */
+	CHECK(H.model.stats.bad_requests == bad + 1);
+	CHECK(H.model.stats.exports_total == 2 && H.live_imports == 2);
+	CHECK(export_pages(&H, 2) == VDMABUF_S_OK);			/* exactly 10 */
+	CHECK(export_pages(&H, 1) == VDMABUF_S_ENOSPC);
+	CHECK_MODEL(&H);
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_STATS, NULL, 0, &reply) == 0);
+	CHECK(reply.u.stats.pinned_bytes == 10 * page);
+	CHECK(reply.u.stats.pinned_limit == 10 * page);
+
+	/* Unexported but imported: its pages are still pinned. */
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_IMPORT, &a, 0, &reply) == 0);
+	CHECK(unexport(&H, &a) == VDMABUF_S_OK);
+	CHECK(H.model.num_buffers == 2 && H.model.pinned_bytes == 10 * page);
+	CHECK(export_pages(&H, 1) == VDMABUF_S_ENOSPC);
+	/* Dropped while a host device maps it: busy, still counted. */
+	H.imports_busy = true;
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_DROP, &a, 0, &reply) == 0);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_RETIRED) == 0);
+	CHECK(export_pages(&H, 1) == VDMABUF_S_ENOSPC);
+	/* RETIRED: its budget is free again. */
+	H.imports_busy = false;
+	vdmabuf_model_imports_idle(&H.model);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_RETIRED) == 1);
+	CHECK(H.model.pinned_bytes == 6 * page);
+	CHECK(export_pages(&H, 5) == VDMABUF_S_ENOSPC);
+	CHECK(export_pages(&H, 4) == VDMABUF_S_OK);
+	CHECK_MODEL(&H);
+	/* Unexported and not imported: retired and freed at once. */
+	CHECK(unexport(&H, &b) == VDMABUF_S_OK);
+	CHECK(H.model.pinned_bytes == 6 * page);
+	CHECK(export_pages(&H, 4) == VDMABUF_S_OK);
+	/* A reset frees everything; the budget stays. */
+	vdmabuf_model_reset(&H.model);
+	CHECK(H.model.pinned_bytes == 0);
+	vdmabuf_model_start(&H.model, ALL_FEATURES, NULL);
+	CHECK(export_pages(&H, 10) == VDMABUF_S_OK);
+	CHECK(export_pages(&H, 1) == VDMABUF_S_ENOSPC);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+
+	/* No budget: only the other limits. */
+	harness_init(&H, NULL, ALL_FEATURES);
+	for (int i = 0; i < 64; i++)
+		CHECK(export_pages(&H, 64) == VDMABUF_S_OK);
+	CHECK(H.model.pinned_bytes == 64 * 64 * page);
+	vdmabuf_model_stats(&H.model, &reply.u.stats);
+	CHECK(reply.u.stats.pinned_bytes == 64 * 64 * page && reply.u.stats.pinned_limit == 0);
 	CHECK_MODEL(&H);
 	harness_finish(&H);
 }
@@ -1270,6 +1348,7 @@ int main(void)
 	test_any_request();
 	test_export_checks();
 	test_export_limits();
+	test_pinned();
 	test_export_import_fails();
 	test_present_checks();
 	test_unexport_checks();
