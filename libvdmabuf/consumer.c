@@ -501,6 +501,8 @@ int vdmabuf_consumer_stats(struct vdmabuf_consumer *c, struct vdmabuf_stats *sta
 		.cursors_total = msg.u.stats.cursors_total,
 		.logs_suppressed = msg.u.stats.logs_suppressed,
 		.consumers_late = msg.u.stats.consumers_late,
+		.pinned_bytes = msg.u.stats.pinned_bytes,
+		.pinned_limit = msg.u.stats.pinned_limit,
 	};
 	return 0;
 }

@@ -302,6 +302,8 @@ struct vdmabuf_stats {
 	uint64_t cursors_total;		/* cursor images presented (not frames) */
 	uint64_t logs_suppressed;	/* log lines over the device's rate limit */
 	uint64_t consumers_late;	/* disconnected past a release deadline */
+	uint64_t pinned_bytes;		/* guest memory the host holds pinned */
+	uint64_t pinned_limit;		/* its budget; 0: none */
 };
 
 /* The requests a consumer makes, as its listener's error names them. */
