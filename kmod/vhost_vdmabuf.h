@@ -27,6 +27,7 @@
 struct dma_buf;
 struct eventfd_ctx;
 struct file;
+struct mem_cgroup;
 struct mm_struct;
 struct task_struct;
 
@@ -124,6 +125,14 @@ struct vdm_dev {
 	struct mutex lock;
 	bool closed;			/* the owner file is gone */
 	struct mm_struct *mm;		/* the owner's, mmgrab()ed */
+	/*
+	 * Who pays for the pins, from START (vdm_charge_owner()): pages
+	 * pinned count in mm->pinned_vm up to pin_limit, the starter's
+	 * RLIMIT_MEMLOCK in pages (ULONG_MAX: CAP_IPC_LOCK or unlimited);
+	 * the worker's allocations go to memcg, a reference.
+	 */
+	unsigned long pin_limit;
+	struct mem_cgroup *memcg;
 	struct vhost_vdmabuf_mem_table mem;	/* num_regions 0: none */
 	u64 mem_pages;			/* guest RAM in the table, in pages */
 	struct vhost_vdmabuf_config cfg;

@@ -22,6 +22,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/scatterlist.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -29,6 +30,7 @@
 
 struct vdm_hostbuf {
 	struct vdm_counters *counters;	/* a reference */
+	struct mm_struct *mm;		/* pays for the pins (pinned_vm); mmgrab()ed */
 	unsigned long npages;
 
 	/*
@@ -78,6 +80,7 @@ static void hostbuf_unpin(struct vdm_hostbuf *hb)
 	/* The host may have written them: dirty, then unpinned. */
 	unpin_user_pages_dirty_lock(hb->pages, hb->npages, true);
 	atomic64_sub(hb->npages, &hb->counters->pinned_pages);
+	atomic64_sub(hb->npages, &hb->mm->pinned_vm);
 	kvfree(hb->pages);
 	hb->pages = NULL;
 }
@@ -99,6 +102,7 @@ static void hostbuf_free(struct vdm_hostbuf *hb)
 	mutex_unlock(&hb->lock);
 	mutex_destroy(&hb->lock);
 	vdm_counters_put(hb->counters);
+	mmdrop(hb->mm);
 	kfree(hb);
 }
 
@@ -460,6 +464,25 @@ static int pin_extents(struct vdm_dev *dev, struct vdm_hostbuf *hb,
 }
 
 /*
+ * Charges npages to the owner's pinned_vm within its RLIMIT_MEMLOCK
+ * (vdm_charge_owner()), as ib_umem_get() does; false: over it. Every pin
+ * of the mm counts, a restarted owner's older ones too.
+ */
+static bool hostbuf_charge(struct vdm_dev *dev, unsigned long npages)
+{
+	s64 pinned;
+
+	lockdep_assert_held(&dev->lock);
+	pinned = atomic64_add_return(npages, &dev->mm->pinned_vm);
+	if ((u64)pinned <= dev->pin_limit)
+		return true;
+	atomic64_sub(npages, &dev->mm->pinned_vm);
+	pr_warn_ratelimited("dev %u: export of %lu pages refused: the owner pins %lld, RLIMIT_MEMLOCK %lu pages\n",
+			    dev->nr, npages, pinned - (s64)npages, dev->pin_limit);
+	return false;
+}
+
+/*
  * EXPORT's host import (spec §8.1 steps 9 to 11): returns a VDMABUF_S_*
  * status; on OK *out is a new dma_buf holding the guest's pages pinned.
  * In the worker, which uses the owner's mm.
@@ -486,20 +509,28 @@ u32 vdm_hostbuf_create(struct vdm_dev *dev, const struct vdmabuf_export *req,
 				    dev->nr, atomic64_read(&dev->counters->pinned_pages));
 		return VDMABUF_S_ENOMEM;
 	}
-	hb = kzalloc(sizeof(*hb), GFP_KERNEL);
+	/* Per import: charged to the owner's memcg (the worker's active one). */
+	hb = kzalloc(sizeof(*hb), GFP_KERNEL_ACCOUNT);
 	if (!hb)
 		return VDMABUF_S_ENOMEM;
 	mutex_init(&hb->lock);
 	hb->npages = *total >> PAGE_SHIFT;
-	hb->pages = kvmalloc_array(hb->npages, sizeof(*hb->pages), GFP_KERNEL);
-	if (!hb->pages)
+	if (!hostbuf_charge(dev, hb->npages)) {
+		status = VDMABUF_S_ENOSPC;
 		goto err_free;
+	}
+	status = VDMABUF_S_ENOMEM;
+	hb->pages = kvmalloc_array(hb->npages, sizeof(*hb->pages), GFP_KERNEL_ACCOUNT);
+	if (!hb->pages)
+		goto err_uncharge;
 	ret = pin_extents(dev, hb, extents, n, &pinned);
 	if (!ret && pinned != hb->npages)
 		ret = -EFAULT;
 	if (ret)
 		goto err_pin;
 
+	mmgrab(dev->mm);
+	hb->mm = dev->mm;
 	kref_get(&dev->counters->ref);
 	hb->counters = dev->counters;
 	atomic64_add(hb->npages, &hb->counters->pinned_pages);
@@ -524,10 +555,12 @@ err_pin:
 			    dev->nr, hb->npages, ret);
 	unpin_user_pages(hb->pages, pinned);
 	kvfree(hb->pages);
+err_uncharge:
+	atomic64_sub(hb->npages, &dev->mm->pinned_vm);
 err_free:
 	mutex_destroy(&hb->lock);
 	kfree(hb);
-	return VDMABUF_S_ENOMEM;
+	return status;
 }
 
 /*

@@ -19,11 +19,14 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cgroup.h>
+#include <linux/capability.h>
 #include <linux/kthread.h>
+#include <linux/memcontrol.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -48,18 +51,22 @@ void vdm_wake(struct vdm_dev *dev)
 static void vdm_do_work(struct vdm_dev *dev)
 {
 	struct mm_struct *mm = NULL;
+	struct mem_cgroup *old_memcg;
 
 	mutex_lock(&dev->lock);
 	vdm_consumer_reap(dev);
 	if (dev->running && dev->mm && mmget_not_zero(dev->mm)) {
 		mm = dev->mm;
 		kthread_use_mm(mm);
+		/* A kthread charges no memcg of its own: the owner's pays. */
+		old_memcg = set_active_memcg(dev->memcg);
 		if (test_and_clear_bit(VDM_WORK_IMPORTS_IDLE, &dev->work))
 			vdmabuf_model_imports_idle(&dev->model);
 		if (test_and_clear_bit(VDM_WORK_TIMER, &dev->work))
 			vdmabuf_model_timer(&dev->model);
 		vdmabuf_model_process(&dev->model, VDMABUF_VQ_CONTROL);
 		vdmabuf_model_process(&dev->model, VDMABUF_VQ_EVENT);
+		set_active_memcg(old_memcg);
 		kthread_unuse_mm(mm);
 	}
 	mutex_unlock(&dev->lock);
@@ -104,6 +111,7 @@ static void vdm_dev_free(struct kref *ref)
 
 	timer_shutdown_sync(&dev->timer);
 	vdm_counters_put(dev->counters);
+	mem_cgroup_put(dev->memcg);
 	/* The model's ops assert the lock; the device was reset before. */
 	mutex_lock(&dev->lock);
 	vdmabuf_model_finish(&dev->model);
@@ -361,6 +369,39 @@ static int vdm_set_vring(struct vdm_dev *dev, void __user *argp)
 	return 0;
 }
 
+/*
+ * The owner that starts the device pays for its pins, as the kernel
+ * charges pinned memory elsewhere (RDMA's ib_umem_get(), io_uring): each
+ * pinned page counts in its mm's pinned_vm, which may not pass its
+ * RLIMIT_MEMLOCK unless it has CAP_IPC_LOCK; the worker's allocations
+ * go to its memcg. The budget the daemon asked for (SET_CONFIG) is
+ * taken only within that limit.
+ */
+static void vdm_charge_owner(struct vdm_dev *dev)
+{
+	unsigned long memlock = rlimit(RLIMIT_MEMLOCK);
+	u64 budget = dev->cfg.max_pinned;
+
+	lockdep_assert_held(&dev->lock);
+	mem_cgroup_put(dev->memcg);
+	dev->memcg = get_mem_cgroup_from_mm(current->mm);
+	if (memlock == RLIM_INFINITY || capable(CAP_IPC_LOCK)) {
+		dev->pin_limit = ULONG_MAX;
+	} else {
+		dev->pin_limit = memlock >> PAGE_SHIFT;
+		/* 0 would be no budget: the mm's own check refuses then. */
+		if (!budget || budget > (u64)dev->pin_limit << PAGE_SHIFT)
+			budget = max_t(u64, (u64)dev->pin_limit << PAGE_SHIFT, PAGE_SIZE);
+	}
+	dev->model.max_pinned = budget;
+	if (budget)
+		pr_info("dev %u: pins charged to pid %d: up to %llu KiB\n", dev->nr,
+			task_tgid_nr(current), budget >> 10);
+	else
+		pr_info("dev %u: pins charged to pid %d: no budget\n", dev->nr,
+			task_tgid_nr(current));
+}
+
 static int vdm_start(struct vdm_dev *dev)
 {
 	unsigned int i, ring_size[VDMABUF_NUM_VQS];
@@ -370,6 +411,7 @@ static int vdm_start(struct vdm_dev *dev)
 		return -EPERM;
 	if (dev->running)
 		return -EBUSY;
+	vdm_charge_owner(dev);
 	for (i = 0; i < VDMABUF_NUM_VQS; i++) {
 		ret = vdm_vq_start(&dev->vqs[i]);
 		if (ret) {

@@ -13,7 +13,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#define model_zalloc(size)	kvzalloc(size, GFP_KERNEL)
+/* Charged to the memcg of the owner (the worker's active memcg). */
+#define model_zalloc(size)	kvzalloc(size, GFP_KERNEL_ACCOUNT)
 #define model_free(p)		kvfree(p)
 #define model_popcount(x)	hweight64(x)
 #define model_ffz(x)		__ffs64(~(x))

@@ -94,6 +94,10 @@ struct vhost_vdmabuf_config {
 	__u32 max_extents;
 	__u32 release_deadline_ms;	/* 0: the default (vdmabuf spec 11.3) */
 	__u32 reserved;			/* 0 */
+	__u64 max_pinned;		/* bytes the device's buffers may pin
+					 * (vdmabuf spec 8.1 step 8); 0: no
+					 * budget but the starter's
+					 * RLIMIT_MEMLOCK, which bounds it too */
 };
 
 struct vhost_vdmabuf_vring {
