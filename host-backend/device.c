@@ -8,6 +8,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -328,6 +330,66 @@ static uint32_t fd_budget(uint32_t max_buffers)
 	return max_buffers;
 }
 
+int vdmabuf_parse_size(const char *s, uint64_t *bytes)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (end == s || errno)
+		return -EINVAL;
+	switch (*end) {
+	case 'G': shift += 10; /* fall through */
+	case 'M': shift += 10; /* fall through */
+	case 'K': shift += 10; end++; break;
+	}
+	if (*end || v > UINT64_MAX >> shift)
+		return -EINVAL;
+	*bytes = (uint64_t)v << shift;
+	return 0;
+}
+
+/* Whether the daemon may lock memory beyond RLIMIT_MEMLOCK. */
+static bool may_lock_any(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return false;
+	return data[CAP_TO_INDEX(CAP_IPC_LOCK)].effective & CAP_TO_MASK(CAP_IPC_LOCK);
+}
+
+uint64_t vdmabuf_pinned_budget(uint64_t max_pinned)
+{
+	struct rlimit memlock;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &memlock) < 0)
+		memlock.rlim_cur = 0;
+	if (memlock.rlim_cur == RLIM_INFINITY || may_lock_any()) {
+		if (max_pinned)
+			log_info("pins: up to %llu KiB per device (--max-pinned)",
+				 (unsigned long long)(max_pinned >> 10));
+		else
+			log_info("pins: no budget (CAP_IPC_LOCK or no RLIMIT_MEMLOCK)");
+		return max_pinned;
+	}
+	if (max_pinned > memlock.rlim_cur)
+		log_warn("pins: --max-pinned %llu KiB over RLIMIT_MEMLOCK",
+			 (unsigned long long)(max_pinned >> 10));
+	if (!max_pinned || max_pinned > memlock.rlim_cur)
+		max_pinned = memlock.rlim_cur;
+	/* 0 would be no budget at all: one page, as fd_budget() keeps 16 buffers. */
+	if (max_pinned < VDMABUF_PAGE_SIZE)
+		max_pinned = VDMABUF_PAGE_SIZE;
+	log_info("pins: up to %llu KiB per device (RLIMIT_MEMLOCK %llu KiB)",
+		 (unsigned long long)(max_pinned >> 10),
+		 (unsigned long long)(memlock.rlim_cur >> 10));
+	return max_pinned;
+}
+
 static void device_timer_finish(struct vdmabuf_device *dev)
 {
 	int fd = dev->timer.fd;
@@ -377,6 +439,8 @@ struct vdmabuf_device *vdmabuf_device_create(struct event_loop *loop,
 		goto err_elem;
 	if (config->release_deadline_ms)
 		dev->model.release_deadline_ns = config->release_deadline_ms * 1000000ull;
+	/* udmabuf charges its pins to nobody: the daemon keeps its own budget. */
+	dev->model.max_pinned = vdmabuf_pinned_budget(config->max_pinned);
 	fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (fd < 0 || event_loop_add(loop, &dev->timer, fd, EPOLLIN, handle_timer) < 0) {
 		log_error("timer: %s", strerror(errno));

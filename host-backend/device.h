@@ -20,7 +20,17 @@ struct vdmabuf_device_config {
 	struct consumer_policy consumer_policy;	/* who of them is served */
 	struct fd_store *fd_store;	/* NULL: no restart without a VM reset */
 	uint32_t release_deadline_ms;	/* 0: the default (spec §11.3) */
+	uint64_t max_pinned;		/* --max-pinned, bytes; 0: RLIMIT_MEMLOCK's */
 };
+
+/* SIZE of --max-pinned: bytes, or with a K, M or G suffix; 0 or -EINVAL. */
+int vdmabuf_parse_size(const char *s, uint64_t *bytes);
+/*
+ * The pinned-bytes budget of the device (spec §8.1 step 8) for either
+ * engine: max_pinned (0: none asked) within RLIMIT_MEMLOCK, unless the
+ * daemon may lock any amount (CAP_IPC_LOCK, RLIM_INFINITY). 0: no budget.
+ */
+uint64_t vdmabuf_pinned_budget(uint64_t max_pinned);
 
 /* The userspace engine (--engine user): udmabuf imports, rings read here. */
 struct vdmabuf_device *vdmabuf_device_create(struct event_loop *loop,

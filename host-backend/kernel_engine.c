@@ -55,6 +55,7 @@ struct kernel_engine {
 	int device_fd;			/* /dev/vhost-vdmabuf, for our whole life */
 	bool started;			/* START done, no STOP since */
 	uint32_t release_deadline_ms;	/* for the module's model; 0: its default */
+	uint64_t max_pinned;		/* the pinned budget asked; 0: the module's */
 	struct kernel_consumer files[CONSUMER_MAX];	/* by consumer slot */
 };
 
@@ -117,6 +118,7 @@ static int set_config(struct kernel_engine *engine)
 		.max_buffers = kernel_limits.max_buffers,
 		.max_extents = kernel_limits.max_extents,
 		.release_deadline_ms = engine->release_deadline_ms,
+		.max_pinned = engine->max_pinned,
 	};
 
 	return ioctl(engine->device_fd, VHOST_VDMABUF_SET_CONFIG, &config);
@@ -369,6 +371,8 @@ struct kernel_engine *kernel_engine_create(struct event_loop *loop,
 	if (!engine)
 		return NULL;
 	engine->release_deadline_ms = config->release_deadline_ms;
+	/* The module charges the pins to us and bounds this by our RLIMIT_MEMLOCK. */
+	engine->max_pinned = vdmabuf_pinned_budget(config->max_pinned);
 	for (unsigned int i = 0; i < CONSUMER_MAX; i++)
 		engine->files[i] = (struct kernel_consumer){
 			.engine = engine, .source.fd = -1,

@@ -60,6 +60,8 @@ static void usage(FILE *f, const char *prog)
 		"  -P, --max-per-uid N         connections one uid may hold (default %d)\n"
 		"  -D, --release-deadline MS   a consumer keeping a frame this long after a\n"
 		"                              newer one is disconnected (default 30000)\n"
+		"  -M, --max-pinned SIZE       guest memory the host may hold pinned (K, M, G);\n"
+		"                              within RLIMIT_MEMLOCK unless CAP_IPC_LOCK\n"
 		"  -e, --engine ENGINE         user (default): the device runs here, with udmabuf;\n"
 		"                              kernel: it runs in vhost_vdmabuf.ko\n"
 		"  -l, --log-level LEVEL       error, warning, info (default) or debug\n"
@@ -122,6 +124,7 @@ int main(int argc, char *argv[])
 		{ "allow-group", required_argument, NULL, 'G' },
 		{ "max-per-uid", required_argument, NULL, 'P' },
 		{ "release-deadline", required_argument, NULL, 'D' },
+		{ "max-pinned", required_argument, NULL, 'M' },
 		{ "engine", required_argument, NULL, 'e' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
@@ -143,7 +146,7 @@ int main(int argc, char *argv[])
 	sigset_t mask;
 	int opt, sfd, ret = EXIT_FAILURE;
 
-	while ((opt = getopt_long(argc, argv, "s:c:m:g:U:G:P:D:e:l:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:c:m:g:U:G:P:D:M:e:l:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			config.vhost_socket = optarg;
@@ -184,6 +187,13 @@ int main(int argc, char *argv[])
 			if (*end || !vdmabuf_release_deadline_valid(config.release_deadline_ms)) {
 				fprintf(stderr, "bad --release-deadline '%s' (%u to %u ms)\n", optarg,
 					VDMABUF_RELEASE_DEADLINE_MIN_MS, VDMABUF_RELEASE_DEADLINE_MAX_MS);
+				return EXIT_FAILURE;
+			}
+			break;
+		case 'M':
+			if (vdmabuf_parse_size(optarg, &config.max_pinned) < 0 ||
+			    config.max_pinned < VDMABUF_PAGE_SIZE) {
+				fprintf(stderr, "bad --max-pinned '%s'\n", optarg);
 				return EXIT_FAILURE;
 			}
 			break;
