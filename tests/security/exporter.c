@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * exporter N: the guest half of suite security's fd test. Exports N
- * one-page udmabufs through /dev/vdmabuf, each once and never presented,
- * until all are exported or the device refuses one; prints
+ * exporter N [PAGES]: the guest half of suite security's fd, stall and
+ * pinned tests. Exports N udmabufs of PAGES pages (default 1; 32 pixels
+ * wide, 32 rows a page) through /dev/vdmabuf, each once and never
+ * presented, until all are exported or the device refuses one; prints
  * "exported K of N: <why>" and holds them until SIGTERM, then closes
  * /dev/vdmabuf with all of them exported. At each SIGUSR1 it exports one
- * more and prints "one more: <why>". Its own fd for each buffer is closed
- * once exported: the driver holds the dmabuf.
+ * more and prints "one more: <why>"; at each SIGUSR2 it unexports the
+ * oldest it holds and prints "unexported one: <why>". Its own fd for each
+ * buffer is closed once exported: the driver holds the dmabuf.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,13 +24,17 @@
 #include <drm_fourcc.h>
 #include <vdmabuf.h>
 
-static int one_page(int dev)
+static long pages = 1;
+
+static int one_buffer(int dev)
 {
-	struct udmabuf_create create = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = 4096 };
+	struct udmabuf_create create = {
+		.flags = UDMABUF_FLAGS_CLOEXEC, .size = pages * 4096,
+	};
 	int memfd = memfd_create("exporter", MFD_ALLOW_SEALING | MFD_CLOEXEC);
 	int fd;
 
-	if (memfd < 0 || ftruncate(memfd, 4096) < 0 ||
+	if (memfd < 0 || ftruncate(memfd, pages * 4096) < 0 ||
 	    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0)
 		return -errno;
 	create.memfd = memfd;
@@ -39,36 +45,46 @@ static int one_page(int dev)
 	return fd;
 }
 
-static const struct vdmabuf_buffer_desc desc = {
-	.width = 32, .height = 32, .fourcc = DRM_FORMAT_XRGB8888,
-	.modifier = DRM_FORMAT_MOD_LINEAR, .num_planes = 1,
-	.planes = { { .offset = 0, .stride = 128 } },
-};
+/* Held: ids[first..count) exported and not yet unexported. */
+static struct vdmabuf_id *ids;
+static long first, count;
 
 static int export_one(struct vdmabuf_producer *p, int dev)
 {
-	struct vdmabuf_id id;
-	int fd = one_page(dev), err;
+	const struct vdmabuf_buffer_desc desc = {
+		.width = 32, .height = 32 * pages, .fourcc = DRM_FORMAT_XRGB8888,
+		.modifier = DRM_FORMAT_MOD_LINEAR, .num_planes = 1,
+		.planes = { { .offset = 0, .stride = 128 } },
+	};
+	int fd = one_buffer(dev), err;
 
 	if (fd < 0)
 		return fd;
-	err = vdmabuf_producer_export(p, fd, &desc, &id);
+	err = vdmabuf_producer_export(p, fd, &desc, &ids[count]);
 	close(fd);
+	if (err >= 0)
+		count++;
 	return err;
 }
 
 int main(int argc, char *argv[])
 {
-	long n = argc == 2 ? strtol(argv[1], NULL, 10) : 0;
+	long n = argc >= 2 && argc <= 3 ? strtol(argv[1], NULL, 10) : 0;
 	struct vdmabuf_producer *p;
-	int dev, err = 0;
+	int dev, sig, err = 0;
 	long k;
 	sigset_t mask;
 
-	if (n <= 0) {
-		fprintf(stderr, "usage: exporter N\n");
+	if (argc == 3)
+		pages = strtol(argv[2], NULL, 10);
+	if (n <= 0 || pages <= 0 || pages > 512) {
+		fprintf(stderr, "usage: exporter N [PAGES]\n");
 		return 2;
 	}
+	/* Room for every SIGUSR1 too. */
+	ids = calloc(n + 1024, sizeof(*ids));
+	if (!ids)
+		return 1;
 	dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
 	p = vdmabuf_producer_create(NULL, &err);
 	if (dev < 0 || !p) {
@@ -78,15 +94,24 @@ int main(int argc, char *argv[])
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	for (k = 0; k < n; k++)
 		if ((err = export_one(p, dev)) < 0)
 			break;
 	printf("exported %ld of %ld: %s\n", k, n, k == n ? "all" : strerror(-err));
 	fflush(stdout);
-	while (sigwaitinfo(&mask, NULL) == SIGUSR1) {
-		err = export_one(p, dev);
-		printf("one more: %s\n", err < 0 ? strerror(-err) : "exported");
+	while ((sig = sigwaitinfo(&mask, NULL)) == SIGUSR1 || sig == SIGUSR2) {
+		if (sig == SIGUSR2) {
+			err = first < count ? vdmabuf_producer_unexport(p, &ids[first]) : -ENOENT;
+			first += err >= 0;
+			printf("unexported one: %s\n", err < 0 ? strerror(-err) : "done");
+		} else if (count == n + 1024) {
+			printf("one more: no room\n");
+		} else {
+			err = export_one(p, dev);
+			printf("one more: %s\n", err < 0 ? strerror(-err) : "exported");
+		}
 		fflush(stdout);
 	}
 	vdmabuf_producer_destroy(p);
