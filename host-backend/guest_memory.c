@@ -42,6 +42,18 @@ int guest_memory_add(struct guest_memory *mem, uint64_t gpa, uint64_t size,
 		close(fd);
 		return -EINVAL;
 	}
+	/*
+	 * Guest pages are handed on as whole host pages (udmabuf's ranges,
+	 * the module's pins): a region whose pages do not start on a page
+	 * of its fd could be read here but never imported.
+	 */
+	if ((gpa | size | fd_offset) & (uint64_t)(sysconf(_SC_PAGESIZE) - 1)) {
+		log_error("memory: region gpa %#llx size %#llx at fd offset %#llx not page aligned",
+			  (unsigned long long)gpa, (unsigned long long)size,
+			  (unsigned long long)fd_offset);
+		close(fd);
+		return -EINVAL;
+	}
 	for (unsigned int i = 0; i < mem->num_regions; i++) {
 		if (region_overlaps(&mem->regions[i], gpa, size)) {
 			log_error("memory: region at %#llx overlaps another",
@@ -50,7 +62,6 @@ int guest_memory_add(struct guest_memory *mem, uint64_t gpa, uint64_t size,
 			return -EINVAL;
 		}
 	}
-	/* Mapped from offset 0, as fd_offset need not be page aligned. */
 	map = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
 		int err = -errno;

@@ -364,9 +364,8 @@ static int vu_set_mem_table_exec(struct vhost_user *vu, struct vhost_user_msg *m
 				       r->memory_size, r->userspace_addr,
 				       r->mmap_offset, take_fd(msg, i));
 	}
-	if (err)
-		return err;
-	return memory_changed(vu, restart, 0);
+	/* Also when refused: the rings are never read through the old table. */
+	return memory_changed(vu, restart, err);
 }
 
 static int vu_add_mem_reg_exec(struct vhost_user *vu, struct vhost_user_msg *msg)
