@@ -75,6 +75,11 @@ static int model_pop(struct vdmabuf_model *m, unsigned int vq,
 	int ret;
 
 	ret = virtqueue_pop(&dev->vhost.vqs[vq], &dev->vhost.mem, elem);
+	/* The guest may write bad chains at will: logged within the limit. */
+	if (ret == -EIO && vdmabuf_model_log_allowed(m))
+		log_error("%s", elem->why);
+	else if (ret == -EINVAL && vdmabuf_model_log_allowed(m))
+		log_warn("%s", elem->why);
 	if (ret > 0 || ret == -EINVAL)
 		*chain = (struct vdmabuf_model_chain){
 			.head = elem->head, .num_out = elem->num_out,

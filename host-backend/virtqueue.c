@@ -2,6 +2,8 @@
 #include <endian.h>
 #include <errno.h>
 #include <linux/virtio_ring.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -48,6 +50,17 @@ bool virtqueue_map(struct virtqueue *vq, const struct guest_memory *mem)
 	return true;
 }
 
+/* Why a chain or ring was refused, for the caller to log within its limit. */
+static int refuse(struct virtqueue_elem *elem, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(elem->why, sizeof(elem->why), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
 static int chain_add(struct virtqueue *vq, const struct guest_memory *mem,
 		     struct virtqueue_elem *elem, const struct vring_desc *d)
 {
@@ -56,26 +69,23 @@ static int chain_add(struct virtqueue *vq, const struct guest_memory *mem,
 	uint16_t flags = le16toh(d->flags);
 	void *host;
 
-	if (flags & VRING_DESC_F_INDIRECT) {
-		/* VIRTIO_RING_F_INDIRECT_DESC is never offered. */
-		log_warn("vq %u: indirect descriptor not negotiated", vq->index);
-		return -EINVAL;
-	}
+	/* VIRTIO_RING_F_INDIRECT_DESC is never offered. */
+	if (flags & VRING_DESC_F_INDIRECT)
+		return refuse(elem, -EINVAL, "vq %u: indirect descriptor not negotiated",
+			      vq->index);
+	/* A descriptor of length 0 carries no byte: its address is not used. */
 	host = len ? guest_memory_gpa(mem, addr, len) : NULL;
-	if (len && !host) {
-		log_warn("vq %u: descriptor %#llx+%u outside guest RAM", vq->index,
-			 (unsigned long long)addr, len);
-		return -EINVAL;
-	}
+	if (len && !host)
+		return refuse(elem, -EINVAL, "vq %u: descriptor %#llx+%u outside guest RAM",
+			      vq->index, (unsigned long long)addr, len);
 	if (flags & VRING_DESC_F_WRITE) {
 		elem->in[elem->num_in++] = (struct iovec){ host, len };
 		elem->in_len += len;
 	} else {
-		if (elem->num_in) {
-			log_warn("vq %u: readable descriptor after a writable one",
-				 vq->index);
-			return -EINVAL;
-		}
+		if (elem->num_in)
+			return refuse(elem, -EINVAL,
+				      "vq %u: readable descriptor after a writable one",
+				      vq->index);
 		elem->out[elem->num_out++] = (struct iovec){ host, len };
 		elem->out_len += len;
 	}
@@ -93,32 +103,30 @@ int virtqueue_pop(struct virtqueue *vq, const struct guest_memory *mem,
 	avail_idx = le16toh(__atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE));
 	if (avail_idx == vq->last_avail_idx)
 		return 0;
+	/* num buffers outstanding is a full ring; more is no ring at all. */
 	if ((uint16_t)(avail_idx - vq->last_avail_idx) > vq->num) {
-		log_error("vq %u: avail index jumped from %u to %u; queue stopped",
-			  vq->index, vq->last_avail_idx, avail_idx);
 		vq->broken = true;
-		return -EIO;
+		return refuse(elem, -EIO, "vq %u: avail index jumped from %u to %u; queue stopped",
+			      vq->index, vq->last_avail_idx, avail_idx);
 	}
 	head = le16toh(vq->avail->ring[vq->last_avail_idx % vq->num]);
 	if (head >= vq->num) {
-		log_error("vq %u: head %u beyond ring size %u; queue stopped",
-			  vq->index, head, vq->num);
 		vq->broken = true;
-		return -EIO;
+		return refuse(elem, -EIO, "vq %u: head %u beyond ring size %u; queue stopped",
+			      vq->index, head, vq->num);
 	}
 	vq->last_avail_idx++;
 
 	elem->head = head;
 	elem->num_out = elem->num_in = 0;
 	elem->out_len = elem->in_len = 0;
-	/* A chain longer than the ring has a loop. */
+	/* A chain of num descriptors may be whole; a longer one has a loop. */
 	for (i = head, count = 0;; count++) {
 		struct vring_desc d;
 
-		if (count == vq->num) {
-			log_warn("vq %u: descriptor chain at %u loops", vq->index, head);
-			return -EINVAL;
-		}
+		if (count == vq->num)
+			return refuse(elem, -EINVAL, "vq %u: descriptor chain at %u loops",
+				      vq->index, head);
 		/* One read of each descriptor: the guest may rewrite it. */
 		memcpy(&d, &vq->desc[i], sizeof(d));
 		if (chain_add(vq, mem, elem, &d) < 0)
@@ -126,10 +134,9 @@ int virtqueue_pop(struct virtqueue *vq, const struct guest_memory *mem,
 		if (!(le16toh(d.flags) & VRING_DESC_F_NEXT))
 			break;
 		i = le16toh(d.next);
-		if (i >= vq->num) {
-			log_warn("vq %u: next %u beyond ring size", vq->index, i);
-			return -EINVAL;
-		}
+		if (i >= vq->num)
+			return refuse(elem, -EINVAL, "vq %u: next %u beyond ring size",
+				      vq->index, i);
 	}
 	return 1;
 }

@@ -52,6 +52,7 @@ struct virtqueue_elem {
 	size_t out_len, in_len;
 	struct iovec out[VIRTQUEUE_MAX_SIZE];
 	struct iovec in[VIRTQUEUE_MAX_SIZE];
+	char why[96];			/* virtqueue_pop's refusal, unlogged */
 };
 
 void virtqueue_init(struct virtqueue *vq, unsigned int index);
@@ -64,7 +65,9 @@ bool virtqueue_map(struct virtqueue *vq, const struct guest_memory *mem);
  * Returns 1 and fills elem with the next chain, 0 if the ring is empty,
  * -EINVAL if the chain is malformed (elem->head is then valid and the
  * chain must be returned with length 0) and -EIO if the ring itself is
- * (vq->broken is set and nothing more is taken from it).
+ * (vq->broken is set and nothing more is taken from it). On either
+ * error elem->why says what the guest got wrong: the ring does not log,
+ * as the guest can repeat it at will; the caller logs it within a limit.
  */
 int virtqueue_pop(struct virtqueue *vq, const struct guest_memory *mem,
 		  struct virtqueue_elem *elem);

@@ -85,12 +85,24 @@ bool vdm_uaddr_in_mem(const struct vdm_dev *dev, u64 uaddr, u64 len)
 	return false;
 }
 
+/*
+ * The guest can write a bad chain, or break a ring after each reset, at
+ * will: what it got wrong is logged within the device model's limit
+ * (vdmabuf_model_log_allowed(), the daemon's engine's too), which counts
+ * the lines it holds back in STATS. All callers hold dev->lock.
+ */
+#define vq_warn(vq, fmt, ...)							\
+	do {									\
+		if (vdmabuf_model_log_allowed(&(vq)->dev->model))		\
+			pr_warn("dev %u: vq %u: " fmt "\n", (vq)->dev->nr,	\
+				(vq)->index, ##__VA_ARGS__);			\
+	} while (0)
+
 static void vq_break(struct vdm_vq *vq, const char *why, unsigned int a,
 		     unsigned int b)
 {
 	vq->broken = true;
-	pr_warn_ratelimited("dev %u: vq %u: %s (%u, %u); queue stopped until reset\n",
-			    vq->dev->nr, vq->index, why, a, b);
+	vq_warn(vq, "%s (%u, %u); queue stopped until reset", why, a, b);
 }
 
 /*
@@ -128,13 +140,12 @@ static int chain_add(struct vdm_vq *vq, struct vdm_elem *elem,
 
 	if (flags & VDM_DESC_F_INDIRECT) {
 		/* VIRTIO_RING_F_INDIRECT_DESC is never offered. */
-		pr_warn_ratelimited("dev %u: vq %u: indirect descriptor not negotiated\n",
-				    vq->dev->nr, vq->index);
+		vq_warn(vq, "indirect descriptor not negotiated");
 		return -EINVAL;
 	}
+	/* A descriptor of length 0 carries no byte: its address is not used. */
 	if (len && !vdm_gpa_to_uaddr(vq->dev, addr, len, &uaddr)) {
-		pr_warn_ratelimited("dev %u: vq %u: descriptor %#llx+%u outside guest RAM\n",
-				    vq->dev->nr, vq->index, addr, len);
+		vq_warn(vq, "descriptor %#llx+%u outside guest RAM", addr, len);
 		return -EINVAL;
 	}
 	if (flags & VDM_DESC_F_WRITE) {
@@ -143,8 +154,7 @@ static int chain_add(struct vdm_vq *vq, struct vdm_elem *elem,
 		elem->in_len += len;
 	} else {
 		if (elem->num_in) {
-			pr_warn_ratelimited("dev %u: vq %u: readable descriptor after a writable one\n",
-					    vq->dev->nr, vq->index);
+			vq_warn(vq, "readable descriptor after a writable one");
 			return -EINVAL;
 		}
 		elem->segs[elem->num_out++] =
@@ -177,6 +187,7 @@ int vdm_vq_pop(struct vdm_vq *vq, struct vdm_elem *elem)
 		return 0;
 	/* The ring entries are read after the index that published them. */
 	smp_rmb();
+	/* num buffers outstanding is a full ring; more is no ring at all. */
 	if ((u16)(avail_idx - vq->last_avail_idx) > vq->num) {
 		vq_break(vq, "avail index jumped", vq->last_avail_idx, avail_idx);
 		return -EIO;
@@ -198,13 +209,12 @@ int vdm_vq_pop(struct vdm_vq *vq, struct vdm_elem *elem)
 	elem->num_in = 0;
 	elem->out_len = 0;
 	elem->in_len = 0;
-	/* A chain longer than the ring has a loop. */
+	/* A chain of num descriptors may be whole; a longer one has a loop. */
 	for (i = head, count = 0;; count++) {
 		struct vdm_vring_desc d;
 
 		if (count == vq->num) {
-			pr_warn_ratelimited("dev %u: vq %u: descriptor chain at %u loops\n",
-					    vq->dev->nr, vq->index, head);
+			vq_warn(vq, "descriptor chain at %u loops", head);
 			return -EINVAL;
 		}
 		/* One read of each descriptor: the guest may rewrite it. */
@@ -219,8 +229,7 @@ int vdm_vq_pop(struct vdm_vq *vq, struct vdm_elem *elem)
 			break;
 		i = le16_to_cpu(d.next);
 		if (i >= vq->num) {
-			pr_warn_ratelimited("dev %u: vq %u: next %u beyond ring size\n",
-					    vq->dev->nr, vq->index, i);
+			vq_warn(vq, "next %u beyond ring size", i);
 			return -EINVAL;
 		}
 	}
