@@ -118,6 +118,47 @@ int ff_accept(struct fake_frontend *ff, const char *path, int timeout_ms)
 	return ff->sock < 0 ? -1 : 0;
 }
 
+/* Sets both queues up from scratch and starts them, with no event posted. */
+static int start_queues(struct fake_frontend *ff)
+{
+	for (unsigned int q = 0; q < 2; q++) {
+		struct ff_vring *vr = &ff->vq[q];
+		uint64_t base = RING_GPA(q);
+		struct { uint32_t index, num; } state = { q, FF_RING_SIZE };
+		struct { uint32_t index, flags; uint64_t desc, used, avail, log; } addr;
+		uint64_t idx = q;
+
+		memset(ff_gpa(ff, base), 0, 0x3000);
+		vr->avail_idx = vr->used_seen = 0;
+		vr->desc = ff_gpa(ff, base);
+		vr->avail = ff_gpa(ff, base + 0x1000);
+		vr->used = ff_gpa(ff, base + 0x2000);
+		addr = (typeof(addr)){ q, 0, (uintptr_t)vr->desc, (uintptr_t)vr->used,
+				       (uintptr_t)vr->avail, 0 };
+		if (vr->kick <= 0)
+			vr->kick = eventfd(0, EFD_CLOEXEC);
+		if (vr->call <= 0)
+			vr->call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (ff_request(ff, 8, &state, sizeof(state), NULL, 0) < 0 ||
+		    ff_request(ff, 9, &addr, sizeof(addr), NULL, 0) < 0 ||
+		    (state.num = 0, ff_request(ff, 10, &state, sizeof(state), NULL, 0) < 0) ||
+		    ff_request(ff, 13, &idx, 8, &vr->call, 1) < 0 ||
+		    ff_request(ff, 12, &idx, 8, &vr->kick, 1) < 0 ||
+		    (state.num = 1, ff_request(ff, 18, &state, sizeof(state), NULL, 0) < 0))
+			return -1;
+	}
+	return 0;
+}
+
+void ff_post_events(struct fake_frontend *ff, unsigned int n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		ff->vq[1].desc[i] = (struct vring_desc){ EVENTS_GPA + i * 64u, 64,
+							 VRING_DESC_F_WRITE, 0 };
+		ff_make_available(ff, 1, i);
+	}
+}
+
 int ff_start(struct fake_frontend *ff)
 {
 	/* VERSION_1, the four device bits, PROTOCOL_FEATURES. */
@@ -143,37 +184,39 @@ int ff_start(struct fake_frontend *ff)
 	    ff_request(ff, 3, NULL, 0, NULL, 0) < 0)		/* SET_OWNER */
 		return -1;
 	mem = (typeof(mem)){ 1, 0, 0, FF_RAM_SIZE, (uintptr_t)ff->ram, 0 };
-	if (ff_request(ff, 5, &mem, sizeof(mem), &ff->memfd, 1) < 0)
+	if (ff_request(ff, 5, &mem, sizeof(mem), &ff->memfd, 1) < 0 ||
+	    start_queues(ff) < 0)
 		return -1;
-	for (unsigned int q = 0; q < 2; q++) {
-		struct ff_vring *vr = &ff->vq[q];
-		uint64_t base = RING_GPA(q);
-		struct { uint32_t index, num; } state = { q, FF_RING_SIZE };
-		struct { uint32_t index, flags; uint64_t desc, used, avail, log; } addr;
-		uint64_t idx = q;
-
-		vr->desc = ff_gpa(ff, base);
-		vr->avail = ff_gpa(ff, base + 0x1000);
-		vr->used = ff_gpa(ff, base + 0x2000);
-		addr = (typeof(addr)){ q, 0, (uintptr_t)vr->desc, (uintptr_t)vr->used,
-				       (uintptr_t)vr->avail, 0 };
-		vr->kick = eventfd(0, EFD_CLOEXEC);
-		vr->call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (ff_request(ff, 8, &state, sizeof(state), NULL, 0) < 0 ||
-		    ff_request(ff, 9, &addr, sizeof(addr), NULL, 0) < 0 ||
-		    (state.num = 0, ff_request(ff, 10, &state, sizeof(state), NULL, 0) < 0) ||
-		    ff_request(ff, 13, &idx, 8, &vr->call, 1) < 0 ||
-		    ff_request(ff, 12, &idx, 8, &vr->kick, 1) < 0 ||
-		    (state.num = 1, ff_request(ff, 18, &state, sizeof(state), NULL, 0) < 0))
-			return -1;
-	}
 	/* Post event buffers, as a driver would. */
-	for (uint16_t i = 0; i < 64; i++) {
-		ff->vq[1].desc[i] = (struct vring_desc){ EVENTS_GPA + i * 64u, 64,
-							 VRING_DESC_F_WRITE, 0 };
-		ff_make_available(ff, 1, i);
-	}
+	ff_post_events(ff, 64);
 	return 0;
+}
+
+int ff_restart(struct fake_frontend *ff)
+{
+	uint64_t count;
+
+	for (uint32_t q = 0; q < 2; q++) {
+		struct { uint32_t index, num; } state = { q, 0 };
+
+		/* GET_VRING_BASE: the queue stops, the device with it. */
+		if (send_msg(ff, 11, 0, &state, sizeof(state), NULL, 0) < 0 ||
+		    recv_reply(ff, 11, &state, sizeof(state)) < 0)
+			return -1;
+		while (read(ff->vq[q].call, &count, sizeof(count)) > 0)
+			;
+	}
+	return start_queues(ff);
+}
+
+int ff_add_region(struct fake_frontend *ff, uint64_t gpa, uint64_t size,
+		  const void *uva, uint64_t fd_offset, int fd)
+{
+	struct { uint64_t padding, gpa, size, uva, offset; } region = {
+		0, gpa, size, (uintptr_t)uva, fd_offset,
+	};
+
+	return ff_request(ff, 37, &region, sizeof(region), &fd, 1);
 }
 
 void ff_close(struct fake_frontend *ff)

@@ -36,6 +36,19 @@ int ff_accept(struct fake_frontend *ff, const char *path, int timeout_ms);
 /* Full negotiation up to running queues; returns 0 or -1. */
 int ff_start(struct fake_frontend *ff);
 void ff_close(struct fake_frontend *ff);
+/*
+ * Stops both queues (GET_VRING_BASE) and starts them again on empty rings
+ * with no event posted: a device reset, as a driver's. Returns 0 or -1.
+ */
+int ff_restart(struct fake_frontend *ff);
+/* Posts n 64-byte event buffers, descriptors 0 to n - 1, one by one. */
+void ff_post_events(struct fake_frontend *ff, unsigned int n);
+/*
+ * ADD_MEM_REG of [gpa, gpa + size), at fd_offset of fd and mapped at uva
+ * here; 0 if accepted.
+ */
+int ff_add_region(struct fake_frontend *ff, uint64_t gpa, uint64_t size,
+		  const void *uva, uint64_t fd_offset, int fd);
 /* GET_CONFIG into buf. */
 int ff_get_config(struct fake_frontend *ff, void *buf, uint32_t size);
 /* Sends a message with NEED_REPLY and waits for its ack (0 on success). */

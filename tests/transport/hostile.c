@@ -1,19 +1,24 @@
 // SPDX-License-Identifier: MIT
 /*
- * hostile VHOST_SOCKET CONSUMER_SOCKET: plays QEMU and a misbehaving guest
- * against the real daemon (started with --socket VHOST_SOCKET), and a
- * misbehaving consumer on its consumer socket. Every bad request must be
- * refused with the right status, and good requests must keep working.
+ * hostile VHOST_SOCKET CONSUMER_SOCKET NOFLUSH_FILE: plays QEMU and a
+ * misbehaving guest against the real daemon (started with --socket
+ * VHOST_SOCKET), and a misbehaving consumer on its consumer socket. Every
+ * bad request must be refused with the right status, and good requests
+ * must keep working. NOFLUSH_FILE is a file on a FUSE mount whose server
+ * never answers FLUSH (fuse-noflush.c).
  */
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fake-frontend.h"
@@ -34,6 +39,15 @@ static int failures, checks;
 
 #define BUF_GPA 0x1000000u
 #define XR24 0x34325258u
+/* Where fake-frontend.c puts a control request and its reply. */
+#define REQ_GPA 0x40000u
+#define REPLY_GPA 0xc0000u
+#define EVENTS_GPA 0xd0000u
+/* A second RAM region, right after the first (ADD_MEM_REG). */
+#define RAM2_SIZE (2u << 20)
+/* Beyond every region. */
+#define NOWHERE 0x1000000000ull
+#define RING FF_RING_SIZE
 
 /* Guest side */
 
@@ -215,6 +229,460 @@ static struct vdmabuf_id cid(const struct vdmabuf_wire_id *id)
 	return (struct vdmabuf_id){ le64toh(id->device), le64toh(id->key) };
 }
 
+static int stats(int fd, struct vdmabuf_msg_stats *out)
+{
+	struct vdmabuf_consumer_msg msg;
+
+	consumer_send(fd, VDMABUF_MSG_STATS, NULL, NULL);
+	if (consumer_recv(fd, VDMABUF_MSG_STATS, &msg, NULL) < 0)
+		return -1;
+	*out = msg.u.stats;
+	return 0;
+}
+
+/* Ring edges: what a driver may write at the limits, and just past them. */
+
+/* Makes heads[0..n) (or 0..n - 1) available on queue q with one index store. */
+static void publish(struct fake_frontend *ff, unsigned int q, const uint16_t *heads,
+		    unsigned int n)
+{
+	struct ff_vring *vr = &ff->vq[q];
+	uint64_t one = 1;
+
+	for (unsigned int i = 0; i < n; i++)
+		vr->avail->ring[(uint16_t)(vr->avail_idx + i) % RING] = heads ? heads[i] : i;
+	vr->avail_idx += n;
+	__atomic_store_n(&vr->avail->idx, vr->avail_idx, __ATOMIC_RELEASE);
+	if (write(vr->kick, &one, sizeof(one)) != sizeof(one))
+		abort();
+}
+
+/* The event in the writable chain at head, gathered from its segments. */
+static void gather_event(struct fake_frontend *ff, uint32_t head, struct vdmabuf_event *ev)
+{
+	size_t done = 0;
+
+	for (unsigned int i = head, n = 0; n < RING && done < sizeof(*ev); n++) {
+		const struct vring_desc *d = &ff->vq[1].desc[i];
+		size_t len = d->len < sizeof(*ev) - done ? d->len : sizeof(*ev) - done;
+
+		memcpy((uint8_t *)ev + done, ff_gpa(ff, d->addr), len);
+		done += len;
+		if (!(d->flags & VRING_DESC_F_NEXT))
+			break;
+		i = d->next;
+	}
+}
+
+/* UNEXPORT of an id nobody minted: ENOENT, a request any device answers. */
+static void stranger_unexport(struct fake_frontend *ff)
+{
+	struct vdmabuf_unexport u = { .hdr.type = htole32(VDMABUF_CTRL_UNEXPORT) };
+
+	u.id.device = htole64(1);
+	memcpy(ff_gpa(ff, REQ_GPA), &u, sizeof(u));
+	ff->vq[0].desc[0] = (struct vring_desc){ REQ_GPA, sizeof(u), VRING_DESC_F_NEXT, 1 };
+	ff->vq[0].desc[1] = (struct vring_desc){ REPLY_GPA, 32, VRING_DESC_F_WRITE, 0 };
+}
+
+/* Whether a request made available now is answered within ms: a live queue. */
+static bool answered(struct fake_frontend *ff, int ms)
+{
+	uint32_t head, len;
+
+	stranger_unexport(ff);
+	publish(ff, 0, NULL, 1);
+	return ff_wait_used(ff, 0, &head, &len, ms) == 0;
+}
+
+/* A device reset, then the RESET event the new instance starts with. */
+static void restart(struct fake_frontend *ff, const char *why)
+{
+	struct vdmabuf_event ev;
+
+	CHECK(ff_restart(ff) == 0, "restart after %s", why);
+	ff_post_events(ff, 64);
+	CHECK(next_event(ff, VDMABUF_EVENT_RESET, &ev) == 0, "RESET after %s", why);
+}
+
+static void ring_edges(struct fake_frontend *ff)
+{
+	static const uint64_t good[2][2] = { { BUF_GPA, 0x2000 }, { BUF_GPA + 0x100000, 0x2000 } };
+	struct vring_desc *desc = ff->vq[0].desc;
+	struct vdmabuf_present p = { .hdr.type = htole32(VDMABUF_CTRL_PRESENT) };
+	struct vdmabuf_unexport u = { .hdr.type = htole32(VDMABUF_CTRL_UNEXPORT) };
+	struct vdmabuf_wire_id id = { 0 };
+	struct vdmabuf_reply *reply = ff_gpa(ff, REPLY_GPA);
+	struct vdmabuf_event ev;
+	struct export_req req;
+	uint32_t head, len;
+	uint16_t heads[RING + 1];
+	unsigned int i, n;
+
+	/* A fresh instance, its event queue empty: the edges start from 0. */
+	restart(ff, "the bad chains");
+	CHECK(export(ff, &req, make_export(&req, 0x4000, 2, good), &id) == VDMABUF_S_OK,
+	      "export for the ring edges");
+
+	/*
+	 * A chain of exactly num descriptors is whole: a PRESENT spread over
+	 * 255 readable ones (254 of one byte), then its reply.
+	 */
+	p.id = id;
+	p.frame = htole64(1);
+	memcpy(ff_gpa(ff, REQ_GPA), &p, sizeof(p));
+	for (i = 0; i < RING - 2; i++)
+		desc[i] = (struct vring_desc){ REQ_GPA + i, 1, VRING_DESC_F_NEXT, i + 1 };
+	desc[RING - 2] = (struct vring_desc){ REQ_GPA + i, sizeof(p) - i, VRING_DESC_F_NEXT,
+					      RING - 1 };
+	desc[RING - 1] = (struct vring_desc){ REPLY_GPA, 32, VRING_DESC_F_WRITE, 0 };
+	memset(reply, 0xee, 32);
+	publish(ff, 0, NULL, 1);
+	CHECK(ff_wait_used(ff, 0, &head, &len, 5000) == 0 && head == 0 && len == 32 &&
+	      le32toh(reply->status) == VDMABUF_S_OK,
+	      "PRESENT in a chain of %u descriptors: used %u, status %u", RING, len,
+	      le32toh(reply->status));
+	CHECK(next_event(ff, VDMABUF_EVENT_RELEASE, &ev) == 0 &&
+	      ev.u.release.id.key == id.key, "RELEASE of the %u-descriptor PRESENT", RING);
+
+	/* num + 1: every descriptor, then the first again. A loop: no reply. */
+	for (i = 0; i < RING; i++)
+		desc[i] = (struct vring_desc){ REQ_GPA, 1, VRING_DESC_F_NEXT, (i + 1) % RING };
+	publish(ff, 0, NULL, 1);
+	CHECK(ff_wait_used(ff, 0, &head, &len, 5000) == 0 && head == 0 && len == 0,
+	      "chain of %u descriptors: used %u, want 0", RING + 1, len);
+
+	/*
+	 * Zero-length descriptors carry nothing, wherever they point: an
+	 * UNEXPORT among them is answered like any other.
+	 */
+	u.id = id;
+	memcpy(ff_gpa(ff, REQ_GPA), &u, sizeof(u));
+	desc[0] = (struct vring_desc){ REQ_GPA, 0, VRING_DESC_F_NEXT, 1 };
+	desc[1] = (struct vring_desc){ REQ_GPA, sizeof(u), VRING_DESC_F_NEXT, 2 };
+	desc[2] = (struct vring_desc){ 0xfffffffffffff000ull, 0, VRING_DESC_F_NEXT, 3 };
+	desc[3] = (struct vring_desc){ REPLY_GPA, 0, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 4 };
+	desc[4] = (struct vring_desc){ REPLY_GPA, 32, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 5 };
+	desc[5] = (struct vring_desc){ NOWHERE, 0, VRING_DESC_F_WRITE, 0 };
+	memset(reply, 0xee, 32);
+	publish(ff, 0, NULL, 1);
+	CHECK(ff_wait_used(ff, 0, &head, &len, 5000) == 0 && head == 0 && len == 32 &&
+	      le32toh(reply->status) == VDMABUF_S_OK,
+	      "UNEXPORT among zero-length descriptors: used %u, status %u", len,
+	      le32toh(reply->status));
+	CHECK(next_event(ff, VDMABUF_EVENT_RETIRED, &ev) == 0 && ev.u.retired.id.key == id.key,
+	      "RETIRED after the UNEXPORT among zero-length descriptors");
+
+	/*
+	 * An avail index num ahead is a full ring, legal: num requests (one
+	 * chain offered num times), num replies.
+	 */
+	stranger_unexport(ff);
+	memset(heads, 0, sizeof(heads));
+	publish(ff, 0, heads, RING);
+	for (n = 0; n < RING; n++)
+		if (ff_wait_used(ff, 0, &head, &len, 5000) < 0 || head != 0 || len != 32)
+			break;
+	CHECK(n == RING, "avail index %u ahead: %u of %u answered", RING, n, RING);
+	CHECK(answered(ff, 5000), "control queue alive after a full ring");
+
+	/* num + 1 ahead is no ring: the queue stops until reset. */
+	stranger_unexport(ff);
+	publish(ff, 0, heads, RING + 1);
+	CHECK(ff_wait_used(ff, 0, &head, &len, 1000) < 0, "avail index %u ahead: answered",
+	      RING + 1);
+	CHECK(!answered(ff, 1000), "avail index %u ahead: queue not stopped", RING + 1);
+	restart(ff, "avail index num + 1 ahead");
+
+	/* A head index >= num stops the queue too. */
+	heads[0] = RING;
+	publish(ff, 0, heads, 1);
+	CHECK(!answered(ff, 1000), "head %u: queue not stopped", RING);
+	restart(ff, "head >= num");
+	CHECK(answered(ff, 5000), "control queue alive after the restart");
+
+	/*
+	 * Event buffers: num offered at once (legal), and split across
+	 * segments. Restarted with none posted, the device holds a RESET.
+	 */
+	CHECK(ff_restart(ff) == 0, "restart for the event queue");
+	for (i = 0; i < RING; i++)
+		ff->vq[1].desc[i] = (struct vring_desc){ EVENTS_GPA + i * 64u, 64,
+							  VRING_DESC_F_WRITE, 0 };
+	publish(ff, 1, NULL, RING);
+	memset(&ev, 0, sizeof(ev));
+	CHECK(ff_wait_used(ff, 1, &head, &len, 5000) == 0 && len == 64 &&
+	      (gather_event(ff, head, &ev), le32toh(ev.type) == VDMABUF_EVENT_RESET),
+	      "%u event buffers offered at once: used %u, event %#x", RING, len,
+	      le32toh(ev.type));
+
+	CHECK(ff_restart(ff) == 0, "restart for split event buffers");
+	{
+		struct vring_desc *ed = ff->vq[1].desc;
+		uint16_t split[2] = { 4, 0 };
+
+		/* 16 + 0 + 48 bytes: an event fits; 16 + 16: none does. */
+		ed[0] = (struct vring_desc){ EVENTS_GPA, 16, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1 };
+		ed[1] = (struct vring_desc){ NOWHERE, 0, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2 };
+		ed[2] = (struct vring_desc){ EVENTS_GPA + 0x1000, 48, VRING_DESC_F_WRITE, 0 };
+		ed[4] = (struct vring_desc){ EVENTS_GPA + 0x2000, 16, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 5 };
+		ed[5] = (struct vring_desc){ EVENTS_GPA + 0x3000, 16, VRING_DESC_F_WRITE, 0 };
+		memset(ff_gpa(ff, EVENTS_GPA), 0xee, 0x4000);
+		publish(ff, 1, split, 2);
+		CHECK(ff_wait_used(ff, 1, &head, &len, 5000) == 0 && head == 4 && len == 0,
+		      "32-byte event buffer in two segments: head %u used %u, want 4, 0", head, len);
+		memset(&ev, 0, sizeof(ev));
+		CHECK(ff_wait_used(ff, 1, &head, &len, 5000) == 0 && head == 0 && len == 64 &&
+		      (gather_event(ff, 0, &ev), le32toh(ev.type) == VDMABUF_EVENT_RESET) &&
+		      ev.reserved == 0,
+		      "event in 16 + 0 + 48 bytes: head %u used %u, event %#x", head, len,
+		      le32toh(ev.type));
+	}
+	ff_post_events(ff, 64);
+}
+
+/*
+ * Extents across two RAM regions or over each other: every byte of each
+ * is guest RAM (spec §8.1), so the buffer is what they say, in order.
+ * Returns how many of its bytes the consumer sees wrong, or -1.
+ */
+static int export_bytes(struct fake_frontend *ff, int importer, const uint64_t (*ext)[2],
+			unsigned int n, uint64_t size, const uint8_t *const *pages)
+{
+	struct vdmabuf_wire_id id;
+	struct vdmabuf_event ev;
+	struct export_req req;
+	struct vdmabuf_id c;
+	int dmabuf_fd, bad = 0;
+	uint8_t *host;
+
+	if (export(ff, &req, make_export(&req, size, n, ext), &id) != VDMABUF_S_OK)
+		return -1;
+	c = cid(&id);
+	if (consumer_request(importer, VDMABUF_MSG_IMPORT, &c, NULL, &dmabuf_fd) != 0 ||
+	    dmabuf_fd < 0)
+		return -1;
+	host = mmap(NULL, size, PROT_READ, MAP_SHARED, dmabuf_fd, 0);
+	if (host == MAP_FAILED) {
+		bad = -1;
+	} else {
+		for (uint64_t i = 0; i < size; i++)
+			bad += host[i] != pages[i / 0x1000][i % 0x1000];
+		munmap(host, size);
+	}
+	close(dmabuf_fd);
+	if (consumer_request(importer, VDMABUF_MSG_DROP, &c, NULL, NULL) != 0 ||
+	    unexport(ff, &id) != VDMABUF_S_OK || next_event(ff, VDMABUF_EVENT_RETIRED, &ev) < 0)
+		return -1;
+	return bad;
+}
+
+static void memory_regions(struct fake_frontend *ff, int importer)
+{
+	int ram2_fd = memfd_create("fake-guest-ram2", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	uint8_t *ram2;
+	int bad;
+
+	/* Sealed as QEMU's memory-backend-memfd is: udmabuf takes no other. */
+	CHECK(ram2_fd >= 0 && ftruncate(ram2_fd, 2 * RAM2_SIZE) == 0 &&
+	      fcntl(ram2_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) == 0, "memfd");
+	ram2 = mmap(NULL, 2 * RAM2_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, ram2_fd, 0);
+	if (ram2 == MAP_FAILED) {
+		CHECK(0, "mmap: %s", strerror(errno));
+		return;
+	}
+	CHECK(ff_add_region(ff, FF_RAM_SIZE, RAM2_SIZE, ram2, 0, ram2_fd) == 0,
+	      "ADD_MEM_REG of a second region");
+	for (unsigned int i = 0; i < 0x1000; i++) {
+		*(uint8_t *)ff_gpa(ff, FF_RAM_SIZE - 0x1000 + i) = i * 3;
+		ram2[i] = i * 5;
+		*(uint8_t *)ff_gpa(ff, BUF_GPA + i) = i * 11;
+		*(uint8_t *)ff_gpa(ff, BUF_GPA + 0x1000 + i) = i * 17;
+		*(uint8_t *)ff_gpa(ff, BUF_GPA + 0x2000 + i) = i * 19;
+	}
+	{
+		static const uint64_t straddle[1][2] = { { FF_RAM_SIZE - 0x1000, 0x2000 } };
+		const uint8_t *pages[2] = { ff_gpa(ff, FF_RAM_SIZE - 0x1000), ram2 };
+
+		bad = export_bytes(ff, importer, straddle, 1, 0x2000, pages);
+		CHECK(bad == 0, "extent across two regions: %d", bad);
+	}
+	{
+		/* Pages 0 1 | 1 2: the same guest page twice in one buffer. */
+		static const uint64_t overlap[2][2] = { { BUF_GPA, 0x2000 },
+							{ BUF_GPA + 0x1000, 0x2000 } };
+		const uint8_t *pages[4] = { ff_gpa(ff, BUF_GPA), ff_gpa(ff, BUF_GPA + 0x1000),
+					    ff_gpa(ff, BUF_GPA + 0x1000), ff_gpa(ff, BUF_GPA + 0x2000) };
+
+		bad = export_bytes(ff, importer, overlap, 2, 0x4000, pages);
+		CHECK(bad == 0, "overlapping extents: %d", bad);
+	}
+
+	/*
+	 * A region whose guest pages do not start on a page of its fd can
+	 * never be imported: refused, and the device keeps serving.
+	 */
+	CHECK(ff_add_region(ff, FF_RAM_SIZE + 2 * RAM2_SIZE, RAM2_SIZE, ram2 + 0x800, 0x800,
+			    ram2_fd) < 0, "ADD_MEM_REG at an unaligned fd offset refused");
+	{
+		static const uint64_t one[1][2] = { { BUF_GPA, 0x1000 } };
+		const uint8_t *pages[1] = { ff_gpa(ff, BUF_GPA) };
+
+		bad = export_bytes(ff, importer, one, 1, 0x1000, pages);
+		CHECK(bad == 0, "export after the unaligned region: %d", bad);
+	}
+	munmap(ram2, 2 * RAM2_SIZE);
+	close(ram2_fd);
+}
+
+/*
+ * 10,000 malformed chains back to back: each counted, logged within the
+ * device's limit, the rest of the lines counted as suppressed.
+ */
+#define FLOOD 10000
+
+static void flood(struct fake_frontend *ff, int importer)
+{
+	static const uint16_t kinds[] = { 0, 1, 2, 4, 6, 8 };
+	struct vring_desc *desc = ff->vq[0].desc;
+	struct vdmabuf_msg_stats before, after;
+	uint16_t heads[128];
+	unsigned int sent, wrong = 0;
+	uint32_t head, len;
+
+	desc[0] = (struct vring_desc){ REQ_GPA, 64, VRING_DESC_F_INDIRECT, 0 };
+	desc[1] = (struct vring_desc){ REQ_GPA, 64, VRING_DESC_F_NEXT, 4000 };
+	desc[2] = (struct vring_desc){ NOWHERE, 64, VRING_DESC_F_NEXT, 3 };
+	desc[3] = (struct vring_desc){ REPLY_GPA, 32, VRING_DESC_F_WRITE, 0 };
+	desc[4] = (struct vring_desc){ REQ_GPA, 64, VRING_DESC_F_NEXT, 5 };
+	desc[5] = (struct vring_desc){ REQ_GPA, 64, VRING_DESC_F_NEXT, 4 };
+	desc[6] = (struct vring_desc){ REPLY_GPA, 32, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 7 };
+	desc[7] = (struct vring_desc){ REQ_GPA, 64, 0, 0 };
+	desc[8] = (struct vring_desc){ REQ_GPA, 64, VRING_DESC_F_NEXT, 9 };
+	desc[9] = (struct vring_desc){ REPLY_GPA, 8, VRING_DESC_F_WRITE, 0 };
+	CHECK(stats(importer, &before) == 0, "stats before the flood");
+	for (sent = 0; sent < FLOOD;) {
+		unsigned int n = FLOOD - sent < 128 ? FLOOD - sent : 128;
+
+		for (unsigned int i = 0; i < n; i++)
+			heads[i] = kinds[(sent + i) % (sizeof(kinds) / sizeof(kinds[0]))];
+		publish(ff, 0, heads, n);
+		for (unsigned int i = 0; i < n && !wrong; i++)
+			wrong += ff_wait_used(ff, 0, &head, &len, 5000) < 0 ||
+				 head != heads[i] || len != 0;
+		sent += n;
+		if (wrong)
+			break;
+	}
+	CHECK(sent == FLOOD && wrong == 0, "%u malformed chains: %u answered wrong", sent, wrong);
+	CHECK(stats(importer, &after) == 0, "stats after the flood");
+	CHECK(after.bad_requests - before.bad_requests >= FLOOD,
+	      "%d malformed chains: bad_requests up by %llu", FLOOD,
+	      (unsigned long long)(after.bad_requests - before.bad_requests));
+	/* hostile.sh counts the lines that were logged: under 100. */
+	CHECK(after.logs_suppressed - before.logs_suppressed >= FLOOD - 100,
+	      "%d malformed chains: logs_suppressed up by %llu", FLOOD,
+	      (unsigned long long)(after.logs_suppressed - before.logs_suppressed));
+	CHECK(answered(ff, 5000), "control queue alive after the flood");
+}
+
+/*
+ * A consumer hands the daemon the fd of a FUSE file whose server never
+ * answers FLUSH: a close() of it would block the daemon, and QEMU with
+ * it. The sender's own close() shows that it blocks; the daemon must not.
+ */
+static void noflush_fd(struct fake_frontend *ff, int importer, const char *sock_path,
+		       const char *noflush_path)
+{
+	static const uint64_t one[1][2] = { { BUF_GPA, 0x1000 } };
+	int fs = consumer_connect(sock_path);
+	struct vdmabuf_consumer_msg msg;
+	struct vdmabuf_msg_stats st;
+	struct vdmabuf_wire_id id;
+	struct vdmabuf_event ev;
+	struct export_req req;
+	struct pollfd pfd;
+	int sync[2], status;
+	char sent = 0;
+	pid_t pid;
+
+	if (pipe2(sync, O_CLOEXEC) < 0)
+		exit(1);
+	pid = fork();
+	if (pid < 0)
+		exit(1);
+	if (pid == 0) {
+		char control[CMSG_SPACE(sizeof(int))] = { 0 };
+		struct vdmabuf_consumer_msg m = { .type = VDMABUF_MSG_STATS };
+		struct iovec iov = { &m, sizeof(m) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = control, .msg_controllen = sizeof(control) };
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		int file;
+
+		/* Only the two sockets: the daemon must see ours go. */
+		for (int fd = 3; fd < 1024; fd++)
+			if (fd != fs && fd != sync[1])
+				close(fd);
+		file = open(noflush_path, O_RDONLY);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &file, sizeof(int));
+		if (file < 0 || sendmsg(fs, &mh, MSG_NOSIGNAL) != sizeof(m))
+			_exit(1);
+		if (write(sync[1], "s", 1) != 1)
+			_exit(1);
+		close(file);		/* blocks in FLUSH until the server goes */
+		_exit(0);
+	}
+	close(sync[1]);
+	pfd = (struct pollfd){ sync[0], POLLIN, 0 };
+	CHECK(poll(&pfd, 1, 5000) == 1 && read(sync[0], &sent, 1) == 1 && sent == 's',
+	      "a FUSE fd sent by a consumer");
+	close(sync[0]);
+	CHECK(consumer_recv(fs, VDMABUF_MSG_STATS, &msg, NULL) < 0,
+	      "a consumer sending a FUSE fd is dropped, unanswered");
+	close(fs);
+	/* The daemon goes on serving QEMU and its consumers. */
+	CHECK(export(ff, &req, make_export(&req, 0x1000, 1, one), &id) == VDMABUF_S_OK &&
+	      unexport(ff, &id) == VDMABUF_S_OK && next_event(ff, VDMABUF_EVENT_RETIRED, &ev) == 0,
+	      "export after a consumer sent a FUSE fd");
+	CHECK(stats(importer, &st) == 0, "STATS after a consumer sent a FUSE fd");
+	/* Else the fd never stalled a close(), and this proved nothing. */
+	CHECK(sent && waitpid(pid, &status, WNOHANG) == 0,
+	      "close() of the FUSE fd did not block its sender");
+	kill(pid, SIGKILL);	/* it goes when the FUSE server does */
+
+	/* A memfd of a size no buffer has, with a RELEASE, then an IMPORT. */
+	for (unsigned int type = VDMABUF_MSG_RELEASE, i = 0; i < 2;
+	     i++, type = VDMABUF_MSG_IMPORT) {
+		int memfd = memfd_create("wrong-size", MFD_CLOEXEC);
+		char control[CMSG_SPACE(sizeof(int))] = { 0 };
+		struct vdmabuf_consumer_msg m = { .type = type, .id = { 1, 2 } };
+		struct iovec iov = { &m, sizeof(m) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = control, .msg_controllen = sizeof(control) };
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+		fs = consumer_connect(sock_path);
+		CHECK(memfd >= 0 && ftruncate(memfd, 4097) == 0, "memfd");
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &memfd, sizeof(int));
+		CHECK(sendmsg(fs, &mh, MSG_NOSIGNAL) == sizeof(m), "send a wrong-sized memfd");
+		consumer_send(fs, VDMABUF_MSG_STATS, NULL, NULL);
+		CHECK(consumer_recv(fs, VDMABUF_MSG_STATS, &msg, NULL) < 0,
+		      "a consumer sending a wrong-sized memfd is dropped, unanswered");
+		close(fs);
+		close(memfd);
+	}
+	CHECK(export(ff, &req, make_export(&req, 0x1000, 1, one), &id) == VDMABUF_S_OK &&
+	      unexport(ff, &id) == VDMABUF_S_OK && next_event(ff, VDMABUF_EVENT_RETIRED, &ev) == 0,
+	      "export after a consumer sent a wrong-sized memfd");
+}
+
 int main(int argc, char *argv[])
 {
 	static const uint64_t good[2][2] = { { BUF_GPA, 0x2000 }, { BUF_GPA + 0x100000, 0x2000 } };
@@ -232,8 +700,8 @@ int main(int argc, char *argv[])
 	size_t len;
 	int status;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: hostile VHOST_SOCKET CONSUMER_SOCKET\n");
+	if (argc != 4) {
+		fprintf(stderr, "usage: hostile VHOST_SOCKET CONSUMER_SOCKET NOFLUSH_FILE\n");
 		return 2;
 	}
 	if (ff_accept(&ff, argv[1], 10000) < 0 || ff_start(&ff) < 0) {
@@ -380,6 +848,10 @@ int main(int argc, char *argv[])
 		CHECK(bad_chain(&ff, small_reply, 2) == 0, "reply buffer too small");
 	}
 
+	ring_edges(&ff);
+	memory_regions(&ff, importer);
+	flood(&ff, importer);
+
 	/* Still serving: a good export after all that. */
 	len = make_export(&req, 0x4000, 2, good);
 	status = export(&ff, &req, len, &id);
@@ -420,6 +892,7 @@ int main(int argc, char *argv[])
 		close(pipe_fds[0]);
 		close(pipe_fds[1]);
 	}
+	noflush_fd(&ff, importer, argv[2], argv[3]);
 	{
 		struct vdmabuf_consumer_msg stats;
 
