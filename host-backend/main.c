@@ -23,6 +23,7 @@
 #include "fd_store.h"
 #include "kernel_engine.h"
 #include "log.h"
+#include "sandbox.h"
 #include "vdmabuf_model.h"
 
 #define DEFAULT_CONSUMER_SOCKET "/run/vdmabuf/consumer.sock"
@@ -144,7 +145,7 @@ int main(int argc, char *argv[])
 	bool kernel_engine = false;
 	struct daemon d = { 0 };
 	sigset_t mask;
-	int opt, sfd, ret = EXIT_FAILURE;
+	int opt, sfd, err, ret = EXIT_FAILURE;
 
 	while ((opt = getopt_long(argc, argv, "s:c:m:g:U:G:P:D:M:e:l:h", options, NULL)) != -1) {
 		switch (opt) {
@@ -249,8 +250,11 @@ int main(int argc, char *argv[])
 	fd_store_close_inherited(&store);
 	if (!dev && !kernel)
 		goto out;
-	while (!d.quit) {
-		int err = event_loop_dispatch(d.loop, -1);
+	err = sandbox_enter();
+	if (err < 0)
+		log_error("sandbox: %s", strerror(-err));
+	while (err >= 0 && !d.quit) {
+		err = event_loop_dispatch(d.loop, -1);
 
 		if (err < 0) {
 			log_error("event loop: %s", strerror(-err));
