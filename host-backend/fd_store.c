@@ -116,6 +116,17 @@ static int notify(struct fd_store *store, const char *text, int fd)
 	return 0;
 }
 
+void fd_store_ready(struct fd_store *store)
+{
+	int err;
+
+	if (!fd_store_enabled(store))
+		return;
+	err = notify(store, "READY=1", -1);
+	if (err)
+		log_warn("service manager: READY not sent: %s", strerror(-err));
+}
+
 int fd_store_put(struct fd_store *store, const char *name, int fd)
 {
 	char text[128];

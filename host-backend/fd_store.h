@@ -23,6 +23,8 @@ struct fd_store {
 void fd_store_init(struct fd_store *store);
 void fd_store_finish(struct fd_store *store);
 bool fd_store_enabled(const struct fd_store *store);
+/* Tells the service manager the daemon serves (Type=notify). */
+void fd_store_ready(struct fd_store *store);
 /* The store keeps its own duplicate; fd stays the caller's. */
 int fd_store_put(struct fd_store *store, const char *name, int fd);
 void fd_store_remove(struct fd_store *store, const char *name);

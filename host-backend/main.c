@@ -253,6 +253,8 @@ int main(int argc, char *argv[])
 	err = sandbox_enter();
 	if (err < 0)
 		log_error("sandbox: %s", strerror(-err));
+	else
+		fd_store_ready(&store);
 	while (err >= 0 && !d.quit) {
 		err = event_loop_dispatch(d.loop, -1);
 
