@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "consumer.h"
@@ -102,9 +103,31 @@ static int queue_flush(struct consumer *consumer)
 	return event_loop_modify(consumer->server->loop, &consumer->source, EPOLLIN);
 }
 
+bool consumer_log_allowed(struct consumer_server *server)
+{
+	struct timespec ts;
+	unsigned int summary;
+	bool allowed;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	allowed = vdmabuf_log_limit(&server->log, ts.tv_sec * 1000000000ull + ts.tv_nsec,
+				    &summary);
+	if (summary)
+		log_warn("consumers: %u log lines suppressed", summary);
+	return allowed;
+}
+
+void consumer_stats(const struct consumer_server *server, struct vdmabuf_consumer_msg *reply)
+{
+	if (reply->type == VDMABUF_MSG_STATS)
+		reply->u.stats.logs_suppressed += server->log.suppressed;
+}
+
 static void consumer_drop(struct consumer *consumer, const char *why, int err)
 {
-	log_warn("consumer %u: %s: %s; disconnected", consumer->slot, why, strerror(-err));
+	if (consumer_log_allowed(consumer->server))
+		log_warn("consumer %u: %s: %s; disconnected", consumer->slot, why,
+			 strerror(-err));
 	consumer_close(consumer);
 }
 
@@ -183,9 +206,10 @@ static void handle_consumer(struct event_source *source, uint32_t events)
 		return;
 	}
 	if (n != sizeof(msg) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-		log_warn("consumer %u: message of %zd bytes%s, want %zu; disconnected",
-			 consumer->slot, n, mh.msg_flags & MSG_CTRUNC ? " with fds" : "",
-			 sizeof(msg));
+		if (consumer_log_allowed(consumer->server))
+			log_warn("consumer %u: message of %zd bytes%s, want %zu; disconnected",
+				 consumer->slot, n, mh.msg_flags & MSG_CTRUNC ? " with fds" : "",
+				 sizeof(msg));
 		consumer_destroy(consumer);
 		return;
 	}
@@ -253,7 +277,7 @@ static int consumer_admit(struct consumer_server *server, int fd, struct ucred *
 	return 0;
 }
 
-/* Tells the peer why (REPLY to no request) and lets it go; logs rate-limited. */
+/* Tells the peer why (REPLY to no request) and lets it go. */
 static void consumer_refuse(struct consumer_server *server, int fd, const struct ucred *cred,
 			    int err)
 {
@@ -261,8 +285,7 @@ static void consumer_refuse(struct consumer_server *server, int fd, const struct
 
 	send(fd, &msg, sizeof(msg), MSG_DONTWAIT | MSG_NOSIGNAL);
 	close(fd);
-	/* Whoever can reach the socket can cause this: the 1st, 2nd, 4th, 8th... */
-	if (!(server->refused & (server->refused + 1)))
+	if (consumer_log_allowed(server))
 		log_warn("consumer (pid %d, uid %u) refused: %s; %lu refused so far",
 			 (int)cred->pid, (unsigned int)cred->uid, strerror(-err),
 			 server->refused + 1);

@@ -78,7 +78,9 @@ struct consumer_server {
 	unsigned int count;
 	uint64_t slots_used;
 	struct consumer_policy policy;
-	unsigned long refused;		/* connections refused, for the log's limit */
+	unsigned long refused;		/* connections refused */
+	/* Lines consumers cause (consumer_log_allowed()); STATS counts the rest. */
+	struct vdmabuf_log_limit log;
 	int paused_fd;			/* out of fds, not listening: until one leaves */
 };
 
@@ -91,6 +93,14 @@ int consumer_server_init(struct consumer_server *server,
 			 struct event_loop *loop, const char *path,
 			 mode_t mode, gid_t group, const struct consumer_policy *policy);
 void consumer_server_finish(struct consumer_server *server);
+
+/*
+ * Whether a line a consumer (or whoever can reach the socket) caused may
+ * be logged: the device model's limit, on the server's own window.
+ */
+bool consumer_log_allowed(struct consumer_server *server);
+/* Adds the server's suppressed lines to a STATS reply of the device's. */
+void consumer_stats(const struct consumer_server *server, struct vdmabuf_consumer_msg *reply);
 
 /*
  * Sends msg (and fd, if >= 0: a copy goes, the caller keeps its own), or

@@ -288,6 +288,7 @@ static void consumer_request(struct consumer_server *server, struct consumer *co
 	void *import;
 
 	vdmabuf_model_command(&dev->model, &consumer->model, req, &reply, &import);
+	consumer_stats(server, &reply);
 	if (reply.type)
 		consumer_send(consumer, &reply, reply.type == VDMABUF_MSG_IMPORT ?
 			      import_fd(import) : -1);

@@ -347,6 +347,7 @@ static void engine_consumer_request(struct consumer_server *server,
 	}
 	if (req->type == VDMABUF_MSG_STATS)
 		log_module_stats(engine, "stats");
+	consumer_stats(server, &cmd);
 	/* What the module queued before this answer goes first. */
 	ret = forward_messages(file);
 	if (ret < 0)

@@ -48,21 +48,30 @@
 
 #include "vdmabuf_model.h"
 
+bool vdmabuf_log_limit(struct vdmabuf_log_limit *l, __u64 now, unsigned int *summary)
+{
+	*summary = 0;
+	if (!l->lines || now - l->window_ns >= VDMABUF_MODEL_LOG_INTERVAL_NS) {
+		if (l->lines > VDMABUF_MODEL_LOG_BURST)
+			*summary = l->lines - VDMABUF_MODEL_LOG_BURST;
+		l->window_ns = now;
+		l->lines = 0;
+	}
+	if (l->lines++ < VDMABUF_MODEL_LOG_BURST)
+		return true;
+	l->suppressed++;
+	return false;
+}
+
 bool vdmabuf_model_log_allowed(struct vdmabuf_model *m)
 {
-	__u64 now = m->ops->now_ns(m);
+	unsigned int summary;
+	bool allowed = vdmabuf_log_limit(&m->log, m->ops->now_ns(m), &summary);
 
-	if (!m->log_lines || now - m->log_window_ns >= VDMABUF_MODEL_LOG_INTERVAL_NS) {
-		if (m->log_lines > VDMABUF_MODEL_LOG_BURST)
-			model_print_warn(m, "%u log lines suppressed",
-					 m->log_lines - VDMABUF_MODEL_LOG_BURST);
-		m->log_window_ns = now;
-		m->log_lines = 0;
-	}
-	if (m->log_lines++ < VDMABUF_MODEL_LOG_BURST)
-		return true;
-	m->stats.logs_suppressed++;
-	return false;
+	if (summary)
+		model_print_warn(m, "%u log lines suppressed", summary);
+	m->stats.logs_suppressed = m->log.suppressed;
+	return allowed;
 }
 
 #define model_info(m, ...) \

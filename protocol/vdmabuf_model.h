@@ -154,6 +154,21 @@ struct vdmabuf_model_consumer {
 	__u32 formats_total, formats_received;
 };
 
+/*
+ * The rate limit of every log line the guest or a consumer can cause:
+ * at most VDMABUF_MODEL_LOG_BURST in each VDMABUF_MODEL_LOG_INTERVAL_NS.
+ * vdmabuf_log_limit() says whether a line at now may go; it counts the
+ * others (suppressed) and, when a window ends with some, sets *summary to
+ * how many, for one line that sums them up.
+ */
+struct vdmabuf_log_limit {
+	__u64 window_ns;		/* the window's start */
+	unsigned int lines;		/* lines asked for in it */
+	__u64 suppressed;		/* all lines refused */
+};
+
+bool vdmabuf_log_limit(struct vdmabuf_log_limit *l, __u64 now, unsigned int *summary);
+
 /* A chain the engine took from a ring; it keeps the segments itself. */
 struct vdmabuf_model_chain {
 	__u16 head;
@@ -259,9 +274,7 @@ struct vdmabuf_model {
 	struct vdmabuf_format *formats, *formats_next;
 	unsigned int num_formats;
 	struct vdmabuf_msg_stats stats;
-	/* The log's window (model_log_allowed()): its start, lines in it. */
-	__u64 log_window_ns;
-	unsigned int log_lines;
+	struct vdmabuf_log_limit log;	/* vdmabuf_model_log_allowed() */
 
 	/* The guest's seat: who may send input, and the keymap it types with. */
 	struct vdmabuf_model_consumer *seat;	/* NULL: nobody holds it */
@@ -330,10 +343,10 @@ void vdmabuf_model_undo_import(struct vdmabuf_model *m, struct vdmabuf_model_con
 			       const struct vdmabuf_id *id);
 void vdmabuf_model_stats(const struct vdmabuf_model *m, struct vdmabuf_msg_stats *stats);
 /*
- * Whether a line the guest or a consumer caused may be logged: at most
- * VDMABUF_MODEL_LOG_BURST in each VDMABUF_MODEL_LOG_INTERVAL_NS, the rest
- * counted (stats.logs_suppressed) and summed up once the interval ends.
- * The model's own lines go through it; an engine's may.
+ * Whether a line the guest or a consumer caused may be logged, by
+ * vdmabuf_log_limit() on the model's window, the rest counted in
+ * stats.logs_suppressed. The model's own lines go through it; an
+ * engine's may.
  */
 bool vdmabuf_model_log_allowed(struct vdmabuf_model *m);
 
