@@ -111,13 +111,14 @@ struct vdmabuf_dev {
 	 * Guards ctrl_vq, inflight (requests the device holds), late
 	 * (abandoned requests it answered, for late_work) and
 	 * unexport_waiting (an UNEXPORT found the ring full: late_work runs
-	 * again when a reply frees room).
+	 * again when a reply frees room). late_work is delayed only to retry
+	 * an UNEXPORT it had no memory for (vdmabuf_late_work_retry()).
 	 */
 	spinlock_t ctrl_lock;
 	struct list_head inflight;
 	struct list_head late;
 	bool unexport_waiting;
-	struct work_struct late_work;
+	struct delayed_work late_work;
 
 	/* Guards event_vq; events are handled in event_work. */
 	spinlock_t event_lock;
@@ -309,6 +310,8 @@ static void vdmabuf_dev_free(struct kref *kref)
 	kvfree(vd->formats);
 	kvfree(vd->formats_rx);
 	kfree(vd->events);
+	/* Nothing queues it any more; a retry may still be armed. */
+	cancel_delayed_work_sync(&vd->late_work);
 	kfree(vd);
 }
 
@@ -449,7 +452,7 @@ static void vdmabuf_request_done(struct vdmabuf_dev *vd, struct vdmabuf_request 
 	r->reply_len = len;
 	if (r->abandoned) {
 		list_add_tail(&r->link, &vd->late);
-		schedule_work(&vd->late_work);
+		mod_delayed_work(system_wq, &vd->late_work, 0);
 	} else {
 		complete(&r->done);
 	}
@@ -471,7 +474,7 @@ static void vdmabuf_ctrl_done(struct virtqueue *vq)
 	/* Room again for the UNEXPORTs that found the ring full. */
 	if (vd->unexport_waiting) {
 		vd->unexport_waiting = false;
-		schedule_work(&vd->late_work);
+		mod_delayed_work(system_wq, &vd->late_work, 0);
 	}
 	spin_unlock_irqrestore(&vd->ctrl_lock, flags);
 }
@@ -1940,7 +1943,7 @@ static void vdmabuf_unexport(struct vdmabuf_dev *vd, struct vdmabuf_buffer *b)
 	retiring = vdmabuf_retire_later(vd, b);
 	mutex_unlock(&vd->lock);
 	if (retiring)
-		schedule_work(&vd->late_work);
+		mod_delayed_work(system_wq, &vd->late_work, 0);
 	else
 		vdmabuf_buffer_free(b);
 }
@@ -1963,6 +1966,23 @@ static void vdmabuf_retiring_free(struct vdmabuf_dev *vd, u64 device, u64 key)
  * Queues the UNEXPORT of every retiring buffer still waiting for one,
  * until the ring is full (late_work runs again when a reply frees room).
  */
+/*
+ * No memory for an UNEXPORT: nothing else may run late_work again (the
+ * ring may be idle), so it runs again in 100 ms. False once the device
+ * is gone: then nobody reads the pages any more.
+ */
+static bool vdmabuf_late_work_retry(struct vdmabuf_dev *vd)
+{
+	bool ready;
+
+	spin_lock_irq(&vd->ctrl_lock);
+	ready = vd->ready;
+	if (ready)
+		mod_delayed_work(system_wq, &vd->late_work, HZ / 10);
+	spin_unlock_irq(&vd->ctrl_lock);
+	return ready;
+}
+
 static void vdmabuf_unexport_flush(struct vdmabuf_dev *vd)
 {
 	struct vdmabuf_unexport *req;
@@ -1997,6 +2017,8 @@ static void vdmabuf_unexport_flush(struct vdmabuf_dev *vd)
 			if (err)
 				vdmabuf_request_free(r);
 		}
+		if (err == -ENOMEM && !vdmabuf_late_work_retry(vd))
+			err = -ENODEV;
 		if (err == -ENODEV) {
 			/* No device to read the pages any more. */
 			vdmabuf_retiring_free(vd, device, key);
@@ -2059,7 +2081,8 @@ static void vdmabuf_late_reply(struct vdmabuf_dev *vd, struct vdmabuf_request *r
 /* Replies nobody waited for, then the UNEXPORTs waiting for room. */
 static void vdmabuf_late_work(struct work_struct *work)
 {
-	struct vdmabuf_dev *vd = container_of(work, struct vdmabuf_dev, late_work);
+	struct vdmabuf_dev *vd = container_of(to_delayed_work(work), struct vdmabuf_dev,
+					      late_work);
 	struct vdmabuf_request *r, *tmp;
 	LIST_HEAD(late);
 
@@ -2583,7 +2606,7 @@ static int vdmabuf_probe(struct virtio_device *vdev)
 	spin_lock_init(&vd->event_lock);
 	INIT_LIST_HEAD(&vd->inflight);
 	INIT_LIST_HEAD(&vd->late);
-	INIT_WORK(&vd->late_work, vdmabuf_late_work);
+	INIT_DELAYED_WORK(&vd->late_work, vdmabuf_late_work);
 	INIT_WORK(&vd->event_work, vdmabuf_event_work);
 	init_rwsem(&vd->remove_sem);
 	mutex_init(&vd->lock);
@@ -2700,7 +2723,7 @@ static void vdmabuf_remove(struct virtio_device *vdev)
 	up_write(&vd->remove_sem);
 	vdmabuf_free_list(&dead);
 	/* The replies failed above: their buffers go too. */
-	flush_work(&vd->late_work);
+	flush_delayed_work(&vd->late_work);
 
 	vdev->config->del_vqs(vdev);
 	dev_info(&vdev->dev, "removed\n");
