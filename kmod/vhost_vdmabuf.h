@@ -144,6 +144,18 @@ struct vdm_dev {
 	struct vdmabuf_model model;
 };
 
+/*
+ * A line the guest or a consumer can cause at will: logged within the
+ * device model's limit (vdmabuf_model_log_allowed(), the daemon's engine's
+ * too), which counts the lines it holds back in STATS.
+ */
+#define vdm_warn_limited(dev, fmt, ...)						\
+	do {									\
+		lockdep_assert_held(&(dev)->lock);				\
+		if (vdmabuf_model_log_allowed(&(dev)->model))			\
+			pr_warn("dev %u: " fmt "\n", (dev)->nr, ##__VA_ARGS__);	\
+	} while (0)
+
 /* vhost_vdmabuf_main.c */
 void vdm_wake(struct vdm_dev *dev);
 void vdm_dev_put(struct vdm_dev *dev);

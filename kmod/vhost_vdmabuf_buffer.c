@@ -392,8 +392,8 @@ static u32 check_extents(struct vdm_dev *dev, const struct vdmabuf_export *req,
 
 		status = vdmabuf_check_extent(&extents[i], total);
 		if (status != VDMABUF_S_OK) {
-			pr_warn_ratelimited("dev %u: export: extent %u (%#llx+%#llx) malformed\n",
-					    dev->nr, i, addr, len);
+			vdm_warn_limited(dev, "export: extent %u (%#llx+%#llx) malformed",
+					 i, addr, len);
 			return status;
 		}
 		while (len) {
@@ -402,8 +402,8 @@ static u32 check_extents(struct vdm_dev *dev, const struct vdmabuf_export *req,
 			u64 chunk;
 
 			if (!r) {
-				pr_warn_ratelimited("dev %u: export: extent %u at %#llx outside guest RAM\n",
-						    dev->nr, i, addr);
+				vdm_warn_limited(dev, "export: extent %u at %#llx outside guest RAM",
+						 i, addr);
 				return VDMABUF_S_ERANGE;
 			}
 			chunk = min(r->size - (addr - r->gpa), len);
@@ -412,8 +412,8 @@ static u32 check_extents(struct vdm_dev *dev, const struct vdmabuf_export *req,
 		}
 	}
 	if (*total != le64_to_cpu(req->size)) {
-		pr_warn_ratelimited("dev %u: export: extents cover %llu bytes, size is %llu\n",
-				    dev->nr, *total, le64_to_cpu(req->size));
+		vdm_warn_limited(dev, "export: extents cover %llu bytes, size is %llu",
+				 *total, le64_to_cpu(req->size));
 		return VDMABUF_S_EINVAL;
 	}
 	return VDMABUF_S_OK;
@@ -477,8 +477,8 @@ static bool hostbuf_charge(struct vdm_dev *dev, unsigned long npages)
 	if ((u64)pinned <= dev->pin_limit)
 		return true;
 	atomic64_sub(npages, &dev->mm->pinned_vm);
-	pr_warn_ratelimited("dev %u: export of %lu pages refused: the owner pins %lld, RLIMIT_MEMLOCK %lu pages\n",
-			    dev->nr, npages, pinned - (s64)npages, dev->pin_limit);
+	vdm_warn_limited(dev, "export of %lu pages refused: the owner pins %lld, RLIMIT_MEMLOCK %lu pages",
+			 npages, pinned - (s64)npages, dev->pin_limit);
 	return false;
 }
 
@@ -505,8 +505,8 @@ u32 vdm_hostbuf_create(struct vdm_dev *dev, const struct vdmabuf_export *req,
 
 	if (atomic64_read(&dev->counters->pinned_pages) + (*total >> PAGE_SHIFT) >
 	    VDM_PIN_LIMIT_RAM * dev->mem_pages) {
-		pr_warn_ratelimited("dev %u: export: %llu pages pinned already; refused\n",
-				    dev->nr, atomic64_read(&dev->counters->pinned_pages));
+		vdm_warn_limited(dev, "export: %llu pages pinned already; refused",
+				 atomic64_read(&dev->counters->pinned_pages));
 		return VDMABUF_S_ENOMEM;
 	}
 	/* Per import: charged to the owner's memcg (the worker's active one). */
@@ -551,8 +551,7 @@ u32 vdm_hostbuf_create(struct vdm_dev *dev, const struct vdmabuf_export *req,
 	return VDMABUF_S_OK;
 
 err_pin:
-	pr_warn_ratelimited("dev %u: export: pinning %lu pages: %d\n",
-			    dev->nr, hb->npages, ret);
+	vdm_warn_limited(dev, "export: pinning %lu pages: %d", hb->npages, ret);
 	unpin_user_pages(hb->pages, pinned);
 	kvfree(hb->pages);
 err_uncharge:

@@ -67,8 +67,8 @@ drop:
 	if (c->dead)
 		return;
 	/* Never hold the device up for one consumer. */
-	pr_warn_ratelimited("dev %u: consumer %u (pid %d) does not read; disconnected\n",
-			    dev->nr, c->model.slot, c->model.pid);
+	vdm_warn_limited(dev, "consumer %u (pid %d) does not read; disconnected",
+			 c->model.slot, c->model.pid);
 	consumer_doom(c, true);
 }
 

@@ -85,18 +85,9 @@ bool vdm_uaddr_in_mem(const struct vdm_dev *dev, u64 uaddr, u64 len)
 	return false;
 }
 
-/*
- * The guest can write a bad chain, or break a ring after each reset, at
- * will: what it got wrong is logged within the device model's limit
- * (vdmabuf_model_log_allowed(), the daemon's engine's too), which counts
- * the lines it holds back in STATS. All callers hold dev->lock.
- */
-#define vq_warn(vq, fmt, ...)							\
-	do {									\
-		if (vdmabuf_model_log_allowed(&(vq)->dev->model))		\
-			pr_warn("dev %u: vq %u: " fmt "\n", (vq)->dev->nr,	\
-				(vq)->index, ##__VA_ARGS__);			\
-	} while (0)
+/* The guest can write a bad chain, or break a ring after each reset, at will. */
+#define vq_warn(vq, fmt, ...) \
+	vdm_warn_limited((vq)->dev, "vq %u: " fmt, (vq)->index, ##__VA_ARGS__)
 
 static void vq_break(struct vdm_vq *vq, const char *why, unsigned int a,
 		     unsigned int b)
