@@ -27,5 +27,32 @@ sync_point guest-closed
 wait_for daemon-continued 300
 dmabufs_back "after the daemon went on"
 dmesg | grep -q 'late export, unexported' || fail "no late export: $(dmesg | tail -n 5)"
+
+# The engine restarts with an EXPORT in flight: 10 buffers held, one more
+# sent to a stopped daemon, which is killed and comes back on the session.
+"$BUILD/tests/security/exporter" 10 >"$OUT/exporter-restart.log" 2>&1 &
+pid=$!
+wait_line "$OUT/exporter-restart.log" '^exported' 60 "$pid"
+grep -q 'exported 10 of 10' "$OUT/exporter-restart.log" || fail "$(cat "$OUT/exporter-restart.log")"
+resets=$(dmesg | grep -c 'device reset: buffers before')
+sync_point restart-armed
+wait_for daemon-stopped-again 120
+kill -USR1 "$pid"
+sleep 1
+[ "$(dmabufs)" -ge $((before + 11)) ] || fail "the buffer in flight was let go"
+sync_point export-in-flight
+wait_for daemon-restarted 120
+# Settled: answered by the new instance, or timed out and kept pinned
+# until a late answer or the reset.
+wait_line "$OUT/exporter-restart.log" '^one more' 30 "$pid"
+i=0
+until [ "$(dmesg | grep -c 'device reset: buffers before')" -gt "$resets" ]; do
+	i=$((i + 1)); [ $i -lt 300 ] || fail "no reset after the restart: $(dmesg | tail -n 5)"
+	sleep 0.1
+done
+kill -TERM "$pid"
+wait "$pid" || fail "exporter exit after the restart"
+dmabufs_back "after the restart with an EXPORT in flight"
+sync_point guest-closed-again
 dmesg | grep -E 'BUG|WARNING|Oops' && fail "kernel complained"
-pass "stall guest: export timed out, kept pinned and unexported late; close with 300 buffers: all let go"
+pass "stall guest: export timed out, kept pinned and unexported late; close with 300 buffers: all let go; restart with an EXPORT in flight: $(grep 'one more' "$OUT/exporter-restart.log"), all let go"
