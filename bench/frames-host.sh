@@ -76,7 +76,7 @@ measure() {
 		pids="$weston $server"
 		;;
 	esac
-	guest_bytes=$(daemon_stat guest_bytes) copied=$(daemon_stat bytes_copied)
+	guest_bytes=$(daemon_stat guest_bytes)
 	vsock=$(vsock_bytes)
 	run_guest --vsock 3 --timeout "$seconds" $([ "$method" = vdmabuf-direct ] && echo --gpu) \
 		bench/frames-guest.sh "$method" "$size" "$frames" >"$OUT/$tag.l2-qemu.log" 2>&1 &
@@ -91,7 +91,6 @@ measure() {
 		echo "cpu_host_ns=$cpu"
 		echo "host_processes=$(for p in $pids; do cat "/proc/$p/comm"; done | tr '\n' ' ')"
 		echo "daemon_guest_bytes=$(($(daemon_stat guest_bytes) - guest_bytes))"
-		echo "daemon_bytes_copied=$(($(daemon_stat bytes_copied) - copied))"
 		echo "vsock_guest_bytes=$(($(vsock_bytes) - vsock))"
 	} >"$OUT/$tag.host-part"
 	wait "$guest"

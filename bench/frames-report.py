@@ -73,8 +73,8 @@ def figures(method, size, frames, client, host):
         copied = width * height * 4
         to_host = int(host["vsock_guest_bytes"]) / total
     else:
-        copied = (int(host["daemon_bytes_copied"]) +
-                  int(host.get("viewer_bytes_copied", 0))) / total
+        # Where vdmabuf copies pixels: the viewer's named shm fallback.
+        copied = int(host["viewer_bytes_copied"]) / total
         to_host = int(host["daemon_guest_bytes"]) / total
     cpu_guest = (int(client["cpu_client_ns"]) + int(client["cpu_server_ns"])) / total / 1e6
     row = {

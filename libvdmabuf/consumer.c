@@ -492,7 +492,6 @@ int vdmabuf_consumer_stats(struct vdmabuf_consumer *c, struct vdmabuf_stats *sta
 		.exports_total = msg.u.stats.exports_total,
 		.frames_total = msg.u.stats.frames_total,
 		.releases_total = msg.u.stats.releases_total,
-		.bytes_copied = msg.u.stats.bytes_copied,
 		.bad_requests = msg.u.stats.bad_requests,
 		.consumers = msg.u.stats.consumers,
 		.guest_bytes = msg.u.stats.guest_bytes,

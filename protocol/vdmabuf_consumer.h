@@ -126,7 +126,7 @@ struct vdmabuf_msg_stats {
 	__u64 exports_total;
 	__u64 frames_total;		/* PRESENTs accepted */
 	__u64 releases_total;		/* RELEASE events sent to the guest: frames and cursors */
-	__u64 bytes_copied;		/* pixels copied by the daemon: 0 */
+	__u64 reserved0;		/* 0; the daemon copies no pixel, so counts none */
 	__u64 bad_requests;		/* guest requests refused */
 	__u64 consumers;
 	__u64 guest_bytes;		/* bytes of the guest's requests */

@@ -293,7 +293,6 @@ struct vdmabuf_stats {
 	uint64_t exports_total;
 	uint64_t frames_total;		/* PRESENTs accepted */
 	uint64_t releases_total;	/* frames and cursor images released */
-	uint64_t bytes_copied;		/* pixels the daemon copied */
 	uint64_t bad_requests;		/* guest requests refused */
 	uint64_t consumers;
 	uint64_t guest_bytes;		/* bytes of the guest's requests */

@@ -94,13 +94,13 @@ static int list(const char *socket)
 	vdmabuf_consumer_dispatch(c, &listener, NULL);
 	/* Named as struct vdmabuf_stats names them: scripts read them by name. */
 	printf("buffers=%llu imports=%llu exports_total=%llu frames_total=%llu "
-	       "cursors_total=%llu releases_total=%llu bytes_copied=%llu bad_requests=%llu "
+	       "cursors_total=%llu releases_total=%llu bad_requests=%llu "
 	       "consumers=%llu guest_bytes=%llu input_events=%llu input_dropped=%llu "
 	       "logs_suppressed=%llu consumers_late=%llu pinned_bytes=%llu pinned_limit=%llu\n",
 	       (unsigned long long)s.buffers, (unsigned long long)s.imports,
 	       (unsigned long long)s.exports_total, (unsigned long long)s.frames_total,
 	       (unsigned long long)s.cursors_total, (unsigned long long)s.releases_total,
-	       (unsigned long long)s.bytes_copied, (unsigned long long)s.bad_requests,
+	       (unsigned long long)s.bad_requests,
 	       (unsigned long long)s.consumers, (unsigned long long)s.guest_bytes,
 	       (unsigned long long)s.input_events, (unsigned long long)s.input_dropped,
 	       (unsigned long long)s.logs_suppressed, (unsigned long long)s.consumers_late,
