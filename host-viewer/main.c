@@ -100,10 +100,14 @@ static void write_stats(const struct viewer *viewer, FILE *f)
 
 	fprintf(f, "viewer: frames=%" PRIu64 " presented=%" PRIu64 " releases=%" PRIu64
 		" dmabuf_buffers=%" PRIu64 " shm_buffers=%" PRIu64 " bytes_copied=%" PRIu64
-		" path=%s cursor_images=%" PRIu64 "\n", s->frames, s->presented, s->releases,
-		s->dmabuf_buffers, s->shm_buffers, s->bytes_copied,
+		" path=%s cursor_images=%" PRIu64 " presentation_clock=%s timed_releases=%" PRIu64
+		" clock_error_ns=%" PRIu64 " refresh_ns=%" PRIu32 "\n", s->frames, s->presented,
+		s->releases, s->dmabuf_buffers, s->shm_buffers, s->bytes_copied,
 		s->shm_buffers ? (s->dmabuf_buffers ? "mixed" : "shm") : "dmabuf",
-		s->cursor_images);
+		s->cursor_images, presentation_clock_name(viewer->presentation_clock),
+		s->timed_releases,
+		viewer->presentation_clock ? viewer->presentation_clock->max_error_ns : 0,
+		s->refresh_ns);
 }
 
 /* One poll loop: the Wayland display, the daemon, signals and pastes. */

@@ -29,11 +29,14 @@ static void release_to_guest(struct view_buffer *buffer)
 	buffer->owed = false;
 	err = vdmabuf_consumer_release(viewer->consumer, &buffer->id, buffer->frame,
 				       buffer->present_ns, buffer->refresh_ns, buffer->flags);
-	if (err < 0)
+	if (err < 0) {
 		fprintf(stderr, "vdmabuf-viewer: release %s: %s\n",
 			vdmabuf_id_format(&buffer->id, name), strerror(-err));
-	else
-		viewer->stats.releases++;
+		return;
+	}
+	viewer->stats.releases++;
+	if (buffer->present_ns)
+		viewer->stats.timed_releases++;
 }
 
 static void handle_wl_buffer_release(void *data, struct wl_buffer *wl_buffer)
@@ -81,10 +84,11 @@ static void feedback_presented(void *data, struct wp_presentation_feedback *feed
 	struct view_buffer *buffer = view_buffer_find(viewer, &p->id);
 
 	if (buffer && buffer->owed && buffer->frame == p->frame) {
-		if (viewer->presentation_monotonic)
-			buffer->present_ns = ((uint64_t)tv_sec_hi << 32 | tv_sec_lo) *
-					     1000000000ull + tv_nsec;
+		buffer->present_ns = presentation_clock_to_monotonic(viewer->presentation_clock,
+			((uint64_t)tv_sec_hi << 32 | tv_sec_lo) * 1000000000ull + tv_nsec);
 		buffer->refresh_ns = refresh;
+		if (refresh)
+			viewer->stats.refresh_ns = refresh;
 		buffer->flags |= VDMABUF_RELEASE_PRESENTED;
 		if (flags & WP_PRESENTATION_FEEDBACK_KIND_VSYNC)
 			buffer->flags |= VDMABUF_RELEASE_VSYNC;

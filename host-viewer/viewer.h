@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <poll.h>
+#include <time.h>
 #include <vdmabuf.h>
 #include <wayland-client.h>
 
@@ -37,6 +38,16 @@ struct viewer_stats {
 	uint64_t shm_buffers;		/* buffers shown through the shm copy */
 	uint64_t bytes_copied;		/* by the shm fallback */
 	uint64_t cursor_images;		/* guest cursor images put on the cursor plane */
+	uint64_t timed_releases;	/* releases that carried a presentation time */
+	uint32_t refresh_ns;		/* the host compositor's, last reported */
+};
+
+/* The host compositor's presentation clock (presentation_clock.c). */
+struct presentation_clock {
+	clockid_t id;
+	char number[12];		/* its name when it has none of ours */
+	bool readable;			/* by clock_gettime(); else times go as 0 */
+	uint64_t max_error_ns;		/* the largest bound on a conversion's error */
 };
 
 /* The (format, modifier) pairs the host compositor can import. */
@@ -184,8 +195,7 @@ struct viewer {
 	struct xdg_wm_base *wm_base;
 	struct zwp_linux_dmabuf_v1 *dmabuf;
 	struct wp_presentation *presentation;
-	/* Presentation times go to the guest only on CLOCK_MONOTONIC. */
-	bool presentation_monotonic;
+	struct presentation_clock *presentation_clock;	/* NULL until announced */
 	struct wp_viewporter *viewporter;
 	struct wl_surface *surface;
 	struct wl_buffer *placeholder;	/* shown until the guest's first frame */
@@ -220,6 +230,14 @@ struct viewer {
 uint64_t now_usec(void);
 void log_limited(struct log_limit *limit, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* presentation_clock.c */
+struct presentation_clock *presentation_clock_create(uint32_t clock_id);
+void presentation_clock_destroy(struct presentation_clock *clock);
+/* NULL clock: "none". */
+const char *presentation_clock_name(const struct presentation_clock *clock);
+/* A time on clock as CLOCK_MONOTONIC ns; 0 if it cannot be converted. */
+uint64_t presentation_clock_to_monotonic(struct presentation_clock *clock, uint64_t ns);
 
 /* formats.c: what zwp_linux_dmabuf_v1 (v4 feedback, or v3 events) allows. */
 void formats_listen(struct viewer *viewer);

@@ -156,7 +156,8 @@ static void presentation_clock_id(void *data, struct wp_presentation *presentati
 {
 	struct viewer *viewer = data;
 
-	viewer->presentation_monotonic = clock_id == CLOCK_MONOTONIC;
+	presentation_clock_destroy(viewer->presentation_clock);
+	viewer->presentation_clock = presentation_clock_create(clock_id);
 }
 
 static const struct wp_presentation_listener presentation_listener = {
@@ -253,5 +254,7 @@ void window_destroy(struct viewer *viewer)
 		xdg_surface_destroy(viewer->xdg_surface);
 	if (viewer->surface)
 		wl_surface_destroy(viewer->surface);
+	presentation_clock_destroy(viewer->presentation_clock);
+	viewer->presentation_clock = NULL;
 	formats_finish(&viewer->formats);
 }
