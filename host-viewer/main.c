@@ -180,6 +180,8 @@ static void usage(FILE *f, const char *prog)
 		"      --shm           copy every frame into wl_shm (the fallback, forced)\n"
 		"      --frames N      exit after N frames were shown\n"
 		"      --stats PATH    write statistics there at exit\n"
+		"      --times PATH    write each frame's presentation time there, as\n"
+		"                      \"frame present_ns refresh_ns\" (CLOCK_MONOTONIC)\n"
 		"  -h, --help          show this help\n\n"
 		"While the window is focused, the host's shortcuts go to the guest;\n"
 		"Shift+F12 gives them back to the host and takes them again.\n"
@@ -191,7 +193,7 @@ int main(int argc, char *argv[])
 {
 	enum {
 		OPT_SHM = 256, OPT_FRAMES, OPT_STATS, OPT_NO_INPUT, OPT_GUEST_KEYMAP,
-		OPT_NO_CLIPBOARD,
+		OPT_NO_CLIPBOARD, OPT_TIMES,
 	};
 	static const struct option options[] = {
 		{ "socket", required_argument, NULL, 's' },
@@ -203,6 +205,7 @@ int main(int argc, char *argv[])
 		{ "shm", no_argument, NULL, OPT_SHM },
 		{ "frames", required_argument, NULL, OPT_FRAMES },
 		{ "stats", required_argument, NULL, OPT_STATS },
+		{ "times", required_argument, NULL, OPT_TIMES },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -244,6 +247,15 @@ int main(int argc, char *argv[])
 			break;
 		case OPT_STATS:
 			stats_path = optarg;
+			break;
+		case OPT_TIMES:
+			viewer.times = fopen(optarg, "w");
+			if (!viewer.times) {
+				fprintf(stderr, "vdmabuf-viewer: %s: %s\n", optarg, strerror(errno));
+				return EXIT_FAILURE;
+			}
+			/* Whole lines, also from a viewer that is killed. */
+			setvbuf(viewer.times, NULL, _IOLBF, 0);
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -296,5 +308,7 @@ out_display:
 out_consumer:
 	vdmabuf_consumer_destroy(viewer.consumer);
 	close(signal_fd);
+	if (viewer.times)
+		fclose(viewer.times);
 	return ret;
 }

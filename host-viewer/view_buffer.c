@@ -7,6 +7,7 @@
  */
 #include <drm_fourcc.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <linux/dma-buf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,8 +36,12 @@ static void release_to_guest(struct view_buffer *buffer)
 		return;
 	}
 	viewer->stats.releases++;
-	if (buffer->present_ns)
-		viewer->stats.timed_releases++;
+	if (!buffer->present_ns)
+		return;
+	viewer->stats.timed_releases++;
+	if (viewer->times)
+		fprintf(viewer->times, "%" PRIu64 " %" PRIu64 " %" PRIu32 "\n", buffer->frame,
+			buffer->present_ns, buffer->refresh_ns);
 }
 
 static void handle_wl_buffer_release(void *data, struct wl_buffer *wl_buffer)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <poll.h>
+#include <stdio.h>
 #include <time.h>
 #include <vdmabuf.h>
 #include <wayland-client.h>
@@ -221,6 +222,7 @@ struct viewer {
 	struct viewer_input input;
 	struct viewer_cursor cursor;
 	struct viewer_clipboard clipboard;
+	FILE *times;				/* --times: one line per timed release */
 	uint64_t exit_after;			/* presented frames; 0: never */
 	bool quit;
 	struct viewer_stats stats;
