@@ -326,6 +326,7 @@ void vdmabuf_output_handle_release(struct vdmabuf_export *export, uint64_t prese
 	}
 	/* The driver put present_ns on our clock; 0 while it cannot. */
 	if (present_ns && (flags & VDMABUF_RELEASE_PRESENTED)) {
+		output->stats.host_times++;
 		when.tv_sec = present_ns / 1000000000u;
 		when.tv_nsec = present_ns % 1000000000u;
 	} else {

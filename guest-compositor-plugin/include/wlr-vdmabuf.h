@@ -124,6 +124,7 @@ struct wlr_vdmabuf_output_stats {
 	uint64_t resets;		/* device resets survived */
 	uint32_t in_flight;		/* presented, not yet released */
 	uint32_t consumers;		/* host consumers attached */
+	uint64_t host_times;		/* releases that carried the host's presentation time */
 };
 
 WLR_VDMABUF_API void wlr_vdmabuf_output_get_stats(struct wlr_output *output,
