@@ -88,6 +88,7 @@ struct server {
 		bool down;
 	} touches[16];
 	const char *stats_path;
+	FILE *times;			/* --times: each presented frame's time */
 	pid_t kiosk_pid;
 	int exit_status;
 
@@ -116,6 +117,7 @@ struct output {
 	struct wl_list link;
 	struct wl_listener frame;
 	struct wl_listener request_state;
+	struct wl_listener present;
 	struct wl_listener destroy;
 };
 
@@ -305,12 +307,26 @@ static void write_stats(struct server *server, FILE *f)
 	}
 }
 
+/* --times: the time clients are told their frame was shown, by commit. */
+static void output_handle_present(struct wl_listener *listener, void *data)
+{
+	struct output *output = wl_container_of(listener, output, present);
+	struct wlr_output_event_present *event = data;
+	FILE *times = output->server->times;
+
+	if (times && event->presented && event->when)
+		fprintf(times, "%" PRIu32 " %" PRIu64 "\n", event->commit_seq,
+			(uint64_t)event->when->tv_sec * 1000000000u +
+			(uint64_t)event->when->tv_nsec);
+}
+
 static void output_handle_destroy(struct wl_listener *listener, void *data)
 {
 	struct output *output = wl_container_of(listener, output, destroy);
 
 	wl_list_remove(&output->frame.link);
 	wl_list_remove(&output->request_state.link);
+	wl_list_remove(&output->present.link);
 	wl_list_remove(&output->destroy.link);
 	wl_list_remove(&output->link);
 	free(output);
@@ -344,6 +360,8 @@ static void handle_new_output(struct wl_listener *listener, void *data)
 	wl_signal_add(&wlr_output->events.frame, &output->frame);
 	output->request_state.notify = output_handle_request_state;
 	wl_signal_add(&wlr_output->events.request_state, &output->request_state);
+	output->present.notify = output_handle_present;
+	wl_signal_add(&wlr_output->events.present, &output->present);
 	output->destroy.notify = output_handle_destroy;
 	wl_signal_add(&wlr_output->events.destroy, &output->destroy);
 	wl_list_insert(&server->outputs, &output->link);
@@ -861,6 +879,8 @@ static void usage(FILE *f, const char *prog)
 		"  -C, --no-clipboard     do not share the clipboard with the host\n"
 		"  -d, --device PATH      the vdmabuf device (default /dev/vdmabuf)\n"
 		"  -S, --stats PATH       write output statistics there at exit\n"
+		"  -T, --times PATH       write each frame's presentation time there, as\n"
+		"                         \"commit present_ns\" (CLOCK_MONOTONIC)\n"
 		"  -v, --verbose          debug logging\n"
 		"  -h, --help             show this help\n"
 		"SIGUSR1 prints the statistics to stderr.\n", prog);
@@ -875,6 +895,7 @@ int main(int argc, char *argv[])
 		{ "no-clipboard", no_argument, NULL, 'C' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "stats", required_argument, NULL, 'S' },
+		{ "times", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -890,7 +911,7 @@ int main(int argc, char *argv[])
 	sigset_t mask;
 	FILE *f;
 
-	while ((opt = getopt_long(argc, argv, "s:m:fCd:S:vh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:m:fCd:S:T:vh", options, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			command = optarg;
@@ -913,6 +934,14 @@ int main(int argc, char *argv[])
 			break;
 		case 'S':
 			server.stats_path = optarg;
+			break;
+		case 'T':
+			server.times = fopen(optarg, "w");
+			if (!server.times) {
+				fprintf(stderr, "%s: %s\n", optarg, strerror(errno));
+				return EXIT_FAILURE;
+			}
+			setvbuf(server.times, NULL, _IOLBF, 0);
 			break;
 		case 'v':
 			level = WLR_DEBUG;
@@ -989,6 +1018,8 @@ int main(int argc, char *argv[])
 		fclose(f);
 	}
 	write_stats(&server, stderr);
+	if (server.times)
+		fclose(server.times);
 	if (server.kiosk_pid > 0)
 		kill(server.kiosk_pid, SIGTERM);
 	wl_display_destroy_clients(server.display);
