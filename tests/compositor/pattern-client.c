@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * pattern-client [--frames N] [--log PATH] [--dmabuf [--syncobj]]
+ * pattern-client [--frames N] [--log PATH] [--presentation] [--dmabuf [--syncobj]]
  * A Wayland client that draws the known frames of frame-pattern.h, one
  * per frame callback, at whatever size the compositor configures. It logs
  * "configure WxH" at each new size. It never draws into a buffer the
@@ -14,6 +14,8 @@
  * drawn into again only once its release point signalled: one that does
  * not within 5 s ends the client with an error. After SIGUSR1 it draws at
  * half the configured size, as a window that does not fill the output.
+ * With --presentation it asks wp_presentation for feedback on each frame
+ * and logs "presented NS" (the time it was told, on CLOCK_MONOTONIC).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +36,7 @@
 #include "client-dmabuf.h"
 #include "frame-pattern.h"
 #include "linux-drm-syncobj-v1-client-protocol.h"
+#include "presentation-time-client-protocol.h"
 #include "vgem.h"
 #include "xdg-shell-client-protocol.h"
 
@@ -65,6 +68,8 @@ struct client {
 	uint32_t acquire_handle, release_handle, vgem_handle;
 	uint64_t point;			/* the last frame's acquire and release point */
 	struct xdg_wm_base *wm_base;
+	struct wp_presentation *presentation;	/* --presentation */
+	bool presentation_wanted;
 	struct wl_surface *surface;
 	struct xdg_surface *xdg_surface;
 	struct xdg_toplevel *toplevel;
@@ -237,12 +242,53 @@ static const struct wl_callback_listener frame_listener = {
 	.done = frame_done,
 };
 
+static void feedback_sync_output(void *data, struct wp_presentation_feedback *feedback,
+				 struct wl_output *output)
+{
+}
+
+static void feedback_presented(void *data, struct wp_presentation_feedback *feedback,
+			       uint32_t tv_sec_hi, uint32_t tv_sec_lo, uint32_t tv_nsec,
+			       uint32_t refresh, uint32_t seq_hi, uint32_t seq_lo, uint32_t flags)
+{
+	say(data, "presented %llu", (((unsigned long long)tv_sec_hi << 32) | tv_sec_lo) *
+	    1000000000ull + tv_nsec);
+	wp_presentation_feedback_destroy(feedback);
+}
+
+static void feedback_discarded(void *data, struct wp_presentation_feedback *feedback)
+{
+	wp_presentation_feedback_destroy(feedback);
+}
+
+static const struct wp_presentation_feedback_listener feedback_listener = {
+	.sync_output = feedback_sync_output,
+	.presented = feedback_presented,
+	.discarded = feedback_discarded,
+};
+
+static void presentation_clock_id(void *data, struct wp_presentation *presentation,
+				  uint32_t clock_id)
+{
+	if (clock_id != CLOCK_MONOTONIC) {
+		fprintf(stderr, "pattern-client: presentation clock %u, not MONOTONIC\n", clock_id);
+		exit(1);
+	}
+}
+
+static const struct wp_presentation_listener presentation_listener = {
+	.clock_id = presentation_clock_id,
+};
+
 static void commit(struct client *c, struct shm_buffer *buffer)
 {
 	wl_surface_attach(c->surface, buffer->wl_buffer, 0, 0);
 	wl_surface_damage_buffer(c->surface, 0, 0, c->width, c->height);
 	wl_callback_add_listener(wl_surface_frame(c->surface), &frame_listener, c);
 	c->waiting_frame = true;
+	if (c->presentation)
+		wp_presentation_feedback_add_listener(
+			wp_presentation_feedback(c->presentation, c->surface), &feedback_listener, c);
 	wl_surface_commit(c->surface);
 }
 
@@ -433,7 +479,11 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 	else if (strcmp(interface, wp_linux_drm_syncobj_manager_v1_interface.name) == 0)
 		c->syncobj_manager = wl_registry_bind(registry, name,
 						      &wp_linux_drm_syncobj_manager_v1_interface, 1);
-	else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
+	else if (strcmp(interface, wp_presentation_interface.name) == 0 &&
+		 c->presentation_wanted) {
+		c->presentation = wl_registry_bind(registry, name, &wp_presentation_interface, 1);
+		wp_presentation_add_listener(c->presentation, &presentation_listener, c);
+	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
 		c->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface,
 					      version < 5 ? version : 5);
 		xdg_wm_base_add_listener(c->wm_base, &wm_base_listener, c);
@@ -454,6 +504,7 @@ int main(int argc, char *argv[])
 	static const struct option options[] = {
 		{ "frames", required_argument, NULL, 'f' },
 		{ "log", required_argument, NULL, 'l' },
+		{ "presentation", no_argument, NULL, 'p' },
 		{ "dmabuf", no_argument, NULL, 'd' },
 		{ "syncobj", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
@@ -463,7 +514,7 @@ int main(int argc, char *argv[])
 	bool dmabuf = false, syncobj = false;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "f:l:dxh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:l:pdxh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			c.max_frames = strtoul(optarg, NULL, 10);
@@ -473,6 +524,9 @@ int main(int argc, char *argv[])
 			if (!c.log)
 				die(optarg);
 			break;
+		case 'p':
+			c.presentation_wanted = true;
+			break;
 		case 'd':
 			dmabuf = true;
 			break;
@@ -480,7 +534,8 @@ int main(int argc, char *argv[])
 			syncobj = dmabuf = true;
 			break;
 		case 'h':
-			printf("Usage: %s [--frames N] [--log PATH] [--dmabuf [--syncobj]]\n",
+			printf("Usage: %s [--frames N] [--log PATH] [--presentation] "
+			       "[--dmabuf [--syncobj]]\n",
 			       argv[0]);
 			return 0;
 		default:
@@ -494,7 +549,8 @@ int main(int argc, char *argv[])
 		die("wl_display_connect");
 	wl_registry_add_listener(wl_display_get_registry(c.display), &registry_listener, &c);
 	wl_display_roundtrip(c.display);
-	if (!c.compositor || !c.shm || !c.wm_base || (dmabuf && !c.linux_dmabuf)) {
+	if (!c.compositor || !c.shm || !c.wm_base || (dmabuf && !c.linux_dmabuf) ||
+	    (c.presentation_wanted && !c.presentation)) {
 		fprintf(stderr, "pattern-client: missing globals\n");
 		return 1;
 	}
