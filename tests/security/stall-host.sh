@@ -35,13 +35,7 @@ kill -STOP "$old"
 sync_point daemon-stopped-again
 wait_for export-in-flight 60 "$guest"
 kill -9 "$old"
-i=0
-until [ "$(backend_pid)" != "$old" ] && [ "$(grep -c 'resumed the session' "$OUT/backend.log")" = 1 ]; do
-	i=$((i + 1))
-	[ $i -lt 300 ] || fail "daemon not back: $(tail -n 5 "$OUT/backend.log")"
-	sleep 0.1
-done
-wait_backend
+wait_resumed "$old"
 sync_point daemon-restarted
 wait_for guest-closed-again 300 "$guest"
 wait_no_buffers "after the restart"

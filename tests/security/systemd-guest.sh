@@ -14,16 +14,7 @@ run() {
 run "$T/producer" --wait-consumer --size 256x256 --frames 30
 dmabufs_back "dmabufs leaked by the first producer"
 
-"$T/producer" --size 256x256 --frames 100 --expect-reset >"$OUT/reset-producer.log" 2>&1 &
-pid=$!
-wait_line "$OUT/reset-producer.log" exported 60 "$pid"
-sync_point restart-producer-running
-wait_for daemon-restarted 300
-wait $pid || fail "producer across the restart: $(cat "$OUT/reset-producer.log")"
-grep -q 'device reset at frame' "$OUT/reset-producer.log" || fail "no RESET seen"
-dmabufs_back "dmabufs leaked over the restart"
-sync_point reset-producer-done
-wait_for restart-consumer-ready 300
+producer_across_restart
 run "$T/producer" --wait-consumer --size 256x256 --frames 30
 dmabufs_back "dmabufs leaked at the end"
 dmesg | grep -E 'BUG|WARNING|Oops' && fail "kernel complained"

@@ -80,19 +80,7 @@ sync_point late-producer-done
 
 # The host daemon killed with -9 and restarted under us: the device says
 # RESET, the producer exports again and goes on; then pixels as before.
-"$T/producer" --size 256x256 --frames 100 --expect-reset >"$OUT/reset-producer.log" 2>&1 &
-pid=$!
-i=0
-until grep -q exported "$OUT/reset-producer.log"; do
-	i=$((i + 1)); [ $i -lt 300 ] || fail "producer never exported"; sleep 0.1
-done
-sync_point restart-producer-running
-wait_for daemon-restarted 300
-wait $pid || fail "producer across the daemon restart: $(cat "$OUT/reset-producer.log")"
-grep -q 'device reset at frame' "$OUT/reset-producer.log" || fail "no RESET seen"
-dmabufs_back "dmabufs leaked over the daemon restart"
-sync_point reset-producer-done
-wait_for restart-consumer-ready 300
+producer_across_restart
 run "$T/producer" --wait-consumer --size 256x256 --frames 30
 
 dmabufs_back "dmabufs leaked at the end"

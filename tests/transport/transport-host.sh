@@ -119,13 +119,7 @@ wait_for restart-producer-running 300 "$guest"
 old_pid=$(backend_pid)
 fds_before_kill=$(daemon_fds)
 kill -9 "$old_pid"
-i=0
-until grep -q 'resumed the session' "$OUT/backend.log" && [ "$(backend_pid)" != "$old_pid" ]; do
-	i=$((i + 1))
-	[ $i -lt 300 ] || fail "daemon not back: $(tail -n 5 "$OUT/backend.log")"
-	sleep 0.1
-done
-wait_backend
+wait_resumed "$old_pid"
 sync_point daemon-restarted
 wait_for reset-producer-done 300 "$guest"
 wait_no_buffers "after the restart"

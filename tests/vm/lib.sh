@@ -141,6 +141,35 @@ wait_no_buffers() {
 	done
 }
 
+# wait_resumed OLD_PID: the daemon its service manager started again
+# after OLD_PID died has resumed the vhost-user session QEMU kept.
+wait_resumed() {
+	_i=0
+	until grep -q 'resumed the session' "$OUT/backend.log" && [ "$(backend_pid)" != "$1" ]; do
+		_i=$((_i + 1))
+		[ $_i -lt 300 ] || fail "daemon not back: $(tail -n 5 "$OUT/backend.log")"
+		sleep 0.1
+	done
+	wait_backend
+}
+
+# The guest's half of a daemon restart (L1 kills it at
+# restart-producer-running): a producer presents across it, sees the
+# RESET and exports again; nothing leaks. Then L1 starts a new consumer.
+producer_across_restart() {
+	"$BUILD/tests/transport/producer" --size 256x256 --frames 100 --expect-reset \
+		>"$OUT/reset-producer.log" 2>&1 &
+	_pid=$!
+	wait_line "$OUT/reset-producer.log" exported 30 "$_pid"
+	sync_point restart-producer-running
+	wait_for daemon-restarted 300
+	wait $_pid || fail "producer across the daemon restart: $(cat "$OUT/reset-producer.log")"
+	grep -q 'device reset at frame' "$OUT/reset-producer.log" || fail "no RESET seen"
+	dmabufs_back "dmabufs leaked over the daemon restart"
+	sync_point reset-producer-done
+	wait_for restart-consumer-ready 300
+}
+
 # wait_line FILE PATTERN [TIMEOUT [PID]]: waits for a line of FILE to
 # match PATTERN (grep); fails at TIMEOUT s (60), or once PID is gone.
 wait_line() {
