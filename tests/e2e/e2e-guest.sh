@@ -15,8 +15,8 @@ if [ "$renderer" = gles2 ]; then
 	export WLR_RENDERER=gles2 WLR_RENDERER_ALLOW_SOFTWARE=1
 fi
 "$BUILD/guest-compositor-plugin/vdmabuf-compositor" --mode 400x300@60 \
-	--stats "$OUT/compositor.stats" \
-	-s "$BUILD/tests/compositor/pattern-client --log $OUT/client.log" \
+	--stats "$OUT/compositor.stats" --times "$OUT/compositor.times" \
+	-s "$BUILD/tests/compositor/pattern-client --presentation --log $OUT/client.log" \
 	>"$OUT/compositor.log" 2>&1 &
 compositor=$!
 wait_wayland "$compositor" wayland-0 "$OUT/compositor.log" 600
@@ -42,4 +42,18 @@ if [ "$renderer" = gles2 ]; then
 else
 	expect_log "$OUT/compositor.log" 'exported .* page-backed buffer)'
 fi
-pass "e2e guest ($renderer): $(cat "$OUT/compositor.stats")"
+# The host's presentation times, weston's and (pixman) sway's, as the
+# client was told them (presentation-check.py).
+host_times=$(sed -n 's/.* host_times=\([0-9]*\).*/\1/p' "$OUT/compositor.stats")
+[ "${host_times:-0}" -ge 5 ] ||
+	fail "the compositor got no host presentation times: $(cat "$OUT/compositor.stats")"
+phases=dmabuf
+[ "$renderer" = gles2 ] || phases="dmabuf sway"
+times=
+for phase in $phases; do
+	check=$(python3 "${0%/*}/presentation-check.py" "$phase" "$OUT/viewer-$phase.times" \
+		"$OUT/compositor.times" "$OUT/client.log" 60) ||
+		fail "presentation times: $check"
+	times="$times; $check"
+done
+pass "e2e guest ($renderer): $(cat "$OUT/compositor.stats")$times"

@@ -3,6 +3,9 @@
 # shell: one fullscreen window) as the host desktop; vdmabuf-viewer shows
 # the L2 guest's vdmabuf-compositor, which runs pattern-client. Screenshots
 # of weston's output must hold the client's known frames, pixel for pixel.
+# The host's presentation times reach the guest: weston's on
+# MONOTONIC_RAW, then (pixman) sway's on MONOTONIC, converted by the
+# viewer; e2e-guest.sh checks what the guest's client was told.
 # The guest's half is e2e-guest.sh. With the argument gles2 the guest has
 # a virtio-gpu and its compositor renders with GLES2 into GBM buffers.
 . "${0%/*}/../vm/lib.sh"
@@ -49,6 +52,20 @@ screenshot_matches() {
 # $1: stats file; $2: key. Prints the value.
 stat() { sed -n "s/.*\\b$2=\\([^ ]*\\).*/\\1/p" "$1"; }
 
+# $1: the viewer's stats; $2: the host compositor's presentation clock.
+# Its frames went back to the guest with their presentation times, on
+# MONOTONIC, converted within a refresh (the host's, or its output's 60 Hz).
+presentation_times() {
+	[ "$(stat "$1" presentation_clock)" = "$2" ] ||
+		fail "presentation clock not $2: $(cat "$1")"
+	[ "$(stat "$1" timed_releases)" -ge 5 ] ||
+		fail "frames went back without their presentation time: $(cat "$1")"
+	refresh=$(stat "$1" refresh_ns)
+	[ "$refresh" -gt 0 ] || refresh=16666666
+	[ "$(stat "$1" clock_error_ns)" -lt "$refresh" ] ||
+		fail "presentation times converted with an error over a refresh: $(cat "$1")"
+}
+
 start_viewer() {
 	"$viewer" --name e2e "$@" >"$OUT/viewer-$name.log" 2>&1 &
 	viewer_pid=$!
@@ -59,7 +76,7 @@ wait_for guest-running 900 "$guest"
 
 # The dmabuf path: the host compositor imports the guest's pages.
 name=dmabuf
-start_viewer --stats "$OUT/viewer-dmabuf.stats"
+start_viewer --stats "$OUT/viewer-dmabuf.stats" --times "$OUT/viewer-dmabuf.times"
 screenshot_matches dmabuf
 sleep 3
 kill -TERM "$viewer_pid"
@@ -69,6 +86,7 @@ wait "$viewer_pid" || fail "viewer: $(tail -n 5 "$OUT/viewer-dmabuf.log")"
 [ "$(stat "$OUT/viewer-dmabuf.stats" bytes_copied)" = 0 ] || fail "the dmabuf path copied"
 [ "$(stat "$OUT/viewer-dmabuf.stats" presented)" -ge 10 ] ||
 	fail "frames do not flow: $(cat "$OUT/viewer-dmabuf.stats")"
+presentation_times "$OUT/viewer-dmabuf.stats" MONOTONIC_RAW
 # What weston imports reaches the guest compositor (e2e-guest.sh checks).
 sed -n 's/.*told the guest of \([0-9]*\) format\/modifier pairs.*/\1/p' \
 	"$OUT/viewer-dmabuf.log" >"$OUT/viewer-formats.txt"
@@ -109,9 +127,31 @@ wait "$viewer_pid" || fail "shm viewer: $(tail -n 5 "$OUT/viewer-shm.log")"
 [ "$(stat "$OUT/viewer-shm.stats" bytes_copied)" -gt 0 ] || fail "shm path counted no copy"
 grep -q 'shm copy' "$OUT/viewer-shm.log" || fail "the shm fallback was not logged"
 
+# A second host compositor, whose presentation clock is MONOTONIC: sway.
+cat >"$OUT/sway.cfg" <<CFG
+xwayland disable
+output * resolution 320x240@60Hz
+default_border none
+CFG
+start_sway "$OUT/sway.cfg"
+name=sway
+start_viewer --stats "$OUT/viewer-sway.stats" --times "$OUT/viewer-sway.times"
+i=0
+until [ "$(cat "$OUT/viewer-sway.times" 2>/dev/null | wc -l)" -ge 30 ]; do
+	i=$((i + 1))
+	[ $i -lt 1200 ] || fail "sway: $(cat "$OUT/viewer-sway.times" 2>/dev/null | wc -l) timed frames in 120 s"
+	kill -0 "$viewer_pid" || fail "sway viewer died: $(tail -n 5 "$OUT/viewer-sway.log")"
+	sleep 0.1
+done
+kill -TERM "$viewer_pid"
+wait "$viewer_pid" || fail "sway viewer: $(tail -n 5 "$OUT/viewer-sway.log")"
+presentation_times "$OUT/viewer-sway.stats" MONOTONIC
+kill -TERM "$SWAY_PID"
+wait "$SWAY_PID"
+
 sync_point host-done
 wait "$guest" || fail "guest half failed: $(tail -n 15 "$OUT/l2.log" "$OUT/l2-qemu.log" 2>&1)"
 stop_backend
 kill -TERM "$weston"
 wait "$weston"
-pass "e2e ($renderer): $(cat "$shots/dmabuf.check"); dmabuf $(cat "$OUT/viewer-dmabuf.stats"); shm $(cat "$OUT/viewer-shm.stats")"
+pass "e2e ($renderer): $(cat "$shots/dmabuf.check"); dmabuf $(cat "$OUT/viewer-dmabuf.stats"); shm $(cat "$OUT/viewer-shm.stats"); sway $(cat "$OUT/viewer-sway.stats")"
