@@ -44,6 +44,7 @@ struct vdmabuf_device {
 	struct vdmabuf_model model;
 	int udmabuf_dev;
 	bool flushing;			/* inside vdmabuf_model_process(EVENT) */
+	uint64_t self_kicks[VDMABUF_NUM_VQS];	/* model_schedule()'s, not the guest's */
 	struct event_source timer;	/* a timerfd: vdmabuf_model_timer() */
 	struct event_loop *loop;
 	/* The chain each queue last popped. */
@@ -105,9 +106,9 @@ static void model_push(struct vdmabuf_model *m, unsigned int vq, uint16_t head,
 	virtqueue_push(&device_from_model(m)->vhost.vqs[vq], head, len);
 }
 
-static void model_notify(struct vdmabuf_model *m, unsigned int vq)
+static bool model_notify(struct vdmabuf_model *m, unsigned int vq)
 {
-	virtqueue_notify(&device_from_model(m)->vhost.vqs[vq]);
+	return virtqueue_notify(&device_from_model(m)->vhost.vqs[vq]);
 }
 
 /*
@@ -126,8 +127,10 @@ static void model_schedule(struct vdmabuf_model *m, unsigned int vq)
 		dev->flushing = false;
 		return;
 	}
-	if (kick_fd >= 0 && eventfd_write(kick_fd, 1) < 0)
+	if (kick_fd < 0 || eventfd_write(kick_fd, 1) < 0)
 		log_error("vq %u: cannot reschedule: %s", vq, strerror(errno));
+	else
+		dev->self_kicks[vq]++;
 }
 
 /* Model ops: consumers, imports, clock */
@@ -255,7 +258,14 @@ static void device_reset(struct vhost_user *vu)
 
 static void device_kick(struct vhost_user *vu, struct virtqueue *vq)
 {
-	vdmabuf_model_process(&device_from_vhost(vu)->model, vq->index);
+	struct vdmabuf_device *dev = device_from_vhost(vu);
+	uint64_t *self = &dev->self_kicks[vq->index];
+
+	/* The guest's kicks: what the eventfd counted, less our own. */
+	vdmabuf_model_kicked(&dev->model, vq->kicks > *self ? vq->kicks - *self : 0);
+	vq->kicks = 0;
+	*self = 0;
+	vdmabuf_model_process(&dev->model, vq->index);
 }
 
 static const struct vhost_user_impl device_vhost_impl = {

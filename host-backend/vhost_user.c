@@ -231,7 +231,9 @@ static void handle_kick(struct event_source *source, uint32_t events)
 	struct vhost_user *vu = container_of(vq - vq->index, struct vhost_user, vqs[0]);
 	uint64_t count;
 
-	if (read(vq->kick_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+	if (read(vq->kick_fd, &count, sizeof(count)) == sizeof(count))
+		vq->kicks += count;
+	else if (errno != EAGAIN)
 		log_debug("vq %u: kick read: %s", vq->index, strerror(errno));
 	if (vu->running)
 		vu->impl->kick(vu, vq);

@@ -151,15 +151,18 @@ void virtqueue_push(struct virtqueue *vq, uint16_t head, uint32_t len)
 	__atomic_store_n(&vq->used->idx, htole16(vq->used_idx), __ATOMIC_RELEASE);
 }
 
-void virtqueue_notify(struct virtqueue *vq)
+bool virtqueue_notify(struct virtqueue *vq)
 {
 	uint64_t one = 1;
 
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (le16toh(vq->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT)
-		return;
-	if (vq->call_fd >= 0 && write(vq->call_fd, &one, sizeof(one)) < 0)
+	if (le16toh(vq->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT || vq->call_fd < 0)
+		return false;
+	if (write(vq->call_fd, &one, sizeof(one)) < 0) {
 		log_debug("vq %u: call: %s", vq->index, strerror(errno));
+		return false;
+	}
+	return true;
 }
 
 size_t virtqueue_elem_read(const struct virtqueue_elem *elem, void *dst, size_t len)

@@ -39,6 +39,7 @@ struct virtqueue {
 	uint16_t last_avail_idx;
 	uint16_t used_idx;
 	int kick_fd, call_fd;
+	uint64_t kicks;			/* counted on the kick eventfd, not yet reported */
 	bool enabled;
 	bool started;
 	bool broken;			/* ring state is garbage until reset */
@@ -72,7 +73,8 @@ bool virtqueue_map(struct virtqueue *vq, const struct guest_memory *mem);
 int virtqueue_pop(struct virtqueue *vq, const struct guest_memory *mem,
 		  struct virtqueue_elem *elem);
 void virtqueue_push(struct virtqueue *vq, uint16_t head, uint32_t len);
-void virtqueue_notify(struct virtqueue *vq);
+/* Signals the call eventfd unless the driver asked not to; true if it did. */
+bool virtqueue_notify(struct virtqueue *vq);
 
 /* Copies from the readable part / into the writable part; returns bytes. */
 size_t virtqueue_elem_read(const struct virtqueue_elem *elem, void *dst, size_t len);

@@ -89,6 +89,7 @@ struct vdm_vq {
 	wait_queue_head_t *kick_wqh;
 	wait_queue_entry_t kick_wait;
 	poll_table kick_pt;
+	atomic_t kicks;			/* since the worker last counted them */
 	struct eventfd_ctx *call;	/* NULL: nobody to tell */
 };
 
@@ -168,7 +169,7 @@ bool vdm_uaddr_in_mem(const struct vdm_dev *dev, u64 uaddr, u64 len);
 int vdm_vq_start(struct vdm_vq *vq);		/* in the owner's context */
 int vdm_vq_pop(struct vdm_vq *vq, struct vdm_elem *elem);	/* the worker */
 void vdm_vq_push(struct vdm_vq *vq, u16 head, u32 len);
-void vdm_vq_notify(struct vdm_vq *vq);
+bool vdm_vq_notify(struct vdm_vq *vq);
 long vdm_elem_read(const struct vdm_elem *elem, void *dst, size_t len);
 long vdm_elem_write(const struct vdm_elem *elem, const void *src, size_t len);
 int vdm_vq_set_kick(struct vdm_vq *vq, int fd);

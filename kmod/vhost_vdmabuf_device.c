@@ -60,9 +60,9 @@ static void vdm_model_push(struct vdmabuf_model *m, unsigned int vq, u16 head, u
 	vdm_vq_push(&dev_from_model(m)->vqs[vq], head, len);
 }
 
-static void vdm_model_notify(struct vdmabuf_model *m, unsigned int vq)
+static bool vdm_model_notify(struct vdmabuf_model *m, unsigned int vq)
 {
-	vdm_vq_notify(&dev_from_model(m)->vqs[vq]);
+	return vdm_vq_notify(&dev_from_model(m)->vqs[vq]);
 }
 
 /* Rings are the worker's: whoever queued work wakes it. */

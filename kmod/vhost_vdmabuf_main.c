@@ -60,6 +60,8 @@ static void vdm_do_work(struct vdm_dev *dev)
 		kthread_use_mm(mm);
 		/* A kthread charges no memcg of its own: the owner's pays. */
 		old_memcg = set_active_memcg(dev->memcg);
+		vdmabuf_model_kicked(&dev->model, atomic_xchg(&dev->vqs[0].kicks, 0) +
+					 atomic_xchg(&dev->vqs[1].kicks, 0));
 		if (test_and_clear_bit(VDM_WORK_IMPORTS_IDLE, &dev->work))
 			vdmabuf_model_imports_idle(&dev->model);
 		if (test_and_clear_bit(VDM_WORK_TIMER, &dev->work))

@@ -246,18 +246,18 @@ void vdm_vq_push(struct vdm_vq *vq, u16 head, u32 len)
 		vq_break(vq, "used index unwritable", vq->used_idx, 0);
 }
 
-void vdm_vq_notify(struct vdm_vq *vq)
+bool vdm_vq_notify(struct vdm_vq *vq)
 {
 	__le16 flags;
 
 	/* Our used index is visible before we look at the driver's flags. */
 	smp_mb();
 	if (get_user(flags, (__le16 __user *)u64_to_user_ptr(vq->avail)))
-		return;
-	if (le16_to_cpu(flags) & VDM_AVAIL_F_NO_INTERRUPT)
-		return;
-	if (vq->call)
-		eventfd_signal(vq->call);
+		return false;
+	if (le16_to_cpu(flags) & VDM_AVAIL_F_NO_INTERRUPT || !vq->call)
+		return false;
+	eventfd_signal(vq->call);
+	return true;
 }
 
 /* Copies from the readable part; returns the bytes copied or -EFAULT. */
@@ -302,8 +302,11 @@ static int kick_wakeup(wait_queue_entry_t *wait, unsigned int mode, int sync,
 {
 	struct vdm_vq *vq = container_of(wait, struct vdm_vq, kick_wait);
 
-	if (key_to_poll(key) & EPOLLIN)
+	/* Each write to the eventfd wakes us once: one kick. */
+	if (key_to_poll(key) & EPOLLIN) {
+		atomic_inc(&vq->kicks);
 		vdm_wake(vq->dev);
+	}
 	return 0;
 }
 

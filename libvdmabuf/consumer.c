@@ -502,6 +502,8 @@ int vdmabuf_consumer_stats(struct vdmabuf_consumer *c, struct vdmabuf_stats *sta
 		.consumers_late = msg.u.stats.consumers_late,
 		.pinned_bytes = msg.u.stats.pinned_bytes,
 		.pinned_limit = msg.u.stats.pinned_limit,
+		.notifications = msg.u.stats.notifications,
+		.interrupts = msg.u.stats.interrupts,
 	};
 	return 0;
 }

@@ -137,6 +137,8 @@ struct vdmabuf_msg_stats {
 	__u64 consumers_late;		/* disconnected past a release deadline (§11.3) */
 	__u64 pinned_bytes;		/* guest memory of the buffers held (§8.1 step 8) */
 	__u64 pinned_limit;		/* its budget; 0: none */
+	__u64 notifications;		/* the guest's kicks, both queues: its VM exits */
+	__u64 interrupts;		/* used-buffer interrupts sent to the guest */
 };
 
 /* POINTER: id is the image's (when flags has VDMABUF_POINTER_IMAGE). */

@@ -229,8 +229,8 @@ static void flush_events(struct vdmabuf_model *m)
 	}
 	if (m->running && m->backlog_len && !budget)
 		m->ops->schedule(m, vq);
-	if (used)
-		m->ops->notify(m, vq);
+	if (used && m->ops->notify(m, vq))
+		m->stats.interrupts++;
 }
 
 static struct vdmabuf_event *queued_event(struct vdmabuf_model *m, unsigned int i)
@@ -1526,8 +1526,8 @@ static void process_control(struct vdmabuf_model *m)
 	}
 	if (m->running && !budget)
 		m->ops->schedule(m, vq);
-	if (used)
-		m->ops->notify(m, vq);
+	if (used && m->ops->notify(m, vq))
+		m->stats.interrupts++;
 }
 
 void vdmabuf_model_process(struct vdmabuf_model *m, unsigned int vq)
@@ -1911,6 +1911,11 @@ static int consumer_keymap(struct vdmabuf_model *m, struct vdmabuf_model_consume
 		send_keymap(m);
 	}
 	return 0;
+}
+
+void vdmabuf_model_kicked(struct vdmabuf_model *m, __u64 n)
+{
+	m->stats.notifications += n;
 }
 
 void vdmabuf_model_stats(const struct vdmabuf_model *m, struct vdmabuf_msg_stats *stats)

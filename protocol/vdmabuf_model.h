@@ -191,7 +191,8 @@ struct vdmabuf_model_ops {
 	long (*write)(struct vdmabuf_model *m, unsigned int vq, const void *src,
 		      size_t len);
 	void (*push)(struct vdmabuf_model *m, unsigned int vq, __u16 head, __u32 len);
-	void (*notify)(struct vdmabuf_model *m, unsigned int vq);
+	/* Tells the guest of used buffers; false when it asked not to be. */
+	bool (*notify)(struct vdmabuf_model *m, unsigned int vq);
 	/*
 	 * Queue vq has work the model did not do now (events in the backlog,
 	 * requests past the budget): run vdmabuf_model_process() for it, now
@@ -321,6 +322,8 @@ static inline bool vdmabuf_release_deadline_valid(__u32 ms)
 void vdmabuf_model_timer(struct vdmabuf_model *m);
 /* An engine's busy import let go of its pages: buffers may retire now. */
 void vdmabuf_model_imports_idle(struct vdmabuf_model *m);
+/* The guest kicked the device n times (the engine counts them): STATS. */
+void vdmabuf_model_kicked(struct vdmabuf_model *m, __u64 n);
 
 /* The config space every engine serves (spec §4). */
 void vdmabuf_config_init(struct vdmabuf_config *cfg, const struct vdmabuf_limits *limits,

@@ -303,6 +303,8 @@ struct vdmabuf_stats {
 	uint64_t consumers_late;	/* disconnected past a release deadline */
 	uint64_t pinned_bytes;		/* guest memory the host holds pinned */
 	uint64_t pinned_limit;		/* its budget; 0: none */
+	uint64_t notifications;		/* the guest's kicks: its VM exits */
+	uint64_t interrupts;		/* used-buffer interrupts sent to the guest */
 };
 
 /* The requests a consumer makes, as its listener's error names them. */

@@ -96,7 +96,8 @@ static int list(const char *socket)
 	printf("buffers=%llu imports=%llu exports_total=%llu frames_total=%llu "
 	       "cursors_total=%llu releases_total=%llu bad_requests=%llu "
 	       "consumers=%llu guest_bytes=%llu input_events=%llu input_dropped=%llu "
-	       "logs_suppressed=%llu consumers_late=%llu pinned_bytes=%llu pinned_limit=%llu\n",
+	       "logs_suppressed=%llu consumers_late=%llu pinned_bytes=%llu pinned_limit=%llu "
+	       "notifications=%llu interrupts=%llu\n",
 	       (unsigned long long)s.buffers, (unsigned long long)s.imports,
 	       (unsigned long long)s.exports_total, (unsigned long long)s.frames_total,
 	       (unsigned long long)s.cursors_total, (unsigned long long)s.releases_total,
@@ -104,7 +105,8 @@ static int list(const char *socket)
 	       (unsigned long long)s.consumers, (unsigned long long)s.guest_bytes,
 	       (unsigned long long)s.input_events, (unsigned long long)s.input_dropped,
 	       (unsigned long long)s.logs_suppressed, (unsigned long long)s.consumers_late,
-	       (unsigned long long)s.pinned_bytes, (unsigned long long)s.pinned_limit);
+	       (unsigned long long)s.pinned_bytes, (unsigned long long)s.pinned_limit,
+	       (unsigned long long)s.notifications, (unsigned long long)s.interrupts);
 	vdmabuf_consumer_destroy(c);
 	return 0;
 }

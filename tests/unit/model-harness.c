@@ -101,9 +101,10 @@ static void h_push(struct vdmabuf_model *m, unsigned int vq, uint16_t head, uint
 	h->requests_queued--;
 }
 
-static void h_notify(struct vdmabuf_model *m, unsigned int vq)
+static bool h_notify(struct vdmabuf_model *m, unsigned int vq)
 {
 	from_model(m)->notified[vq]++;
+	return true;
 }
 
 /* As the daemon does: events now, anything else on the next turn. */

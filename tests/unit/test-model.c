@@ -686,6 +686,12 @@ static void test_consumers(void)
 	CHECK(reply.type == VDMABUF_MSG_STATS && reply.u.stats.buffers == 1 &&
 	      reply.u.stats.imports == 1 && reply.u.stats.consumers == 63 &&
 	      reply.u.stats.exports_total == 2 && reply.u.stats.frames_total == 1);
+	/* Every notify the engine signalled is an interrupt; kicks, as told. */
+	CHECK(reply.u.stats.interrupts == H.notified[0] + H.notified[1] &&
+	      reply.u.stats.interrupts > 0 && reply.u.stats.notifications == 0);
+	vdmabuf_model_kicked(&H.model, 3);
+	CHECK(harness_command(&H, 1, VDMABUF_MSG_STATS, NULL, 0, &reply) == 0 &&
+	      reply.u.stats.notifications == 3);
 	CHECK_MODEL(&H);
 	harness_finish(&H);
 }
