@@ -76,7 +76,8 @@ measure() {
 		pids="$weston $server"
 		;;
 	esac
-	guest_bytes=$(daemon_stat guest_bytes)
+	guest_bytes=$(daemon_stat guest_bytes) kicks=$(daemon_stat notifications)
+	irqs=$(daemon_stat interrupts)
 	vsock=$(vsock_bytes)
 	run_guest --vsock 3 --timeout "$seconds" $([ "$method" = vdmabuf-direct ] && echo --gpu) \
 		bench/frames-guest.sh "$method" "$size" "$frames" >"$OUT/$tag.l2-qemu.log" 2>&1 &
@@ -91,6 +92,8 @@ measure() {
 		echo "cpu_host_ns=$cpu"
 		echo "host_processes=$(for p in $pids; do cat "/proc/$p/comm"; done | tr '\n' ' ')"
 		echo "daemon_guest_bytes=$(($(daemon_stat guest_bytes) - guest_bytes))"
+		echo "daemon_notifications=$(($(daemon_stat notifications) - kicks))"
+		echo "daemon_interrupts=$(($(daemon_stat interrupts) - irqs))"
 		echo "vsock_guest_bytes=$(($(vsock_bytes) - vsock))"
 	} >"$OUT/$tag.host-part"
 	wait "$guest"

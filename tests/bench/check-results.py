@@ -6,6 +6,7 @@ import sys
 
 KEYS = ["method", "resolution", "frames", "latency_ms_median", "latency_ms_p99", "jitter_ms",
         "dropped", "duplicated", "bytes_copied_per_frame", "guest_to_host_bytes_per_frame",
+        "notifications_per_frame", "interrupts_per_frame",
         "cpu_ms_per_frame_guest", "cpu_ms_per_frame_host"]
 
 
@@ -35,6 +36,11 @@ for row in rows:
         fail(f"{row['method']}: latency not positive on one clock: {row}")
     if row["cpu_ms_per_frame_guest"] <= 0 or row["guest_to_host_bytes_per_frame"] <= 0:
         fail(f"{row['method']}: counters missing: {row}")
+for method in ("vdmabuf", "vdmabuf-kernel", "vdmabuf-direct", "vdmabuf-shm"):
+    # Each frame is one PRESENT at least (a kick) and one RELEASE (an interrupt).
+    row = by_method[method]
+    if not row["notifications_per_frame"] >= 1 or not row["interrupts_per_frame"] >= 1:
+        fail(f"{method}: the device counted no kick or interrupt per frame: {row}")
 for method in ("vdmabuf", "vdmabuf-kernel", "vdmabuf-direct"):
     if by_method[method]["bytes_copied_per_frame"] != 0:
         fail(f"the dmabuf path copied: {by_method[method]}")
