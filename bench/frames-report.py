@@ -89,7 +89,9 @@ def figures(method, size, frames, client, host):
         "latency_ms_median": round(statistics.median(latencies), 3) if latencies else None,
         "latency_ms_p99": round(percentile(latencies, 99), 3) if latencies else None,
         "jitter_ms": round(statistics.pstdev(intervals), 3) if len(intervals) > 1 else None,
-        "dropped": len(measured) - len(shown),
+        # Discarded by the compositor, and feedback that never came: apart.
+        "dropped": sum(1 for f in measured if f[3] == "discarded"),
+        "unanswered": sum(1 for f in measured if f[3] not in ("presented", "discarded")),
         "duplicated": duplicated,
         "bytes_copied_per_frame": round(copied),
         "guest_to_host_bytes_per_frame": round(to_host),
@@ -155,7 +157,7 @@ def direct_table(directory, rows, by_key):
 
 def write_markdown(directory, rows, extras, lost, command):
     keys = ["method", "resolution", "frames", "latency_ms_median", "latency_ms_p99",
-            "jitter_ms", "dropped", "duplicated", "bytes_copied_per_frame",
+            "jitter_ms", "dropped", "unanswered", "duplicated", "bytes_copied_per_frame",
             "guest_to_host_bytes_per_frame", "notifications_per_frame", "interrupts_per_frame",
             "cpu_ms_per_frame_guest", "cpu_ms_per_frame_host"]
     out = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
