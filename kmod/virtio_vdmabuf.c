@@ -1963,10 +1963,6 @@ static void vdmabuf_retiring_free(struct vdmabuf_dev *vd, u64 device, u64 key)
 }
 
 /*
- * Queues the UNEXPORT of every retiring buffer still waiting for one,
- * until the ring is full (late_work runs again when a reply frees room).
- */
-/*
  * No memory for an UNEXPORT: nothing else may run late_work again (the
  * ring may be idle), so it runs again in 100 ms. False once the device
  * is gone: then nobody reads the pages any more.
@@ -1983,6 +1979,10 @@ static bool vdmabuf_late_work_retry(struct vdmabuf_dev *vd)
 	return ready;
 }
 
+/*
+ * Queues the UNEXPORT of every retiring buffer still waiting for one,
+ * until the ring is full (late_work runs again when a reply frees room).
+ */
 static void vdmabuf_unexport_flush(struct vdmabuf_dev *vd)
 {
 	struct vdmabuf_unexport *req;
