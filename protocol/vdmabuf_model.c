@@ -70,7 +70,6 @@ bool vdmabuf_model_log_allowed(struct vdmabuf_model *m)
 
 	if (summary)
 		model_print_warn(m, "%u log lines suppressed", summary);
-	m->stats.logs_suppressed = m->log.suppressed;
 	return allowed;
 }
 
@@ -1925,6 +1924,7 @@ void vdmabuf_model_stats(const struct vdmabuf_model *m, struct vdmabuf_msg_stats
 	stats->consumers = m->num_consumers;
 	stats->pinned_bytes = m->pinned_bytes;
 	stats->pinned_limit = m->max_pinned;
+	stats->logs_suppressed = m->log.suppressed;
 }
 
 int vdmabuf_model_command(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,

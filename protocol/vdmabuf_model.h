@@ -347,8 +347,8 @@ void vdmabuf_model_undo_import(struct vdmabuf_model *m, struct vdmabuf_model_con
 void vdmabuf_model_stats(const struct vdmabuf_model *m, struct vdmabuf_msg_stats *stats);
 /*
  * Whether a line the guest or a consumer caused may be logged, by
- * vdmabuf_log_limit() on the model's window, the rest counted in
- * stats.logs_suppressed. The model's own lines go through it; an
+ * vdmabuf_log_limit() on the model's window, the rest counted (STATS
+ * logs_suppressed). The model's own lines go through it; an
  * engine's may.
  */
 bool vdmabuf_model_log_allowed(struct vdmabuf_model *m);
