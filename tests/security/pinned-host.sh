@@ -43,7 +43,11 @@ limit=$(daemon_stat pinned_limit)
 [ "$pinned" = $((held * PAGES * 4096)) ] || fail "pinned_bytes $pinned, $held buffers held"
 [ "$pinned" -le "$limit" ] || fail "pinned_bytes $pinned over $limit"
 expect_device_log "export 32x$((PAGES * 32)) XR24 of $((PAGES * 4)) KiB refused: $((pinned / 1024)) of $BUDGET_KIB KiB pinned"
-vmpin=$(sed -n 's/^VmPin:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$(backend_pid)/status")
+# The daemon's pinned pages as the kernel charges them (kB).
+daemon_vmpin() {
+	sed -n 's/^VmPin:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$(backend_pid)/status"
+}
+vmpin=$(daemon_vmpin)
 if [ "$ENGINE" = kernel ]; then
 	[ "$vmpin" = $((pinned / 1024)) ] ||
 		fail "the daemon's VmPin is $vmpin kB, $((pinned / 1024)) KiB held"
@@ -67,7 +71,7 @@ while [ "$(daemon_stat pinned_bytes)" != 0 ]; do
 	sleep 0.1
 done
 if [ "$ENGINE" = kernel ]; then
-	vmpin_after=$(sed -n 's/^VmPin:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$(backend_pid)/status")
+	vmpin_after=$(daemon_vmpin)
 	[ "$vmpin_after" = 0 ] || fail "the daemon's VmPin is $vmpin_after kB with no buffer"
 fi
 stop_backend
