@@ -216,6 +216,8 @@ static void flush_events(struct vdmabuf_model *m)
 				written = 0;
 			if (vdmabuf_le32_to_cpu(ev->type) == VDMABUF_EVENT_FORMATS)
 				m->formats_queued--;
+			else if (vdmabuf_le32_to_cpu(ev->type) == VDMABUF_EVENT_PRESENT_ERROR)
+				m->errors_queued--;
 			clip_event_taken(m, ev);
 			m->backlog_head = (m->backlog_head + 1) % VDMABUF_MODEL_BACKLOG;
 			m->backlog_len--;
@@ -299,6 +301,8 @@ static void send_event(struct vdmabuf_model *m, const struct vdmabuf_event *ev)
 		m->clip_queued++;
 	else if (type == VDMABUF_EVENT_FORMATS)
 		m->formats_queued++;
+	else if (type == VDMABUF_EVENT_PRESENT_ERROR)
+		m->errors_queued++;
 	m->ops->schedule(m, VDMABUF_VQ_EVENT);
 }
 
@@ -508,9 +512,9 @@ static bool input_ready(struct vdmabuf_model *m)
  */
 static bool input_room(const struct vdmabuf_model *m, unsigned int n)
 {
-	return m->backlog_len - m->clip_queued - m->formats_queued + n <=
+	return m->backlog_len - m->clip_queued - m->formats_queued - m->errors_queued + n <=
 	       VDMABUF_MODEL_BACKLOG - 2 * VDMABUF_MAX_BUFFERS - VDMABUF_MODEL_CLIP_BACKLOG -
-	       VDMABUF_MODEL_FORMAT_EVENTS;
+	       VDMABUF_MODEL_FORMAT_EVENTS - VDMABUF_MODEL_PRESENT_ERROR_EVENTS;
 }
 
 static void send_input(struct vdmabuf_model *m, __u32 kind, __u64 time_usec,
@@ -768,7 +772,7 @@ static __u32 handle_present(struct vdmabuf_model *m, size_t len, struct vdmabuf_
 	struct vdmabuf_model_buffer *b;
 	__u32 status, n, i;
 
-	status = vdmabuf_check_present(req, len);
+	status = vdmabuf_check_present(req, len, has_feature(m, VDMABUF_F_ASYNC_PRESENT));
 	if (status != VDMABUF_S_OK)
 		return status;
 	reply->id = req->id;
@@ -1475,18 +1479,58 @@ static __u32 handle_request(struct vdmabuf_model *m, size_t len, struct vdmabuf_
 	}
 }
 
+/*
+ * A PRESENT without a reply (§19) the model refused: the guest learns it
+ * from a PRESENT_ERROR, of which at most VDMABUF_MODEL_PRESENT_ERROR_EVENTS
+ * wait; beyond them the guest loses only its own errors.
+ */
+static void send_present_error(struct vdmabuf_model *m, long len, __u32 status)
+{
+	const struct vdmabuf_present *req = (const void *)m->request;
+	struct vdmabuf_event ev = { .type = cpu_to_le32_(VDMABUF_EVENT_PRESENT_ERROR) };
+
+	if (m->errors_queued >= VDMABUF_MODEL_PRESENT_ERROR_EVENTS) {
+		m->events_lost++;
+		model_warn(m, "present: errors not taken by the guest; one lost");
+		return;
+	}
+	/* The fields a shorter request lacks stay 0. */
+	if (len >= (long)offsetof(struct vdmabuf_present, frame))
+		ev.u.present_error.id = req->id;
+	if (len >= (long)offsetof(struct vdmabuf_present, num_damage))
+		ev.u.present_error.frame = req->frame;
+	ev.u.present_error.status = cpu_to_le32_(status);
+	send_event(m, &ev);
+}
+
+/* Whether the chain is a PRESENT the guest sent without a reply (§19). */
+static bool is_async_present(const struct vdmabuf_model *m, long len)
+{
+	const struct vdmabuf_ctrl_hdr *hdr = (const void *)m->request;
+
+	return len >= (long)sizeof(*hdr) &&
+	       vdmabuf_le32_to_cpu(hdr->type) == VDMABUF_CTRL_PRESENT;
+}
+
 /* One chain of the control queue: its request parsed from our copy. */
 static long serve_request(struct vdmabuf_model *m, int popped,
 			  const struct vdmabuf_model_chain *chain)
 {
 	const unsigned int vq = VDMABUF_VQ_CONTROL;
 	struct vdmabuf_reply reply = { 0 };
+	bool unanswered = false;
 	__u32 status;
 	long n = -EINVAL;
 
 	/* The guest may change its own copy while we read ours. */
-	if (popped > 0 && chain->in_len >= sizeof(reply))
+	if (popped > 0 && chain->in_len >= sizeof(reply)) {
 		n = m->ops->read(m, vq, m->request, VDMABUF_MODEL_MAX_REQUEST);
+	} else if (popped > 0 && !chain->in_len && has_feature(m, VDMABUF_F_ASYNC_PRESENT)) {
+		n = m->ops->read(m, vq, m->request, sizeof(struct vdmabuf_present));
+		unanswered = n >= 0;
+		if (unanswered && !is_async_present(m, n))
+			n = -EINVAL;
+	}
 	if (n < 0) {
 		/* Malformed chain: returned unanswered (used length 0). */
 		m->stats.bad_requests++;
@@ -1501,7 +1545,11 @@ static long serve_request(struct vdmabuf_model *m, int popped,
 		m->stats.bad_requests++;
 		model_debug(m, "request %#x refused: status %u",
 			    n >= 4 ? vdmabuf_le32_to_cpu(*(__le32 *)m->request) : 0, status);
+		if (unanswered)
+			send_present_error(m, n, status);
 	}
+	if (unanswered)
+		return 0;
 	reply.status = cpu_to_le32_(status);
 	n = m->ops->write(m, vq, &reply, sizeof(reply));
 	return n > 0 ? n : 0;
@@ -1547,6 +1595,7 @@ static void renew(struct vdmabuf_model *m)
 	m->backlog_len = 0;
 	m->clip_queued = 0;
 	m->formats_queued = 0;
+	m->errors_queued = 0;
 }
 
 int vdmabuf_model_init(struct vdmabuf_model *m, const struct vdmabuf_model_ops *ops,

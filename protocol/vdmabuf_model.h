@@ -52,8 +52,11 @@
 /* One list of what the host imports (§18): a newer one replaces it. */
 #define VDMABUF_MODEL_FORMAT_EVENTS	((VDMABUF_MAX_FORMATS + VDMABUF_FORMATS_PER_EVENT - 1) / \
 					 VDMABUF_FORMATS_PER_EVENT)
+/* Refused unanswered PRESENTs (§19) waiting for the guest; the rest are lost. */
+#define VDMABUF_MODEL_PRESENT_ERROR_EVENTS	64
 #define VDMABUF_MODEL_BACKLOG		(2 * VDMABUF_MAX_BUFFERS + VDMABUF_MODEL_INPUT_BACKLOG + \
-					 VDMABUF_MODEL_CLIP_BACKLOG + VDMABUF_MODEL_FORMAT_EVENTS)
+					 VDMABUF_MODEL_CLIP_BACKLOG + VDMABUF_MODEL_FORMAT_EVENTS + \
+					 VDMABUF_MODEL_PRESENT_ERROR_EVENTS)
 /* Log lines the guest or a consumer can cause: a burst per interval. */
 #define VDMABUF_MODEL_LOG_BURST		20
 #define VDMABUF_MODEL_LOG_INTERVAL_NS	5000000000ull
@@ -82,7 +85,8 @@
 				 (1ull << VDMABUF_F_INPUT) | \
 				 (1ull << VDMABUF_F_POINTER) | \
 				 (1ull << VDMABUF_F_CLIPBOARD) | \
-				 (1ull << VDMABUF_F_FORMATS))
+				 (1ull << VDMABUF_F_FORMATS) | \
+				 (1ull << VDMABUF_F_ASYNC_PRESENT))
 
 /* An intrusive list, so that the model needs neither libc's nor the kernel's. */
 struct vdmabuf_model_link {
@@ -297,6 +301,7 @@ struct vdmabuf_model {
 	__u32 next_transfer;
 	unsigned int clip_queued;	/* clipboard events in the backlog */
 	unsigned int formats_queued;	/* FORMATS events in the backlog */
+	unsigned int errors_queued;	/* PRESENT_ERROR events in the backlog */
 };
 
 /* Allocates the backlog and request buffer: 0 or -ENOMEM. */

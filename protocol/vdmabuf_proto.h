@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
 /*
- * vdmabuf wire protocol, version 1.
+ * vdmabuf wire protocol, version 2: version 1 and the frame path of
+ * VDMABUF_F_ASYNC_PRESENT with VIRTIO_RING_F_EVENT_IDX (spec §19).
  *
  * The one definition of every structure that crosses the virtqueues, shared
  * by the guest driver, the host kernel backend, the vhost-user daemon and
@@ -54,7 +55,8 @@
 #define VDMABUF_F_POINTER		5	/* driver sends POINTER: cursor image, constraint */
 #define VDMABUF_F_CLIPBOARD		6	/* selections and transfers both ways (§17) */
 #define VDMABUF_F_FORMATS		7	/* device sends FORMATS: what the host imports (§18) */
-/* Bit 8 and up are kept for several outputs. */
+/* Bit 8 is kept for several outputs. */
+#define VDMABUF_F_ASYNC_PRESENT		9	/* PRESENT sized by its damage, unanswered (§19) */
 
 /* Virtqueues. */
 #define VDMABUF_VQ_CONTROL		0	/* driver requests, device replies */
@@ -207,7 +209,9 @@ struct vdmabuf_rect {
 
 /*
  * PRESENT: show an exported buffer as the next frame. The buffer belongs
- * to the host until the matching RELEASE event.
+ * to the host until the matching RELEASE event. Version 1 sends all of it;
+ * with VDMABUF_F_ASYNC_PRESENT the driver sends only the num_damage
+ * rectangles it uses (vdmabuf_present_len()) and no reply buffer.
  */
 struct vdmabuf_present {
 	struct vdmabuf_ctrl_hdr hdr;
@@ -217,6 +221,11 @@ struct vdmabuf_present {
 	__le32 reserved;
 	struct vdmabuf_rect damage[VDMABUF_MAX_DAMAGE];
 };
+
+/* Bytes of a PRESENT with n damage rectangles, as VDMABUF_F_ASYNC_PRESENT sends it. */
+#define vdmabuf_present_len(n) \
+	(sizeof(struct vdmabuf_present) - \
+	 (VDMABUF_MAX_DAMAGE - (n)) * sizeof(struct vdmabuf_rect))
 
 /* UNEXPORT: the guest is done; the device answers RETIRED when it lets go. */
 struct vdmabuf_unexport {
@@ -264,6 +273,8 @@ enum vdmabuf_event_type {
 	VDMABUF_EVENT_CLIP_ACK	= 0x020b,	/* struct vdmabuf_clip_ack */
 	VDMABUF_EVENT_CLIP_CANCEL = 0x020c,	/* struct vdmabuf_clip_cancel */
 	VDMABUF_EVENT_FORMATS	= 0x020d,	/* VDMABUF_F_FORMATS: struct vdmabuf_formats */
+	/* VDMABUF_F_ASYNC_PRESENT: an unanswered PRESENT was refused (§19) */
+	VDMABUF_EVENT_PRESENT_ERROR = 0x020e,	/* struct vdmabuf_present_error */
 };
 
 /* RELEASE flags. */
@@ -282,6 +293,14 @@ struct vdmabuf_release {
 
 struct vdmabuf_retired {
 	struct vdmabuf_wire_id id;
+};
+
+/* PRESENT_ERROR: what an unanswered PRESENT's reply would have said. */
+struct vdmabuf_present_error {
+	struct vdmabuf_wire_id id;	/* the PRESENT's */
+	__le64 frame;			/* the PRESENT's */
+	__le32 status;			/* enum vdmabuf_status, never OK */
+	__le32 reserved;
 };
 
 /* RESET (§6.10): the instance that starts; ids of it outlive the event. */
@@ -408,6 +427,7 @@ struct vdmabuf_event {
 	union {
 		struct vdmabuf_release release;
 		struct vdmabuf_retired retired;
+		struct vdmabuf_present_error present_error;
 		struct vdmabuf_reset reset;
 		struct vdmabuf_consumers consumers;
 		struct vdmabuf_mode_hint mode_hint;
@@ -551,15 +571,22 @@ static inline __u32 vdmabuf_check_extent(const struct vdmabuf_extent *ext,
 	return VDMABUF_S_OK;
 }
 
+/*
+ * A PRESENT of readable_len bytes: version 1's whole structure, or with
+ * sized (VDMABUF_F_ASYNC_PRESENT negotiated) at least its num_damage
+ * rectangles. Nothing past them is read.
+ */
 static inline __u32 vdmabuf_check_present(const struct vdmabuf_present *req,
-					  __u64 readable_len)
+					  __u64 readable_len, int sized)
 {
 	__u32 n;
 
-	if (readable_len < sizeof(*req) || req->hdr.flags || req->reserved)
+	if (readable_len < vdmabuf_present_len(0) || req->hdr.flags || req->reserved)
 		return VDMABUF_S_EINVAL;
 	n = vdmabuf_le32_to_cpu(req->num_damage);
 	if (n > VDMABUF_MAX_DAMAGE)
+		return VDMABUF_S_EINVAL;
+	if (readable_len < (sized ? vdmabuf_present_len(n) : sizeof(*req)))
 		return VDMABUF_S_EINVAL;
 	return VDMABUF_S_OK;
 }

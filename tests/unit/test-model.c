@@ -327,11 +327,24 @@ static void test_present_checks(void)
 	struct vdmabuf_present req;
 	struct vdmabuf_id id, other, retired;
 
-	harness_init(&H, NULL, ALL_FEATURES);
+	/* Version 1: the whole 304 bytes whatever num_damage says. */
+	harness_init(&H, NULL, ALL_FEATURES & ~(1ull << VDMABUF_F_ASYNC_PRESENT));
 	harness_attach(&H, 0);
 	id = harness_new_buffer(&H);
 	harness_present(&req, &id, 1, 0);
 	CHECK(harness_request(&H, &req, sizeof(req) - 1) == VDMABUF_S_EINVAL);	/* 1 */
+	CHECK(harness_request(&H, &req, vdmabuf_present_len(0)) == VDMABUF_S_EINVAL);
+	H.reply_room = 0;					/* no reply: malformed */
+	CHECK(harness_request(&H, &req, sizeof(req)) == -1 && H.used_len == 0);
+	CHECK(H.model.stats.frames_total == 0 && !harness_count_events(&H, VDMABUF_EVENT_PRESENT_ERROR));
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+
+	harness_init(&H, NULL, ALL_FEATURES);
+	harness_attach(&H, 0);
+	id = harness_new_buffer(&H);
+	harness_present(&req, &id, 1, 2);
+	CHECK(harness_request(&H, &req, vdmabuf_present_len(2) - 1) == VDMABUF_S_EINVAL);
 	req.hdr.flags = htole32(1);
 	CHECK(harness_request(&H, &req, sizeof(req)) == VDMABUF_S_EINVAL);
 	harness_present(&req, &id, 1, 0);
@@ -362,6 +375,81 @@ static void test_present_checks(void)
 	vdmabuf_model_reset(&H.model);
 	vdmabuf_model_start(&H.model, ALL_FEATURES, NULL);
 	CHECK(present(&H, &id, 1) == VDMABUF_S_ENOENT);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
+/* Version 2 (§19): a PRESENT sized by its damage, without a reply. */
+static void test_async_present(void)
+{
+	struct vdmabuf_present req;
+	const struct vdmabuf_event *ev;
+	struct vdmabuf_id id, unknown;
+	unsigned int i, spare;
+	uint64_t bytes;
+
+	harness_init(&H, NULL, ALL_FEATURES);
+	harness_attach(&H, 0);
+	harness_post_events(&H, 16);
+	id = harness_new_buffer(&H);
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_IMPORT, &id, 0,
+			      &(struct vdmabuf_consumer_msg){ 0 }) == 0);
+	H.reply_room = 0;
+	bytes = H.model.stats.guest_bytes;
+
+	/* 48 bytes and 16 per rectangle are read; no reply, used length 0. */
+	harness_present(&req, &id, 7, 5);
+	CHECK(harness_request(&H, &req, vdmabuf_present_len(5)) == -1);
+	CHECK(H.used_len == 0 && H.model.stats.frames_total == 1);
+	CHECK(H.model.stats.guest_bytes - bytes == 128);
+	CHECK(harness_mail(&H.consumers[0], VDMABUF_MSG_FRAME)->u.frame.num_damage == 5);
+	CHECK(!harness_count_events(&H, VDMABUF_EVENT_PRESENT_ERROR));
+
+	/* Refused: the status comes back as an event, with id and frame. */
+	CHECK(harness_request(&H, &req, vdmabuf_present_len(5)) == -1);	/* EBUSY */
+	unknown = id;
+	unknown.key ^= 1;
+	harness_present(&req, &unknown, 9, 0);
+	CHECK(harness_request(&H, &req, vdmabuf_present_len(0)) == -1);	/* ENOENT */
+	harness_present(&req, &id, 10, 3);
+	CHECK(harness_request(&H, &req, vdmabuf_present_len(3) - 16) == -1);	/* EINVAL */
+	CHECK(H.used_len == 0 && H.model.stats.frames_total == 1);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_PRESENT_ERROR) == 3);
+	ev = harness_last_event(&H, VDMABUF_EVENT_PRESENT_ERROR);
+	CHECK(le32toh(ev->u.present_error.status) == VDMABUF_S_EINVAL);
+	CHECK(le64toh(ev->u.present_error.frame) == 10 && ev->u.present_error.reserved == 0);
+	CHECK(le64toh(ev->u.present_error.id.key) == id.key);
+
+	/* With a reply part it is answered as version 1: no event. */
+	H.reply_room = sizeof(struct vdmabuf_reply);
+	harness_present(&req, &unknown, 11, 0);
+	CHECK(harness_request(&H, &req, vdmabuf_present_len(0)) == VDMABUF_S_ENOENT);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_PRESENT_ERROR) == 3);
+
+	/* Only a PRESENT may go without a reply. */
+	H.reply_room = 0;
+	{
+		struct vdmabuf_unexport un;
+
+		harness_unexport(&un, &id);
+		CHECK(harness_request(&H, &un, sizeof(un)) == -1 && H.used_len == 0);
+		CHECK(H.model.num_buffers == 1);
+	}
+
+	/* A guest that takes no events loses only its own errors, counted. */
+	spare = H.posted;
+	for (i = 0; i < spare + VDMABUF_MODEL_PRESENT_ERROR_EVENTS + 10; i++) {
+		harness_present(&req, &unknown, i, 0);
+		harness_request(&H, &req, vdmabuf_present_len(0));
+	}
+	CHECK(H.model.errors_queued == VDMABUF_MODEL_PRESENT_ERROR_EVENTS);
+	CHECK(H.model.events_lost == 10);
+	/* ...and its RELEASE still has room. */
+	CHECK(harness_command(&H, 0, VDMABUF_MSG_RELEASE, &id, 7,
+			      &(struct vdmabuf_consumer_msg){ 0 }) == 0);
+	harness_post_events(&H, VDMABUF_MODEL_PRESENT_ERROR_EVENTS + 8);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_RELEASE) == 1);
+	CHECK(H.model.errors_queued == 0);
 	CHECK_MODEL(&H);
 	harness_finish(&H);
 }
@@ -1359,6 +1447,7 @@ int main(void)
 	test_pinned();
 	test_export_import_fails();
 	test_present_checks();
+	test_async_present();
 	test_unexport_checks();
 	test_unusable_chains();
 	test_ids();

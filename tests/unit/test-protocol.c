@@ -222,6 +222,12 @@ static void test_layout(void)
 
 	SIZE(vdmabuf_retired, 16);
 	OFF(vdmabuf_retired, id, 0);
+	SIZE(vdmabuf_present_error, 32);
+	OFF(vdmabuf_present_error, id, 0);
+	OFF(vdmabuf_present_error, frame, 16);
+	OFF(vdmabuf_present_error, status, 24);
+	OFF(vdmabuf_present_error, reserved, 28);
+	OFF(vdmabuf_event, u.present_error.status, 32);
 	SIZE(vdmabuf_reset, 16);
 	OFF(vdmabuf_reset, device, 0);
 
@@ -685,7 +691,7 @@ static void test_present_bytes(void)
 	CHECK(le32toh(p.damage[1].height) == 0x1000000);
 	CHECK(p.damage[2].x == 0 && p.damage[14].height == 0);
 	CHECK(le32toh(p.damage[15].x) == 16383 && le32toh(p.damage[15].height) == 1);
-	CHECK(vdmabuf_check_present(&p, sizeof(want)) == VDMABUF_S_OK);
+	CHECK(vdmabuf_check_present(&p, sizeof(want), 0) == VDMABUF_S_OK);
 }
 
 static void test_event_bytes(void)
@@ -988,29 +994,44 @@ static void test_check_present(void)
 	memset(&p, 0, sizeof(p));
 	p.hdr.type = htole32(VDMABUF_CTRL_PRESENT);
 	p.id.key = htole64(1);
-	CHECK(vdmabuf_check_present(&p, sizeof(p)) == VDMABUF_S_OK);
-	CHECK(vdmabuf_check_present(&p, sizeof(p) + 100) == VDMABUF_S_OK);
+	CHECK(vdmabuf_check_present(&p, sizeof(p), 0) == VDMABUF_S_OK);
+	CHECK(vdmabuf_check_present(&p, sizeof(p) + 100, 0) == VDMABUF_S_OK);
 
 	/* Short: the whole 304 bytes are required whatever num_damage says. */
-	CHECK(vdmabuf_check_present(&p, sizeof(p) - 1) == VDMABUF_S_EINVAL);
-	CHECK(vdmabuf_check_present(&p, 48) == VDMABUF_S_EINVAL);
-	CHECK(vdmabuf_check_present(&p, 0) == VDMABUF_S_EINVAL);
+	CHECK(vdmabuf_check_present(&p, sizeof(p) - 1, 0) == VDMABUF_S_EINVAL);
+	CHECK(vdmabuf_check_present(&p, 48, 0) == VDMABUF_S_EINVAL);
+	CHECK(vdmabuf_check_present(&p, 0, 0) == VDMABUF_S_EINVAL);
 
 	p.hdr.flags = htole32(1);
-	CHECK(vdmabuf_check_present(&p, sizeof(p)) == VDMABUF_S_EINVAL);
+	CHECK(vdmabuf_check_present(&p, sizeof(p), 0) == VDMABUF_S_EINVAL);
 	p.hdr.flags = 0;
 	p.reserved = htole32(1);
-	CHECK(vdmabuf_check_present(&p, sizeof(p)) == VDMABUF_S_EINVAL);
+	CHECK(vdmabuf_check_present(&p, sizeof(p), 0) == VDMABUF_S_EINVAL);
 	p.reserved = 0;
 
 	p.num_damage = htole32(VDMABUF_MAX_DAMAGE);
-	CHECK(vdmabuf_check_present(&p, sizeof(p)) == VDMABUF_S_OK);
+	CHECK(vdmabuf_check_present(&p, sizeof(p), 0) == VDMABUF_S_OK);
 	p.num_damage = htole32(VDMABUF_MAX_DAMAGE + 1);
-	CHECK(vdmabuf_check_present(&p, sizeof(p)) == VDMABUF_S_EINVAL);
+	CHECK(vdmabuf_check_present(&p, sizeof(p), 0) == VDMABUF_S_EINVAL);
 	p.num_damage = htole32(0xffffffffu);
-	CHECK(vdmabuf_check_present(&p, sizeof(p)) == VDMABUF_S_EINVAL);
+	CHECK(vdmabuf_check_present(&p, sizeof(p), 0) == VDMABUF_S_EINVAL);
 	p.num_damage = htole32(1);
-	CHECK(vdmabuf_check_present(&p, sizeof(p)) == VDMABUF_S_OK);
+	CHECK(vdmabuf_check_present(&p, sizeof(p), 0) == VDMABUF_S_OK);
+
+	/* Sized (VDMABUF_F_ASYNC_PRESENT): 48 bytes and 16 per rectangle. */
+	CHECK(vdmabuf_present_len(0) == 48 && vdmabuf_present_len(5) == 128);
+	CHECK(vdmabuf_present_len(VDMABUF_MAX_DAMAGE) == sizeof(p));
+	p.num_damage = 0;
+	CHECK(vdmabuf_check_present(&p, 48, 1) == VDMABUF_S_OK);
+	CHECK(vdmabuf_check_present(&p, 47, 1) == VDMABUF_S_EINVAL);
+	p.num_damage = htole32(5);
+	CHECK(vdmabuf_check_present(&p, 128, 1) == VDMABUF_S_OK);
+	CHECK(vdmabuf_check_present(&p, 127, 1) == VDMABUF_S_EINVAL);
+	CHECK(vdmabuf_check_present(&p, 128, 0) == VDMABUF_S_EINVAL);
+	p.num_damage = htole32(VDMABUF_MAX_DAMAGE + 1);
+	CHECK(vdmabuf_check_present(&p, sizeof(p) + 16, 1) == VDMABUF_S_EINVAL);
+	p.num_damage = htole32(0xffffffffu);
+	CHECK(vdmabuf_check_present(&p, 48, 1) == VDMABUF_S_EINVAL);
 }
 
 /*
