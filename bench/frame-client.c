@@ -93,6 +93,37 @@ static uint64_t clock_ns(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
 }
 
+/*
+ * --hold PREFIX: at the end of the warm-up (before frame --warmup N is drawn,
+ * the frames before it all shown) and at the end of the run, the client
+ * makes PREFIX-warm (PREFIX-end) and waits for PREFIX-warm-go (-end-go):
+ * the bench samples its counters there, with no frame in flight.
+ */
+static const char *hold_prefix;
+static uint32_t hold_frame = 10;
+
+static void hold(const char *point)
+{
+	uint64_t deadline = clock_ns(CLOCK_MONOTONIC) + 600000000000ull;
+	char path[4096];
+	int fd;
+
+	if (!hold_prefix)
+		return;
+	snprintf(path, sizeof(path), "%s-%s", hold_prefix, point);
+	if ((fd = open(path, O_WRONLY | O_CREAT, 0644)) < 0)
+		die(path);
+	close(fd);
+	snprintf(path, sizeof(path), "%s-%s-go", hold_prefix, point);
+	while (access(path, F_OK)) {
+		if (clock_ns(CLOCK_MONOTONIC) > deadline) {
+			fprintf(stderr, "frame-client: no %s in 600 s\n", path);
+			exit(1);
+		}
+		usleep(20000);
+	}
+}
+
 /* utime + stime of a whole process, all threads, in ns (tick resolution). */
 static uint64_t process_cpu_ns(pid_t pid)
 {
@@ -271,6 +302,8 @@ static void draw(struct frame_client *c)
 			buffer = &c->buffers[i];
 	if (!buffer)
 		return;		/* all held: a release will come */
+	if (c->frames == hold_frame)
+		hold("warm");
 	row = (size_t)c->frames * SCROLL_ROWS % NOISE_EXTRA_ROWS;
 	if (buffer->dmabuf >= 0 && client_dmabuf_sync(buffer->dmabuf, DMA_BUF_SYNC_START) < 0)
 		die("DMA_BUF_IOCTL_SYNC");
@@ -450,6 +483,8 @@ int main(int argc, char *argv[])
 		{ "frames", required_argument, NULL, 'f' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "dmabuf", no_argument, NULL, 'd' },
+		{ "hold", required_argument, NULL, 'h' },
+		{ "warmup", required_argument, NULL, 'w' },
 		{ 0 },
 	};
 	struct frame_client c = { .presentation_clock = CLOCK_MONOTONIC, .card = -1 };
@@ -460,7 +495,7 @@ int main(int argc, char *argv[])
 	uint64_t deadline;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "s:f:o:d", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:f:o:dh:w:", options, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (sscanf(optarg, "%ux%u", &c.width, &c.height) != 2)
@@ -474,6 +509,12 @@ int main(int argc, char *argv[])
 			break;
 		case 'd':
 			dmabuf = true;
+			break;
+		case 'h':
+			hold_prefix = optarg;
+			break;
+		case 'w':
+			hold_frame = strtoul(optarg, NULL, 10);
 			break;
 		default:
 			return 2;
@@ -526,6 +567,7 @@ int main(int argc, char *argv[])
 	while (c.answered < c.frames && clock_ns(CLOCK_MONOTONIC) < deadline)
 		if (dispatch_timeout(c.display, 100) < 0)
 			break;
+	hold("end");
 	usage_end(&usage, server);
 	write_results(&c, out, &usage);
 	printf("frame-client: %u frames, %u answered, served by %s\n", c.frames, c.answered,
