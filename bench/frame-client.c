@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * frame-client --size WxH --frames N --out PATH [--dmabuf]
+ * frame-client --size WxH --frames N --out PATH [--dmabuf] [--feedback PATH]
  * The client of tools/bench: the same frames whatever carries them. It
  * draws N frames of WxH, one per frame callback, each new in every pixel
  * and with little redundancy (a noise field scrolled by 3 rows a frame, as
@@ -10,7 +10,10 @@
  * this process and of its parent (the compositor or waypipe that serves
  * it) over the run. Its buffers are wl_shm, or with --dmabuf linear
  * dmabufs of the DRM card's dumb buffers, which the compositor may scan
- * out as they are.
+ * out as they are. With --feedback, the second PATH gets each frame's
+ * presentation feedback as the compositor sent it: "frame commit_ns status
+ * present_ns refresh_ns seq flags", the sequence (MSC) and the flags as
+ * they came (tools/bench --pacing).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +44,8 @@ struct frame_record {
 	uint64_t commit_ns;
 	uint64_t present_ns;
 	uint32_t refresh_ns;
+	uint64_t seq;
+	uint32_t flags;
 	enum frame_status status;
 };
 
@@ -257,6 +262,8 @@ static void feedback_presented(void *data, struct wp_presentation_feedback *feed
 	r->status = FRAME_PRESENTED;
 	r->present_ns = ((uint64_t)tv_sec_hi << 32 | tv_sec_lo) * 1000000000ull + tv_nsec;
 	r->refresh_ns = refresh;
+	r->seq = (uint64_t)seq_hi << 32 | seq_lo;
+	r->flags = flags;
 	feedback_done(fb, feedback);
 }
 
@@ -476,6 +483,22 @@ static void write_results(struct frame_client *c, const char *path, const struct
 		die(path);
 }
 
+static void write_feedback(struct frame_client *c, const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		die(path);
+	for (uint32_t i = 0; i < c->frames; i++) {
+		const struct frame_record *r = &c->records[i];
+
+		fprintf(f, "%u %" PRIu64 " %s %" PRIu64 " %u %" PRIu64 " %u\n", i, r->commit_ns,
+			status_names[r->status], r->present_ns, r->refresh_ns, r->seq, r->flags);
+	}
+	if (fclose(f))
+		die(path);
+}
+
 int main(int argc, char *argv[])
 {
 	static const struct option options[] = {
@@ -485,17 +508,18 @@ int main(int argc, char *argv[])
 		{ "dmabuf", no_argument, NULL, 'd' },
 		{ "hold", required_argument, NULL, 'h' },
 		{ "warmup", required_argument, NULL, 'w' },
+		{ "feedback", required_argument, NULL, 'F' },
 		{ 0 },
 	};
 	struct frame_client c = { .presentation_clock = CLOCK_MONOTONIC, .card = -1 };
 	bool dmabuf = false;
 	struct run_usage usage;
-	const char *out = NULL;
+	const char *out = NULL, *feedback_out = NULL;
 	pid_t server = getppid();
 	uint64_t deadline;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "s:f:o:dh:w:", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:f:o:dF:h:w:", options, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (sscanf(optarg, "%ux%u", &c.width, &c.height) != 2)
@@ -516,12 +540,16 @@ int main(int argc, char *argv[])
 		case 'w':
 			hold_frame = strtoul(optarg, NULL, 10);
 			break;
+		case 'F':
+			feedback_out = optarg;
+			break;
 		default:
 			return 2;
 		}
 	}
 	if (!c.width || !c.height || !c.max_frames || !out) {
-		fprintf(stderr, "usage: %s --size WxH --frames N --out PATH [--dmabuf]\n", argv[0]);
+		fprintf(stderr, "usage: %s --size WxH --frames N --out PATH [--dmabuf] "
+			"[--feedback PATH]\n", argv[0]);
 		return 2;
 	}
 	if (!(c.records = calloc(c.max_frames, sizeof(*c.records))))
@@ -570,6 +598,8 @@ int main(int argc, char *argv[])
 	hold("end");
 	usage_end(&usage, server);
 	write_results(&c, out, &usage);
+	if (feedback_out)
+		write_feedback(&c, feedback_out);
 	printf("frame-client: %u frames, %u answered, served by %s\n", c.frames, c.answered,
 	       usage.server);
 	return 0;
