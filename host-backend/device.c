@@ -170,7 +170,9 @@ static int import_fd(void *import)
 
 static void model_import_destroy(struct vdmabuf_model *m, void *import)
 {
-	close(import_fd(import));
+	/* --bench-no-import made none. */
+	if (import_fd(import) >= 0)
+		close(import_fd(import));
 }
 
 /* Release deadlines (§11.3): the consumer is shut down, destroyed later. */
@@ -428,8 +430,12 @@ struct vdmabuf_device *vdmabuf_device_create(struct event_loop *loop,
 		return NULL;
 	dev->loop = loop;
 	dev->timer.fd = -1;
-	dev->udmabuf_dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
-	if (dev->udmabuf_dev < 0) {
+	dev->udmabuf_dev = -1;
+	if (config->bench_no_import)
+		log_warn("--bench-no-import: consumers get no buffer's fd (bench/native only)");
+	else
+		dev->udmabuf_dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (dev->udmabuf_dev < 0 && !config->bench_no_import) {
 		log_error("/dev/udmabuf: %s (a kernel with CONFIG_UDMABUF is needed)",
 			  strerror(errno));
 		free(dev);
@@ -481,7 +487,8 @@ err:
 err_elem:
 	for (unsigned int i = 0; i < VDMABUF_NUM_VQS; i++)
 		free(dev->elem[i]);
-	close(dev->udmabuf_dev);
+	if (dev->udmabuf_dev >= 0)
+		close(dev->udmabuf_dev);
 	free(dev);
 	return NULL;
 }
@@ -496,6 +503,7 @@ void vdmabuf_device_destroy(struct vdmabuf_device *dev)
 	vdmabuf_model_finish(&dev->model);
 	for (unsigned int i = 0; i < VDMABUF_NUM_VQS; i++)
 		free(dev->elem[i]);
-	close(dev->udmabuf_dev);
+	if (dev->udmabuf_dev >= 0)
+		close(dev->udmabuf_dev);
 	free(dev);
 }

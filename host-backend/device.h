@@ -2,6 +2,7 @@
 #ifndef VDMABUF_DEVICE_H
 #define VDMABUF_DEVICE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -21,6 +22,11 @@ struct vdmabuf_device_config {
 	struct fd_store *fd_store;	/* NULL: no restart without a VM reset */
 	uint32_t release_deadline_ms;	/* 0: the default (spec §11.3) */
 	uint64_t max_pinned;		/* --max-pinned, bytes; 0: RLIMIT_MEMLOCK's */
+	/*
+	 * --bench-no-import, for bench/native only: EXPORTs are checked but
+	 * no host dmabuf is made, and IMPORT answers with no fd.
+	 */
+	bool bench_no_import;
 };
 
 /* SIZE of --max-pinned: bytes, or with a K, M or G suffix; 0 or -EINVAL. */

@@ -66,6 +66,8 @@ static void usage(FILE *f, const char *prog)
 		"  -e, --engine ENGINE         user (default): the device runs here, with udmabuf;\n"
 		"                              kernel: it runs in vhost_vdmabuf.ko\n"
 		"  -l, --log-level LEVEL       error, warning, info (default) or debug\n"
+		"      --bench-no-import       benchmarks only (bench/native): no host dmabuf,\n"
+		"                              consumers import no fd; user engine only\n"
 		"  -h, --help                  show this help\n", prog, DEFAULT_CONSUMER_SOCKET,
 		CONSUMER_DEFAULT_PER_UID);
 }
@@ -128,6 +130,7 @@ int main(int argc, char *argv[])
 		{ "max-pinned", required_argument, NULL, 'M' },
 		{ "engine", required_argument, NULL, 'e' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "bench-no-import", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -211,6 +214,9 @@ int main(int argc, char *argv[])
 				return EXIT_FAILURE;
 			}
 			break;
+		case 'B':
+			config.bench_no_import = true;
+			break;
 		case 'h':
 			usage(stdout, argv[0]);
 			return EXIT_SUCCESS;
@@ -219,7 +225,7 @@ int main(int argc, char *argv[])
 			return EXIT_FAILURE;
 		}
 	}
-	if (!config.vhost_socket || optind != argc) {
+	if (!config.vhost_socket || optind != argc || (kernel_engine && config.bench_no_import)) {
 		usage(stderr, argv[0]);
 		return EXIT_FAILURE;
 	}

@@ -94,8 +94,8 @@ uint32_t udmabuf_import_create(const struct guest_memory *mem, int udmabuf_dev,
 		goto out;
 	}
 
-	fd = ioctl(udmabuf_dev, UDMABUF_CREATE_LIST, list);
-	if (fd < 0) {
+	fd = udmabuf_dev < 0 ? -1 : ioctl(udmabuf_dev, UDMABUF_CREATE_LIST, list);
+	if (fd < 0 && udmabuf_dev >= 0) {
 		snprintf(why, why_len, "UDMABUF_CREATE_LIST of %u ranges: %s", list->count,
 			 strerror(errno));
 		status = VDMABUF_S_ENOMEM;

@@ -14,7 +14,8 @@ struct guest_memory;
  * UDMABUF_CREATE_LIST, so the host dmabuf is the guest's pages. Returns a
  * VDMABUF_S_* status; on success *dmabuf_fd is the new dmabuf and *size
  * the bytes it covers, else why_len bytes at why say why (the guest
- * causes it: the caller logs it rate-limited).
+ * causes it: the caller logs it rate-limited). udmabuf_dev < 0
+ * (--bench-no-import): every check, no dmabuf (*dmabuf_fd is -1).
  */
 uint32_t udmabuf_import_create(const struct guest_memory *mem, int udmabuf_dev,
 			       const struct vdmabuf_export *req,
