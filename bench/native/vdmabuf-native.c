@@ -706,6 +706,9 @@ static void run_micro(void)
 		cfds += rep[i].fds_received;
 		cimports += rep[i].imports;
 	}
+	/* --bench-no-import: the description only, never the guest's memory. */
+	if (cfds || cimports != (uint64_t)opt.buffers * opt.consumers)
+		fail("a consumer got an fd, or not every import");
 	printf("{\"method\": \"vdmabuf\", \"frames\": %u, \"warmup\": %u, \"size\": \"%ux%u\", "
 	       "\"buffers\": %u, \"consumers\": %u,\n",
 	       opt.frames, opt.warmup, opt.width, opt.height, opt.buffers, opt.consumers);
@@ -823,6 +826,9 @@ static void run_guest_paced(unsigned int index, int out_fd)
 	d1 = proc_counts(g.daemon.pid);
 	s1 = daemon_stats(cp);
 	consumers_finish(cp, m, res.rep);
+	for (unsigned int i = 0; i < m; i++)
+		if (res.rep[i].fds_received || res.rep[i].imports != opt.buffers)
+			fail("a consumer got an fd, or not every import");
 	daemon_stop(&g.daemon);
 	ff_close(&g.ff);
 
