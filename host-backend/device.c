@@ -271,7 +271,7 @@ static void device_kick(struct vhost_user *vu, struct virtqueue *vq)
 }
 
 static const struct vhost_user_impl device_vhost_impl = {
-	.features = VDMABUF_MODEL_FEATURES,
+	.features = VDMABUF_DEVICE_FEATURES,
 	.config_size = sizeof(struct vdmabuf_config),
 	.get_config = device_get_config,
 	.start = device_start,

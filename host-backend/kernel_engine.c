@@ -113,7 +113,7 @@ static int set_mem_table(struct kernel_engine *engine)
 static int set_config(struct kernel_engine *engine)
 {
 	struct vhost_vdmabuf_config config = {
-		.features = engine->vhost.features & VDMABUF_MODEL_FEATURES,
+		.features = engine->vhost.features & VDMABUF_DEVICE_FEATURES,
 		.max_buffer_size = kernel_limits.max_buffer_size,
 		.max_buffers = kernel_limits.max_buffers,
 		.max_extents = kernel_limits.max_extents,
@@ -198,7 +198,7 @@ static void engine_reset(struct vhost_user *vu)
 }
 
 static const struct vhost_user_impl engine_vhost_impl = {
-	.features = VDMABUF_MODEL_FEATURES,
+	.features = VDMABUF_DEVICE_FEATURES,
 	.config_size = sizeof(struct vdmabuf_config),
 	.get_config = engine_get_config,
 	.start = engine_start,

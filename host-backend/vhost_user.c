@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <linux/kcmp.h>
 #include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -241,6 +242,7 @@ static void handle_kick(struct event_source *source, uint32_t events)
 
 static int start_vq(struct vhost_user *vu, struct virtqueue *vq, int kick_fd)
 {
+	vq->event_idx = vhost_user_has_feature(vu, VIRTIO_RING_F_EVENT_IDX);
 	if (!virtqueue_map(vq, &vu->mem)) {
 		log_error("vq %u: ring outside guest memory or size unset", vq->index);
 		close(kick_fd);

@@ -34,20 +34,43 @@ void virtqueue_reset(struct virtqueue *vq)
 bool virtqueue_map(struct virtqueue *vq, const struct guest_memory *mem)
 {
 	uint64_t n = vq->num;
+	/* used_event after the avail ring, avail_event after the used ring. */
+	uint64_t event = vq->event_idx ? sizeof(uint16_t) : 0;
 
 	if (!n)
 		return false;
 	vq->desc = guest_memory_uva(mem, vq->desc_uva, n * sizeof(struct vring_desc));
 	vq->avail = guest_memory_uva(mem, vq->avail_uva,
-				     sizeof(struct vring_avail) + n * sizeof(uint16_t));
+				     sizeof(struct vring_avail) + n * sizeof(uint16_t) + event);
 	vq->used = guest_memory_uva(mem, vq->used_uva,
 				    sizeof(struct vring_used) +
-				    n * sizeof(struct vring_used_elem));
+				    n * sizeof(struct vring_used_elem) + event);
 	if (!vq->desc || !vq->avail || !vq->used)
 		return false;
 	/* After a daemon restart the frontend resumes from the used index. */
 	vq->used_idx = le16toh(__atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE));
+	vq->signalled_valid = false;
 	return true;
+}
+
+static uint16_t read_avail_idx(const struct virtqueue *vq)
+{
+	return le16toh(__atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE));
+}
+
+/*
+ * The ring looked empty: with event_idx, ask for a kick at the next chain
+ * (avail_event), then look again, as the driver may have added one before
+ * it could see our request. Returns the avail index seen last.
+ */
+static uint16_t ask_for_kick(struct virtqueue *vq, uint16_t seen)
+{
+	if (!vq->event_idx)
+		return seen;
+	__atomic_store_n((uint16_t *)&vq->used->ring[vq->num], htole16(vq->last_avail_idx),
+			 __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return read_avail_idx(vq);
 }
 
 /* Why a chain or ring was refused, for the caller to log within its limit. */
@@ -100,7 +123,9 @@ int virtqueue_pop(struct virtqueue *vq, const struct guest_memory *mem,
 
 	if (vq->broken || !vq->started)
 		return 0;
-	avail_idx = le16toh(__atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE));
+	avail_idx = read_avail_idx(vq);
+	if (avail_idx == vq->last_avail_idx)
+		avail_idx = ask_for_kick(vq, avail_idx);
 	if (avail_idx == vq->last_avail_idx)
 		return 0;
 	/* num buffers outstanding is a full ring; more is no ring at all. */
@@ -151,12 +176,28 @@ void virtqueue_push(struct virtqueue *vq, uint16_t head, uint32_t len)
 	__atomic_store_n(&vq->used->idx, htole16(vq->used_idx), __ATOMIC_RELEASE);
 }
 
+/* Whether the driver wants an interrupt for the used chains since the last. */
+static bool interrupt_wanted(struct virtqueue *vq)
+{
+	uint16_t old = vq->signalled_used, event;
+	bool valid = vq->signalled_valid;
+
+	if (!vq->event_idx)
+		return !(le16toh(vq->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT);
+	vq->signalled_used = vq->used_idx;
+	vq->signalled_valid = true;
+	event = le16toh(__atomic_load_n((uint16_t *)&vq->avail->ring[vq->num],
+					__ATOMIC_RELAXED));
+	return !valid || vring_need_event(event, vq->used_idx, old);
+}
+
 bool virtqueue_notify(struct virtqueue *vq)
 {
 	uint64_t one = 1;
 
+	/* Our used index is visible before we read what the driver asked. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (le16toh(vq->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT || vq->call_fd < 0)
+	if (!interrupt_wanted(vq) || vq->call_fd < 0)
 		return false;
 	if (write(vq->call_fd, &one, sizeof(one)) < 0) {
 		log_debug("vq %u: call: %s", vq->index, strerror(errno));

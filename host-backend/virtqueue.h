@@ -38,6 +38,14 @@ struct virtqueue {
 	struct vring_used *used;
 	uint16_t last_avail_idx;
 	uint16_t used_idx;
+	/*
+	 * VIRTIO_RING_F_EVENT_IDX (spec §19): avail_event asks for kicks,
+	 * used_event for interrupts; signalled_used is the used index of our
+	 * last interrupt decision (none yet after a start: !signalled_valid).
+	 */
+	bool event_idx;
+	uint16_t signalled_used;
+	bool signalled_valid;
 	int kick_fd, call_fd;
 	uint64_t kicks;			/* counted on the kick eventfd, not yet reported */
 	bool enabled;
@@ -59,11 +67,15 @@ struct virtqueue_elem {
 void virtqueue_init(struct virtqueue *vq, unsigned int index);
 /* Closes the eventfds and forgets the ring; keeps the index. */
 void virtqueue_reset(struct virtqueue *vq);
-/* Translates the ring addresses; returns false if any lies outside memory. */
+/*
+ * Translates the ring addresses (with event_idx set as negotiated);
+ * returns false if any lies outside memory.
+ */
 bool virtqueue_map(struct virtqueue *vq, const struct guest_memory *mem);
 
 /*
- * Returns 1 and fills elem with the next chain, 0 if the ring is empty,
+ * Returns 1 and fills elem with the next chain, 0 if the ring is empty
+ * (with event_idx the driver is then asked to kick at its next chain),
  * -EINVAL if the chain is malformed (elem->head is then valid and the
  * chain must be returned with length 0) and -EIO if the ring itself is
  * (vq->broken is set and nothing more is taken from it). On either
@@ -73,7 +85,10 @@ bool virtqueue_map(struct virtqueue *vq, const struct guest_memory *mem);
 int virtqueue_pop(struct virtqueue *vq, const struct guest_memory *mem,
 		  struct virtqueue_elem *elem);
 void virtqueue_push(struct virtqueue *vq, uint16_t head, uint32_t len);
-/* Signals the call eventfd unless the driver asked not to; true if it did. */
+/*
+ * Signals the call eventfd unless the driver asked not to (its flag, or
+ * with event_idx its used_event); true if it did.
+ */
 bool virtqueue_notify(struct virtqueue *vq);
 
 /* Copies from the readable part / into the writable part; returns bytes. */

@@ -83,6 +83,14 @@ struct vdm_vq {
 	u16 used_idx;
 	bool started;
 	bool broken;			/* stopped until the next reset */
+	/*
+	 * VIRTIO_RING_F_EVENT_IDX (vdmabuf spec §19): avail_event asks for
+	 * kicks, used_event for interrupts; signalled_used is the used index
+	 * of the last interrupt decision (none since the start: !signalled_valid).
+	 */
+	bool event_idx;
+	u16 signalled_used;
+	bool signalled_valid;
 
 	/* Kick: our entry on the kick eventfd's wait queue. */
 	struct file *kick;

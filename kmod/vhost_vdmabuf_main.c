@@ -322,8 +322,8 @@ static int vdm_set_config(struct vdm_dev *dev, void __user *argp)
 	    cfg.max_buffer_size % VDMABUF_PAGE_SIZE || cfg.reserved ||
 	    (cfg.release_deadline_ms && !vdmabuf_release_deadline_valid(cfg.release_deadline_ms)))
 		return -EINVAL;
-	/* Transport bits (VERSION_1, vhost-user's own) mean nothing here. */
-	cfg.features &= VDMABUF_MODEL_FEATURES;
+	/* Of the transport bits only the rings' event index means anything here. */
+	cfg.features &= VDMABUF_DEVICE_FEATURES;
 	dev->cfg = cfg;
 	dev->model.limits = (struct vdmabuf_limits){
 		.max_buffers = cfg.max_buffers,
@@ -427,7 +427,7 @@ static int vdm_start(struct vdm_dev *dev)
 	pr_info("dev %u: device ready: features=%#llx regions=%u\n", dev->nr,
 		dev->cfg.features, dev->mem.num_regions);
 	/* It wakes the worker: requests may already wait in the rings. */
-	vdmabuf_model_start(&dev->model, dev->cfg.features, ring_size);
+	vdmabuf_model_start(&dev->model, dev->cfg.features & VDMABUF_MODEL_FEATURES, ring_size);
 	return 0;
 }
 

@@ -31,11 +31,16 @@ struct vdm_vring_desc {
 #define VDM_DESC_F_INDIRECT	4
 #define VDM_AVAIL_F_NO_INTERRUPT 1
 
-/* avail: flags, idx, ring[num]; used: flags, idx, ring[num] of (id, len). */
+/*
+ * avail: flags, idx, ring[num], used_event; used: flags, idx, ring[num] of
+ * (id, len), avail_event. The event fields are used with event index only.
+ */
 #define VDM_AVAIL_IDX(vq)	((vq)->avail + 2)
 #define VDM_AVAIL_RING(vq, i)	((vq)->avail + 4 + 2 * (u64)(i))
+#define VDM_USED_EVENT(vq)	VDM_AVAIL_RING(vq, (vq)->num)
 #define VDM_USED_IDX(vq)	((vq)->used + 2)
 #define VDM_USED_RING(vq, i)	((vq)->used + 4 + 8 * (u64)(i))
+#define VDM_AVAIL_EVENT(vq)	VDM_USED_RING(vq, (vq)->num)
 
 static bool range_ok(u64 addr, u64 len)
 {
@@ -104,11 +109,14 @@ int vdm_vq_start(struct vdm_vq *vq)
 {
 	struct vdm_dev *dev = vq->dev;
 	u64 n = vq->num;
+	u64 event;
 	__le16 idx;
 
+	vq->event_idx = dev->cfg.features & BIT_ULL(VIRTIO_RING_F_EVENT_IDX);
+	event = vq->event_idx ? 2 : 0;
 	if (!n || !vdm_uaddr_in_mem(dev, vq->desc, n * sizeof(struct vdm_vring_desc)) ||
-	    !vdm_uaddr_in_mem(dev, vq->avail, 4 + 2 * n) ||
-	    !vdm_uaddr_in_mem(dev, vq->used, 4 + 8 * n)) {
+	    !vdm_uaddr_in_mem(dev, vq->avail, 4 + 2 * n + event) ||
+	    !vdm_uaddr_in_mem(dev, vq->used, 4 + 8 * n + event)) {
 		pr_err("dev %u: vq %u: ring outside guest memory or size unset\n",
 		       dev->nr, vq->index);
 		return -EINVAL;
@@ -116,9 +124,26 @@ int vdm_vq_start(struct vdm_vq *vq)
 	if (get_user(idx, (__le16 __user *)u64_to_user_ptr(VDM_USED_IDX(vq))))
 		return -EFAULT;
 	vq->used_idx = le16_to_cpu(idx);
+	vq->signalled_valid = false;
 	vq->started = true;
 	vq->broken = false;
 	return 0;
+}
+
+/*
+ * The ring looked empty: with event index, ask for a kick at the next
+ * chain (avail_event), then look again, as the driver may have added one
+ * before it could see our request. Returns 0 or -EFAULT.
+ */
+static int ask_for_kick(struct vdm_vq *vq, __le16 *avail_idx)
+{
+	if (!vq->event_idx)
+		return 0;
+	if (put_user(cpu_to_le16(vq->last_avail_idx),
+		     (__le16 __user *)u64_to_user_ptr(VDM_AVAIL_EVENT(vq))))
+		return -EFAULT;
+	smp_mb();
+	return get_user(*avail_idx, (__le16 __user *)u64_to_user_ptr(VDM_AVAIL_IDX(vq)));
 }
 
 static int chain_add(struct vdm_vq *vq, struct vdm_elem *elem,
@@ -171,6 +196,10 @@ int vdm_vq_pop(struct vdm_vq *vq, struct vdm_elem *elem)
 		return 0;
 	if (get_user(v, (__le16 __user *)u64_to_user_ptr(VDM_AVAIL_IDX(vq)))) {
 		vq_break(vq, "avail index unreadable", 0, 0);
+		return -EIO;
+	}
+	if (le16_to_cpu(v) == vq->last_avail_idx && ask_for_kick(vq, &v)) {
+		vq_break(vq, "avail event unwritable", vq->last_avail_idx, 0);
 		return -EIO;
 	}
 	avail_idx = le16_to_cpu(v);
@@ -246,15 +275,30 @@ void vdm_vq_push(struct vdm_vq *vq, u16 head, u32 len)
 		vq_break(vq, "used index unwritable", vq->used_idx, 0);
 }
 
+/* Whether the driver wants an interrupt for the used chains since the last. */
+static bool interrupt_wanted(struct vdm_vq *vq)
+{
+	u16 old = vq->signalled_used;
+	bool valid = vq->signalled_valid;
+	__le16 v;
+
+	if (!vq->event_idx) {
+		if (get_user(v, (__le16 __user *)u64_to_user_ptr(vq->avail)))
+			return false;
+		return !(le16_to_cpu(v) & VDM_AVAIL_F_NO_INTERRUPT);
+	}
+	vq->signalled_used = vq->used_idx;
+	vq->signalled_valid = true;
+	if (get_user(v, (__le16 __user *)u64_to_user_ptr(VDM_USED_EVENT(vq))))
+		return false;
+	return !valid || vring_need_event(le16_to_cpu(v), vq->used_idx, old);
+}
+
 bool vdm_vq_notify(struct vdm_vq *vq)
 {
-	__le16 flags;
-
-	/* Our used index is visible before we look at the driver's flags. */
+	/* Our used index is visible before we look at what the driver asked. */
 	smp_mb();
-	if (get_user(flags, (__le16 __user *)u64_to_user_ptr(vq->avail)))
-		return false;
-	if (le16_to_cpu(flags) & VDM_AVAIL_F_NO_INTERRUPT || !vq->call)
+	if (!interrupt_wanted(vq) || !vq->call)
 		return false;
 	eventfd_signal(vq->call);
 	return true;

@@ -25,6 +25,8 @@
 #include "vdmabuf_consumer.h"
 #include "vdmabuf_proto.h"
 
+#include <linux/virtio_ring.h>
+
 #ifdef __KERNEL__
 #include <linux/types.h>
 #else
@@ -87,6 +89,8 @@
 				 (1ull << VDMABUF_F_CLIPBOARD) | \
 				 (1ull << VDMABUF_F_FORMATS) | \
 				 (1ull << VDMABUF_F_ASYNC_PRESENT))
+/* What both engines offer QEMU: the model's bits and event index (§19). */
+#define VDMABUF_DEVICE_FEATURES	(VDMABUF_MODEL_FEATURES | (1ull << VIRTIO_RING_F_EVENT_IDX))
 
 /* An intrusive list, so that the model needs neither libc's nor the kernel's. */
 struct vdmabuf_model_link {

@@ -88,7 +88,7 @@ struct vhost_vdmabuf_mem_table {
 };
 
 struct vhost_vdmabuf_config {
-	__u64 features;			/* negotiated VDMABUF_F_* bits */
+	__u64 features;			/* negotiated VDMABUF_F_*, VIRTIO_RING_F_EVENT_IDX */
 	__u64 max_buffer_size;		/* what the guest was told */
 	__u32 max_buffers;
 	__u32 max_extents;
