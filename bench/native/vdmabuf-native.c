@@ -413,7 +413,10 @@ static void consumer_main(const char *path, int ctl, unsigned int slow_ms,
 					die("ctl");
 				break;
 			case VDMABUF_MSG_FRAME:
-				rep.frames++;
+				/* --scale: the frames the guest stamped as measured. */
+				if (!stamps || (m.u.frame.frame < num_stamps &&
+						stamps[m.u.frame.frame]))
+					rep.frames++;
 				if (measuring && stamps && m.u.frame.frame < num_stamps &&
 				    stamps[m.u.frame.frame]) {
 					if (rep.latency_n == cap) {
