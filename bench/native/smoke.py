@@ -56,7 +56,8 @@ def main():
               pf["consumer_to_daemon_bytes"] == 2 * msg,
               "one message each way per consumer a frame "
               f"({pf['daemon_to_consumer_bytes']}, {pf['consumer_to_daemon_bytes']})")
-        check(0 < pf["notifications"] <= 2 and 0 < pf["interrupts"] <= 2,
+        # The window's edges may each catch one kick of the frame beside it.
+        check(0 < round(pf["notifications"], 2) <= 2 and 0 < round(pf["interrupts"], 2) <= 2,
               f"kicks ({pf['notifications']}) and interrupts ({pf['interrupts']}) "
               "a frame within 2, not 0")
         check(r["import_fds"] == 0 and r["imports"] == 2 * 3,
