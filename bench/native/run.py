@@ -34,7 +34,8 @@ def ci95_of_median(values):
     largest k whose binomial tail is <= 2.5 % (n = 6: min and max, 96.9 %)."""
     xs = sorted(v for v in values if v is not None)
     n = len(xs)
-    if n < 2:
+    # Below 6 values even [min, max] covers less than 95 %.
+    if n < 6:
         return None
     k, tail = 0, 0.0
     coef = 1
@@ -45,8 +46,6 @@ def ci95_of_median(values):
         if tail > 0.025:
             break
         k = j + 1
-    if k == 0:
-        return [xs[0], xs[-1]]
     return [xs[k - 1], xs[n - k]]
 
 
@@ -460,8 +459,27 @@ def scale(args):
                 ratios0.append(f0(b[0]) / f0(a[0]))
             if n > 1 and fo(a[0]) and fo(b[0]):
                 ratios_o.append(fo(b[0]) / fo(a[0]))
+        # Within each run with it: guest 0's fast consumers against the
+        # other guests' (the same machine at the same moment).
+        within = []
+        for x in runs:
+            if x["guests"] == n and x["consumers"] == m and x["slow_ms"] and n > 1:
+                a = med([c["p50_us"] for c in x["rows"][0]["consumers"] if not c["slow"]])
+                b = med([c["p50_us"] for g in x["rows"][1:] for c in g["consumers"]])
+                if a and b:
+                    within.append(a / b)
+
+        def wide(values):
+            ci, r = ci95_of_median(values), med(values)
+            return bool(ci and r and (ci[0] < 0.75 * r or ci[1] > 1.25 * r))
+
         effects.append({
             "guests": n, "consumers": m,
+            "guest0_over_others_same_run": rnd(med(within), 2),
+            "guest0_over_others_same_run_ci95": [rnd(v, 2) for v in ci95_of_median(within)
+                                                 or []] or None,
+            "too_wide": {"same_guest": wide(ratios0), "other_guests": wide(ratios_o),
+                         "same_run": wide(within)},
             "same_guest_fast_p50_ratio": rnd(med(ratios0), 2),
             "same_guest_fast_p50_ratio_ci95": [rnd(v, 2) for v in ci95_of_median(ratios0)
                                                or []] or None,
@@ -480,7 +498,7 @@ def scale(args):
 def scale_md(res):
     out = [f"Scale, {res['size']}, each guest presenting at {res['rate_hz']} Hz over 3 "
            f"buffers for {res['seconds']} s (after 1 s of warm-up), {res['repeats']} runs a "
-           f"cell, {res['date']}, {res['machine']['cpus']} CPUs, load "
+           f"cell (frames, presents and stalls: all runs), {res['date']}, {res['machine']['cpus']} CPUs, load "
            f"{' '.join(res['machine']['loadavg'])}", "", f"Command: `{res['command']}`", "",
            "| guests x consumers | slow consumer | frames | daemon CPU us/frame [95% CI] | "
            "kicks, interrupts /frame | fast consumers PRESENT->FRAME p50 / p99 (worst) us | "
@@ -499,12 +517,18 @@ def scale_md(res):
                    f"{c['guest0_stalls']}, {c['guest0_release_p50_us']} | {others} |")
     out += ["", "The slow consumer's effect on the others (fast consumers' PRESENT->FRAME "
             "median, run with it / run without, paired by run):", ""]
+    def ratio(e, key, wide):
+        if e[key] is None:
+            return "-"
+        return (f"{e[key]} {fmt_ci(e[key + '_ci95'], 2)}" +
+                (" (wider than +-25 %: not a figure)" if e["too_wide"][wide] else ""))
+
     for e in res["slow_effect"]:
-        out.append(f"- {e['guests']} x {e['consumers']}: same guest "
-                   f"{e['same_guest_fast_p50_ratio']} "
-                   f"{fmt_ci(e['same_guest_fast_p50_ratio_ci95'], 2)}, other guests "
-                   f"{e['other_guests_p50_ratio']} "
-                   f"{fmt_ci(e['other_guests_p50_ratio_ci95'], 2)}")
+        out.append(f"- {e['guests']} x {e['consumers']}: guest 0's fast consumers "
+                   f"{ratio(e, 'same_guest_fast_p50_ratio', 'same_guest')}; the other "
+                   f"guests' {ratio(e, 'other_guests_p50_ratio', 'other_guests')}; "
+                   f"within the runs with it, guest 0's fast consumers over the other "
+                   f"guests' {ratio(e, 'guest0_over_others_same_run', 'same_run')}")
     return "\n".join(out) + "\n"
 
 
@@ -526,7 +550,7 @@ def main():
     p.add_argument("--frames", type=int, default=10000)
     p.add_argument("--waypipe-frames", type=int, default=300)
     p.add_argument("--direct-frames", type=int, default=2000)
-    p.add_argument("--repeats", type=int, help="runs (native 10, scale 5)")
+    p.add_argument("--repeats", type=int, help="runs (native 10, scale 6)")
     p.add_argument("--cells", default="1x1,1x2,4x2,16x4")
     p.add_argument("--rate", type=int, default=120)
     p.add_argument("--seconds", type=int, default=4)
@@ -535,7 +559,7 @@ def main():
     p.add_argument("--command", default=" ".join(sys.argv))
     args = p.parse_args()
     if args.repeats is None:
-        args.repeats = 10 if args.mode == "native" else 5
+        args.repeats = 10 if args.mode == "native" else 6
     native(args) if args.mode == "native" else scale(args)
 
 
