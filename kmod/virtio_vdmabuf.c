@@ -51,6 +51,7 @@
 #include <linux/uaccess.h>
 #include <linux/virtio.h>
 #include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -81,6 +82,15 @@ MODULE_PARM_DESC(max_buffers_per_file, "Buffers one open file may export (defaul
 
 /* Frames one file may have waiting for their rendering. */
 #define FILE_FENCED_FRAMES	8
+
+/*
+ * The protocol the driver speaks (spec §19): 2 negotiates
+ * VDMABUF_F_ASYNC_PRESENT and event index when the device offers them, 1
+ * neither, as a version 1 driver does. Read at probe.
+ */
+static unsigned int protocol = 2;
+module_param(protocol, uint, 0444);
+MODULE_PARM_DESC(protocol, "Protocol version the driver speaks, 1 or 2 (default 2)");
 
 static unsigned int fence_timeout_ms = 2000;
 module_param(fence_timeout_ms, uint, 0644);
@@ -2682,6 +2692,20 @@ err_unlock:
 	return err;
 }
 
+/* A version 1 driver (protocol=1) takes neither bit of version 2. */
+static int vdmabuf_validate(struct virtio_device *vdev)
+{
+	if (protocol != 1 && protocol != 2) {
+		dev_err(&vdev->dev, "protocol=%u: only 1 and 2 are spoken\n", protocol);
+		return -EINVAL;
+	}
+	if (protocol == 1) {
+		__virtio_clear_bit(vdev, VDMABUF_F_ASYNC_PRESENT);
+		__virtio_clear_bit(vdev, VIRTIO_RING_F_EVENT_IDX);
+	}
+	return 0;
+}
+
 static void vdmabuf_remove(struct virtio_device *vdev)
 {
 	struct vdmabuf_dev *vd = vdev->priv;
@@ -2745,6 +2769,7 @@ static unsigned int vdmabuf_features[] = {
 	VDMABUF_F_POINTER,
 	VDMABUF_F_CLIPBOARD,
 	VDMABUF_F_FORMATS,
+	VDMABUF_F_ASYNC_PRESENT,
 };
 
 static struct virtio_driver vdmabuf_driver = {
@@ -2752,6 +2777,7 @@ static struct virtio_driver vdmabuf_driver = {
 	.id_table = vdmabuf_id_table,
 	.feature_table = vdmabuf_features,
 	.feature_table_size = ARRAY_SIZE(vdmabuf_features),
+	.validate = vdmabuf_validate,
 	.probe = vdmabuf_probe,
 	.remove = vdmabuf_remove,
 };
