@@ -123,14 +123,21 @@ struct vdmabuf_dev {
 	 * unexport_waiting (an UNEXPORT found the ring full: late_work runs
 	 * again when a reply frees room). late_work is delayed only to retry
 	 * an UNEXPORT it had no memory for (vdmabuf_late_work_retry()).
+	 * What the device returns is taken back in vdmabuf_ctrl_reap() only.
 	 */
 	spinlock_t ctrl_lock;
 	struct list_head inflight;
 	struct list_head late;
 	bool unexport_waiting;
 	struct delayed_work late_work;
+	/* VDMABUF_F_ASYNC_PRESENT: PRESENT sized, without reply. Set at probe. */
+	bool async_present;
 
-	/* Guards event_vq; events are handled in event_work. */
+	/*
+	 * Guards event_vq; events are handled in event_work. ready (false
+	 * once remove began) is written under event_lock and ctrl_lock both,
+	 * read under either.
+	 */
 	spinlock_t event_lock;
 	struct vdmabuf_event *events;
 	struct work_struct event_work;
@@ -267,6 +274,8 @@ struct vdmabuf_request {
 	struct list_head link;		/* vd->inflight, then vd->late */
 	struct completion done;
 	bool abandoned;			/* nobody waits: late_work takes the reply */
+	/* A PRESENT without reply (spec §19): freed once the device returns it. */
+	bool async;
 	/* An EXPORT's buffer, pinned until late_work knows the reply. */
 	struct vdmabuf_buffer *orphan;
 	unsigned int reply_len;
@@ -351,6 +360,14 @@ static void vdmabuf_request_free(struct vdmabuf_request *r)
 	kfree(r);
 }
 
+static void vdmabuf_request_free_list(struct list_head *list)
+{
+	struct vdmabuf_request *r, *tmp;
+
+	list_for_each_entry_safe(r, tmp, list, link)
+		vdmabuf_request_free(r);
+}
+
 /* Describes r->req page by page: it may be vmalloc memory. */
 static int vdmabuf_request_map(struct vdmabuf_request *r)
 {
@@ -387,15 +404,63 @@ static int vdmabuf_request_errno(const struct vdmabuf_request *r)
 }
 
 /*
+ * The device is done with r (len: the reply's length; UINT_MAX: the
+ * device went away). Its waiter learns it, or late_work does when nobody
+ * waits; a PRESENT without reply goes to freed, for the caller to free
+ * once it dropped ctrl_lock. The one place a request leaves inflight.
+ */
+static void vdmabuf_request_done(struct vdmabuf_dev *vd, struct vdmabuf_request *r,
+				 unsigned int len, struct list_head *freed)
+{
+	lockdep_assert_held(&vd->ctrl_lock);
+	list_del(&r->link);
+	r->reply_len = len;
+	if (r->async) {
+		list_add_tail(&r->link, freed);
+	} else if (r->abandoned) {
+		list_add_tail(&r->link, &vd->late);
+		mod_delayed_work(system_wq, &vd->late_work, 0);
+	} else {
+		complete(&r->done);
+	}
+}
+
+/*
+ * Takes back every chain the device returned; returns how many. Room
+ * came back for the UNEXPORTs that found the ring full.
+ */
+static unsigned int vdmabuf_ctrl_reap(struct vdmabuf_dev *vd, struct list_head *freed)
+{
+	struct vdmabuf_request *r;
+	unsigned int len, n = 0;
+
+	lockdep_assert_held(&vd->ctrl_lock);
+	while ((r = virtqueue_get_buf(vd->ctrl_vq, &len))) {
+		vdmabuf_request_done(vd, r, len, freed);
+		n++;
+	}
+	if (n && vd->unexport_waiting) {
+		vd->unexport_waiting = false;
+		mod_delayed_work(system_wq, &vd->late_work, 0);
+	}
+	return n;
+}
+
+/*
  * Queues r to the device: 0, -EBUSY (the ring is full), -ENODEV or
  * -ENOMEM. With abandoned, nobody waits: late_work takes the reply, and
- * a full ring has late_work run again once a reply frees room.
+ * a full ring has late_work run again once a reply frees room. A PRESENT
+ * without reply (r->async) is the device's once queued: the caller must
+ * not touch it again. Chains the device returned are taken back first,
+ * and again once if the ring is full.
  */
 static int vdmabuf_request_queue(struct vdmabuf_dev *vd, struct vdmabuf_request *r,
 				 bool abandoned)
 {
 	struct scatterlist reply_sg, *sgs[2];
+	unsigned int in = r->async ? 0 : 1;
 	unsigned long flags;
+	LIST_HEAD(freed);
 	int err;
 
 	if (!r->sg) {
@@ -413,7 +478,10 @@ static int vdmabuf_request_queue(struct vdmabuf_dev *vd, struct vdmabuf_request 
 		return -ENODEV;
 	}
 	r->abandoned = abandoned;
-	err = virtqueue_add_sgs(vd->ctrl_vq, sgs, 1, 1, r, GFP_ATOMIC);
+	vdmabuf_ctrl_reap(vd, &freed);
+	err = virtqueue_add_sgs(vd->ctrl_vq, sgs, 1, in, r, GFP_ATOMIC);
+	if (err == -ENOSPC && vdmabuf_ctrl_reap(vd, &freed))
+		err = virtqueue_add_sgs(vd->ctrl_vq, sgs, 1, in, r, GFP_ATOMIC);
 	if (!err) {
 		list_add_tail(&r->link, &vd->inflight);
 		virtqueue_kick(vd->ctrl_vq);
@@ -421,6 +489,7 @@ static int vdmabuf_request_queue(struct vdmabuf_dev *vd, struct vdmabuf_request 
 		vd->unexport_waiting = true;
 	}
 	spin_unlock_irqrestore(&vd->ctrl_lock, flags);
+	vdmabuf_request_free_list(&freed);
 	return err == -ENOSPC ? -EBUSY : err;
 }
 
@@ -453,40 +522,34 @@ static int vdmabuf_request_send(struct vdmabuf_dev *vd, struct vdmabuf_request *
 	return vdmabuf_request_errno(r);
 }
 
-/* Finishes a request; ctrl_lock held. */
-static void vdmabuf_request_done(struct vdmabuf_dev *vd, struct vdmabuf_request *r,
-				 unsigned int len)
-{
-	lockdep_assert_held(&vd->ctrl_lock);
-	list_del(&r->link);
-	r->reply_len = len;
-	if (r->abandoned) {
-		list_add_tail(&r->link, &vd->late);
-		mod_delayed_work(system_wq, &vd->late_work, 0);
-	} else {
-		complete(&r->done);
-	}
-}
-
 static void vdmabuf_ctrl_done(struct virtqueue *vq)
 {
 	struct vdmabuf_dev *vd = vq->vdev->priv;
-	struct vdmabuf_request *r;
 	unsigned long flags;
-	unsigned int len;
+	LIST_HEAD(freed);
 
 	spin_lock_irqsave(&vd->ctrl_lock, flags);
 	do {
 		virtqueue_disable_cb(vq);
-		while ((r = virtqueue_get_buf(vq, &len)))
-			vdmabuf_request_done(vd, r, len);
+		vdmabuf_ctrl_reap(vd, &freed);
 	} while (!virtqueue_enable_cb(vq));
-	/* Room again for the UNEXPORTs that found the ring full. */
-	if (vd->unexport_waiting) {
-		vd->unexport_waiting = false;
-		mod_delayed_work(system_wq, &vd->late_work, 0);
-	}
 	spin_unlock_irqrestore(&vd->ctrl_lock, flags);
+	vdmabuf_request_free_list(&freed);
+}
+
+/*
+ * Events follow the requests they answer (a RELEASE its PRESENT): the
+ * chains of PRESENTs without reply are back by now.
+ */
+static void vdmabuf_ctrl_reap_now(struct vdmabuf_dev *vd)
+{
+	LIST_HEAD(freed);
+
+	spin_lock_irq(&vd->ctrl_lock);
+	if (vd->ready)
+		vdmabuf_ctrl_reap(vd, &freed);
+	spin_unlock_irq(&vd->ctrl_lock);
+	vdmabuf_request_free_list(&freed);
 }
 
 /* Per-file events */
@@ -1200,6 +1263,7 @@ static void vdmabuf_event_work(struct work_struct *work)
 	if (kick)
 		virtqueue_kick(vd->event_vq);
 	spin_unlock_irq(&vd->event_lock);
+	vdmabuf_ctrl_reap_now(vd);
 }
 
 static void vdmabuf_event_done(struct virtqueue *vq)
@@ -1598,7 +1662,12 @@ static int vdmabuf_file_has(struct vdmabuf_file *f, const struct vdmabuf_id *id,
 	return err;
 }
 
-static struct vdmabuf_request *vdmabuf_present_request(const struct vdmabuf_ioc_present *args)
+/*
+ * The PRESENT of args: with VDMABUF_F_ASYNC_PRESENT as long as its damage
+ * and without reply (spec §19), else the whole structure.
+ */
+static struct vdmabuf_request *vdmabuf_present_request(struct vdmabuf_dev *vd,
+						       const struct vdmabuf_ioc_present *args)
 {
 	struct vdmabuf_present *req;
 	struct vdmabuf_request *r;
@@ -1607,6 +1676,10 @@ static struct vdmabuf_request *vdmabuf_present_request(const struct vdmabuf_ioc_
 	r = vdmabuf_request_alloc(sizeof(*req));
 	if (!r)
 		return NULL;
+	if (vd->async_present) {
+		r->async = true;
+		r->len = vdmabuf_present_len(args->num_damage);
+	}
 	req = (struct vdmabuf_present *)r->req;
 	req->hdr.type = cpu_to_le32(VDMABUF_CTRL_PRESENT);
 	req->id.device = cpu_to_le64(args->id.device);
@@ -1622,10 +1695,22 @@ static struct vdmabuf_request *vdmabuf_present_request(const struct vdmabuf_ioc_
 	return r;
 }
 
-/* Sends a PRESENT and frees it (late_work does after -ETIMEDOUT). */
+/*
+ * Sends a PRESENT and frees it (late_work does after -ETIMEDOUT). One
+ * without reply returns once queued: the device's refusal comes back as
+ * a PRESENT_ERROR event.
+ */
 static int vdmabuf_present_send(struct vdmabuf_dev *vd, struct vdmabuf_request *r)
 {
-	int err = vdmabuf_request_send(vd, r);
+	int err;
+
+	if (r->async) {
+		err = vdmabuf_request_queue(vd, r, false);
+		if (err)
+			vdmabuf_request_free(r);
+		return err;
+	}
+	err = vdmabuf_request_send(vd, r);
 
 	if (err != -ETIMEDOUT)
 		vdmabuf_request_free(r);
@@ -1848,7 +1933,7 @@ static long vdmabuf_ioctl_present(struct vdmabuf_file *f, void __user *arg)
 	dma_buf_put(dmabuf);
 	if (err)
 		return err;
-	r = vdmabuf_present_request(&args);
+	r = vdmabuf_present_request(f->vd, &args);
 	if (!r) {
 		err = -ENOMEM;
 		goto out_put;
@@ -2643,6 +2728,7 @@ static int vdmabuf_probe(struct virtio_device *vdev)
 		goto err_free_events;
 	vd->ctrl_vq = vqs[VDMABUF_VQ_CONTROL];
 	vd->event_vq = vqs[VDMABUF_VQ_EVENT];
+	vd->async_present = virtio_has_feature(vdev, VDMABUF_F_ASYNC_PRESENT);
 	/* An EXPORT with more extents than its ring can chain would never go. */
 	vd->max_extents = min(vd->max_extents, vdmabuf_ring_extents(vd->ctrl_vq));
 	if (!vd->max_extents) {
@@ -2711,6 +2797,7 @@ static void vdmabuf_remove(struct virtio_device *vdev)
 	struct vdmabuf_dev *vd = vdev->priv;
 	struct vdmabuf_request *r, *tmp;
 	struct vdmabuf_file *f;
+	LIST_HEAD(freed);
 	LIST_HEAD(dead);
 
 	mutex_lock(&vdmabuf_dev_lock);
@@ -2720,14 +2807,17 @@ static void vdmabuf_remove(struct virtio_device *vdev)
 
 	/* No callback runs after the reset: fail what the device held. */
 	spin_lock_irq(&vd->event_lock);
+	spin_lock(&vd->ctrl_lock);
 	vd->ready = false;
+	spin_unlock(&vd->ctrl_lock);
 	spin_unlock_irq(&vd->event_lock);
 	virtio_reset_device(vdev);
 	cancel_work_sync(&vd->event_work);
 	spin_lock_irq(&vd->ctrl_lock);
 	list_for_each_entry_safe(r, tmp, &vd->inflight, link)
-		vdmabuf_request_done(vd, r, UINT_MAX);
+		vdmabuf_request_done(vd, r, UINT_MAX, &freed);
 	spin_unlock_irq(&vd->ctrl_lock);
+	vdmabuf_request_free_list(&freed);
 
 	/* Every id dies with the device; open files learn it and fail. */
 	down_write(&vd->remove_sem);
