@@ -124,10 +124,15 @@ struct vdmabuf_dev {
 	 * again when a reply frees room). late_work is delayed only to retry
 	 * an UNEXPORT it had no memory for (vdmabuf_late_work_retry()).
 	 * What the device returns is taken back in vdmabuf_ctrl_reap() only.
+	 * Also replies_owed: requests in flight with a reply part (all but
+	 * PRESENTs without reply). ctrl_vq's callbacks are on only while one
+	 * is owed or an UNEXPORT waits for room (vdmabuf_ctrl_arm()): a
+	 * PRESENT without reply costs no interrupt.
 	 */
 	spinlock_t ctrl_lock;
 	struct list_head inflight;
 	struct list_head late;
+	unsigned int replies_owed;
 	bool unexport_waiting;
 	struct delayed_work late_work;
 	/* VDMABUF_F_ASYNC_PRESENT: PRESENT sized, without reply. Set at probe. */
@@ -417,7 +422,10 @@ static void vdmabuf_request_done(struct vdmabuf_dev *vd, struct vdmabuf_request 
 	r->reply_len = len;
 	if (r->async) {
 		list_add_tail(&r->link, freed);
-	} else if (r->abandoned) {
+		return;
+	}
+	vd->replies_owed--;
+	if (r->abandoned) {
 		list_add_tail(&r->link, &vd->late);
 		mod_delayed_work(system_wq, &vd->late_work, 0);
 	} else {
@@ -444,6 +452,21 @@ static unsigned int vdmabuf_ctrl_reap(struct vdmabuf_dev *vd, struct list_head *
 		mod_delayed_work(system_wq, &vd->late_work, 0);
 	}
 	return n;
+}
+
+/*
+ * Callbacks on while a reply is owed or an UNEXPORT waits for room, with
+ * what came meanwhile taken back; off otherwise.
+ */
+static void vdmabuf_ctrl_arm(struct vdmabuf_dev *vd, struct list_head *freed)
+{
+	lockdep_assert_held(&vd->ctrl_lock);
+	while (vd->replies_owed || vd->unexport_waiting) {
+		if (virtqueue_enable_cb(vd->ctrl_vq))
+			return;
+		vdmabuf_ctrl_reap(vd, freed);
+	}
+	virtqueue_disable_cb(vd->ctrl_vq);
 }
 
 /*
@@ -484,10 +507,15 @@ static int vdmabuf_request_queue(struct vdmabuf_dev *vd, struct vdmabuf_request 
 		err = virtqueue_add_sgs(vd->ctrl_vq, sgs, 1, in, r, GFP_ATOMIC);
 	if (!err) {
 		list_add_tail(&r->link, &vd->inflight);
-		virtqueue_kick(vd->ctrl_vq);
+		if (!r->async)
+			vd->replies_owed++;
 	} else if (err == -ENOSPC && abandoned) {
 		vd->unexport_waiting = true;
 	}
+	/* Before the kick: the reply's interrupt must not be missed. */
+	vdmabuf_ctrl_arm(vd, &freed);
+	if (!err)
+		virtqueue_kick(vd->ctrl_vq);
 	spin_unlock_irqrestore(&vd->ctrl_lock, flags);
 	vdmabuf_request_free_list(&freed);
 	return err == -ENOSPC ? -EBUSY : err;
@@ -529,10 +557,9 @@ static void vdmabuf_ctrl_done(struct virtqueue *vq)
 	LIST_HEAD(freed);
 
 	spin_lock_irqsave(&vd->ctrl_lock, flags);
-	do {
-		virtqueue_disable_cb(vq);
-		vdmabuf_ctrl_reap(vd, &freed);
-	} while (!virtqueue_enable_cb(vq));
+	virtqueue_disable_cb(vq);
+	vdmabuf_ctrl_reap(vd, &freed);
+	vdmabuf_ctrl_arm(vd, &freed);
 	spin_unlock_irqrestore(&vd->ctrl_lock, flags);
 	vdmabuf_request_free_list(&freed);
 }
@@ -546,8 +573,10 @@ static void vdmabuf_ctrl_reap_now(struct vdmabuf_dev *vd)
 	LIST_HEAD(freed);
 
 	spin_lock_irq(&vd->ctrl_lock);
-	if (vd->ready)
+	if (vd->ready) {
 		vdmabuf_ctrl_reap(vd, &freed);
+		vdmabuf_ctrl_arm(vd, &freed);
+	}
 	spin_unlock_irq(&vd->ctrl_lock);
 	vdmabuf_request_free_list(&freed);
 }
@@ -2729,6 +2758,8 @@ static int vdmabuf_probe(struct virtio_device *vdev)
 	vd->ctrl_vq = vqs[VDMABUF_VQ_CONTROL];
 	vd->event_vq = vqs[VDMABUF_VQ_EVENT];
 	vd->async_present = virtio_has_feature(vdev, VDMABUF_F_ASYNC_PRESENT);
+	/* No reply is owed yet (vdmabuf_ctrl_arm()). */
+	virtqueue_disable_cb(vd->ctrl_vq);
 	/* An EXPORT with more extents than its ring can chain would never go. */
 	vd->max_extents = min(vd->max_extents, vdmabuf_ring_extents(vd->ctrl_vq));
 	if (!vd->max_extents) {
