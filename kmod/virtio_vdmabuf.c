@@ -623,6 +623,31 @@ static void vdmabuf_file_queue(struct vdmabuf_file *f, const struct vdmabuf_ueve
 	wake_up_interruptible(&f->wait);
 }
 
+/*
+ * A frame that never reached the host: its producer gets the buffer back,
+ * as a RELEASE flagged VDMABUF_RELEASE_DISCARDED with the errno. A fenced
+ * frame whose rendering did not finish in time or that could not be sent,
+ * and a PRESENT the device refused (PRESENT_ERROR) come here.
+ */
+static void vdmabuf_frame_discard(struct vdmabuf_file *f, const struct vdmabuf_id *id, u64 frame,
+				  int err)
+{
+	struct vdmabuf_uevent uev = {
+		.type = VDMABUF_UEVENT_RELEASE,
+		.flags = VDMABUF_RELEASE_DISCARDED,
+		.id = *id,
+		.frame = frame,
+		.count = -err,
+	};
+
+	/* Not dev_warn(): the device may be gone, the file outlives it. */
+	pr_warn_ratelimited("virtio_vdmabuf: frame %llu of %016llx:%016llx discarded: %s (%d)\n",
+			    frame, id->device, id->key,
+			    err == -ETIMEDOUT ? "its rendering did not finish in time" :
+			    "the device refused it", err);
+	vdmabuf_file_queue(f, &uev);
+}
+
 /* Input: queued while the ring holds fewer than room events, else dropped. */
 static void vdmabuf_file_queue_input(struct vdmabuf_file *f, const struct vdmabuf_uevent *ev,
 				     unsigned int room)
@@ -833,6 +858,21 @@ static struct vdmabuf_buffer *vdmabuf_find(struct list_head *list, u64 device, u
 	list_for_each_entry(b, list, link)
 		if (b->id_device == device && b->id_key == key)
 			return b;
+	return NULL;
+}
+
+/* The buffer with this id on a file's list (RELEASE, PRESENT_ERROR), or NULL. */
+static struct vdmabuf_buffer *vdmabuf_find_owned(struct vdmabuf_dev *vd, u64 device, u64 key)
+{
+	struct vdmabuf_buffer *b;
+	struct vdmabuf_file *f;
+
+	lockdep_assert_held(&vd->lock);
+	list_for_each_entry(f, &vd->files, link) {
+		b = vdmabuf_find(&f->buffers, device, key);
+		if (b)
+			return b;
+	}
 	return NULL;
 }
 
@@ -1152,9 +1192,9 @@ static void vdmabuf_handle_event(struct vdmabuf_dev *vd, const struct vdmabuf_ev
 {
 	struct vdmabuf_uevent uev = { 0 };
 	struct vdmabuf_buffer *b = NULL;
-	struct vdmabuf_file *f;
 	LIST_HEAD(dead);
 	u64 device, key;
+	int err;
 
 	if (len < sizeof(*ev)) {
 		dev_warn_ratelimited(&vd->vdev->dev, "short event (%u bytes)\n", len);
@@ -1166,11 +1206,7 @@ static void vdmabuf_handle_event(struct vdmabuf_dev *vd, const struct vdmabuf_ev
 		vdmabuf_learn_host_clock(vd, le64_to_cpu(ev->u.release.sent_ns), received_ns);
 		device = le64_to_cpu(ev->u.release.id.device);
 		key = le64_to_cpu(ev->u.release.id.key);
-		list_for_each_entry(f, &vd->files, link) {
-			b = vdmabuf_find(&f->buffers, device, key);
-			if (b)
-				break;
-		}
+		b = vdmabuf_find_owned(vd, device, key);
 		if (!b) {
 			dev_dbg(&vd->vdev->dev, "release of %016llx:%016llx: no owner\n",
 				device, key);
@@ -1185,6 +1221,22 @@ static void vdmabuf_handle_event(struct vdmabuf_dev *vd, const struct vdmabuf_ev
 		uev.refresh_ns = le32_to_cpu(ev->u.release.refresh_ns);
 		uev.flags = le32_to_cpu(ev->u.release.flags) & ~VDMABUF_RELEASE_DISCARDED;
 		vdmabuf_file_queue(b->owner, &uev);
+		break;
+	case VDMABUF_EVENT_PRESENT_ERROR:
+		if (!vdmabuf_event_negotiated(vd, VDMABUF_F_ASYNC_PRESENT, "present error"))
+			break;
+		uev.id.device = le64_to_cpu(ev->u.present_error.id.device);
+		uev.id.key = le64_to_cpu(ev->u.present_error.id.key);
+		b = vdmabuf_find_owned(vd, uev.id.device, uev.id.key);
+		if (!b) {
+			dev_dbg(&vd->vdev->dev, "present error of %016llx:%016llx: no owner\n",
+				uev.id.device, uev.id.key);
+			break;
+		}
+		/* A status that is no error is a device's fault: EIO. */
+		err = vdmabuf_status_errno(le32_to_cpu(ev->u.present_error.status));
+		vdmabuf_frame_discard(b->owner, &uev.id,
+				      le64_to_cpu(ev->u.present_error.frame), err ? err : -EIO);
 		break;
 	case VDMABUF_EVENT_RETIRED:
 		device = le64_to_cpu(ev->u.retired.id.device);
@@ -1804,26 +1856,6 @@ static void vdmabuf_fenced_free(struct vdmabuf_fenced_frame *fr)
 	kfree(fr);
 }
 
-/* The frame never reached the host: the producer gets its buffer back. */
-static void vdmabuf_fenced_discard(struct vdmabuf_file *f, const struct vdmabuf_fenced_frame *fr,
-				   int err)
-{
-	struct vdmabuf_uevent uev = {
-		.type = VDMABUF_UEVENT_RELEASE,
-		.flags = VDMABUF_RELEASE_DISCARDED,
-		.id = fr->id,
-		.frame = fr->frame,
-		.count = -err,
-	};
-
-	/* Not dev_warn(): the device may be gone, the file outlives it. */
-	pr_warn_ratelimited("virtio_vdmabuf: frame %llu of %016llx:%016llx discarded: %s\n",
-			    fr->frame, fr->id.device, fr->id.key,
-			    err == -ETIMEDOUT ? "its rendering did not finish in time" :
-			    "the device refused it");
-	vdmabuf_file_queue(f, &uev);
-}
-
 /*
  * Sends the frames at the head of f's queue whose fences have signalled,
  * in order; discards the head once its bound passed; comes back at the
@@ -1856,7 +1888,7 @@ static void vdmabuf_fenced_work(struct work_struct *work)
 			fr->r = NULL;
 		}
 		if (err)
-			vdmabuf_fenced_discard(f, fr, err);
+			vdmabuf_frame_discard(f, &fr->id, fr->frame, err);
 		vdmabuf_fenced_free(fr);
 	}
 	mutex_unlock(&f->fenced_lock);
