@@ -60,6 +60,11 @@
 #include "vdmabuf_uapi.h"
 
 #define EVENT_BUFFERS		64
+/*
+ * Event buffers the driver handled are given back this many at once,
+ * with one kick: without event index each kick is a VM exit.
+ */
+#define EVENT_BATCH		(EVENT_BUFFERS / 4)
 #define FILE_EVENTS		256
 /*
  * Input never pushes a file's buffer events out: it fills a ring only up
@@ -141,10 +146,13 @@ struct vdmabuf_dev {
 	/*
 	 * Guards event_vq; events are handled in event_work. ready (false
 	 * once remove began) is written under event_lock and ctrl_lock both,
-	 * read under either.
+	 * read under either. held: the event buffers handled and not given
+	 * back yet, fewer than EVENT_BATCH once event_work is done.
 	 */
 	spinlock_t event_lock;
 	struct vdmabuf_event *events;
+	struct vdmabuf_event *held[EVENT_BUFFERS];
+	unsigned int num_held;
 	struct work_struct event_work;
 	bool ready;
 
@@ -1324,25 +1332,38 @@ static int vdmabuf_post_event(struct vdmabuf_dev *vd, struct vdmabuf_event *ev)
 	return virtqueue_add_inbuf(vd->event_vq, &sg, 1, ev, GFP_ATOMIC);
 }
 
+/* Gives the held event buffers back to the device, with one kick. */
+static void vdmabuf_events_give_back(struct vdmabuf_dev *vd)
+{
+	unsigned int n = 0;
+
+	lockdep_assert_held(&vd->event_lock);
+	while (n < vd->num_held && vdmabuf_post_event(vd, vd->held[n]) == 0)
+		n++;
+	vd->num_held -= n;
+	memmove(vd->held, vd->held + n, vd->num_held * sizeof(vd->held[0]));
+	if (n)
+		virtqueue_kick(vd->event_vq);
+}
+
 static void vdmabuf_event_work(struct work_struct *work)
 {
 	struct vdmabuf_dev *vd = container_of(work, struct vdmabuf_dev, event_work);
 	struct vdmabuf_event *ev, copy;
 	unsigned int len;
-	bool kick = false;
 
 	spin_lock_irq(&vd->event_lock);
 	while (vd->ready && (ev = virtqueue_get_buf(vd->event_vq, &len))) {
-		/* Handled from a copy: the buffer goes straight back. */
+		/* Handled from a copy: the buffer is free for its batch. */
 		copy = *ev;
-		if (vdmabuf_post_event(vd, ev) == 0)
-			kick = true;
+		vd->held[vd->num_held++] = ev;
 		spin_unlock_irq(&vd->event_lock);
 		vdmabuf_handle_event(vd, &copy, len, ktime_get_ns());
 		spin_lock_irq(&vd->event_lock);
 	}
-	if (kick)
-		virtqueue_kick(vd->event_vq);
+	/* The device keeps more than 3/4 of them: no event waits for these. */
+	if (vd->ready && vd->num_held >= EVENT_BATCH)
+		vdmabuf_events_give_back(vd);
 	spin_unlock_irq(&vd->event_lock);
 	vdmabuf_ctrl_reap_now(vd);
 }
