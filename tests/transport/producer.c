@@ -2,7 +2,8 @@
 /*
  * producer [--size WxH] [--frames N] [--buffers K] [--alloc udmabuf|heap]
  *          [--hold SEC] [--wait-consumer] [--any-release] [--expect-reset]
- *          [--rewrite-wait PATH]
+ *          [--rewrite-wait PATH] [--damage N] [--warm N --sync DIR]
+ *          [--present-twice PATH]
  * The guest half of the transport tests: exports K dmabufs once through
  * libvdmabuf, then for each frame fills a free buffer with the frame's
  * pattern, presents it and waits for buffers to come back. Each release
@@ -23,6 +24,16 @@
  *                  "producer: rewrote", wait for PATH to exist (the host
  *                  tried to reach the pages meanwhile) and fail unless
  *                  every byte is still REWRITE_BYTE
+ * --damage N       each frame names N damage rectangles (0: all of it)
+ * --warm N --sync DIR  once the first N frames are released, create
+ *                  DIR/warm-done and wait for DIR/warm-sampled; once all
+ *                  are, DIR/frames-done and DIR/frames-sampled: the host
+ *                  reads the device's counters of the frames between
+ * --present-twice PATH  present frame 1 of a buffer, wait for PATH (the
+ *                  host's consumer holds it), present frame 2 of the same
+ *                  buffer: the device refuses it and frame 2 must come
+ *                  back discarded (then PATH.discarded is created), before
+ *                  frame 1's release
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -69,6 +80,9 @@ struct producer_test {
 	uint64_t export_ns[MAX_BUFFERS];
 	uint64_t first_release_ns;	/* first export to first release */
 	uint64_t export_started;
+	/* --present-twice: frame 2 discarded (at this release), frame 1 released */
+	bool twice;
+	uint64_t twice_discarded, twice_released;
 };
 
 static uint64_t now_ns(void)
@@ -137,6 +151,19 @@ static void on_release(void *data, const struct vdmabuf_id *id, uint64_t frame,
 {
 	struct producer_test *t = data;
 	struct slot *slot = find_slot(t, id);
+
+	if (t->twice && slot && slot->frame == 2 && frame == 2 &&
+	    (flags & VDMABUF_RELEASE_DISCARDED)) {
+		/* --present-twice: the device refused frame 2; frame 1 is still out. */
+		t->twice_discarded = ++t->releases;
+		slot->frame = 1;
+		return;
+	}
+	if (t->twice && slot && slot->frame == 1 && frame == 1 && t->twice_discarded) {
+		t->twice_released = ++t->releases;
+		slot->frame = 0;
+		return;
+	}
 
 	if (!slot || slot->frame != frame) {
 		fprintf(stderr, "producer: release of frame %llu not in flight\n",
@@ -234,6 +261,67 @@ static void export_all(struct vdmabuf_producer *p, struct producer_test *t,
 	}
 }
 
+/* Waits for DIR/NAME-sampled after creating DIR/NAME-done (--sync). */
+static void sync_host(const char *dir, const char *name)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s-done", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		die(path, errno);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/%s-sampled", dir, name);
+	for (int waited = 0; access(path, F_OK) < 0; waited++) {
+		if (waited == 6000)
+			die(path, ETIMEDOUT);
+		usleep(100000);
+	}
+}
+
+/*
+ * --present-twice: frame 2 of a buffer whose frame 1 the host holds is
+ * one the driver takes and the device refuses (EBUSY); it comes back
+ * discarded, frame 1 released after it.
+ */
+static void present_twice(struct vdmabuf_producer *p, struct producer_test *t, const char *path)
+{
+	struct slot *slot = &t->slots[0];
+	char done[4096];
+	FILE *f;
+	int err;
+
+	t->twice = true;
+	slot->frame = 1;
+	err = vdmabuf_producer_present(p, &slot->id, 1, NULL, 0);
+	if (err < 0)
+		die("present frame 1", err);
+	for (int waited = 0; access(path, F_OK) < 0; waited++) {
+		if (waited == 6000)
+			die(path, ETIMEDOUT);
+		usleep(100000);
+	}
+	slot->frame = 2;
+	err = vdmabuf_producer_present(p, &slot->id, 2, NULL, 0);
+	if (err < 0)
+		die("present frame 2", err);
+	while (!t->twice_discarded && !t->failed)
+		wait_events(p, t, 60000);
+	snprintf(done, sizeof(done), "%s.discarded", path);
+	f = fopen(done, "w");
+	if (!f)
+		die(done, errno);
+	fclose(f);
+	while (!t->twice_released && !t->failed)
+		wait_events(p, t, 60000);
+	printf("producer: frame 2 discarded at release %llu, frame 1 released at %llu\n",
+	       (unsigned long long)t->twice_discarded, (unsigned long long)t->twice_released);
+	if (t->twice_discarded != 1 || t->twice_released != 2)
+		t->failed = 1;
+	t->presented = t->releases;
+}
+
 static int compare_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -292,8 +380,16 @@ int main(int argc, char *argv[])
 		{ "expect-reset", no_argument, NULL, 'e' },
 		{ "bench", no_argument, NULL, 'B' },
 		{ "rewrite-wait", required_argument, NULL, 'W' },
+		{ "damage", required_argument, NULL, 'd' },
+		{ "warm", required_argument, NULL, 'm' },
+		{ "sync", required_argument, NULL, 'S' },
+		{ "present-twice", required_argument, NULL, 'T' },
 		{ 0 },
 	};
+	struct vdmabuf_rect damage[16];
+	unsigned int num_damage = 0;
+	uint64_t warm = 0;
+	const char *sync_dir = NULL, *twice_path = NULL;
 	unsigned int width = 256, height = 256, hold = 0;
 	uint64_t frames = 10;
 	const char *alloc = "udmabuf", *rewrite_wait = NULL;
@@ -333,6 +429,20 @@ int main(int argc, char *argv[])
 		case 'W':
 			rewrite_wait = optarg;
 			break;
+		case 'd':
+			num_damage = atoi(optarg);
+			if (num_damage > 16)
+				return 2;
+			break;
+		case 'm':
+			warm = strtoull(optarg, NULL, 0);
+			break;
+		case 'S':
+			sync_dir = optarg;
+			break;
+		case 'T':
+			twice_path = optarg;
+			break;
 		case 'e':
 			expect_reset = true;
 			t.any_release = true;
@@ -341,8 +451,12 @@ int main(int argc, char *argv[])
 			return 2;
 		}
 	}
-	if (!t.num_slots || t.num_slots > MAX_BUFFERS)
+	if (!t.num_slots || t.num_slots > MAX_BUFFERS || (warm && (!sync_dir || warm >= frames)))
 		return 2;
+	/* Bands across the buffer: damage inside it, whatever N. */
+	for (unsigned int i = 0; i < num_damage; i++)
+		damage[i] = (struct vdmabuf_rect){ 0, (int)(i * height / 16), (int)width,
+						   (int)(height / 16 ? height / 16 : 1) };
 	t.size = ((size_t)width * height * 4 + 4095) & ~(size_t)4095;
 	t.latencies = calloc(frames + 1, sizeof(*t.latencies));
 
@@ -372,13 +486,22 @@ int main(int argc, char *argv[])
 	printf("producer: exported %u buffers\n", t.num_slots);
 	fflush(stdout);
 
+	if (twice_path) {
+		present_twice(p, &t, twice_path);
+		frames = 0;
+	}
 	start = now_ns();
-	for (uint64_t frame = 1; !t.failed; frame++) {
+	for (uint64_t frame = 1; !t.failed && frames; frame++) {
 		struct slot *slot = NULL;
 
 		/* However slowly the host gets to its restart. */
 		if (frame > frames && !(expect_reset && !t.resets && frame <= 100 * frames))
 			break;
+		if (warm && frame == warm + 1) {
+			while (t.releases < t.presented && !t.failed)
+				wait_events(p, &t, 10000);
+			sync_host(sync_dir, "warm");
+		}
 
 		while (!slot) {
 			for (unsigned int i = 0; i < t.num_slots && !slot; i++)
@@ -395,7 +518,8 @@ int main(int argc, char *argv[])
 		}
 		slot->frame = frame;
 		slot->presented_at = now_ns();
-		err = vdmabuf_producer_present(p, &slot->id, frame, NULL, 0);
+		err = vdmabuf_producer_present(p, &slot->id, frame, num_damage ? damage : NULL,
+					       num_damage);
 		if (err < 0 && expect_reset) {
 			/* The device lost our ids: its RESET follows. */
 			while (!t.reset_pending)
@@ -418,6 +542,8 @@ int main(int argc, char *argv[])
 	}
 	while (t.releases < t.presented && !t.failed)
 		wait_events(p, &t, 10000);
+	if (sync_dir && !t.failed)
+		sync_host(sync_dir, "frames");
 	if (hold)
 		sleep(hold);
 
