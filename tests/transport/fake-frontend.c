@@ -173,6 +173,7 @@ int ff_start(struct fake_frontend *ff)
 	if (ff->ram == MAP_FAILED)
 		return -1;
 
+	want |= ff->extra_features;
 	if (get_u64(ff, 1, &features) < 0 || (features & want) != want)
 		return -1;
 	ff->device_features = features;
@@ -254,6 +255,9 @@ int ff_wait_used(struct fake_frontend *ff, unsigned int q, uint32_t *id,
 	struct ff_vring *vr = &ff->vq[q];
 	uint64_t count;
 
+	/* With event index, a waiting driver asks for the next entry's interrupt. */
+	if (ff->extra_features & (1ull << VIRTIO_RING_F_EVENT_IDX))
+		__atomic_store_n(&vr->avail->ring[FF_RING_SIZE], vr->used_seen, __ATOMIC_SEQ_CST);
 	while (__atomic_load_n(&vr->used->idx, __ATOMIC_ACQUIRE) == vr->used_seen) {
 		if (poll_one(vr->call, timeout_ms) != 1)
 			return -1;

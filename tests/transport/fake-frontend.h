@@ -29,11 +29,15 @@ struct fake_frontend {
 	uint8_t *ram;			/* guest physical 0 */
 	struct ff_vring vq[2];
 	uint64_t device_features;
+	uint64_t extra_features;	/* negotiated beside the base set, if offered */
 };
 
 /* Listens on path and waits (timeout_ms) for the daemon to connect. */
 int ff_accept(struct fake_frontend *ff, const char *path, int timeout_ms);
-/* Full negotiation up to running queues; returns 0 or -1. */
+/*
+ * Full negotiation up to running queues; returns 0 or -1. Negotiates
+ * VERSION_1, device bits 0-3 and extra_features (set it after ff_accept).
+ */
 int ff_start(struct fake_frontend *ff);
 void ff_close(struct fake_frontend *ff);
 /*

@@ -683,6 +683,243 @@ static void noflush_fd(struct fake_frontend *ff, int importer, const char *sock_
 	      "export after a consumer sent a wrong-sized memfd");
 }
 
+/*
+ * Version 2 (spec §19), as a driver that negotiated it runs the frame path:
+ * sized PRESENTs without a reply, kicks only where avail_event asks for
+ * them, the control queue's interrupts off, event buffers given back
+ * without a kick. The device must cost one kick and one interrupt a frame
+ * and report a refused PRESENT as a PRESENT_ERROR event.
+ */
+#define V2_FRAMES 100
+#define V2_PRESENT_GPA 0x50000u
+#define V2_CTRL_HEAD 2
+
+static uint16_t *avail_event(struct fake_frontend *ff, unsigned int q)
+{
+	return (uint16_t *)&ff->vq[q].used->ring[RING];
+}
+
+static uint16_t *used_event(struct fake_frontend *ff, unsigned int q)
+{
+	return &ff->vq[q].avail->ring[RING];
+}
+
+/* Makes head available on q, kicking only if the device asked (event index). */
+static unsigned int v2_publish(struct fake_frontend *ff, unsigned int q, uint16_t head)
+{
+	struct ff_vring *vr = &ff->vq[q];
+	uint16_t old = vr->avail_idx;
+	uint64_t one = 1;
+
+	vr->avail->ring[vr->avail_idx % RING] = head;
+	__atomic_store_n(&vr->avail->idx, ++vr->avail_idx, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!vring_need_event(__atomic_load_n(avail_event(ff, q), __ATOMIC_ACQUIRE),
+			      vr->avail_idx, old))
+		return 0;
+	if (write(vr->kick, &one, sizeof(one)) != sizeof(one))
+		abort();
+	return 1;
+}
+
+/* Interrupts signalled on q's call eventfd since the last look. */
+static uint64_t v2_interrupts(struct fake_frontend *ff, unsigned int q)
+{
+	uint64_t count = 0;
+
+	if (read(ff->vq[q].call, &count, sizeof(count)) != sizeof(count))
+		count = 0;
+	return count;
+}
+
+/* The next used entry of q, polled: the control queue interrupts no more. */
+static int v2_used(struct fake_frontend *ff, unsigned int q, uint32_t *head, uint32_t *len)
+{
+	struct ff_vring *vr = &ff->vq[q];
+
+	for (int ms = 0; __atomic_load_n(&vr->used->idx, __ATOMIC_ACQUIRE) == vr->used_seen;
+	     ms++) {
+		if (ms == 5000)
+			return -1;
+		usleep(1000);
+	}
+	*head = vr->used->ring[vr->used_seen % RING].id;
+	*len = vr->used->ring[vr->used_seen % RING].len;
+	vr->used_seen++;
+	/* Tell the device which interrupt we want next: the next entry's. */
+	if (q == 1)
+		__atomic_store_n(used_event(ff, q), vr->used_seen, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* An unanswered PRESENT of len bytes with n damage rectangles; returns kicks. */
+static unsigned int v2_present(struct fake_frontend *ff, const struct vdmabuf_wire_id *id,
+			       uint64_t frame, uint32_t n, size_t len)
+{
+	struct vdmabuf_present p = { .hdr.type = htole32(VDMABUF_CTRL_PRESENT) };
+
+	p.id = *id;
+	p.frame = htole64(frame);
+	p.num_damage = htole32(n);
+	for (uint32_t i = 0; i < n; i++)
+		p.damage[i] = (struct vdmabuf_rect){ htole32(i), 0, htole32(1), htole32(1) };
+	memcpy(ff_gpa(ff, V2_PRESENT_GPA), &p, len);
+	ff->vq[0].desc[V2_CTRL_HEAD] = (struct vring_desc){ V2_PRESENT_GPA, (uint32_t)len, 0, 0 };
+	return v2_publish(ff, 0, V2_CTRL_HEAD);
+}
+
+/* The next event of type (others go back), its buffer given back without a kick. */
+static int v2_event(struct fake_frontend *ff, uint32_t type, struct vdmabuf_event *ev,
+		    unsigned int *kicks)
+{
+	uint32_t head, len;
+
+	for (;;) {
+		if (v2_used(ff, 1, &head, &len) < 0 || len != sizeof(*ev))
+			return -1;
+		gather_event(ff, head, ev);
+		*kicks += v2_publish(ff, 1, head);
+		if (le32toh(ev->type) == type)
+			return 0;
+	}
+}
+
+static int version2(const char *vhost_path, const char *consumer_path)
+{
+	static const uint64_t ext[1][2] = { { BUF_GPA, 0x4000 } };
+	const uint64_t v2 = (1ull << VDMABUF_F_ASYNC_PRESENT) | (1ull << VIRTIO_RING_F_EVENT_IDX);
+	struct vdmabuf_msg_release release = { .flags = VDMABUF_RELEASE_PRESENTED };
+	struct vdmabuf_msg_stats before, after;
+	struct vdmabuf_consumer_msg msg;
+	struct vdmabuf_wire_id id, unknown;
+	struct vdmabuf_event ev;
+	struct export_req req;
+	struct fake_frontend ff;
+	unsigned int kicks = 0, event_kicks = 0;
+	uint64_t bytes = 0, ctrl_irqs, event_irqs;
+	uint32_t head, len;
+	int importer, dmabuf_fd;
+
+	if (ff_accept(&ff, vhost_path, 10000) < 0)
+		return 1;
+	ff.extra_features = v2;
+	CHECK(ff_start(&ff) == 0, "version 2 not offered: features %#llx",
+	      (unsigned long long)ff.device_features);
+	importer = consumer_connect(consumer_path);
+	CHECK(export(&ff, &req, make_export(&req, 0x4000, 1, ext), &id) == VDMABUF_S_OK,
+	      "export");
+	CHECK(consumer_request(importer, VDMABUF_MSG_IMPORT, &(struct vdmabuf_id){
+				       le64toh(id.device), le64toh(id.key) }, NULL, &dmabuf_fd) == 0,
+	      "import");
+	close(dmabuf_fd);
+	/* It took the EXPORT and found the ring empty: kick me at the next one. */
+	CHECK(*avail_event(&ff, 0) == ff.vq[0].avail_idx, "control avail_event %u, avail %u",
+	      *avail_event(&ff, 0), ff.vq[0].avail_idx);
+
+	/* Steady state: interrupts off on the control queue, on for events. */
+	*used_event(&ff, 0) = (uint16_t)(ff.vq[0].used_seen + 0x8000);
+	while (__atomic_load_n(&ff.vq[1].used->idx, __ATOMIC_ACQUIRE) != ff.vq[1].used_seen &&
+	       v2_used(&ff, 1, &head, &len) == 0)
+		event_kicks += v2_publish(&ff, 1, head);	/* CONSUMERS and the like */
+	*used_event(&ff, 1) = ff.vq[1].used_seen;
+	event_kicks = 0;
+	v2_interrupts(&ff, 0);
+	v2_interrupts(&ff, 1);
+	CHECK(stats(importer, &before) == 0, "stats");
+	for (uint64_t frame = 1; frame <= V2_FRAMES; frame++) {
+		uint32_t n = frame % 10 ? 0 : 5;
+
+		bytes += vdmabuf_present_len(n);
+		kicks += v2_present(&ff, &id, frame, n, vdmabuf_present_len(n));
+		if (consumer_recv(importer, VDMABUF_MSG_FRAME, &msg, NULL) < 0 ||
+		    msg.u.frame.frame != frame || msg.u.frame.num_damage != n) {
+			CHECK(0, "frame %llu not shown", (unsigned long long)frame);
+			break;
+		}
+		CHECK(v2_used(&ff, 0, &head, &len) == 0 && head == V2_CTRL_HEAD && len == 0,
+		      "PRESENT %llu returned with used length %u", (unsigned long long)frame, len);
+		release.frame = frame;
+		consumer_send(importer, VDMABUF_MSG_RELEASE, &(struct vdmabuf_id){
+				      le64toh(id.device), le64toh(id.key) }, &release);
+		if (v2_event(&ff, VDMABUF_EVENT_RELEASE, &ev, &event_kicks) < 0 ||
+		    le64toh(ev.u.release.frame) != frame) {
+			CHECK(0, "no RELEASE of frame %llu", (unsigned long long)frame);
+			break;
+		}
+	}
+	ctrl_irqs = v2_interrupts(&ff, 0);
+	event_irqs = v2_interrupts(&ff, 1);
+	CHECK(stats(importer, &after) == 0, "stats");
+	printf("version 2: %u frames: %u kicks (%u for event buffers), %llu + %llu interrupts "
+	       "(control, events), %llu bytes read; device: %llu notifications, %llu interrupts, "
+	       "%llu bytes\n", V2_FRAMES, kicks + event_kicks, event_kicks,
+	       (unsigned long long)ctrl_irqs, (unsigned long long)event_irqs,
+	       (unsigned long long)bytes,
+	       (unsigned long long)(after.notifications - before.notifications),
+	       (unsigned long long)(after.interrupts - before.interrupts),
+	       (unsigned long long)(after.guest_bytes - before.guest_bytes));
+	CHECK(after.frames_total - before.frames_total == V2_FRAMES, "frames %llu",
+	      (unsigned long long)(after.frames_total - before.frames_total));
+	CHECK(after.guest_bytes - before.guest_bytes == bytes, "device read %llu bytes, sent %llu",
+	      (unsigned long long)(after.guest_bytes - before.guest_bytes),
+	      (unsigned long long)bytes);
+	CHECK(bytes <= 128 * V2_FRAMES, "%llu bytes for %u frames", (unsigned long long)bytes,
+	      V2_FRAMES);
+	CHECK(event_kicks == 0, "%u kicks for event buffers the device did not need", event_kicks);
+	CHECK(kicks <= V2_FRAMES && after.notifications - before.notifications == kicks,
+	      "%u kicks, device counted %llu", kicks,
+	      (unsigned long long)(after.notifications - before.notifications));
+	CHECK(ctrl_irqs == 0, "%llu control-queue interrupts asked not to be sent",
+	      (unsigned long long)ctrl_irqs);
+	CHECK(event_irqs == V2_FRAMES && after.interrupts - before.interrupts == V2_FRAMES,
+	      "%llu event interrupts, device counted %llu", (unsigned long long)event_irqs,
+	      (unsigned long long)(after.interrupts - before.interrupts));
+
+	/* Refused: the status comes back as PRESENT_ERROR, the chain unanswered. */
+	unknown = id;
+	unknown.key ^= htole64(1);
+	v2_present(&ff, &unknown, 7, 0, vdmabuf_present_len(0));
+	CHECK(v2_used(&ff, 0, &head, &len) == 0 && len == 0, "refused PRESENT: used length %u",
+	      len);
+	CHECK(v2_event(&ff, VDMABUF_EVENT_PRESENT_ERROR, &ev, &event_kicks) == 0 &&
+	      le32toh(ev.u.present_error.status) == VDMABUF_S_ENOENT &&
+	      le64toh(ev.u.present_error.frame) == 7 && ev.u.present_error.id.key == unknown.key,
+	      "PRESENT_ERROR of an unknown id");
+	v2_present(&ff, &id, 8, 3, vdmabuf_present_len(3) - 1);
+	CHECK(v2_used(&ff, 0, &head, &len) == 0 && len == 0, "short PRESENT: used length %u",
+	      len);
+	CHECK(v2_event(&ff, VDMABUF_EVENT_PRESENT_ERROR, &ev, &event_kicks) == 0 &&
+	      le32toh(ev.u.present_error.status) == VDMABUF_S_EINVAL,
+	      "PRESENT_ERROR of a PRESENT short of its damage");
+	/* With a reply part it is answered as version 1. */
+	{
+		struct vdmabuf_present p = { .hdr.type = htole32(VDMABUF_CTRL_PRESENT) };
+		struct vdmabuf_reply reply;
+
+		p.id = unknown;
+		CHECK(ff_control(&ff, &p, vdmabuf_present_len(0), &reply) == VDMABUF_S_ENOENT,
+		      "answered PRESENT");
+	}
+	/* Only a PRESENT goes without a reply: an UNEXPORT without one is not read. */
+	{
+		struct vdmabuf_unexport u = { .hdr.type = htole32(VDMABUF_CTRL_UNEXPORT) };
+
+		u.id = id;
+		memcpy(ff_gpa(&ff, V2_PRESENT_GPA), &u, sizeof(u));
+		ff.vq[0].desc[V2_CTRL_HEAD] =
+			(struct vring_desc){ V2_PRESENT_GPA, sizeof(u), 0, 0 };
+		v2_publish(&ff, 0, V2_CTRL_HEAD);
+		CHECK(v2_used(&ff, 0, &head, &len) == 0 && len == 0, "UNEXPORT without reply");
+		CHECK(stats(importer, &after) == 0 && after.buffers == 1,
+		      "UNEXPORT without reply was done: %llu buffers",
+		      (unsigned long long)after.buffers);
+	}
+	ff_close(&ff);
+	close(importer);
+	printf("hostile --v2: %d checks, %d failed\n", checks, failures);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char *argv[])
 {
 	static const uint64_t good[2][2] = { { BUF_GPA, 0x2000 }, { BUF_GPA + 0x100000, 0x2000 } };
@@ -700,8 +937,11 @@ int main(int argc, char *argv[])
 	size_t len;
 	int status;
 
+	if (argc == 4 && !strcmp(argv[1], "--v2"))
+		return version2(argv[2], argv[3]);
 	if (argc != 4) {
-		fprintf(stderr, "usage: hostile VHOST_SOCKET CONSUMER_SOCKET NOFLUSH_FILE\n");
+		fprintf(stderr, "usage: hostile VHOST_SOCKET CONSUMER_SOCKET NOFLUSH_FILE\n"
+			"       hostile --v2 VHOST_SOCKET CONSUMER_SOCKET\n");
 		return 2;
 	}
 	if (ff_accept(&ff, argv[1], 10000) < 0 || ff_start(&ff) < 0) {

@@ -28,6 +28,11 @@ stop_fuse
 grep -q 'FLUSH 1 left unanswered' "$OUT/fuse-noflush.log" ||
 	fail "no close() of the FUSE file waited for its FLUSH"
 stop_backend
+# Version 2's frame path (spec §19) as a driver that negotiated it runs it.
+start_backend --log-level debug
+"$BUILD/tests/transport/hostile" --v2 "$BACKEND_SOCK" "$CONSUMER_SOCK" ||
+	fail "version 2 checks failed"
+stop_backend
 # 10,000 malformed chains, and a few dozen more: their lines stay bounded
 # (hostile.c checks that the rest were counted as suppressed).
 chain_lines=$(device_log | grep -c -e 'indirect descriptor' -e 'outside guest RAM' \
