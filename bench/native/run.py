@@ -473,8 +473,23 @@ def scale(args):
             ci, r = ci95_of_median(values), med(values)
             return bool(ci and r and (ci[0] < 0.75 * r or ci[1] > 1.25 * r))
 
+        slow_runs = [x for x in runs if x["guests"] == n and x["consumers"] == m and
+                     x["slow_ms"]]
+        ctl_runs = [x for x in runs if x["guests"] == n and x["consumers"] == m and
+                    not x["slow_ms"]]
+        # Counts: every frame of guest 0 reached its fast consumers; the
+        # other guests presented as many frames as without it.
+        fast0_frames = sum(c["frames"] for x in slow_runs for c in x["rows"][0]["consumers"]
+                           if not c["slow"])
+        presents0 = sum(x["rows"][0]["presents"] for x in slow_runs) * (m - 1)
+        others_slow = sum(g["presents"] for x in slow_runs for g in x["rows"][1:])
+        others_ctl = sum(g["presents"] for x in ctl_runs for g in x["rows"][1:])
         effects.append({
             "guests": n, "consumers": m,
+            "guest0_fast_frames_over_presents": rnd(fast0_frames / presents0, 4)
+            if presents0 else None,
+            "others_presents_with_over_without": rnd(others_slow / others_ctl, 3)
+            if others_ctl and len(slow_runs) == len(ctl_runs) else None,
             "guest0_over_others_same_run": rnd(med(within), 2),
             "guest0_over_others_same_run_ci95": [rnd(v, 2) for v in ci95_of_median(within)
                                                  or []] or None,
@@ -524,7 +539,10 @@ def scale_md(res):
                 (" (wider than +-25 %: not a figure)" if e["too_wide"][wide] else ""))
 
     for e in res["slow_effect"]:
-        out.append(f"- {e['guests']} x {e['consumers']}: guest 0's fast consumers "
+        out.append(f"- {e['guests']} x {e['consumers']}: counts: guest 0's fast consumers "
+                   f"got {e['guest0_fast_frames_over_presents']} of its frames; the other "
+                   f"guests presented {e['others_presents_with_over_without'] or '-'} times "
+                   f"the frames of the runs without it. Latency: guest 0's fast consumers "
                    f"{ratio(e, 'same_guest_fast_p50_ratio', 'same_guest')}; the other "
                    f"guests' {ratio(e, 'other_guests_p50_ratio', 'other_guests')}; "
                    f"within the runs with it, guest 0's fast consumers over the other "
