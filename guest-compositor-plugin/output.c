@@ -235,6 +235,29 @@ static int present(struct vdmabuf_output *output, struct vdmabuf_export *export,
 					n ? rects : NULL, n);
 }
 
+/*
+ * Pixels a composited frame drew: its damage, or all of it without. Our
+ * buffers are 32 bits a pixel (allocator.c takes no other format).
+ */
+static uint64_t composited_bytes(const struct vdmabuf_output *output,
+				 const struct wlr_output_state *state)
+{
+	uint64_t pixels = 0;
+
+	if (state->committed & WLR_OUTPUT_STATE_DAMAGE) {
+		int count;
+		const pixman_box32_t *boxes =
+			pixman_region32_rectangles((pixman_region32_t *)&state->damage, &count);
+
+		for (int i = 0; i < count; i++)
+			pixels += (uint64_t)(boxes[i].x2 - boxes[i].x1) *
+				  (uint64_t)(boxes[i].y2 - boxes[i].y1);
+	} else {
+		pixels = (uint64_t)state->buffer->width * (uint64_t)state->buffer->height;
+	}
+	return 4 * pixels;
+}
+
 static bool commit_buffer(struct vdmabuf_output *output, const struct wlr_output_state *state)
 {
 	struct wlr_buffer *buffer = state->buffer;
@@ -272,10 +295,12 @@ static bool commit_buffer(struct vdmabuf_output *output, const struct wlr_output
 	/* Not from the output's swapchain: wlroots scans a client's buffer out. */
 	direct = !output->base.swapchain ||
 		 !wlr_swapchain_has_buffer(output->base.swapchain, buffer);
-	if (direct)
+	if (direct) {
 		output->stats.direct++;
-	else
+	} else {
 		output->stats.composited++;
+		output->stats.composited_bytes += composited_bytes(output, state);
+	}
 	if (direct != output->scanning_out) {
 		/* A window filled the output, or something else appeared. */
 		output->scanning_out = direct;

@@ -295,12 +295,14 @@ static void write_stats(struct server *server, FILE *f)
 			continue;
 		wlr_vdmabuf_output_get_stats(output->wlr_output, &s);
 		fprintf(f, "output %s: %dx%d exports=%" PRIu64 " frames=%" PRIu64
-			" composited=%" PRIu64 " direct=%" PRIu64 " discarded=%" PRIu64
+			" composited=%" PRIu64 " composited_bytes=%" PRIu64 " direct=%" PRIu64
+			" discarded=%" PRIu64
 			" releases=%" PRIu64 " presented=%" PRIu64 " fallback_frames=%" PRIu64
 			" resets=%" PRIu64 " in_flight=%u consumers=%u release_points=%" PRIu64
 			" host_times=%" PRIu64 "\n",
 			output->wlr_output->name, output->wlr_output->width,
-			output->wlr_output->height, s.exports, s.frames, s.composited, s.direct,
+			output->wlr_output->height, s.exports, s.frames, s.composited,
+			s.composited_bytes, s.direct,
 			s.discarded, s.releases, s.presented, s.fallback_frames, s.resets,
 			s.in_flight, s.consumers,
 			wlr_vdmabuf_explicit_sync_released(server->explicit_sync), s.host_times);

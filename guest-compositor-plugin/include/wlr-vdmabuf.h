@@ -117,6 +117,11 @@ struct wlr_vdmabuf_output_stats {
 	uint64_t frames;		/* presents */
 	uint64_t composited;		/* ... of a buffer the compositor drew */
 	uint64_t direct;		/* ... of a client's buffer (direct scan-out) */
+	/*
+	 * Bytes the compositor drew into the composited ones: its clients'
+	 * pixels copied (the damage, 4 bytes a pixel). Direct scan-out costs none.
+	 */
+	uint64_t composited_bytes;
 	uint64_t discarded;		/* ... never sent: rendering not done in time */
 	uint64_t releases;		/* of which came back */
 	uint64_t presented;		/* ... shown by a host consumer */

@@ -100,5 +100,11 @@ stat() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" "$stats"; }
 	fail "$(stat composited) composited frames, $before before the client's: $(cat "$stats")"
 [ "$(stat direct)" -ge 60 ] && [ "$(stat discarded)" = 0 ] ||
 	fail "scanned out or discarded: $(cat "$stats")"
+# Composition copies its clients' pixels, counted; at most the whole
+# output a composited frame.
+size=$(sed -n 's/^output [^:]*: \([0-9]*\)x\([0-9]*\) .*/\1 * \2/p' "$stats")
+[ "$(stat composited_bytes)" -gt 0 ] &&
+	[ "$(stat composited_bytes)" -le $(($(stat composited) * $size * 4)) ] ||
+	fail "composition's copies miscounted: $(cat "$stats")"
 [ "$(stat release_points)" -ge 55 ] || fail "release points not signalled: $(cat "$stats")"
 pass "compositor guest: $(cat "$OUT/compositor-next.stats"); gles2 $(cat "$OUT/compositor-gles2.stats"); scanout $(cat "$stats")"
