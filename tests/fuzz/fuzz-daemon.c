@@ -7,6 +7,7 @@
  *   0: one control request, as the guest would put it in the ring
  *   1: a descriptor table (16 bytes a descriptor) made available at head 0
  *   2: one consumer message (any length)
+ * It negotiates version 2 (sized PRESENTs without a reply, event index).
  * Needs /dev/udmabuf: it runs in the lab's L1.
  */
 #include <errno.h>
@@ -96,6 +97,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	ff.listen_fd = listen_fd;
 	ff.sock = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	pthread_create(&thread, NULL, run_device, loop);
+	/* Version 2 (spec §19): chains without a reply are PRESENTs to parse too. */
+	ff.extra_features = (1ull << VDMABUF_F_ASYNC_PRESENT) | (1ull << VIRTIO_RING_F_EVENT_IDX);
 	if (ff.sock < 0 || ff_start(&ff) < 0) {
 		fprintf(stderr, "fuzz: negotiation with the device failed\n");
 		abort();
