@@ -513,7 +513,8 @@ def scale(args):
 def scale_md(res):
     out = [f"Scale, {res['size']}, each guest presenting at {res['rate_hz']} Hz over 3 "
            f"buffers for {res['seconds']} s (after 1 s of warm-up), {res['repeats']} runs a "
-           f"cell (frames, presents and stalls: all runs), {res['date']}, {res['machine']['cpus']} CPUs, load "
+           f"cell (frames, presents and stalls: all runs), {res['date']}, "
+           f"{res['machine']['cpus']} CPUs, load "
            f"{' '.join(res['machine']['loadavg'])}", "", f"Command: `{res['command']}`", "",
            "| guests x consumers | slow consumer | frames | daemon CPU us/frame [95% CI] | "
            "kicks, interrupts /frame | fast consumers PRESENT->FRAME p50 / p99 (worst) us | "

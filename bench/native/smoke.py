@@ -45,7 +45,8 @@ def main():
         check(pf["frames_to_consumers"] == 2.0 and pf["releases_from_consumers"] == 2.0,
               "1 FRAME to and 1 RELEASE from each of 2 consumers a frame "
               f"({pf['frames_to_consumers']}, {pf['releases_from_consumers']})")
-        check(pf["releases_to_guest"] == 1.0, f"1 RELEASE event a frame ({pf['releases_to_guest']})")
+        check(pf["releases_to_guest"] == 1.0,
+              f"1 RELEASE event a frame ({pf['releases_to_guest']})")
         check(pf["guest_to_host_bytes"] == pf["guest_to_host_bytes_stats"],
               f"the daemon counted the guest's bytes ({pf['guest_to_host_bytes_stats']}) "
               f"as sent ({pf['guest_to_host_bytes']})")

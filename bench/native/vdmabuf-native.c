@@ -323,6 +323,22 @@ static int consumer_connect(const char *path)
 
 struct pending { uint64_t due; struct vdmabuf_id id; uint64_t frame; };
 
+/* RELEASE of a frame, as a display that showed it at t would send it. */
+static void send_release(int fd, struct consumer_report *rep, const struct pending *p,
+			 uint64_t t)
+{
+	struct vdmabuf_consumer_msg m = { .type = VDMABUF_MSG_RELEASE };
+
+	m.id = p->id;
+	m.u.release.frame = p->frame;
+	m.u.release.present_ns = t;
+	m.u.release.flags = VDMABUF_RELEASE_PRESENTED | VDMABUF_RELEASE_ZERO_COPY;
+	if (send(fd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m))
+		die("release");
+	rep->bytes_out += sizeof(m);
+	rep->releases++;
+}
+
 /*
  * One consumer: imports every buffer, releases every FRAME at once (or
  * slow_ms later), and times PRESENT -> FRAME from the guest's stamps.
@@ -355,16 +371,7 @@ static void consumer_main(const char *path, int ctl, unsigned int slow_ms,
 		t = now_ns();
 		/* Releases come due (the slow consumer's). */
 		while (np && pend[0].due <= t) {
-			struct vdmabuf_consumer_msg m = { .type = VDMABUF_MSG_RELEASE };
-
-			m.id = pend[0].id;
-			m.u.release.frame = pend[0].frame;
-			m.u.release.present_ns = t;
-			m.u.release.flags = VDMABUF_RELEASE_PRESENTED | VDMABUF_RELEASE_ZERO_COPY;
-			if (send(fd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m))
-				die("release");
-			rep.bytes_out += sizeof(m);
-			rep.releases++;
+			send_release(fd, &rep, &pend[0], t);
 			memmove(pend, pend + 1, --np * sizeof(*pend));
 		}
 		if (pfd[0].revents & POLLIN) {
@@ -429,22 +436,12 @@ static void consumer_main(const char *path, int ctl, unsigned int slow_ms,
 				}
 				if (np == 4096)
 					fail("consumer: too many frames held");
-				pend[np++] = (struct pending){ t + slow_ms * 1000000ull, m.id,
-							       m.u.frame.frame };
-				if (!slow_ms) {
-					struct vdmabuf_consumer_msg r = { .type = VDMABUF_MSG_RELEASE };
-
-					r.id = m.id;
-					r.u.release.frame = m.u.frame.frame;
-					r.u.release.present_ns = t;
-					r.u.release.flags = VDMABUF_RELEASE_PRESENTED |
-							    VDMABUF_RELEASE_ZERO_COPY;
-					if (send(fd, &r, sizeof(r), MSG_NOSIGNAL) != sizeof(r))
-						die("release");
-					rep.bytes_out += sizeof(r);
-					rep.releases++;
-					np--;
-				}
+				pend[np] = (struct pending){ t + slow_ms * 1000000ull, m.id,
+							     m.u.frame.frame };
+				if (slow_ms)
+					np++;
+				else
+					send_release(fd, &rep, &pend[np], t);
 				break;
 			default:
 				break;
@@ -648,8 +645,11 @@ static void run_micro(void)
 	uint64_t to0 = 0, from0 = 0, t0 = 0, wall;
 	char strace_out[160], rows[2048] = "";
 	uint64_t syscalls = 0;
+	uint64_t cbytes_in = 0, cbytes_out = 0, cframes = 0, creleases = 0, cfds = 0;
+	uint64_t cimports = 0;
 	pid_t tracer = -1;
 	struct guest g;
+	double n;
 
 	if (!lat)
 		die("malloc");
@@ -698,8 +698,7 @@ static void run_micro(void)
 	ff_close(&g.ff);
 
 	qsort(lat, opt.frames, sizeof(*lat), cmp_u64);
-	double n = opt.frames;
-	uint64_t cbytes_in = 0, cbytes_out = 0, cframes = 0, creleases = 0, cfds = 0, cimports = 0;
+	n = opt.frames;
 
 	for (unsigned int i = 0; i < opt.consumers; i++) {
 		cbytes_in += rep[i].bytes_in;
