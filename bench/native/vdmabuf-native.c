@@ -819,7 +819,8 @@ static void run_guest_paced(unsigned int index, int out_fd)
 				next = t + period;
 			continue;
 		}
-		got = next_event(&g, (int)((next - t) / 1000000));
+		/* Rounded up: never a busy wait (ticks stay on their grid). */
+		got = next_event(&g, (int)((next - t + 999999) / 1000000));
 		/* Frames presented within the measured part only. */
 		if (got >= 0 && nrel < max_frames && g.sent_frame[got] < max_frames &&
 		    stamps[g.sent_frame[got]])
