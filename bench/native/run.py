@@ -569,7 +569,7 @@ def main():
     p.add_argument("--frames", type=int, default=10000)
     p.add_argument("--waypipe-frames", type=int, default=300)
     p.add_argument("--direct-frames", type=int, default=2000)
-    p.add_argument("--repeats", type=int, help="runs (native 10, scale 6)")
+    p.add_argument("--repeats", type=int, help="runs (native 20, scale 6)")
     p.add_argument("--cells", default="1x1,1x2,4x2,16x4")
     p.add_argument("--rate", type=int, default=120)
     p.add_argument("--seconds", type=int, default=4)
@@ -578,7 +578,7 @@ def main():
     p.add_argument("--command", default=" ".join(sys.argv))
     args = p.parse_args()
     if args.repeats is None:
-        args.repeats = 10 if args.mode == "native" else 6
+        args.repeats = 20 if args.mode == "native" else 6
     native(args) if args.mode == "native" else scale(args)
 
 
