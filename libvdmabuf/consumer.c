@@ -440,7 +440,8 @@ int vdmabuf_consumer_mode_hint(struct vdmabuf_consumer *c, uint32_t width,
 {
 	struct vdmabuf_consumer_msg msg = {
 		.type = VDMABUF_MSG_MODE_HINT,
-		.u.mode = { width, height, refresh_mhz, scale_120 },
+		.u.mode = { .width = width, .height = height, .refresh_mhz = refresh_mhz,
+			    .scale_120 = scale_120 },
 	};
 
 	return send_msg(c, &msg);

@@ -34,6 +34,10 @@
  * consumer): FORMATS, the consumer's (fourcc, modifier) pairs in pieces,
  * total 0 to withdraw them. The guest is told the pairs every consumer
  * that sent a list has; a consumer that sent none does not narrow it.
+ * Version 5, several outputs (spec §20): FRAME, MODE_HINT and INPUT name
+ * the guest output (0 before); MODE_HINT with VDMABUF_OUTPUT_GONE closes
+ * one, to an unknown id adds one; the daemon sends OUTPUT (on connect too)
+ * for each output the guest has, as it changes or goes.
  */
 #ifndef VDMABUF_CONSUMER_H
 #define VDMABUF_CONSUMER_H
@@ -45,7 +49,7 @@
 #include "vdmabuf_id.h"
 #include "vdmabuf_input.h"
 
-#define VDMABUF_CONSUMER_VERSION 4
+#define VDMABUF_CONSUMER_VERSION 5
 
 enum vdmabuf_consumer_msg_type {
 	/* daemon -> consumer */
@@ -58,6 +62,7 @@ enum vdmabuf_consumer_msg_type {
 	VDMABUF_MSG_POINTER = 7,	/* version 2: the guest's pointer (spec §16) */
 	VDMABUF_MSG_CLIP_SEND = 8,	/* version 3: serve a paste of the host's offer */
 	VDMABUF_MSG_CLIP_CANCEL = 9,	/* version 3: stop serving it; status says why */
+	VDMABUF_MSG_OUTPUT = 10,	/* version 5: one of the guest's outputs (spec §20) */
 	/* consumer -> daemon */
 	VDMABUF_MSG_IMPORT = 16,	/* reply: IMPORT + fd, or REPLY */
 	VDMABUF_MSG_RELEASE = 17,	/* reply: REPLY only on error */
@@ -102,7 +107,7 @@ struct vdmabuf_msg_buffer {
 struct vdmabuf_msg_frame {
 	__u64 frame;
 	__u32 num_damage;		/* 0: whole buffer */
-	__u32 reserved;
+	__u32 output;			/* version 5: the guest output shown on */
 	struct { __u32 x, y, width, height; } damage[16];
 };
 
@@ -114,6 +119,18 @@ struct vdmabuf_msg_release {
 };
 
 struct vdmabuf_msg_mode {
+	__u32 width;
+	__u32 height;
+	__u32 refresh_mhz;
+	__u32 scale_120;
+	__u32 output;			/* version 5: < VDMABUF_MAX_OUTPUTS */
+	__u32 flags;			/* version 5: VDMABUF_OUTPUT_GONE: close it */
+};
+
+/* OUTPUT (version 5): as struct vdmabuf_output of vdmabuf_proto.h. */
+struct vdmabuf_msg_output {
+	__u32 output;
+	__u32 flags;			/* VDMABUF_OUTPUT_GONE */
 	__u32 width;
 	__u32 height;
 	__u32 refresh_mhz;
@@ -159,7 +176,7 @@ struct vdmabuf_msg_seat {
 /* INPUT: as struct vdmabuf_input of vdmabuf_proto.h, in CPU byte order. */
 struct vdmabuf_msg_input {
 	__u32 kind;			/* enum vdmabuf_input_kind */
-	__u32 reserved;
+	__u32 output;			/* version 5: whose window; else 0 */
 	__u64 time_usec;		/* CLOCK_MONOTONIC */
 	__s32 args[VDMABUF_INPUT_ARGS];
 };
@@ -222,6 +239,7 @@ struct vdmabuf_consumer_msg {
 		struct vdmabuf_msg_keymap keymap;
 		struct vdmabuf_msg_clip clip;
 		struct vdmabuf_msg_formats formats;
+		struct vdmabuf_msg_output output;
 		__u8 raw[272];
 	} u;
 };

@@ -255,7 +255,10 @@ static bool merge_event(struct vdmabuf_event *queued, const struct vdmabuf_event
 		return false;
 	switch (vdmabuf_le32_to_cpu(ev->type)) {
 	case VDMABUF_EVENT_CONSUMERS:
+		break;
 	case VDMABUF_EVENT_MODE_HINT:
+		if (queued->u.mode_hint.output != ev->u.mode_hint.output)
+			return false;
 		break;
 	case VDMABUF_EVENT_SELECTION:
 		if (queued->u.offer.selection != ev->u.offer.selection)
@@ -335,17 +338,36 @@ static void send_consumers(struct vdmabuf_model *m)
 	send_event(m, &ev);
 }
 
-static void send_mode_hint(struct vdmabuf_model *m)
+/* The host's wish for one output (§20): its mode, or GONE. */
+static void send_mode_hint(struct vdmabuf_model *m, const struct vdmabuf_msg_mode *mode)
 {
 	struct vdmabuf_event ev = { .type = cpu_to_le32_(VDMABUF_EVENT_MODE_HINT) };
 
-	if (!m->running || !m->mode_hint.width || !has_feature(m, VDMABUF_F_MODE_HINT))
+	if (!m->running || !has_feature(m, VDMABUF_F_MODE_HINT))
 		return;
-	ev.u.mode_hint.width = cpu_to_le32_(m->mode_hint.width);
-	ev.u.mode_hint.height = cpu_to_le32_(m->mode_hint.height);
-	ev.u.mode_hint.refresh_mhz = cpu_to_le32_(m->mode_hint.refresh_mhz);
-	ev.u.mode_hint.scale_120 = cpu_to_le32_(m->mode_hint.scale_120);
+	/* A guest of one output hears of output 0 only. */
+	if ((mode->output || mode->flags) && !has_feature(m, VDMABUF_F_OUTPUTS))
+		return;
+	ev.u.mode_hint.width = cpu_to_le32_(mode->width);
+	ev.u.mode_hint.height = cpu_to_le32_(mode->height);
+	ev.u.mode_hint.refresh_mhz = cpu_to_le32_(mode->refresh_mhz);
+	ev.u.mode_hint.scale_120 = cpu_to_le32_(mode->scale_120);
+	ev.u.mode_hint.output = cpu_to_le32_(mode->output);
+	ev.u.mode_hint.flags = cpu_to_le32_(mode->flags);
 	send_event(m, &ev);
+}
+
+/* One of the guest's outputs, to consumer c or (NULL) to all. */
+static void send_output(struct vdmabuf_model *m, struct vdmabuf_model_consumer *c,
+			const struct vdmabuf_msg_output *output)
+{
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_OUTPUT };
+
+	msg.u.output = *output;
+	if (c)
+		m->ops->send(m, c, &msg);
+	else
+		broadcast(m, &msg);
 }
 
 /* What the host imports (§18) */
@@ -517,13 +539,14 @@ static bool input_room(const struct vdmabuf_model *m, unsigned int n)
 	       VDMABUF_MODEL_FORMAT_EVENTS - VDMABUF_MODEL_PRESENT_ERROR_EVENTS;
 }
 
-static void send_input(struct vdmabuf_model *m, __u32 kind, __u64 time_usec,
+static void send_input(struct vdmabuf_model *m, __u32 kind, __u32 output, __u64 time_usec,
 		       const __s32 *args)
 {
 	struct vdmabuf_event ev = { .type = cpu_to_le32_(VDMABUF_EVENT_INPUT) };
 	unsigned int i;
 
 	ev.u.input.kind = cpu_to_le32_(kind);
+	ev.u.input.output = cpu_to_le32_(output);
 	ev.u.input.time_usec = cpu_to_le64_(time_usec);
 	for (i = 0; args && i < VDMABUF_INPUT_ARGS; i++)
 		ev.u.input.args[i] = cpu_to_le32_((__u32)args[i]);
@@ -567,8 +590,8 @@ static void release_seat(struct vdmabuf_model *m)
 	m->seat = NULL;
 	if (!input_ready(m) || !input_room(m, 2))
 		return;
-	send_input(m, VDMABUF_INPUT_KEYBOARD_LEAVE, 0, NULL);
-	send_input(m, VDMABUF_INPUT_POINTER_LEAVE, 0, NULL);
+	send_input(m, VDMABUF_INPUT_KEYBOARD_LEAVE, 0, 0, NULL);
+	send_input(m, VDMABUF_INPUT_POINTER_LEAVE, 0, 0, NULL);
 }
 
 /* A consumer slot let go of a presented frame; the last one releases it (§11). */
@@ -772,7 +795,7 @@ static __u32 handle_present(struct vdmabuf_model *m, size_t len, struct vdmabuf_
 	struct vdmabuf_model_buffer *b;
 	__u32 status, n, i;
 
-	status = vdmabuf_check_present(req, len, has_feature(m, VDMABUF_F_ASYNC_PRESENT));
+	status = vdmabuf_check_present(req, len, m->features);
 	if (status != VDMABUF_S_OK)
 		return status;
 	reply->id = req->id;
@@ -787,6 +810,7 @@ static __u32 handle_present(struct vdmabuf_model *m, size_t len, struct vdmabuf_
 	m->stats.frames_total++;
 
 	msg.u.frame.frame = b->frame;
+	msg.u.frame.output = vdmabuf_le32_to_cpu(req->output);
 	n = has_feature(m, VDMABUF_F_DAMAGE) ? vdmabuf_le32_to_cpu(req->num_damage) : 0;
 	msg.u.frame.num_damage = n;
 	for (i = 0; i < n; i++) {
@@ -1446,6 +1470,35 @@ static __u32 handle_clip_reset(struct vdmabuf_model *m, size_t len)
 	return VDMABUF_S_OK;
 }
 
+/* OUTPUT (§20): one of the guest's outputs, as consumers are told. */
+static __u32 handle_output(struct vdmabuf_model *m, size_t len)
+{
+	const struct vdmabuf_output *req = (const void *)m->request;
+	struct vdmabuf_msg_output *o;
+	__u32 status;
+
+	if (!has_feature(m, VDMABUF_F_OUTPUTS))
+		return VDMABUF_S_ENOTSUP;
+	status = vdmabuf_check_output(req, len);
+	if (status != VDMABUF_S_OK)
+		return status;
+	o = &m->outputs[vdmabuf_le32_to_cpu(req->output)];
+	*o = (struct vdmabuf_msg_output){
+		.output = vdmabuf_le32_to_cpu(req->output),
+		.flags = vdmabuf_le32_to_cpu(req->flags),
+		.width = vdmabuf_le32_to_cpu(req->width),
+		.height = vdmabuf_le32_to_cpu(req->height),
+		.refresh_mhz = vdmabuf_le32_to_cpu(req->refresh_mhz),
+		.scale_120 = vdmabuf_le32_to_cpu(req->scale_120),
+	};
+	model_debug(m, "output %u: %ux%u scale %u/120%s", o->output, o->width, o->height,
+		    o->scale_120, o->flags & VDMABUF_OUTPUT_GONE ? ", gone" : "");
+	send_output(m, NULL, o);
+	if (o->flags & VDMABUF_OUTPUT_GONE)
+		*o = (struct vdmabuf_msg_output){ 0 };
+	return VDMABUF_S_OK;
+}
+
 static __u32 handle_request(struct vdmabuf_model *m, size_t len, struct vdmabuf_reply *reply)
 {
 	const struct vdmabuf_ctrl_hdr *hdr = (const void *)m->request;
@@ -1474,6 +1527,8 @@ static __u32 handle_request(struct vdmabuf_model *m, size_t len, struct vdmabuf_
 		return handle_clip_close(m, len);
 	case VDMABUF_CTRL_CLIP_RESET:
 		return handle_clip_reset(m, len);
+	case VDMABUF_CTRL_OUTPUT:
+		return handle_output(m, len);
 	default:
 		return VDMABUF_S_ENOTSUP;
 	}
@@ -1700,7 +1755,9 @@ void vdmabuf_model_start(struct vdmabuf_model *m, __u64 features,
 	/* Whatever the driver exported before this start is gone. */
 	send_event(m, &reset);
 	send_consumers(m);
-	send_mode_hint(m);
+	for (i = 0; i < VDMABUF_MAX_OUTPUTS; i++)
+		if (m->mode_hints[i].width)
+			send_mode_hint(m, &m->mode_hints[i]);
 	if (m->num_formats)
 		send_formats(m);
 	send_keymap(m);
@@ -1714,7 +1771,7 @@ void vdmabuf_model_reset(struct vdmabuf_model *m)
 	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_RESET };
 	struct vdmabuf_model_buffer *b, *tmp;
 	bool had_pointer = pointer_set(m);
-	unsigned int n = 0;
+	unsigned int n = 0, i;
 
 	m->running = false;
 	clip_reset(m);
@@ -1731,6 +1788,15 @@ void vdmabuf_model_reset(struct vdmabuf_model *m)
 	renew(m);
 	msg.id.device = m->instance;
 	broadcast(m, &msg);
+	/* The guest's outputs went with it; it announces them again. */
+	for (i = 0; i < VDMABUF_MAX_OUTPUTS; i++) {
+		if (!m->outputs[i].width)
+			continue;
+		m->outputs[i] = (struct vdmabuf_msg_output){ .output = i,
+							     .flags = VDMABUF_OUTPUT_GONE };
+		send_output(m, NULL, &m->outputs[i]);
+		m->outputs[i] = (struct vdmabuf_msg_output){ 0 };
+	}
 	/* No cursor and no constraint until the driver sends them again. */
 	if (had_pointer)
 		send_pointer(m, NULL);
@@ -1744,6 +1810,7 @@ int vdmabuf_model_attach(struct vdmabuf_model *m, struct vdmabuf_model_consumer 
 {
 	struct vdmabuf_consumer_msg hello = { .type = VDMABUF_MSG_HELLO };
 	struct vdmabuf_model_buffer *b;
+	unsigned int i;
 
 	if (m->num_consumers == VDMABUF_MODEL_MAX_CONSUMERS) {
 		model_warn(m, "consumer (pid %d) refused: %u connected already", c->pid,
@@ -1772,6 +1839,9 @@ int vdmabuf_model_attach(struct vdmabuf_model *m, struct vdmabuf_model_consumer 
 	vdmabuf_model_for_each_buffer(b, m)
 		if (!b->unexported)
 			announce(m, c, b);
+	for (i = 0; i < VDMABUF_MAX_OUTPUTS; i++)
+		if (m->outputs[i].width)
+			send_output(m, c, &m->outputs[i]);
 	if (pointer_set(m))
 		send_pointer(m, c);
 	send_offers(m, VDMABUF_CLIP_OWNER_GUEST, c);
@@ -1869,13 +1939,23 @@ static int consumer_mode_hint(struct vdmabuf_model *m, struct vdmabuf_model_cons
 	if (m->seat && m->seat != c)
 		return -EPERM;
 
-	if (!mode->width || !mode->height || mode->width > VDMABUF_MAX_DIMENSION ||
-	    mode->height > VDMABUF_MAX_DIMENSION || mode->scale_120 > 120 * 16)
+	if (mode->output >= VDMABUF_MAX_OUTPUTS || mode->flags & ~VDMABUF_OUTPUT_GONE)
 		return -EINVAL;
-	m->mode_hint = *mode;
-	model_info(m, "mode hint %ux%u@%u mHz scale %u/120", mode->width, mode->height,
-		   mode->refresh_mhz, mode->scale_120);
-	send_mode_hint(m);
+	if (mode->flags & VDMABUF_OUTPUT_GONE) {
+		/* Close it: only the output's id. */
+		if (mode->width || mode->height || mode->refresh_mhz || mode->scale_120)
+			return -EINVAL;
+		model_info(m, "mode hint: output %u closed", mode->output);
+		m->mode_hints[mode->output] = (struct vdmabuf_msg_mode){ 0 };
+		send_mode_hint(m, mode);
+		return 0;
+	}
+	if (!vdmabuf_mode_valid(mode->width, mode->height, mode->scale_120))
+		return -EINVAL;
+	m->mode_hints[mode->output] = *mode;
+	model_info(m, "mode hint: output %u %ux%u@%u mHz scale %u/120", mode->output,
+		   mode->width, mode->height, mode->refresh_mhz, mode->scale_120);
+	send_mode_hint(m, mode);
 	return 0;
 }
 
@@ -1913,11 +1993,11 @@ static int consumer_input(struct vdmabuf_model *m, struct vdmabuf_model_consumer
 
 	if (m->seat != c)
 		return -EPERM;
-	if (in->reserved || !vdmabuf_input_valid(in->kind, in->args))
+	if (in->output >= VDMABUF_MAX_OUTPUTS || !vdmabuf_input_valid(in->kind, in->args))
 		return -EINVAL;
 	if (!m->running)
 		return -ENOTCONN;
-	if (!has_feature(m, VDMABUF_F_INPUT))
+	if (!has_feature(m, VDMABUF_F_INPUT) || (in->output && !has_feature(m, VDMABUF_F_OUTPUTS)))
 		return -EOPNOTSUPP;
 	if (!input_room(m, input_droppable(in->kind) ? VDMABUF_MODEL_INPUT_BACKLOG / 2 : 1)) {
 		m->stats.input_dropped++;
@@ -1928,7 +2008,7 @@ static int consumer_input(struct vdmabuf_model *m, struct vdmabuf_model_consumer
 		}
 		return 0;
 	}
-	send_input(m, in->kind, in->time_usec, in->args);
+	send_input(m, in->kind, in->output, in->time_usec, in->args);
 	return 0;
 }
 

@@ -88,6 +88,7 @@
 				 (1ull << VDMABUF_F_POINTER) | \
 				 (1ull << VDMABUF_F_CLIPBOARD) | \
 				 (1ull << VDMABUF_F_FORMATS) | \
+				 (1ull << VDMABUF_F_OUTPUTS) | \
 				 (1ull << VDMABUF_F_ASYNC_PRESENT))
 /* What both engines offer QEMU: the model's bits and event index (§19). */
 #define VDMABUF_DEVICE_FEATURES	(VDMABUF_MODEL_FEATURES | (1ull << VIRTIO_RING_F_EVENT_IDX))
@@ -274,7 +275,12 @@ struct vdmabuf_model {
 	unsigned int num_consumers;
 	__u64 slots_used;
 
-	struct vdmabuf_msg_mode mode_hint;	/* last one asked for */
+	/*
+	 * Several outputs (§20): the mode the host last asked for, and the
+	 * guest's own outputs as it announced them; width 0: none.
+	 */
+	struct vdmabuf_msg_mode mode_hints[VDMABUF_MAX_OUTPUTS];
+	struct vdmabuf_msg_output outputs[VDMABUF_MAX_OUTPUTS];
 	/*
 	 * What every consumer with a list imports (§18), as the guest is
 	 * told; num_formats 0: no list. formats_next is room to build the

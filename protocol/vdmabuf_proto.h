@@ -55,7 +55,7 @@
 #define VDMABUF_F_POINTER		5	/* driver sends POINTER: cursor image, constraint */
 #define VDMABUF_F_CLIPBOARD		6	/* selections and transfers both ways (§17) */
 #define VDMABUF_F_FORMATS		7	/* device sends FORMATS: what the host imports (§18) */
-/* Bit 8 is kept for several outputs. */
+#define VDMABUF_F_OUTPUTS		8	/* several guest outputs by id, hotplug (§20) */
 #define VDMABUF_F_ASYNC_PRESENT		9	/* PRESENT sized by its damage, unanswered (§19) */
 
 /* Virtqueues. */
@@ -71,6 +71,7 @@
 #define VDMABUF_MAX_BUFFERS		4096
 #define VDMABUF_MAX_DIMENSION		16384
 #define VDMABUF_PAGE_SIZE		4096
+#define VDMABUF_MAX_OUTPUTS		16	/* output ids 0..15 (§20) */
 
 /* Device configuration space (read-only for the driver). */
 struct vdmabuf_config {
@@ -108,6 +109,7 @@ enum vdmabuf_ctrl_type {
 	VDMABUF_CTRL_CLIP_ACK	= 0x0108,	/* struct vdmabuf_clip_req: ack */
 	VDMABUF_CTRL_CLIP_CLOSE	= 0x0109,	/* struct vdmabuf_clip_req: cancel */
 	VDMABUF_CTRL_CLIP_RESET	= 0x010a,	/* struct vdmabuf_clip_req: all 0 */
+	VDMABUF_CTRL_OUTPUT	= 0x010b,	/* VDMABUF_F_OUTPUTS: struct vdmabuf_output */
 };
 
 /* Statuses in every reply. */
@@ -218,7 +220,7 @@ struct vdmabuf_present {
 	struct vdmabuf_wire_id id;
 	__le64 frame;			/* driver's frame counter, echoed */
 	__le32 num_damage;		/* 0: whole buffer */
-	__le32 reserved;
+	__le32 output;			/* VDMABUF_F_OUTPUTS: the guest output; else 0 */
 	struct vdmabuf_rect damage[VDMABUF_MAX_DAMAGE];
 };
 
@@ -250,6 +252,22 @@ struct vdmabuf_pointer {
 	__le32 hotspot_y;
 	__le32 constraint;		/* enum vdmabuf_constraint (vdmabuf_input.h) */
 	__le32 reserved[2];
+};
+
+/*
+ * OUTPUT (VDMABUF_F_OUTPUTS, §20): one of the guest's outputs as it is now,
+ * or gone. The host shows each output the guest has in a window of its own.
+ */
+#define VDMABUF_OUTPUT_GONE		(1u << 0)
+
+struct vdmabuf_output {
+	struct vdmabuf_ctrl_hdr hdr;
+	__le32 output;			/* < VDMABUF_MAX_OUTPUTS */
+	__le32 flags;			/* VDMABUF_OUTPUT_GONE */
+	__le32 width;			/* its mode in device pixels; 0 when gone */
+	__le32 height;
+	__le32 refresh_mhz;		/* 0: unknown */
+	__le32 scale_120;		/* scale * 120; 0 when gone */
 };
 
 /* Events (device -> driver), each in one struct vdmabuf_event. */
@@ -319,12 +337,14 @@ struct vdmabuf_mode_hint {
 	__le32 height;
 	__le32 refresh_mhz;		/* 0: no preference */
 	__le32 scale_120;		/* scale * 120, as wp_fractional_scale */
+	__le32 output;			/* VDMABUF_F_OUTPUTS: which (§20); else 0 */
+	__le32 flags;			/* VDMABUF_OUTPUT_GONE: the host closed it */
 };
 
 /* INPUT: one input event of the host's seat (spec §15; vdmabuf_input.h). */
 struct vdmabuf_input {
 	__le32 kind;			/* enum vdmabuf_input_kind */
-	__le32 reserved;
+	__le32 output;			/* VDMABUF_F_OUTPUTS: whose window (§20); else 0 */
 	__le64 time_usec;		/* host CLOCK_MONOTONIC */
 	__le32 args[VDMABUF_INPUT_ARGS];	/* by kind; the rest 0 */
 };
@@ -572,16 +592,22 @@ static inline __u32 vdmabuf_check_extent(const struct vdmabuf_extent *ext,
 }
 
 /*
- * A PRESENT of readable_len bytes: version 1's whole structure, or with
- * sized (VDMABUF_F_ASYNC_PRESENT negotiated) at least its num_damage
- * rectangles. Nothing past them is read.
+ * A PRESENT of readable_len bytes under the negotiated features: version
+ * 1's whole structure, or with VDMABUF_F_ASYNC_PRESENT at least its
+ * num_damage rectangles (nothing past them is read); an output only with
+ * VDMABUF_F_OUTPUTS.
  */
 static inline __u32 vdmabuf_check_present(const struct vdmabuf_present *req,
-					  __u64 readable_len, int sized)
+					  __u64 readable_len, __u64 features)
 {
-	__u32 n;
+	int sized = !!(features & (1ull << VDMABUF_F_ASYNC_PRESENT));
+	__u32 n, output;
 
-	if (readable_len < vdmabuf_present_len(0) || req->hdr.flags || req->reserved)
+	if (readable_len < vdmabuf_present_len(0) || req->hdr.flags)
+		return VDMABUF_S_EINVAL;
+	output = vdmabuf_le32_to_cpu(req->output);
+	if (output >= VDMABUF_MAX_OUTPUTS ||
+	    (output && !(features & (1ull << VDMABUF_F_OUTPUTS))))
 		return VDMABUF_S_EINVAL;
 	n = vdmabuf_le32_to_cpu(req->num_damage);
 	if (n > VDMABUF_MAX_DAMAGE)
@@ -589,6 +615,34 @@ static inline __u32 vdmabuf_check_present(const struct vdmabuf_present *req,
 	if (readable_len < (sized ? vdmabuf_present_len(n) : sizeof(*req)))
 		return VDMABUF_S_EINVAL;
 	return VDMABUF_S_OK;
+}
+
+/* A mode: a size within the protocol's, a scale up to 16. */
+static inline int vdmabuf_mode_valid(__u32 width, __u32 height, __u32 scale_120)
+{
+	return width && height && width <= VDMABUF_MAX_DIMENSION &&
+	       height <= VDMABUF_MAX_DIMENSION && scale_120 <= 120 * 16;
+}
+
+/* An OUTPUT of readable_len bytes (§20): a mode, or GONE and nothing else. */
+static inline __u32 vdmabuf_check_output(const struct vdmabuf_output *req,
+					 __u64 readable_len)
+{
+	__u32 flags;
+
+	if (readable_len < sizeof(*req) || req->hdr.flags)
+		return VDMABUF_S_EINVAL;
+	flags = vdmabuf_le32_to_cpu(req->flags);
+	if (vdmabuf_le32_to_cpu(req->output) >= VDMABUF_MAX_OUTPUTS ||
+	    (flags & ~VDMABUF_OUTPUT_GONE))
+		return VDMABUF_S_EINVAL;
+	if (flags & VDMABUF_OUTPUT_GONE)
+		return req->width || req->height || req->refresh_mhz || req->scale_120 ?
+		       VDMABUF_S_EINVAL : VDMABUF_S_OK;
+	return vdmabuf_mode_valid(vdmabuf_le32_to_cpu(req->width),
+				  vdmabuf_le32_to_cpu(req->height),
+				  vdmabuf_le32_to_cpu(req->scale_120)) ?
+	       VDMABUF_S_OK : VDMABUF_S_EINVAL;
 }
 
 #endif /* VDMABUF_PROTO_H */

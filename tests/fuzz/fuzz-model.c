@@ -128,7 +128,8 @@ static void step(struct script *s)
 	case 8:
 		req.type = VDMABUF_MSG_MODE_HINT;
 		req.u.mode = (struct vdmabuf_msg_mode){ next32(s) % 20000, next32(s) % 20000,
-						       next32(s), next32(s) % 2500 };
+						       next32(s), next32(s) % 2500,
+						       next32(s) % 20, next32(s) % 4 };
 		if (H.consumers[c].mc.attached)
 			vdmabuf_model_command(&H.model, &H.consumers[c].mc, &req, &reply,
 					      &import);

@@ -348,7 +348,7 @@ static void test_present_checks(void)
 	req.hdr.flags = htole32(1);
 	CHECK(harness_request(&H, &req, sizeof(req)) == VDMABUF_S_EINVAL);
 	harness_present(&req, &id, 1, 0);
-	req.reserved = htole32(1);
+	req.output = htole32(VDMABUF_MAX_OUTPUTS);
 	CHECK(harness_request(&H, &req, sizeof(req)) == VDMABUF_S_EINVAL);
 	harness_present(&req, &id, 1, VDMABUF_MAX_DAMAGE + 1);			/* 2 */
 	CHECK(harness_request(&H, &req, sizeof(req)) == VDMABUF_S_EINVAL);
@@ -683,7 +683,7 @@ static void test_reset(void)
 	harness_init(&H, NULL, ALL_FEATURES);
 	harness_post_events(&H, 64);
 	c = harness_attach(&H, 0);
-	mode.u.mode = (struct vdmabuf_msg_mode){ 1280, 720, 60000, 120 };
+	mode.u.mode = (struct vdmabuf_msg_mode){ .width = 1280, .height = 720, .refresh_mhz = 60000, .scale_120 = 120 };
 	CHECK(vdmabuf_model_command(&H.model, &c->mc, &mode, &reply, &import) == 0);
 	id = harness_new_buffer(&H);
 	harness_command(&H, 0, VDMABUF_MSG_IMPORT, &id, 0, &reply);
@@ -744,9 +744,9 @@ static void test_consumers(void)
 	CHECK(vdmabuf_model_command(&H.model, &c0->mc, &req, &reply, &import) == -EOPNOTSUPP);
 	CHECK(reply.type == VDMABUF_MSG_REPLY && reply.status_of == 99);
 	req.type = VDMABUF_MSG_MODE_HINT;
-	req.u.mode = (struct vdmabuf_msg_mode){ 0, 720, 0, 120 };
+	req.u.mode = (struct vdmabuf_msg_mode){ .height = 720, .scale_120 = 120 };
 	CHECK(vdmabuf_model_command(&H.model, &c0->mc, &req, &reply, &import) == -EINVAL);
-	req.u.mode = (struct vdmabuf_msg_mode){ 800, 600, 0, 120 * 17 };
+	req.u.mode = (struct vdmabuf_msg_mode){ .width = 800, .height = 600, .scale_120 = 120 * 17 };
 	CHECK(vdmabuf_model_command(&H.model, &c0->mc, &req, &reply, &import) == -EINVAL);
 
 	/* A frame is owed only by those holding an import when presented. */
@@ -800,7 +800,7 @@ static void test_events(void)
 	harness_attach(&H, 1);
 	harness_attach(&H, 2);
 	for (unsigned int i = 0; i < 3; i++) {
-		mode.u.mode = (struct vdmabuf_msg_mode){ 640 + i, 480, 0, 120 };
+		mode.u.mode = (struct vdmabuf_msg_mode){ .width = 640 + i, .height = 480, .scale_120 = 120 };
 		vdmabuf_model_command(&H.model, &H.consumers[0].mc, &mode, &reply, &import);
 	}
 	for (unsigned int i = 0; i < 4; i++) {
@@ -930,7 +930,7 @@ static void test_seat(void)
 	CHECK(claim(&H, 1, 2) == -EINVAL);
 	/* While 0 holds the seat, the window's size is 0's to ask for. */
 	{
-		struct vdmabuf_consumer_msg mode = { .u.mode = { 640, 480, 0, 120 } };
+		struct vdmabuf_consumer_msg mode = { .u.mode = { .width = 640, .height = 480, .scale_120 = 120 } };
 
 		CHECK(seat_cmd(&H, 1, VDMABUF_MSG_MODE_HINT, &mode) == -EPERM);
 		CHECK(seat_cmd(&H, 0, VDMABUF_MSG_MODE_HINT, &mode) == 0);
@@ -999,6 +999,139 @@ static void test_seat(void)
 	CHECK(harness_count_events(&H, VDMABUF_EVENT_KEYMAP) == 0);
 	CHECK(H.consumers[0].mail[0].u.hello.guest_features ==
 	      (ALL_FEATURES & ~(1ull << VDMABUF_F_INPUT)));
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+}
+
+/* Several outputs (§20). */
+static int output_req(struct harness *h, uint32_t output, uint32_t flags, uint32_t w, uint32_t hgt)
+{
+	struct vdmabuf_output req = { .hdr.type = htole32(VDMABUF_CTRL_OUTPUT) };
+
+	req.output = htole32(output);
+	req.flags = htole32(flags);
+	req.width = htole32(w);
+	req.height = htole32(hgt);
+	req.scale_120 = htole32(w ? 180 : 0);
+	return harness_request(h, &req, sizeof(req));
+}
+
+static int output_hint(struct harness *h, unsigned int i, uint32_t output, uint32_t flags,
+		       uint32_t w)
+{
+	struct vdmabuf_consumer_msg msg = { .type = VDMABUF_MSG_MODE_HINT };
+	struct vdmabuf_consumer_msg reply;
+	void *import;
+
+	msg.u.mode = (struct vdmabuf_msg_mode){ .width = w, .height = w ? 600 : 0,
+						.scale_120 = w ? 120 : 0, .output = output,
+						.flags = flags };
+	return vdmabuf_model_command(&h->model, &h->consumers[i].mc, &msg, &reply, &import);
+}
+
+static void test_outputs(void)
+{
+	const struct vdmabuf_consumer_msg *mail;
+	const struct vdmabuf_event *ev;
+	struct vdmabuf_present req;
+	struct vdmabuf_id id;
+
+	harness_init(&H, NULL, ALL_FEATURES);
+	harness_attach(&H, 0);
+	/* The guest announces output 2: every consumer hears of it. */
+	CHECK(output_req(&H, 2, 0, 800, 600) == VDMABUF_S_OK);
+	mail = harness_mail(&H.consumers[0], VDMABUF_MSG_OUTPUT);
+	CHECK(mail && mail->u.output.output == 2 && mail->u.output.width == 800 &&
+	      mail->u.output.height == 600 && mail->u.output.scale_120 == 180 &&
+	      !mail->u.output.flags);
+	CHECK(output_req(&H, VDMABUF_MAX_OUTPUTS, 0, 800, 600) == VDMABUF_S_EINVAL);
+	CHECK(output_req(&H, 3, 0, 0, 600) == VDMABUF_S_EINVAL);
+	/* ...and one that comes later too. */
+	harness_attach(&H, 1);
+	mail = harness_mail(&H.consumers[1], VDMABUF_MSG_OUTPUT);
+	CHECK(mail && mail->u.output.output == 2 && mail->u.output.width == 800);
+
+	/* A frame names its output. */
+	id = harness_new_buffer(&H);
+	harness_present(&req, &id, 1, 0);
+	req.output = htole32(2);
+	CHECK(harness_request(&H, &req, sizeof(req)) == VDMABUF_S_OK);
+	mail = harness_mail(&H.consumers[0], VDMABUF_MSG_FRAME);
+	CHECK(mail && mail->u.frame.output == 2);
+
+	/* The host asks for outputs 1 and 3: two hints, not merged; the same one merges. */
+	CHECK(output_hint(&H, 0, 1, 0, 1024) == 0);
+	CHECK(output_hint(&H, 0, 3, 0, 640) == 0);
+	CHECK(output_hint(&H, 0, 3, 0, 641) == 0);
+	CHECK(output_hint(&H, 0, 3, VDMABUF_OUTPUT_GONE, 0) == 0);
+	CHECK(output_hint(&H, 0, 3, VDMABUF_OUTPUT_GONE, 640) == -EINVAL);
+	CHECK(output_hint(&H, 0, VDMABUF_MAX_OUTPUTS, 0, 640) == -EINVAL);
+	CHECK(output_hint(&H, 0, 1, 2, 640) == -EINVAL);
+	harness_post_events(&H, 32);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_MODE_HINT) == 2);
+	ev = harness_last_event(&H, VDMABUF_EVENT_MODE_HINT);
+	CHECK(le32toh(ev->u.mode_hint.output) == 3 &&
+	      le32toh(ev->u.mode_hint.flags) == VDMABUF_OUTPUT_GONE && !ev->u.mode_hint.width);
+	CHECK(H.model.mode_hints[1].width == 1024 && !H.model.mode_hints[3].width);
+
+	/* Input names the window it came from. */
+	CHECK(claim(&H, 0, 1) == 0);
+	{
+		struct vdmabuf_consumer_msg msg = { 0 };
+
+		msg.u.input.kind = VDMABUF_INPUT_POINTER_ENTER;
+		msg.u.input.output = 2;
+		CHECK(seat_cmd(&H, 0, VDMABUF_MSG_INPUT, &msg) == 0);
+		ev = harness_last_event(&H, VDMABUF_EVENT_INPUT);
+		CHECK(ev && le32toh(ev->u.input.output) == 2);
+		msg.u.input.output = VDMABUF_MAX_OUTPUTS;
+		CHECK(seat_cmd(&H, 0, VDMABUF_MSG_INPUT, &msg) == -EINVAL);
+	}
+
+	/* Gone: consumers hear it, a newcomer hears nothing of it. */
+	CHECK(output_req(&H, 2, VDMABUF_OUTPUT_GONE, 0, 0) == VDMABUF_S_OK);
+	mail = harness_mail(&H.consumers[0], VDMABUF_MSG_OUTPUT);
+	CHECK(mail && mail->u.output.output == 2 && mail->u.output.flags == VDMABUF_OUTPUT_GONE);
+	harness_detach(&H, 1);
+	harness_attach(&H, 1);
+	CHECK(!harness_mail(&H.consumers[1], VDMABUF_MSG_OUTPUT));
+
+	/* A reset ends the guest's outputs; the host's wishes stay and are sent again. */
+	CHECK(output_req(&H, 5, 0, 320, 240) == VDMABUF_S_OK);
+	vdmabuf_model_reset(&H.model);
+	mail = harness_mail(&H.consumers[1], VDMABUF_MSG_OUTPUT);
+	CHECK(mail && mail->u.output.output == 5 && mail->u.output.flags == VDMABUF_OUTPUT_GONE);
+	CHECK(!H.model.outputs[5].width);
+	vdmabuf_model_start(&H.model, ALL_FEATURES, NULL);
+	harness_post_events(&H, 32);
+	ev = harness_last_event(&H, VDMABUF_EVENT_MODE_HINT);
+	CHECK(ev && le32toh(ev->u.mode_hint.output) == 1 &&
+	      le32toh(ev->u.mode_hint.width) == 1024);
+	CHECK_MODEL(&H);
+	harness_finish(&H);
+
+	/* A guest of one output: no OUTPUT, no frame or input elsewhere, hints of 0 only. */
+	harness_init(&H, NULL, ALL_FEATURES & ~(1ull << VDMABUF_F_OUTPUTS));
+	harness_attach(&H, 0);
+	CHECK(output_req(&H, 0, 0, 800, 600) == VDMABUF_S_ENOTSUP);
+	id = harness_new_buffer(&H);
+	harness_present(&req, &id, 1, 0);
+	req.output = htole32(1);
+	CHECK(harness_request(&H, &req, sizeof(req)) == VDMABUF_S_EINVAL);
+	CHECK(output_hint(&H, 0, 1, 0, 1024) == 0);
+	CHECK(output_hint(&H, 0, 0, 0, 1024) == 0);
+	harness_post_events(&H, 32);
+	CHECK(harness_count_events(&H, VDMABUF_EVENT_MODE_HINT) == 1);
+	ev = harness_last_event(&H, VDMABUF_EVENT_MODE_HINT);
+	CHECK(!ev->u.mode_hint.output && le32toh(ev->u.mode_hint.width) == 1024);
+	CHECK(claim(&H, 0, 1) == 0);
+	{
+		struct vdmabuf_consumer_msg msg = { 0 };
+
+		msg.u.input.kind = VDMABUF_INPUT_POINTER_ENTER;
+		msg.u.input.output = 1;
+		CHECK(seat_cmd(&H, 0, VDMABUF_MSG_INPUT, &msg) == -EOPNOTSUPP);
+	}
 	CHECK_MODEL(&H);
 	harness_finish(&H);
 }
@@ -1447,6 +1580,7 @@ int main(void)
 	test_pinned();
 	test_export_import_fails();
 	test_present_checks();
+	test_outputs();
 	test_async_present();
 	test_unexport_checks();
 	test_unusable_chains();

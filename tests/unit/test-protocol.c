@@ -193,7 +193,7 @@ static void test_layout(void)
 	OFF(vdmabuf_present, id.key, 24);
 	OFF(vdmabuf_present, frame, 32);
 	OFF(vdmabuf_present, num_damage, 40);
-	OFF(vdmabuf_present, reserved, 44);
+	OFF(vdmabuf_present, output, 44);
 	OFF(vdmabuf_present, damage, 48);
 	OFF(vdmabuf_present, damage[1], 64);
 	OFF(vdmabuf_present, damage[15], 288);
@@ -235,16 +235,27 @@ static void test_layout(void)
 	OFF(vdmabuf_consumers, count, 0);
 	OFF(vdmabuf_consumers, reserved, 4);
 
-	SIZE(vdmabuf_mode_hint, 16);
+	SIZE(vdmabuf_mode_hint, 24);
 	OFF(vdmabuf_mode_hint, width, 0);
 	OFF(vdmabuf_mode_hint, height, 4);
 	OFF(vdmabuf_mode_hint, refresh_mhz, 8);
 	OFF(vdmabuf_mode_hint, scale_120, 12);
+	OFF(vdmabuf_mode_hint, output, 16);
+	OFF(vdmabuf_mode_hint, flags, 20);
 	OFF(vdmabuf_event, u.mode_hint.scale_120, 20);
+	OFF(vdmabuf_event, u.mode_hint.output, 24);
+
+	SIZE(vdmabuf_output, 40);
+	OFF(vdmabuf_output, output, 16);
+	OFF(vdmabuf_output, flags, 20);
+	OFF(vdmabuf_output, width, 24);
+	OFF(vdmabuf_output, height, 28);
+	OFF(vdmabuf_output, refresh_mhz, 32);
+	OFF(vdmabuf_output, scale_120, 36);
 
 	SIZE(vdmabuf_input, 56);
 	OFF(vdmabuf_input, kind, 0);
-	OFF(vdmabuf_input, reserved, 4);
+	OFF(vdmabuf_input, output, 4);
 	OFF(vdmabuf_input, time_usec, 8);
 	OFF(vdmabuf_input, args, 16);
 	OFF(vdmabuf_event, u.input.args[9], 60);
@@ -685,7 +696,7 @@ static void test_present_bytes(void)
 	CHECK(le64toh(p.id.device) == 0x1122334455667788ull);
 	CHECK(le64toh(p.id.key) == 0x0000002a01020304ull);
 	CHECK(le64toh(p.frame) == 0x1000003e8ull);
-	CHECK(le32toh(p.num_damage) == 16 && p.reserved == 0);
+	CHECK(le32toh(p.num_damage) == 16 && p.output == 0);
 	CHECK(le32toh(p.damage[0].x) == 1 && le32toh(p.damage[0].height) == 4);
 	CHECK(le32toh(p.damage[1].width) == 0x10000);
 	CHECK(le32toh(p.damage[1].height) == 0x1000000);
@@ -987,6 +998,41 @@ static void test_check_extent(void)
 	CHECK(extent(0xfffffffffffff001ull, 0x2000, &total) == VDMABUF_S_EINVAL);
 }
 
+#define ASYNC (1ull << VDMABUF_F_ASYNC_PRESENT)
+
+static void test_check_output(void)
+{
+	struct vdmabuf_output o = { .hdr.type = htole32(VDMABUF_CTRL_OUTPUT) };
+
+	o.output = htole32(3);
+	o.width = htole32(1920);
+	o.height = htole32(1080);
+	o.scale_120 = htole32(180);
+	CHECK(vdmabuf_check_output(&o, sizeof(o)) == VDMABUF_S_OK);
+	CHECK(vdmabuf_check_output(&o, sizeof(o) - 1) == VDMABUF_S_EINVAL);
+	o.output = htole32(VDMABUF_MAX_OUTPUTS);
+	CHECK(vdmabuf_check_output(&o, sizeof(o)) == VDMABUF_S_EINVAL);
+	o.output = htole32(3);
+	o.width = 0;
+	CHECK(vdmabuf_check_output(&o, sizeof(o)) == VDMABUF_S_EINVAL);
+	o.width = htole32(VDMABUF_MAX_DIMENSION + 1);
+	CHECK(vdmabuf_check_output(&o, sizeof(o)) == VDMABUF_S_EINVAL);
+	o.width = htole32(1920);
+	o.scale_120 = htole32(120 * 16 + 1);
+	CHECK(vdmabuf_check_output(&o, sizeof(o)) == VDMABUF_S_EINVAL);
+	/* GONE names the output and nothing else. */
+	o.flags = htole32(VDMABUF_OUTPUT_GONE);
+	o.scale_120 = htole32(120);
+	CHECK(vdmabuf_check_output(&o, sizeof(o)) == VDMABUF_S_EINVAL);
+	o.width = o.height = o.scale_120 = 0;
+	CHECK(vdmabuf_check_output(&o, sizeof(o)) == VDMABUF_S_OK);
+	o.flags = htole32(2);
+	CHECK(vdmabuf_check_output(&o, sizeof(o)) == VDMABUF_S_EINVAL);
+	o.flags = 0;
+	o.hdr.flags = htole32(1);
+	CHECK(vdmabuf_check_output(&o, sizeof(o)) == VDMABUF_S_EINVAL);
+}
+
 static void test_check_present(void)
 {
 	struct vdmabuf_present p;
@@ -1005,9 +1051,14 @@ static void test_check_present(void)
 	p.hdr.flags = htole32(1);
 	CHECK(vdmabuf_check_present(&p, sizeof(p), 0) == VDMABUF_S_EINVAL);
 	p.hdr.flags = 0;
-	p.reserved = htole32(1);
+	/* An output only with VDMABUF_F_OUTPUTS, and below 16. */
+	p.output = htole32(1);
 	CHECK(vdmabuf_check_present(&p, sizeof(p), 0) == VDMABUF_S_EINVAL);
-	p.reserved = 0;
+	CHECK(vdmabuf_check_present(&p, sizeof(p), 1ull << VDMABUF_F_OUTPUTS) == VDMABUF_S_OK);
+	p.output = htole32(VDMABUF_MAX_OUTPUTS);
+	CHECK(vdmabuf_check_present(&p, sizeof(p), 1ull << VDMABUF_F_OUTPUTS) ==
+	      VDMABUF_S_EINVAL);
+	p.output = 0;
 
 	p.num_damage = htole32(VDMABUF_MAX_DAMAGE);
 	CHECK(vdmabuf_check_present(&p, sizeof(p), 0) == VDMABUF_S_OK);
@@ -1022,16 +1073,16 @@ static void test_check_present(void)
 	CHECK(vdmabuf_present_len(0) == 48 && vdmabuf_present_len(5) == 128);
 	CHECK(vdmabuf_present_len(VDMABUF_MAX_DAMAGE) == sizeof(p));
 	p.num_damage = 0;
-	CHECK(vdmabuf_check_present(&p, 48, 1) == VDMABUF_S_OK);
-	CHECK(vdmabuf_check_present(&p, 47, 1) == VDMABUF_S_EINVAL);
+	CHECK(vdmabuf_check_present(&p, 48, ASYNC) == VDMABUF_S_OK);
+	CHECK(vdmabuf_check_present(&p, 47, ASYNC) == VDMABUF_S_EINVAL);
 	p.num_damage = htole32(5);
-	CHECK(vdmabuf_check_present(&p, 128, 1) == VDMABUF_S_OK);
-	CHECK(vdmabuf_check_present(&p, 127, 1) == VDMABUF_S_EINVAL);
+	CHECK(vdmabuf_check_present(&p, 128, ASYNC) == VDMABUF_S_OK);
+	CHECK(vdmabuf_check_present(&p, 127, ASYNC) == VDMABUF_S_EINVAL);
 	CHECK(vdmabuf_check_present(&p, 128, 0) == VDMABUF_S_EINVAL);
 	p.num_damage = htole32(VDMABUF_MAX_DAMAGE + 1);
-	CHECK(vdmabuf_check_present(&p, sizeof(p) + 16, 1) == VDMABUF_S_EINVAL);
+	CHECK(vdmabuf_check_present(&p, sizeof(p) + 16, ASYNC) == VDMABUF_S_EINVAL);
 	p.num_damage = htole32(0xffffffffu);
-	CHECK(vdmabuf_check_present(&p, 48, 1) == VDMABUF_S_EINVAL);
+	CHECK(vdmabuf_check_present(&p, 48, ASYNC) == VDMABUF_S_EINVAL);
 }
 
 /*
@@ -1193,6 +1244,7 @@ int main(void)
 	test_check_export();
 	test_check_extent();
 	test_check_present();
+	test_check_output();
 	test_device_id();
 	if (failures) {
 		fprintf(stderr, "test-protocol: %d check(s) failed\n", failures);
