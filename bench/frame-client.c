@@ -590,12 +590,21 @@ int main(int argc, char *argv[])
 		if (!c.waiting_frame)
 			draw(&c);
 	}
-	/* The last frames' feedback, if it comes. */
+	/*
+	 * The end hold once every frame but the last was answered: the host
+	 * keeps the last on screen, and vdmabuf answers a frame when the host
+	 * releases it for the next one. Then the last frames' feedback, if it
+	 * comes.
+	 */
+	deadline = clock_ns(CLOCK_MONOTONIC) + FEEDBACK_WAIT_NS;
+	while (hold_prefix && c.answered + 1 < c.frames && clock_ns(CLOCK_MONOTONIC) < deadline)
+		if (dispatch_timeout(c.display, 100) < 0)
+			break;
+	hold("end");
 	deadline = clock_ns(CLOCK_MONOTONIC) + FEEDBACK_WAIT_NS;
 	while (c.answered < c.frames && clock_ns(CLOCK_MONOTONIC) < deadline)
 		if (dispatch_timeout(c.display, 100) < 0)
 			break;
-	hold("end");
 	usage_end(&usage, server);
 	write_results(&c, out, &usage);
 	if (feedback_out)
