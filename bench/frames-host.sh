@@ -11,10 +11,18 @@
 # for each), so that a guest which nested virtualisation kills costs one
 # run, which goes again in a fresh L1 (tools/vm run --resume: each run is
 # a step); a run with its TAG.host written is done, and an L1 booted again
-# resumes after it. Here we
-# count CPU time of the host's processes and the daemon's bytes;
+# resumes after it. Steps are RUN:WxH:FRAMES:SECONDS:METHOD, in the order
+# tools/bench chose (runs interleaved, methods shuffled in each); TAG is
+# METHOD-WxH-rRUN. At the client's two holds (end of warm-up, end of the
+# run: frame-client --hold) the guest samples its counters, then we sample
+# ours into TAG.host-warm and TAG.host-end: the host's processes (weston,
+# the viewer and the daemon, or weston and waypipe's client and its
+# children) in a cgroup, the kernel threads working for them, syscalls,
+# context switches, the device's counters, vsock bytes, and the VM exits
+# and injected interrupts of L2's vCPU threads (frames-lib.sh).
 # frames-report.py then writes results.json, results.md and the plots.
 . "${0%/*}/../tests/vm/lib.sh"
+. "${0%/*}/frames-lib.sh"
 
 rm -rf "$OUT/sync"
 modprobe vhost_vsock || fail "no vhost_vsock in L1"
@@ -33,11 +41,63 @@ vsock_bytes() {
 		"$vsock_event/hist" | grep . || echo 0
 }
 
-# utime + stime of processes $@, in ns.
-cpu_ns() {
-	for pid in "$@"; do
-		awk '{ print $14 + $15 }' "/proc/$pid/stat"
-	done | awk -v hz="$(getconf CLK_TCK)" '{ t += $1 } END { printf "%d\n", t * 1e9 / hz }'
+# L2's VM exits and the interrupts KVM injected into it, counted per thread
+# (the vCPU threads of L2's QEMU are summed at each sample). KVM's events
+# are there once tools/vm loaded it for the first guest.
+kvm_hists() {
+	for event in kvm_exit:common_pid,exit_reason kvm_inj_virq:common_pid; do
+		trigger=$TRACING/events/kvm/${event%%:*}/trigger
+		grep -q '^hist:' "$trigger" 2>/dev/null && continue
+		echo "hist:keys=${event#*:}:vals=hitcount" >"$trigger" || fail "no $event histogram"
+	done
+}
+host_cg=$(bench_cgroup bench-host)
+
+# host_sample FILE POINT: the host's counters now (a guest is at a hold).
+# The daemon's answer to our `vdmabuf list` falls outside the window: it
+# is asked before the counters at the warm point, after them at the end.
+# Few processes: each costs under TCG.
+host_sample() {
+	kvm_hists
+	qemu=$(pgrep -n -x qemu-system-x86) || fail "no L2 QEMU"
+	vcpus='' workers='' names=''
+	for task in /proc/"$qemu"/task/*; do
+		read -r comm <"$task/comm"
+		case $comm in
+		CPU\ */KVM) vcpus="$vcpus ${task##*/}" ;;
+		# The vhost workers (vsock's) of L2's devices: threads of QEMU.
+		vhost-*) workers="$workers ${task##*/}" names="$names ${task##*/}=vhost" ;;
+		esac
+	done
+	# The kernel engine's worker, started with the device.
+	for pid in $(pgrep '^vhost-vdmabuf-'); do
+		workers="$workers $pid" names="$names $pid=vhost-vdmabuf"
+	done
+	[ "$2" = warm ] && { stats=$("$vdmabuf" list --socket "$CONSUMER_SOCK") || fail "list"; }
+	# shellcheck disable=SC2086
+	counters "$host_cg" $workers >"$1.part"
+	[ "$2" = end ] && { stats=$("$vdmabuf" list --socket "$CONSUMER_SOCK") || fail "list"; }
+	{
+		cat "$1.part"
+		for name in $names; do echo "ktname.${name%%=*}=${name#*=}"; done
+		for key in guest_bytes notifications interrupts; do
+			n=$(echo "$stats" | sed -n "s/^\\(.* \\)\\{0,1\\}$key=\\([0-9][0-9]*\\).*/\\2/p")
+			[ -n "$n" ] || fail "no counter $key in vdmabuf list"
+			echo "daemon_$key=$n"
+		done
+		echo "vsock_guest_bytes=$(vsock_bytes)"
+		# shellcheck disable=SC2086
+		hist_sums "$TRACING/events/kvm" $vcpus
+	} >"$1"
+	rm -f "$1.part"
+}
+
+# host_at_hold TAG POINT GUEST: waits for the guest's sample at POINT, adds
+# ours, and lets the client go on.
+host_at_hold() {
+	guest_reaches "hold-$1-$2-guest" "$3" || return 1
+	host_sample "$OUT/$1.host-$2" "$2"
+	: >"$OUT/sync/hold-$1-$2-go"
 }
 
 stat_of() { sed -n "s/.*\\b$2=\\([^ ]*\\).*/\\1/p" "$1"; }
@@ -50,47 +110,41 @@ guest_reaches() {
 	done
 }
 
-# measure METHOD WxH FRAMES SECONDS: one run, its guest given SECONDS, its
-# host figures in TAG.host. Any failure ends this L1's job; when its guest
-# died, tools/vm knows (its l2.outcome) and boots a fresh L1.
+# measure METHOD WxH FRAMES SECONDS RUN: one run, its guest given SECONDS,
+# its host figures in TAG.host*. Any failure ends this L1's job; when its
+# guest died, tools/vm knows (its l2.outcome) and boots a fresh L1.
 measure() {
-	method=$1 size=$2 frames=$3 seconds=$4 tag=$1-$2
-	rm -f "$OUT/sync/client-start-$tag" "$OUT/sync/client-done-$tag"
-	weston --backend=headless --renderer=gl --shell=kiosk --width="${size%x*}" \
+	method=$1 size=$2 frames=$3 seconds=$4 run=$5 tag=$1-$2-r$5
+	rm -f "$OUT/sync/client-start-$tag" "$OUT/sync/client-done-$tag" "$OUT/sync/hold-$tag"-*
+	syscall_hist_start
+	"$IN_CGROUP" "$host_cg" weston --backend=headless --renderer=gl --shell=kiosk --width="${size%x*}" \
 		--height="${size#*x}" --socket="$WAYLAND_DISPLAY" >"$OUT/$tag.weston.log" 2>&1 &
 	weston=$!
 	wait_wayland "$weston" "$WAYLAND_DISPLAY" "$OUT/$tag.weston.log"
 	case $method in
 	vdmabuf | vdmabuf-kernel | vdmabuf-shm | vdmabuf-direct)
 		use_engine "$([ "$method" = vdmabuf-kernel ] && echo kernel || echo user)"
-		"$BUILD/host-viewer/vdmabuf-viewer" --name bench \
+		"$IN_CGROUP" "$host_cg" "$BUILD/host-viewer/vdmabuf-viewer" --name bench \
 			$([ "$method" = vdmabuf-shm ] && echo --shm) \
 			--stats "$OUT/$tag.viewer-stats" >"$OUT/$tag.viewer.log" 2>&1 &
 		server=$!
-		pids="$weston $server $(backend_pid)"
 		;;
 	waypipe)
-		waypipe --vsock -s "$VDMABUF_BENCH_WAYPIPE_PORT" client \
+		"$IN_CGROUP" "$host_cg" waypipe --vsock -s "$VDMABUF_BENCH_WAYPIPE_PORT" client \
 			>"$OUT/$tag.waypipe.log" 2>&1 &
 		server=$!
-		pids="$weston $server"
 		;;
 	esac
 	guest_bytes=$(daemon_stat guest_bytes) kicks=$(daemon_stat notifications)
 	irqs=$(daemon_stat interrupts)
 	vsock=$(vsock_bytes)
 	run_guest --vsock 3 --timeout "$seconds" $([ "$method" = vdmabuf-direct ] && echo --gpu) \
-		bench/frames-guest.sh "$method" "$size" "$frames" >"$OUT/$tag.l2-qemu.log" 2>&1 &
+		bench/frames-guest.sh "$method" "$size" "$frames" "$run" \
+		>"$OUT/$tag.l2-qemu.log" 2>&1 &
 	guest=$!
-	guest_reaches "client-start-$tag" "$guest"
-	# The kernel engine's work is its worker thread's, started with the device.
-	[ "$method" = vdmabuf-kernel ] && pids="$pids $(pgrep '^vhost-vdmabuf-')"
-	cpu=$(cpu_ns $pids)
-	guest_reaches "client-done-$tag" "$guest"
-	cpu=$(($(cpu_ns $pids) - cpu))
+	host_at_hold "$tag" warm "$guest" && host_at_hold "$tag" end "$guest" &&
+		guest_reaches "client-done-$tag" "$guest"
 	{
-		echo "cpu_host_ns=$cpu"
-		echo "host_processes=$(for p in $pids; do cat "/proc/$p/comm"; done | tr '\n' ' ')"
 		echo "daemon_guest_bytes=$(($(daemon_stat guest_bytes) - guest_bytes))"
 		echo "daemon_notifications=$(($(daemon_stat notifications) - kicks))"
 		echo "daemon_interrupts=$(($(daemon_stat interrupts) - irqs))"
@@ -117,7 +171,13 @@ use_engine() {
 	[ "$ENGINE" = "$1" ] && return
 	stop_backend
 	ENGINE=$1
+	start_backend_counted
+}
+
+# The daemon is the host side's too: in its cgroup.
+start_backend_counted() {
 	start_backend
+	backend_pid >"$host_cg/cgroup.procs" || fail "daemon not in $host_cg"
 }
 
 # A guest that nested virtualisation kills can leave L1 the worse for it
@@ -126,25 +186,25 @@ use_engine() {
 # (its VMs died too often) is recorded in TAG.lost and the bench goes on
 # with the others: one resolution's misfortune must not cost the figures
 # of the rest. The report says what is missing, and the bench fails.
-start_backend
-for run in $VDMABUF_BENCH_RUNS; do
-	# WxH:FRAMES:SECONDS (tools/bench)
-	size=${run%%:*} frames=${run#*:}
-	seconds=${frames#*:} frames=${frames%:*}
-	for method in $VDMABUF_BENCH_METHODS; do
-		tag=$method-$size
-		[ -s "$OUT/$tag.host" ] || [ -e "$OUT/$tag.lost" ] && continue
-		if why=$(given_up "$tag"); then
-			echo "$why" >"$OUT/$tag.lost"
-			continue
-		fi
-		vm_step "$tag"
-		measure "$method" "$size" "$frames" "$seconds"
-	done
+start_backend_counted
+for step in $VDMABUF_BENCH_STEPS; do
+	# RUN:WxH:FRAMES:SECONDS:METHOD (tools/bench)
+	IFS=: read -r run size frames seconds method <<EOF
+$step
+EOF
+	tag=$method-$size-r$run
+	[ -s "$OUT/$tag.host" ] || [ -e "$OUT/$tag.lost" ] && continue
+	if why=$(given_up "$tag"); then
+		echo "$why" >"$OUT/$tag.lost"
+		continue
+	fi
+	vm_step "$tag"
+	measure "$method" "$size" "$frames" "$seconds" "$run"
 done
 vm_step report
 stop_backend
-python3 "${0%/*}/frames-report.py" "$OUT" || fail "report"
+# tools/bench writes the report, outside the VMs (it takes seconds there,
+# minutes under TCG).
 lost=$(cd "$OUT" && ls -- *.lost 2>/dev/null | sed 's/\.lost$//' | tr '\n' ' ')
 [ -z "$lost" ] || fail "bench: not measured: $lost(see $OUT/results.md)"
-pass "bench: $OUT/results.md"
+pass "bench: $OUT"
