@@ -41,6 +41,7 @@ struct vdmabuf_consumer {
 	struct pending pending;
 	uint32_t guest_features;	/* from the latest HELLO */
 	bool clipboard;			/* the listener has the clipboard's callbacks */
+	bool outputs;			/* ...and the outputs' */
 };
 
 static int pending_push(struct pending *p, const struct vdmabuf_consumer_msg *msg)
@@ -304,7 +305,7 @@ static void deliver(struct vdmabuf_consumer *c, const struct vdmabuf_consumer_ms
 		}
 		break;
 	case VDMABUF_MSG_FRAME:
-		if (l->frame) {
+		if (l->frame || (c->outputs && l->outputs && l->outputs->frame)) {
 			const struct vdmabuf_msg_frame *f = &msg->u.frame;
 			struct vdmabuf_rect damage[VDMABUF_MAX_DAMAGE_RECTS];
 			unsigned int n = f->num_damage < VDMABUF_MAX_DAMAGE_RECTS ?
@@ -314,7 +315,18 @@ static void deliver(struct vdmabuf_consumer *c, const struct vdmabuf_consumer_ms
 				damage[i] = (struct vdmabuf_rect){
 					(int32_t)f->damage[i].x, (int32_t)f->damage[i].y,
 					(int32_t)f->damage[i].width, (int32_t)f->damage[i].height };
-			l->frame(data, &id, f->frame, damage, n);
+			if (c->outputs && l->outputs && l->outputs->frame)
+				l->outputs->frame(data, f->output, &id, f->frame, damage, n);
+			else
+				l->frame(data, &id, f->frame, damage, n);
+		}
+		break;
+	case VDMABUF_MSG_OUTPUT:
+		if (c->outputs && l->outputs && l->outputs->output) {
+			const struct vdmabuf_msg_output *o = &msg->u.output;
+
+			l->outputs->output(data, o->output, o->flags, o->width, o->height,
+					   o->refresh_mhz, o->scale_120);
 		}
 		break;
 	case VDMABUF_MSG_GONE:
@@ -435,16 +447,38 @@ int vdmabuf_consumer_drop(struct vdmabuf_consumer *c, const struct vdmabuf_id *i
 	return send_msg(c, &msg);
 }
 
-int vdmabuf_consumer_mode_hint(struct vdmabuf_consumer *c, uint32_t width,
-			       uint32_t height, uint32_t refresh_mhz, uint32_t scale_120)
+int vdmabuf_consumer_output_hint(struct vdmabuf_consumer *c, uint32_t output,
+				 uint32_t width, uint32_t height, uint32_t refresh_mhz,
+				 uint32_t scale_120)
 {
 	struct vdmabuf_consumer_msg msg = {
 		.type = VDMABUF_MSG_MODE_HINT,
 		.u.mode = { .width = width, .height = height, .refresh_mhz = refresh_mhz,
-			    .scale_120 = scale_120 },
+			    .scale_120 = scale_120, .output = output },
 	};
 
 	return send_msg(c, &msg);
+}
+
+int vdmabuf_consumer_mode_hint(struct vdmabuf_consumer *c, uint32_t width,
+			       uint32_t height, uint32_t refresh_mhz, uint32_t scale_120)
+{
+	return vdmabuf_consumer_output_hint(c, 0, width, height, refresh_mhz, scale_120);
+}
+
+int vdmabuf_consumer_output_close(struct vdmabuf_consumer *c, uint32_t output)
+{
+	struct vdmabuf_consumer_msg msg = {
+		.type = VDMABUF_MSG_MODE_HINT,
+		.u.mode = { .output = output, .flags = VDMABUF_OUTPUT_GONE },
+	};
+
+	return send_msg(c, &msg);
+}
+
+void vdmabuf_consumer_listen_outputs(struct vdmabuf_consumer *c)
+{
+	c->outputs = true;
 }
 
 int vdmabuf_consumer_formats(struct vdmabuf_consumer *c, const struct vdmabuf_format *formats,

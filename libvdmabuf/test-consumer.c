@@ -373,6 +373,79 @@ static size_t daemon_drain_data(int fd, uint32_t transfer, uint8_t *out, bool *e
 	return n;
 }
 
+static void on_output(void *data, uint32_t output, uint32_t flags, uint32_t width,
+		      uint32_t height, uint32_t refresh_mhz, uint32_t scale_120)
+{
+	struct log *log = data;
+
+	snprintf(log->events + strlen(log->events), sizeof(log->events) - strlen(log->events),
+		 "output %u %#x %ux%u %u %u;", output, flags, width, height, refresh_mhz,
+		 scale_120);
+}
+
+static void on_output_frame(void *data, uint32_t output, const struct vdmabuf_id *id,
+			    uint64_t frame, const struct vdmabuf_rect *damage, unsigned int n)
+{
+	struct log *log = data;
+
+	snprintf(log->events + strlen(log->events), sizeof(log->events) - strlen(log->events),
+		 "frame on %u %llu %llu %u;", output, (unsigned long long)id->key,
+		 (unsigned long long)frame, n);
+}
+
+/* Several outputs (spec §20): callbacks only once asked for; hints name theirs. */
+static void test_outputs(struct vdmabuf_consumer *c, int daemon, struct log *log)
+{
+	static const struct vdmabuf_output_listener outputs = {
+		.output = on_output, .frame = on_output_frame,
+	};
+	struct vdmabuf_consumer_listener l = listener;
+	struct vdmabuf_consumer_msg msg;
+
+	l.outputs = &outputs;
+	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_OUTPUT };
+	msg.u.output = (struct vdmabuf_msg_output){ 2, 0, 800, 600, 60000, 180 };
+	daemon_send(daemon, &msg, -1);
+	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_FRAME, .id = { 0x1234, 7 } };
+	msg.u.frame.frame = 9;
+	msg.u.frame.output = 2;
+	daemon_send(daemon, &msg, -1);
+	/* Before listen_outputs: no output, the frame as before. */
+	log->events[0] = 0;
+	CHECK(vdmabuf_consumer_dispatch(c, &l, log) == 2);
+	CHECK(strcmp(log->events, "frame 7 9 0;") == 0);
+
+	vdmabuf_consumer_listen_outputs(c);
+	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_OUTPUT };
+	msg.u.output = (struct vdmabuf_msg_output){ 2, 0, 800, 600, 60000, 180 };
+	daemon_send(daemon, &msg, -1);
+	msg.u.output = (struct vdmabuf_msg_output){ 3, VDMABUF_OUTPUT_GONE, 0, 0, 0, 0 };
+	daemon_send(daemon, &msg, -1);
+	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_FRAME, .id = { 0x1234, 7 } };
+	msg.u.frame.frame = 10;
+	msg.u.frame.output = 2;
+	msg.u.frame.num_damage = 1;
+	daemon_send(daemon, &msg, -1);
+	log->events[0] = 0;
+	CHECK(vdmabuf_consumer_dispatch(c, &l, log) == 3);
+	CHECK(strcmp(log->events, "output 2 0 800x600 60000 180;output 3 0x1 0x0 0 0;"
+		      "frame on 2 7 10 1;") == 0);
+
+	/* Hints name their output; output 0 is mode_hint's; close is GONE alone. */
+	CHECK(vdmabuf_consumer_output_hint(c, 4, 1024, 768, 0, 240) == 0);
+	msg = daemon_recv(daemon);
+	CHECK(msg.type == VDMABUF_MSG_MODE_HINT && msg.u.mode.output == 4 &&
+	      msg.u.mode.width == 1024 && msg.u.mode.scale_120 == 240 && !msg.u.mode.flags);
+	CHECK(vdmabuf_consumer_mode_hint(c, 640, 480, 0, 120) == 0);
+	msg = daemon_recv(daemon);
+	CHECK(msg.type == VDMABUF_MSG_MODE_HINT && msg.u.mode.output == 0 &&
+	      msg.u.mode.width == 640);
+	CHECK(vdmabuf_consumer_output_close(c, 4) == 0);
+	msg = daemon_recv(daemon);
+	CHECK(msg.type == VDMABUF_MSG_MODE_HINT && msg.u.mode.output == 4 &&
+	      msg.u.mode.flags == VDMABUF_OUTPUT_GONE && !msg.u.mode.width);
+}
+
 static void test_clip_stream(struct vdmabuf_consumer *c, int daemon)
 {
 	static uint8_t in[40000], out[sizeof(in)];
@@ -579,6 +652,7 @@ int main(void)
 	/* The clipboard. */
 	test_clipboard(c, sv[1], &log);
 	test_clip_stream(c, sv[1]);
+	test_outputs(c, sv[1], &log);
 
 	/* A greeting again (the guest's driver left): no features. */
 	msg = (struct vdmabuf_consumer_msg){ .type = VDMABUF_MSG_HELLO };

@@ -100,6 +100,24 @@ struct vdmabuf_clip_listener {
 	void (*cancel)(void *data, uint32_t transfer, int status);
 };
 
+/* An output is gone (spec §20), as struct vdmabuf_output's flags say it. */
+#define VDMABUF_OUTPUT_GONE		(1u << 0)
+
+/*
+ * The guest's outputs (spec §20), once vdmabuf_consumer_listen_outputs()
+ * was called. output: one of the guest's outputs as it is now (flags 0;
+ * its mode in device pixels, scale * 120), or gone (VDMABUF_OUTPUT_GONE);
+ * on connect for each output the guest has. frame: as the consumer
+ * listener's frame, naming the output it is shown on; the consumer
+ * listener's own frame is then not called.
+ */
+struct vdmabuf_output_listener {
+	void (*output)(void *data, uint32_t output, uint32_t flags, uint32_t width,
+		       uint32_t height, uint32_t refresh_mhz, uint32_t scale_120);
+	void (*frame)(void *data, uint32_t output, const struct vdmabuf_id *id, uint64_t frame,
+		      const struct vdmabuf_rect *damage, unsigned int num_damage);
+};
+
 /* Producer (guest) */
 
 struct vdmabuf_producer;
@@ -363,6 +381,8 @@ struct vdmabuf_consumer_listener {
 	 * existed is never read past pointer.
 	 */
 	const struct vdmabuf_clip_listener *clip;
+	/* Several outputs: only after vdmabuf_consumer_listen_outputs(). */
+	const struct vdmabuf_output_listener *outputs;
 };
 
 /*
@@ -403,6 +423,21 @@ int vdmabuf_consumer_drop(struct vdmabuf_consumer *consumer, const struct vdmabu
 VDMABUF_API
 int vdmabuf_consumer_mode_hint(struct vdmabuf_consumer *consumer, uint32_t width,
 			       uint32_t height, uint32_t refresh_mhz, uint32_t scale_120);
+/*
+ * Several outputs (spec §20). listen_outputs: the listener's outputs
+ * callbacks are read from now on. output_hint: as mode_hint, for output
+ * (below 16): an output the guest does not have is added. output_close:
+ * the guest removes output. Refusals come to the listener's error as
+ * VDMABUF_REQUEST_MODE_HINT.
+ */
+VDMABUF_API
+void vdmabuf_consumer_listen_outputs(struct vdmabuf_consumer *consumer);
+VDMABUF_API
+int vdmabuf_consumer_output_hint(struct vdmabuf_consumer *consumer, uint32_t output,
+				 uint32_t width, uint32_t height, uint32_t refresh_mhz,
+				 uint32_t scale_120);
+VDMABUF_API
+int vdmabuf_consumer_output_close(struct vdmabuf_consumer *consumer, uint32_t output);
 VDMABUF_API
 int vdmabuf_consumer_stats(struct vdmabuf_consumer *consumer, struct vdmabuf_stats *stats);
 /*
