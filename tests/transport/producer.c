@@ -211,6 +211,12 @@ static void on_reset(void *data)
 
 	t->resets++;
 	t->reset_pending = true;
+	/*
+	 * Every id is gone, and the frames in flight with them: a PRESENT
+	 * without reply (version 2) was taken, and no RELEASE follows.
+	 */
+	for (unsigned int i = 0; i < t->num_slots; i++)
+		t->slots[i].frame = 0;
 }
 
 static const struct vdmabuf_producer_listener listener = {
