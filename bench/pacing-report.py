@@ -66,7 +66,8 @@ def parse_wire(path):
             if not m:
                 continue
             us = int(m.group(1)) * 1000 + int(m.group(2))
-            sent, iface, oid, msg, args = m.group(3), m.group(4), int(m.group(5)), m.group(6), m.group(7)
+            sent, iface, msg, args = m.group(3), m.group(4), m.group(6), m.group(7)
+            oid = int(m.group(5))
             if iface == "wp_presentation" and msg == "clock_id" and sent:
                 clock_id = int(args)
             elif iface == "wp_presentation" and msg == "feedback" and not sent:
@@ -206,6 +207,8 @@ def analyse(tag, directory, warmup, unit_ns):
         "intervals_1_pct_ci95": wilson(hist["1"], len(units)),
         "interval_ms_median": ms(int_med),
         "interval_ms_ci95": [ms(x) for x in int_ci],
+        "interval_ms_p95": ms(sorted(intervals_ns)[int(0.95 * (len(intervals_ns) - 1))])
+        if intervals_ns else None,
         "presented_per_s": round((len(shown) - 1) * 1e9 / span, 2) if span else None,
         "late": late,
         "late_2plus": hist["3+"],
@@ -242,8 +245,10 @@ def main():
     for tag, r in results.items():
         if nat and tag != "native":
             r["vs_native"] = {
-                "intervals_1_pct_points": round(r["intervals_1_pct"] - nat["intervals_1_pct"], 1)
-                if r["intervals_1_pct"] is not None and nat["intervals_1_pct"] is not None else None,
+                "intervals_1_pct_points":
+                round(r["intervals_1_pct"] - nat["intervals_1_pct"], 1)
+                if r["intervals_1_pct"] is not None and nat["intervals_1_pct"] is not None
+                else None,
                 "late_pct_points": round(r["late_pct"] - nat["late_pct"], 1)
                 if r["late_pct"] is not None and nat["late_pct"] is not None else None,
                 "never_shown": r["never_shown"] - nat["never_shown"],
@@ -280,8 +285,8 @@ def write_md(directory, doc):
            f"({doc['unit_source']}). {doc['date']}.", "",
            "| method | client frames | never shown | host presented | host discarded "
            "| intervals 1 / 2 / 3+ | 1-unit % [95% CI] | late (by 2+) | late % [95% CI] "
-           "| interval ms median [95% CI] | presented/s | host commit-to-present ms median |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           "| interval ms median [95% CI] | p95 | presented/s | host commit-to-present ms median |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for tag, r in doc["methods"].items():
         h = r["intervals_units"]
         ci = r["intervals_1_pct_ci95"]
@@ -292,7 +297,8 @@ def write_md(directory, doc):
             + (f" (+{h['0']} at 0)" if h["0"] else "")
             + f" | {r['intervals_1_pct']} [{ci[0]}, {ci[1]}] | {r['late']} ({r['late_2plus']}) "
             f"| {r['late_pct']} [{lci[0]}, {lci[1]}] | {r['interval_ms_median']} "
-            f"[{r['interval_ms_ci95'][0]}, {r['interval_ms_ci95'][1]}] | {r['presented_per_s']} "
+            f"[{r['interval_ms_ci95'][0]}, {r['interval_ms_ci95'][1]}] | {r['interval_ms_p95']} "
+            f"| {r['presented_per_s']} "
             f"| {r['host_commit_to_present_ms_median']} |")
     rows = [(t, r["vs_native"]) for t, r in doc["methods"].items() if "vs_native" in r]
     if rows:
