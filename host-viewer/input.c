@@ -147,10 +147,13 @@ static void relative_motion(void *data, struct zwp_relative_pointer_v1 *relative
 
 	if (!in->lock_active)
 		return;
+	/* Logical pixels of the guest's output: its frame's over its scale. */
 	if (viewer->shown_width && viewer->shown_height && viewer->surface_width > 0 &&
 	    viewer->surface_height > 0) {
-		gx = gx * viewer->shown_width / viewer->surface_width;
-		gy = gy * viewer->shown_height / viewer->surface_height;
+		uint32_t s = viewer->hinted_scale_120 ? viewer->hinted_scale_120 : 120;
+
+		gx = gx * viewer->shown_width * 120 / ((int64_t)viewer->surface_width * s);
+		gy = gy * viewer->shown_height * 120 / ((int64_t)viewer->surface_height * s);
 	}
 	if (FORWARD(viewer, VDMABUF_INPUT_RELATIVE_MOTION, (int32_t)gx, (int32_t)gy,
 		    dx_unaccel, dy_unaccel)) {

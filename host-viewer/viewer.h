@@ -14,6 +14,7 @@
 #include "linux-dmabuf-v1-client-protocol.h"
 #include "pointer-constraints-unstable-v1-client-protocol.h"
 #include "presentation-time-client-protocol.h"
+#include "fractional-scale-v1-client-protocol.h"
 #include "primary-selection-unstable-v1-client-protocol.h"
 #include "relative-pointer-unstable-v1-client-protocol.h"
 #include "viewporter-client-protocol.h"
@@ -188,6 +189,36 @@ struct viewer_clipboard {
 	struct log_limit log;		/* what the guest can cause */
 };
 
+#define MAX_OUTPUTS 16
+
+/* A host output, for its integer scale (scale.c). */
+struct viewer_output {
+	struct viewer *viewer;
+	struct wl_output *output;	/* NULL: a free slot */
+	uint32_t name;			/* its global's */
+	int32_t scale;
+	bool entered;			/* the window is on it */
+};
+
+/* Where the window's scale came from, best last. */
+enum scale_source {
+	SCALE_NONE,
+	SCALE_OUTPUT,			/* the outputs' integer wl_output.scale */
+	SCALE_PREFERRED,		/* wl_surface.preferred_buffer_scale */
+	SCALE_FRACTIONAL,		/* wp_fractional_scale_v1 */
+};
+
+/* The window's scale on the host (scale.c). */
+struct viewer_scale {
+	struct wp_fractional_scale_manager_v1 *manager;
+	struct wp_fractional_scale_v1 *fractional;
+	uint32_t fractional_120;	/* its preferred scale * 120; 0: not told */
+	int32_t buffer_scale;		/* wl_surface.preferred_buffer_scale; 0: not told */
+	struct viewer_output outputs[MAX_OUTPUTS];
+	uint32_t scale_120;		/* the one in use: 120 is 1 */
+	enum scale_source source;
+};
+
 struct viewer {
 	struct wl_display *display;
 	struct wl_registry *registry;
@@ -215,7 +246,10 @@ struct viewer {
 	bool configured;
 	bool fullscreen;
 	int32_t window_width, window_height;	/* 0: follow the guest */
-	uint32_t hinted_width, hinted_height;	/* last mode hint sent */
+	uint32_t hinted_width, hinted_height;	/* last mode hint sent, device pixels */
+	uint32_t hinted_scale_120;
+	int32_t buffer_scale;			/* set with wl_surface.set_buffer_scale */
+	struct viewer_scale scale;
 	/* The frame on screen: its buffer's size, and the surface's (logical). */
 	uint32_t shown_width, shown_height;
 	int32_t surface_width, surface_height;
@@ -277,8 +311,22 @@ void cursor_finish(struct viewer *viewer);
 int window_create(struct viewer *viewer);
 void window_destroy(struct viewer *viewer);
 void window_set_fullscreen(struct viewer *viewer, bool fullscreen);
-/* The guest's buffer size changed or the window did: scale to fit. */
+/*
+ * The guest's buffer size changed or the window did: scale to fit; a
+ * buffer of the window's size in device pixels is shown 1:1.
+ */
 void window_update_viewport(struct viewer *viewer, const struct view_buffer *buffer);
+/* The window's scale changed (scale.c): asks the guest for its new mode. */
+void window_scale_changed(struct viewer *viewer);
+
+/* scale.c: the window's scale, fractional where the host has it. */
+/* Binds wp_fractional_scale_manager_v1 and wl_outputs; false if interface is neither. */
+bool scale_bind(struct viewer *viewer, struct wl_registry *registry, uint32_t name,
+		const char *interface, uint32_t version);
+void scale_global_remove(struct viewer *viewer, uint32_t name);
+/* Once the surface and its viewport exist. */
+void scale_start(struct viewer *viewer);
+void scale_finish(struct viewer *viewer);
 
 /* input.c: the host's seat forwarded to the guest's. */
 /* Binds the seat and the shortcuts inhibitor; false if interface is not one. */

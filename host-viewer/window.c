@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The viewer's window: an xdg toplevel titled with the VM's name. Its size
- * is the host user's: a resize asks the guest for that mode, and until
- * the guest follows, wp_viewporter scales its frames to the window.
+ * is the host user's: a resize asks the guest for that mode, in the host
+ * output's device pixels at the window's scale (scale.c), and until the
+ * guest follows, wp_viewporter scales its frames to the window.
  * window_set_fullscreen() is F11's (input.c).
  */
 #include <stdio.h>
@@ -13,36 +14,85 @@
 
 #include "viewer.h"
 
+/* A logical length in device pixels at scale_120, as wp_fractional_scale_v1 rounds. */
+static uint32_t device_pixels(int32_t logical, uint32_t scale_120)
+{
+	return ((uint64_t)logical * scale_120 + 60) / 120;
+}
+
 static void send_mode_hint(struct viewer *viewer)
 {
-	uint32_t w = viewer->window_width, h = viewer->window_height;
+	uint32_t s = viewer->scale.scale_120 ? viewer->scale.scale_120 : 120;
+	uint32_t w, h;
 	int err;
 
-	if (!w || !h || (w == viewer->hinted_width && h == viewer->hinted_height))
+	if (viewer->window_width <= 0 || viewer->window_height <= 0)
 		return;
-	err = vdmabuf_consumer_mode_hint(viewer->consumer, w, h, 0, 120);
+	w = device_pixels(viewer->window_width, s);
+	h = device_pixels(viewer->window_height, s);
+	if (w == viewer->hinted_width && h == viewer->hinted_height && s == viewer->hinted_scale_120)
+		return;
+	err = vdmabuf_consumer_mode_hint(viewer->consumer, w, h, 0, s);
 	if (err < 0) {
 		fprintf(stderr, "vdmabuf-viewer: mode hint %ux%u: %s\n", w, h, strerror(-err));
 		return;
 	}
 	viewer->hinted_width = w;
 	viewer->hinted_height = h;
-	fprintf(stderr, "vdmabuf-viewer: window %ux%u; asked the guest for that mode\n", w, h);
+	viewer->hinted_scale_120 = s;
+	fprintf(stderr, "vdmabuf-viewer: window %dx%d at scale %u.%03u; asked the guest for "
+		"%ux%u scale %u/120\n", viewer->window_width, viewer->window_height, s / 120,
+		s % 120 * 1000 / 120, w, h, s);
+}
+
+void window_scale_changed(struct viewer *viewer)
+{
+	if (viewer->configured)
+		send_mode_hint(viewer);
+}
+
+static void set_buffer_scale(struct viewer *viewer, int32_t scale)
+{
+	if (scale != viewer->buffer_scale) {
+		wl_surface_set_buffer_scale(viewer->surface, scale);
+		viewer->buffer_scale = scale;
+	}
 }
 
 void window_update_viewport(struct viewer *viewer, const struct view_buffer *buffer)
 {
 	int32_t w = viewer->window_width, h = viewer->window_height;
+	uint32_t bw = buffer->desc.width, bh = buffer->desc.height;
+	uint32_t s = viewer->scale.scale_120 ? viewer->scale.scale_120 : 120;
 
-	viewer->shown_width = buffer->desc.width;
-	viewer->shown_height = buffer->desc.height;
-	viewer->surface_width = buffer->desc.width;
-	viewer->surface_height = buffer->desc.height;
-	if (!viewer->viewport)
+	viewer->shown_width = bw;
+	viewer->shown_height = bh;
+	viewer->surface_width = bw;
+	viewer->surface_height = bh;
+	if (!viewer->viewport) {
+		/* An integer scale still draws 1:1 where the buffer divides. */
+		int32_t k = s % 120 == 0 ? s / 120 : 1;
+
+		if (bw % k || bh % k)
+			k = 1;
+		set_buffer_scale(viewer, k);
+		viewer->surface_width = bw / k;
+		viewer->surface_height = bh / k;
 		return;
-	if (!w || !h || ((uint32_t)w == buffer->desc.width && (uint32_t)h == buffer->desc.height)) {
+	}
+	/* Following the guest: its frame's size, in the host's logical pixels. */
+	if (w <= 0 || h <= 0) {
+		w = ((uint64_t)bw * 120 + s / 2) / s;
+		h = ((uint64_t)bh * 120 + s / 2) / s;
+		if (!w)
+			w = 1;
+		if (!h)
+			h = 1;
+	}
+	if ((uint32_t)w == bw && (uint32_t)h == bh) {
 		wp_viewport_set_destination(viewer->viewport, -1, -1);
 	} else {
+		/* At the window's device size, this maps each pixel to one of the output's. */
 		wp_viewport_set_destination(viewer->viewport, w, h);
 		viewer->surface_width = w;
 		viewer->surface_height = h;
@@ -171,7 +221,8 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 
 #define BIND(iface, max) wl_registry_bind(registry, name, &iface, version < (max) ? version : (max))
 	if (strcmp(interface, wl_compositor_interface.name) == 0) {
-		viewer->compositor = BIND(wl_compositor_interface, 4);
+		/* 6: wl_surface.preferred_buffer_scale */
+		viewer->compositor = BIND(wl_compositor_interface, 6);
 	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
 		viewer->shm = BIND(wl_shm_interface, 1);
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
@@ -185,7 +236,8 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 					     viewer);
 	} else if (strcmp(interface, wp_viewporter_interface.name) == 0) {
 		viewer->viewporter = BIND(wp_viewporter_interface, 1);
-	} else if (!clipboard_bind(viewer, registry, name, interface, version)) {
+	} else if (!scale_bind(viewer, registry, name, interface, version) &&
+		   !clipboard_bind(viewer, registry, name, interface, version)) {
 		input_bind(viewer, registry, name, interface, version);
 	}
 #undef BIND
@@ -193,6 +245,7 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 
 static void registry_global_remove(void *data, struct wl_registry *registry, uint32_t name)
 {
+	scale_global_remove(data, name);
 }
 
 static const struct wl_registry_listener registry_listener = {
@@ -226,6 +279,7 @@ int window_create(struct viewer *viewer)
 	viewer->surface = wl_compositor_create_surface(viewer->compositor);
 	if (viewer->viewporter)
 		viewer->viewport = wp_viewporter_get_viewport(viewer->viewporter, viewer->surface);
+	scale_start(viewer);
 	viewer->xdg_surface = xdg_wm_base_get_xdg_surface(viewer->wm_base, viewer->surface);
 	xdg_surface_add_listener(viewer->xdg_surface, &xdg_surface_listener, viewer);
 	viewer->toplevel = xdg_surface_get_toplevel(viewer->xdg_surface);
@@ -246,6 +300,7 @@ void window_destroy(struct viewer *viewer)
 {
 	if (viewer->placeholder)
 		wl_buffer_destroy(viewer->placeholder);
+	scale_finish(viewer);
 	if (viewer->viewport)
 		wp_viewport_destroy(viewer->viewport);
 	if (viewer->toplevel)
