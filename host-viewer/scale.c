@@ -211,8 +211,8 @@ void scale_start(struct viewer *viewer)
 	wl_surface_add_listener(viewer->surface, &surface_listener, viewer);
 	/* A fractional scale needs the viewport to draw at. */
 	if (sc->manager && viewer->viewport) {
-		sc->fractional = wp_fractional_scale_manager_v1_get_fractional_scale(sc->manager,
-										      viewer->surface);
+		sc->fractional = wp_fractional_scale_manager_v1_get_fractional_scale(
+			sc->manager, viewer->surface);
 		wp_fractional_scale_v1_add_listener(sc->fractional, &fractional_listener, viewer);
 	}
 }

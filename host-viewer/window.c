@@ -30,7 +30,8 @@ static void send_mode_hint(struct viewer *viewer)
 		return;
 	w = device_pixels(viewer->window_width, s);
 	h = device_pixels(viewer->window_height, s);
-	if (w == viewer->hinted_width && h == viewer->hinted_height && s == viewer->hinted_scale_120)
+	if (w == viewer->hinted_width && h == viewer->hinted_height &&
+	    s == viewer->hinted_scale_120)
 		return;
 	err = vdmabuf_consumer_mode_hint(viewer->consumer, w, h, 0, s);
 	if (err < 0) {
