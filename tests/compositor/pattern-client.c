@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * pattern-client [--frames N] [--log PATH] [--presentation] [--dmabuf [--syncobj]]
+ * pattern-client [--frames N] [--log PATH] [--presentation] [--dmabuf [--syncobj]] [--hidpi]
  * A Wayland client that draws the known frames of frame-pattern.h, one
  * per frame callback, at whatever size the compositor configures. It logs
  * "configure WxH" at each new size. It never draws into a buffer the
@@ -16,6 +16,11 @@
  * half the configured size, as a window that does not fill the output.
  * With --presentation it asks wp_presentation for feedback on each frame
  * and logs "presented NS" (the time it was told, on CLOCK_MONOTONIC).
+ * With --hidpi it draws in the output's device pixels, as a HiDPI-aware
+ * client does: at wp_fractional_scale_v1's scale through wp_viewporter
+ * where the compositor has both, else at the integer wl_output.scale of
+ * the outputs it is on (wl_surface.set_buffer_scale); it logs "scale N/120"
+ * at each new scale.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,13 +39,16 @@
 #include <wayland-client.h>
 
 #include "client-dmabuf.h"
+#include "fractional-scale-v1-client-protocol.h"
 #include "frame-pattern.h"
 #include "linux-drm-syncobj-v1-client-protocol.h"
 #include "presentation-time-client-protocol.h"
 #include "vgem.h"
+#include "viewporter-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
 #define MAX_BUFFERS 4
+#define MAX_OUTPUTS 8
 #define RENDER_NS 50000000	/* --syncobj: how long a frame "renders" */
 #define RELEASE_WAIT_NS 5000000000ll
 
@@ -74,7 +82,15 @@ struct client {
 	struct xdg_surface *xdg_surface;
 	struct xdg_toplevel *toplevel;
 	struct shm_buffer buffers[MAX_BUFFERS];
-	uint32_t width, height;		/* drawing size */
+	/* --hidpi: the scale to draw at, and where it comes from. */
+	bool hidpi;
+	struct wp_viewporter *viewporter;
+	struct wp_viewport *viewport;
+	struct wp_fractional_scale_manager_v1 *fractional_manager;
+	uint32_t fractional_120;	/* 0: not told */
+	struct { struct wl_output *output; int32_t scale; bool entered; } outputs[MAX_OUTPUTS];
+	uint32_t scale_120;		/* drawn at; 120: 1 */
+	uint32_t width, height;		/* drawing size, in buffer pixels */
 	uint32_t pending_width, pending_height;
 	bool configured;
 	bool waiting_frame;
@@ -376,19 +392,45 @@ static void handle_usr1(int sig)
 	windowed = 1;
 }
 
+/* --hidpi: the scale the compositor prefers, as scale * 120. */
+static uint32_t preferred_scale(const struct client *c)
+{
+	int32_t max = 1;
+
+	if (c->fractional_120 && c->viewport)
+		return c->fractional_120;
+	for (int i = 0; i < MAX_OUTPUTS; i++)
+		if (c->outputs[i].output && c->outputs[i].entered && c->outputs[i].scale > max)
+			max = c->outputs[i].scale;
+	return 120 * max;
+}
+
 static void draw(struct client *c)
 {
 	uint32_t width = windowed ? c->pending_width / 2 : c->pending_width;
 	uint32_t height = windowed ? c->pending_height / 2 : c->pending_height;
+	uint32_t logical_width = width, logical_height = height;
+	uint32_t scale_120 = c->hidpi ? preferred_scale(c) : 120;
 	struct shm_buffer *buffer;
 
 	if (c->waiting_frame || !c->configured)
 		return;
+	if (scale_120 != c->scale_120) {
+		say(c, "scale %u/120", scale_120);
+		c->scale_120 = scale_120;
+		if (!c->viewport)
+			wl_surface_set_buffer_scale(c->surface, scale_120 / 120);
+	}
+	/* Logical size in device pixels, rounded as wp_fractional_scale_v1 says. */
+	width = ((uint64_t)width * scale_120 + 60) / 120;
+	height = ((uint64_t)height * scale_120 + 60) / 120;
 	if (width != c->width || height != c->height) {
 		for (int i = 0; i < MAX_BUFFERS; i++)
 			buffer_free(&c->buffers[i]);
 		if (windowed)
 			say(c, "windowed: %ux%u", width, height);
+		if (c->viewport)
+			wp_viewport_set_destination(c->viewport, logical_width, logical_height);
 		c->width = width;
 		c->height = height;
 	}
@@ -465,11 +507,101 @@ static const struct xdg_wm_base_listener wm_base_listener = {
 	.ping = wm_base_ping,
 };
 
+static void fractional_preferred_scale(void *data, struct wp_fractional_scale_v1 *fractional,
+				       uint32_t scale)
+{
+	((struct client *)data)->fractional_120 = scale;
+}
+
+static const struct wp_fractional_scale_v1_listener fractional_listener = {
+	.preferred_scale = fractional_preferred_scale,
+};
+
+static void output_geometry(void *data, struct wl_output *output, int32_t x, int32_t y,
+			    int32_t physical_width, int32_t physical_height, int32_t subpixel,
+			    const char *make, const char *model, int32_t transform)
+{
+}
+
+static void output_mode(void *data, struct wl_output *output, uint32_t flags, int32_t width,
+			int32_t height, int32_t refresh)
+{
+}
+
+static void output_done(void *data, struct wl_output *output)
+{
+}
+
+static void output_scale(void *data, struct wl_output *output, int32_t factor)
+{
+	struct client *c = data;
+
+	for (int i = 0; i < MAX_OUTPUTS; i++)
+		if (c->outputs[i].output == output)
+			c->outputs[i].scale = factor;
+}
+
+static const struct wl_output_listener output_listener = {
+	.geometry = output_geometry,
+	.mode = output_mode,
+	.done = output_done,
+	.scale = output_scale,
+};
+
+static void surface_enter_leave(struct client *c, struct wl_output *output, bool entered)
+{
+	for (int i = 0; i < MAX_OUTPUTS; i++)
+		if (output && c->outputs[i].output == output)
+			c->outputs[i].entered = entered;
+}
+
+static void surface_enter(void *data, struct wl_surface *surface, struct wl_output *output)
+{
+	surface_enter_leave(data, output, true);
+}
+
+static void surface_leave(void *data, struct wl_surface *surface, struct wl_output *output)
+{
+	surface_enter_leave(data, output, false);
+}
+
+static const struct wl_surface_listener surface_listener = {
+	.enter = surface_enter,
+	.leave = surface_leave,
+};
+
+/* --hidpi: what tells the scale. */
+static bool hidpi_global(struct client *c, struct wl_registry *registry, uint32_t name,
+			 const char *interface)
+{
+	if (strcmp(interface, wp_viewporter_interface.name) == 0) {
+		c->viewporter = wl_registry_bind(registry, name, &wp_viewporter_interface, 1);
+	} else if (strcmp(interface, wp_fractional_scale_manager_v1_interface.name) == 0) {
+		c->fractional_manager = wl_registry_bind(
+			registry, name, &wp_fractional_scale_manager_v1_interface, 1);
+	} else if (strcmp(interface, wl_output_interface.name) == 0) {
+		for (int i = 0; i < MAX_OUTPUTS; i++) {
+			if (c->outputs[i].output)
+				continue;
+			c->outputs[i].scale = 1;
+			c->outputs[i].output = wl_registry_bind(registry, name,
+								&wl_output_interface, 2);
+			wl_output_add_listener(c->outputs[i].output, &output_listener, c);
+			break;
+		}
+	} else {
+		return false;
+	}
+	return true;
+}
+
 static void registry_global(void *data, struct wl_registry *registry, uint32_t name,
 			    const char *interface, uint32_t version)
 {
 	struct client *c = data;
 
+	if (c->hidpi && hidpi_global(c, registry, name, interface))
+		return;
 	if (strcmp(interface, wl_compositor_interface.name) == 0)
 		c->compositor = wl_registry_bind(registry, name, &wl_compositor_interface, 4);
 	else if (strcmp(interface, wl_shm_interface.name) == 0)
@@ -507,6 +639,7 @@ int main(int argc, char *argv[])
 		{ "presentation", no_argument, NULL, 'p' },
 		{ "dmabuf", no_argument, NULL, 'd' },
 		{ "syncobj", no_argument, NULL, 'x' },
+		{ "hidpi", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -514,7 +647,7 @@ int main(int argc, char *argv[])
 	bool dmabuf = false, syncobj = false;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "f:l:pdxh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:l:pdxsh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			c.max_frames = strtoul(optarg, NULL, 10);
@@ -533,9 +666,12 @@ int main(int argc, char *argv[])
 		case 'x':
 			syncobj = dmabuf = true;
 			break;
+		case 's':
+			c.hidpi = true;
+			break;
 		case 'h':
 			printf("Usage: %s [--frames N] [--log PATH] [--presentation] "
-			       "[--dmabuf [--syncobj]]\n",
+			       "[--dmabuf [--syncobj]] [--hidpi]\n",
 			       argv[0]);
 			return 0;
 		default:
@@ -558,6 +694,18 @@ int main(int argc, char *argv[])
 		die("no DRM card with dumb buffers");
 	say(&c, "buffers: %s%s", dmabuf ? "dmabuf" : "shm", syncobj ? ", explicit sync" : "");
 	c.surface = wl_compositor_create_surface(c.compositor);
+	c.scale_120 = 120;
+	if (c.hidpi) {
+		wl_surface_add_listener(c.surface, &surface_listener, &c);
+		if (c.viewporter && c.fractional_manager) {
+			struct wp_fractional_scale_v1 *fractional =
+				wp_fractional_scale_manager_v1_get_fractional_scale(
+					c.fractional_manager, c.surface);
+
+			wp_fractional_scale_v1_add_listener(fractional, &fractional_listener, &c);
+			c.viewport = wp_viewporter_get_viewport(c.viewporter, c.surface);
+		}
+	}
 	if (syncobj)
 		syncobj_setup(&c);
 	c.xdg_surface = xdg_wm_base_get_xdg_surface(c.wm_base, c.surface);
