@@ -18,9 +18,43 @@ static struct wl_surface *cursor_surface(struct viewer *viewer)
 {
 	struct viewer_cursor *cur = &viewer->cursor;
 
-	if (!cur->surface)
+	if (!cur->surface) {
 		cur->surface = wl_compositor_create_surface(viewer->compositor);
+		if (viewer->viewporter)
+			cur->viewport = wp_viewporter_get_viewport(viewer->viewporter,
+								   cur->surface);
+	}
 	return cur->surface;
+}
+
+/*
+ * The guest draws its cursor at its output's scale, the one the viewer
+ * asked for: shown at that scale, it keeps its size against the frame.
+ */
+static void cursor_scale(struct viewer *viewer, const struct view_buffer *buffer)
+{
+	struct viewer_cursor *cur = &viewer->cursor;
+	uint32_t s = viewer->hinted_scale_120 ? viewer->hinted_scale_120 : 120;
+	uint32_t w = buffer->desc.width, h = buffer->desc.height;
+	int32_t k = s % 120 == 0 ? s / 120 : 1;
+
+	if (cur->viewport) {
+		if (s == 120)
+			wp_viewport_set_destination(cur->viewport, -1, -1);
+		else
+			wp_viewport_set_destination(cur->viewport,
+						    ((uint64_t)w * 120 + s / 2) / s ?: 1,
+						    ((uint64_t)h * 120 + s / 2) / s ?: 1);
+		cur->scale_120 = s;
+		return;
+	}
+	if (w % k || h % k)
+		k = 1;
+	if (k != cur->buffer_scale) {
+		wl_surface_set_buffer_scale(cur->surface, k);
+		cur->buffer_scale = k;
+	}
+	cur->scale_120 = 120 * k;
 }
 
 /* Makes the cursor surface, or none, the host pointer's over the window. */
@@ -28,13 +62,14 @@ void cursor_update(struct viewer *viewer)
 {
 	struct viewer_cursor *cur = &viewer->cursor;
 	struct viewer_input *in = &viewer->input;
+	int64_t s = cur->scale_120 ? cur->scale_120 : 120;
 
 	/* A guest that never named a cursor leaves the host's alone. */
 	if (!cur->known || !in->pointer || !in->pointer_over)
 		return;
 	if (cur->shown)
 		wl_pointer_set_cursor(in->pointer, in->enter_serial, cur->surface,
-				      cur->hotspot_x, cur->hotspot_y);
+				      cur->hotspot_x * 120 / s, cur->hotspot_y * 120 / s);
 	else
 		wl_pointer_set_cursor(in->pointer, in->enter_serial, NULL, 0, 0);
 }
@@ -66,6 +101,10 @@ void cursor_pointer(struct viewer *viewer, const struct vdmabuf_id *image, uint6
 		buffer = view_buffer_find(viewer, image);
 		if (!buffer)
 			buffer = view_buffer_create(viewer, image);
+		if (buffer) {
+			cursor_surface(viewer);
+			cursor_scale(viewer, buffer);
+		}
 		if (!buffer || !view_buffer_show_cursor(buffer, cursor_surface(viewer), serial)) {
 			/* Never shown: it goes back to the guest at once. */
 			fprintf(stderr, "vdmabuf-viewer: cannot show the guest's cursor %s\n",
@@ -101,6 +140,8 @@ void cursor_finish(struct viewer *viewer)
 {
 	struct viewer_cursor *cur = &viewer->cursor;
 
+	if (cur->viewport)
+		wp_viewport_destroy(cur->viewport);
 	if (cur->surface)
 		wl_surface_destroy(cur->surface);
 	*cur = (struct viewer_cursor){ 0 };

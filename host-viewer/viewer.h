@@ -144,8 +144,11 @@ struct viewer_cursor {
 	bool shown;			/* image is attached to surface */
 	struct vdmabuf_id image;
 	uint64_t serial;		/* the image's, for its release */
-	int32_t hotspot_x, hotspot_y;
+	int32_t hotspot_x, hotspot_y;	/* in the image's pixels */
+	uint32_t scale_120;		/* the image's pixels per logical pixel, x120 */
 	struct wl_surface *surface;
+	struct wp_viewport *viewport;
+	int32_t buffer_scale;		/* set with wl_surface.set_buffer_scale */
 };
 
 /* One of the host's offers (clipboard.c): the first type naming each format. */
