@@ -209,6 +209,18 @@ def per_frame_or_0(key):
     return stat
 
 
+def side_stat(kind, side):
+    """A side's syscalls (or ctxt) per steady-state frame, all its processes."""
+    prefix = f"{kind}:{side}:"
+
+    def stat(picks):
+        frames = sum(fig["steady"] for fig, _ in picks)
+        return sum(v for fig, _ in picks for k, v in fig["counts"].items()
+                   if k.startswith(prefix)) / frames
+    stat.frames = None
+    return stat
+
+
 def pick(rng, runs, order):
     out = []
     for r in order:
@@ -373,7 +385,7 @@ def write_markdown(directory, rows, extras, lost, command, seed, steps):
     for row in rows:
         out.append(f"- {row['method']} {row['resolution']}: " + ", ".join(
             f"{k} {v}" for k, v in sorted(row["vm_exits_by_reason_per_frame"].items(),
-                                          key=lambda kv: -kv[1])))
+                                          key=lambda kv: -kv[1]) if v >= 0.1))
     out += ["", "Syscalls and context switches per steady-state frame, per process "
             "(side:name):", ""]
     for row in rows:
@@ -387,6 +399,8 @@ def write_markdown(directory, rows, extras, lost, command, seed, steps):
         ("VM exits/frame", per_frame("vm_exits")),
         ("injected irqs/frame", per_frame("injected_interrupts")),
         ("guest-to-host bytes/frame", per_frame("guest_bytes")),
+        ("guest syscalls/frame", side_stat("syscalls", "guest")),
+        ("host syscalls/frame", side_stat("syscalls", "host")),
         ("guest CPU/frame", per_frame("cpu_guest_ns")),
         ("host CPU/frame", per_frame("cpu_host_ns")),
         ("latency median", median_of("latencies")),
