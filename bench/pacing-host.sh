@@ -1,7 +1,8 @@
 #!/bin/sh
 # tools/bench --pacing, in L1 (the host): frame pacing as the host
-# compositor saw it. weston runs headless (GL on llvmpipe, kiosk shell) at
-# VDMABUF_PACING_SIZE and VDMABUF_PACING_HZ, once per method, with
+# compositor saw it. weston runs headless (GL on llvmpipe, kiosk shell;
+# VDMABUF_PACING_RENDERER=pixman has no dmabuf import, so the viewer would
+# copy) at VDMABUF_PACING_SIZE and VDMABUF_PACING_HZ, once per method, with
 # WAYLAND_DEBUG=server: its wire log (TAG.wire) holds every commit it got
 # and every presentation feedback it sent (time, refresh, sequence,
 # flags) for the surface that shows the frames: the viewer's for the
@@ -19,14 +20,6 @@ modprobe vhost_vsock || fail "no vhost_vsock in L1"
 echo 65536 >/sys/module/udmabuf/parameters/list_limit
 export XDG_RUNTIME_DIR=/run/xdg WAYLAND_DISPLAY=wl-host
 mkdir -p -m 700 "$XDG_RUNTIME_DIR"
-
-# Waits for sync point $1 while the guest $2 runs; false once it is gone.
-guest_reaches() {
-	until [ -e "$OUT/sync/$1" ]; do
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-	done
-}
 
 # The wire log stamps each message with CLOCK_REALTIME (microseconds,
 # modulo 2^32); presentation times are on weston's presentation clock.
