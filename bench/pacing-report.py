@@ -80,7 +80,9 @@ def parse_wire(path):
                     surfaces.setdefault(oid, []).append(rec)
                     for fb in fbs:
                         owner[fb] = rec
-            elif iface == "wp_presentation_feedback" and sent and oid in owner:
+            elif (iface == "wp_presentation_feedback" and sent and oid in owner
+                  and msg in ("presented", "discarded")):
+                # sync_output, sent first to a client bound to the output, is no answer.
                 rec = owner.pop(oid)
                 if msg == "presented":
                     hi, lo, nsec, refresh, seq_hi, seq_lo, flags = (int(x) for x in args.split(","))
