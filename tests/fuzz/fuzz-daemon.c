@@ -98,7 +98,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	ff.sock = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	pthread_create(&thread, NULL, run_device, loop);
 	/* Version 2 (spec §19): chains without a reply are PRESENTs to parse too. */
-	ff.extra_features = (1ull << VDMABUF_F_ASYNC_PRESENT) | (1ull << VIRTIO_RING_F_EVENT_IDX);
+	ff.extra_features = FF_VERSION_2;
 	if (ff.sock < 0 || ff_start(&ff) < 0) {
 		fprintf(stderr, "fuzz: negotiation with the device failed\n");
 		abort();

@@ -289,3 +289,61 @@ int ff_control(struct fake_frontend *ff, const void *req, size_t len, void *repl
 	memcpy(reply32, ff_gpa(ff, REPLY_GPA), 32);
 	return (int)*(uint32_t *)reply32;
 }
+
+/* Version 2 (spec §19) */
+
+uint16_t *ff_avail_event(struct fake_frontend *ff, unsigned int q)
+{
+	return (uint16_t *)&ff->vq[q].used->ring[FF_RING_SIZE];
+}
+
+uint16_t *ff_used_event(struct fake_frontend *ff, unsigned int q)
+{
+	return &ff->vq[q].avail->ring[FF_RING_SIZE];
+}
+
+unsigned int ff_publish(struct fake_frontend *ff, unsigned int q, uint16_t head)
+{
+	struct ff_vring *vr = &ff->vq[q];
+	uint16_t old = vr->avail_idx;
+	uint64_t one = 1;
+
+	vr->avail->ring[vr->avail_idx % FF_RING_SIZE] = head;
+	__atomic_store_n(&vr->avail->idx, ++vr->avail_idx, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!vring_need_event(__atomic_load_n(ff_avail_event(ff, q), __ATOMIC_ACQUIRE),
+			      vr->avail_idx, old))
+		return 0;
+	if (write(vr->kick, &one, sizeof(one)) != sizeof(one))
+		abort();
+	return 1;
+}
+
+int ff_poll_used(struct fake_frontend *ff, unsigned int q, uint32_t *head, uint32_t *len,
+		 int timeout_ms)
+{
+	struct ff_vring *vr = &ff->vq[q];
+
+	for (int ms = 0; __atomic_load_n(&vr->used->idx, __ATOMIC_ACQUIRE) == vr->used_seen;
+	     ms++) {
+		if (ms >= timeout_ms)
+			return -1;
+		usleep(1000);
+	}
+	*head = vr->used->ring[vr->used_seen % FF_RING_SIZE].id;
+	*len = vr->used->ring[vr->used_seen % FF_RING_SIZE].len;
+	vr->used_seen++;
+	/* Tell the device which interrupt we want next: the next entry's. */
+	if (q == 1)
+		__atomic_store_n(ff_used_event(ff, q), vr->used_seen, __ATOMIC_RELEASE);
+	return 0;
+}
+
+uint64_t ff_interrupts(struct fake_frontend *ff, unsigned int q)
+{
+	uint64_t count = 0;
+
+	if (read(ff->vq[q].call, &count, sizeof(count)) != sizeof(count))
+		count = 0;
+	return count;
+}

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vdmabuf_proto.h"
+
 #define FF_RAM_SIZE (64u << 20)
 #define FF_RING_SIZE 256
 
@@ -69,6 +71,25 @@ void ff_make_available(struct fake_frontend *ff, unsigned int q, uint16_t head);
 /* Waits for the next used entry of queue q; returns 0 and fills id/len. */
 int ff_wait_used(struct fake_frontend *ff, unsigned int q, uint32_t *id,
 		 uint32_t *len, int timeout_ms);
+
+/*
+ * A version 2 driver (spec §19), with VDMABUF_F_ASYNC_PRESENT and
+ * VIRTIO_RING_F_EVENT_IDX in extra_features (FF_VERSION_2).
+ * ff_avail_event / ff_used_event: the event index fields of queue q.
+ * ff_publish: makes head available on q, kicking only where the device's
+ * avail_event asks for it; returns the kicks (0 or 1). ff_poll_used: the
+ * next used entry of q, polled for timeout_ms (no interrupt needed); on
+ * the event queue it then asks for the next entry's interrupt.
+ * ff_interrupts: the interrupts signalled on q since the last call.
+ */
+#define FF_VERSION_2 ((1ull << VDMABUF_F_ASYNC_PRESENT) | (1ull << VIRTIO_RING_F_EVENT_IDX))
+
+uint16_t *ff_avail_event(struct fake_frontend *ff, unsigned int q);
+uint16_t *ff_used_event(struct fake_frontend *ff, unsigned int q);
+unsigned int ff_publish(struct fake_frontend *ff, unsigned int q, uint16_t head);
+int ff_poll_used(struct fake_frontend *ff, unsigned int q, uint32_t *head, uint32_t *len,
+		 int timeout_ms);
+uint64_t ff_interrupts(struct fake_frontend *ff, unsigned int q);
 
 /*
  * Sends one control request (req at a fixed guest address, reply after it)

@@ -694,64 +694,6 @@ static void noflush_fd(struct fake_frontend *ff, int importer, const char *sock_
 #define V2_PRESENT_GPA 0x50000u
 #define V2_CTRL_HEAD 2
 
-static uint16_t *avail_event(struct fake_frontend *ff, unsigned int q)
-{
-	return (uint16_t *)&ff->vq[q].used->ring[RING];
-}
-
-static uint16_t *used_event(struct fake_frontend *ff, unsigned int q)
-{
-	return &ff->vq[q].avail->ring[RING];
-}
-
-/* Makes head available on q, kicking only if the device asked (event index). */
-static unsigned int v2_publish(struct fake_frontend *ff, unsigned int q, uint16_t head)
-{
-	struct ff_vring *vr = &ff->vq[q];
-	uint16_t old = vr->avail_idx;
-	uint64_t one = 1;
-
-	vr->avail->ring[vr->avail_idx % RING] = head;
-	__atomic_store_n(&vr->avail->idx, ++vr->avail_idx, __ATOMIC_RELEASE);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!vring_need_event(__atomic_load_n(avail_event(ff, q), __ATOMIC_ACQUIRE),
-			      vr->avail_idx, old))
-		return 0;
-	if (write(vr->kick, &one, sizeof(one)) != sizeof(one))
-		abort();
-	return 1;
-}
-
-/* Interrupts signalled on q's call eventfd since the last look. */
-static uint64_t v2_interrupts(struct fake_frontend *ff, unsigned int q)
-{
-	uint64_t count = 0;
-
-	if (read(ff->vq[q].call, &count, sizeof(count)) != sizeof(count))
-		count = 0;
-	return count;
-}
-
-/* The next used entry of q, polled: the control queue interrupts no more. */
-static int v2_used(struct fake_frontend *ff, unsigned int q, uint32_t *head, uint32_t *len)
-{
-	struct ff_vring *vr = &ff->vq[q];
-
-	for (int ms = 0; __atomic_load_n(&vr->used->idx, __ATOMIC_ACQUIRE) == vr->used_seen;
-	     ms++) {
-		if (ms == 5000)
-			return -1;
-		usleep(1000);
-	}
-	*head = vr->used->ring[vr->used_seen % RING].id;
-	*len = vr->used->ring[vr->used_seen % RING].len;
-	vr->used_seen++;
-	/* Tell the device which interrupt we want next: the next entry's. */
-	if (q == 1)
-		__atomic_store_n(used_event(ff, q), vr->used_seen, __ATOMIC_RELEASE);
-	return 0;
-}
-
 /* An unanswered PRESENT of len bytes with n damage rectangles; returns kicks. */
 static unsigned int v2_present(struct fake_frontend *ff, const struct vdmabuf_wire_id *id,
 			       uint64_t frame, uint32_t n, size_t len)
@@ -765,7 +707,7 @@ static unsigned int v2_present(struct fake_frontend *ff, const struct vdmabuf_wi
 		p.damage[i] = (struct vdmabuf_rect){ htole32(i), 0, htole32(1), htole32(1) };
 	memcpy(ff_gpa(ff, V2_PRESENT_GPA), &p, len);
 	ff->vq[0].desc[V2_CTRL_HEAD] = (struct vring_desc){ V2_PRESENT_GPA, (uint32_t)len, 0, 0 };
-	return v2_publish(ff, 0, V2_CTRL_HEAD);
+	return ff_publish(ff, 0, V2_CTRL_HEAD);
 }
 
 /* The next event of type (others go back), its buffer given back without a kick. */
@@ -775,10 +717,10 @@ static int v2_event(struct fake_frontend *ff, uint32_t type, struct vdmabuf_even
 	uint32_t head, len;
 
 	for (;;) {
-		if (v2_used(ff, 1, &head, &len) < 0 || len != sizeof(*ev))
+		if (ff_poll_used(ff, 1, &head, &len, 5000) < 0 || len != sizeof(*ev))
 			return -1;
 		gather_event(ff, head, ev);
-		*kicks += v2_publish(ff, 1, head);
+		*kicks += ff_publish(ff, 1, head);
 		if (le32toh(ev->type) == type)
 			return 0;
 	}
@@ -787,7 +729,6 @@ static int v2_event(struct fake_frontend *ff, uint32_t type, struct vdmabuf_even
 static int version2(const char *vhost_path, const char *consumer_path)
 {
 	static const uint64_t ext[1][2] = { { BUF_GPA, 0x4000 } };
-	const uint64_t v2 = (1ull << VDMABUF_F_ASYNC_PRESENT) | (1ull << VIRTIO_RING_F_EVENT_IDX);
 	struct vdmabuf_msg_release release = { .flags = VDMABUF_RELEASE_PRESENTED };
 	struct vdmabuf_msg_stats before, after;
 	struct vdmabuf_consumer_msg msg;
@@ -802,7 +743,7 @@ static int version2(const char *vhost_path, const char *consumer_path)
 
 	if (ff_accept(&ff, vhost_path, 10000) < 0)
 		return 1;
-	ff.extra_features = v2;
+	ff.extra_features = FF_VERSION_2;
 	CHECK(ff_start(&ff) == 0, "version 2 not offered: features %#llx",
 	      (unsigned long long)ff.device_features);
 	importer = consumer_connect(consumer_path);
@@ -813,18 +754,18 @@ static int version2(const char *vhost_path, const char *consumer_path)
 	      "import");
 	close(dmabuf_fd);
 	/* It took the EXPORT and found the ring empty: kick me at the next one. */
-	CHECK(*avail_event(&ff, 0) == ff.vq[0].avail_idx, "control avail_event %u, avail %u",
-	      *avail_event(&ff, 0), ff.vq[0].avail_idx);
+	CHECK(*ff_avail_event(&ff, 0) == ff.vq[0].avail_idx, "control avail_event %u, avail %u",
+	      *ff_avail_event(&ff, 0), ff.vq[0].avail_idx);
 
 	/* Steady state: interrupts off on the control queue, on for events. */
-	*used_event(&ff, 0) = (uint16_t)(ff.vq[0].used_seen + 0x8000);
+	*ff_used_event(&ff, 0) = (uint16_t)(ff.vq[0].used_seen + 0x8000);
 	while (__atomic_load_n(&ff.vq[1].used->idx, __ATOMIC_ACQUIRE) != ff.vq[1].used_seen &&
-	       v2_used(&ff, 1, &head, &len) == 0)
-		event_kicks += v2_publish(&ff, 1, head);	/* CONSUMERS and the like */
-	*used_event(&ff, 1) = ff.vq[1].used_seen;
+	       ff_poll_used(&ff, 1, &head, &len, 5000) == 0)
+		event_kicks += ff_publish(&ff, 1, head);	/* CONSUMERS and the like */
+	*ff_used_event(&ff, 1) = ff.vq[1].used_seen;
 	event_kicks = 0;
-	v2_interrupts(&ff, 0);
-	v2_interrupts(&ff, 1);
+	ff_interrupts(&ff, 0);
+	ff_interrupts(&ff, 1);
 	CHECK(stats(importer, &before) == 0, "stats");
 	for (uint64_t frame = 1; frame <= V2_FRAMES; frame++) {
 		uint32_t n = frame % 10 ? 0 : 5;
@@ -836,7 +777,7 @@ static int version2(const char *vhost_path, const char *consumer_path)
 			CHECK(0, "frame %llu not shown", (unsigned long long)frame);
 			break;
 		}
-		CHECK(v2_used(&ff, 0, &head, &len) == 0 && head == V2_CTRL_HEAD && len == 0,
+		CHECK(ff_poll_used(&ff, 0, &head, &len, 5000) == 0 && head == V2_CTRL_HEAD && len == 0,
 		      "PRESENT %llu returned with used length %u", (unsigned long long)frame, len);
 		release.frame = frame;
 		consumer_send(importer, VDMABUF_MSG_RELEASE, &(struct vdmabuf_id){
@@ -847,8 +788,8 @@ static int version2(const char *vhost_path, const char *consumer_path)
 			break;
 		}
 	}
-	ctrl_irqs = v2_interrupts(&ff, 0);
-	event_irqs = v2_interrupts(&ff, 1);
+	ctrl_irqs = ff_interrupts(&ff, 0);
+	event_irqs = ff_interrupts(&ff, 1);
 	CHECK(stats(importer, &after) == 0, "stats");
 	printf("version 2: %u frames: %u kicks (%u for event buffers), %llu + %llu interrupts "
 	       "(control, events), %llu bytes read; device: %llu notifications, %llu interrupts, "
@@ -879,14 +820,14 @@ static int version2(const char *vhost_path, const char *consumer_path)
 	unknown = id;
 	unknown.key ^= htole64(1);
 	v2_present(&ff, &unknown, 7, 0, vdmabuf_present_len(0));
-	CHECK(v2_used(&ff, 0, &head, &len) == 0 && len == 0, "refused PRESENT: used length %u",
+	CHECK(ff_poll_used(&ff, 0, &head, &len, 5000) == 0 && len == 0, "refused PRESENT: used length %u",
 	      len);
 	CHECK(v2_event(&ff, VDMABUF_EVENT_PRESENT_ERROR, &ev, &event_kicks) == 0 &&
 	      le32toh(ev.u.present_error.status) == VDMABUF_S_ENOENT &&
 	      le64toh(ev.u.present_error.frame) == 7 && ev.u.present_error.id.key == unknown.key,
 	      "PRESENT_ERROR of an unknown id");
 	v2_present(&ff, &id, 8, 3, vdmabuf_present_len(3) - 1);
-	CHECK(v2_used(&ff, 0, &head, &len) == 0 && len == 0, "short PRESENT: used length %u",
+	CHECK(ff_poll_used(&ff, 0, &head, &len, 5000) == 0 && len == 0, "short PRESENT: used length %u",
 	      len);
 	CHECK(v2_event(&ff, VDMABUF_EVENT_PRESENT_ERROR, &ev, &event_kicks) == 0 &&
 	      le32toh(ev.u.present_error.status) == VDMABUF_S_EINVAL,
@@ -908,8 +849,8 @@ static int version2(const char *vhost_path, const char *consumer_path)
 		memcpy(ff_gpa(&ff, V2_PRESENT_GPA), &u, sizeof(u));
 		ff.vq[0].desc[V2_CTRL_HEAD] =
 			(struct vring_desc){ V2_PRESENT_GPA, sizeof(u), 0, 0 };
-		v2_publish(&ff, 0, V2_CTRL_HEAD);
-		CHECK(v2_used(&ff, 0, &head, &len) == 0 && len == 0, "UNEXPORT without reply");
+		ff_publish(&ff, 0, V2_CTRL_HEAD);
+		CHECK(ff_poll_used(&ff, 0, &head, &len, 5000) == 0 && len == 0, "UNEXPORT without reply");
 		CHECK(stats(importer, &after) == 0 && after.buffers == 1,
 		      "UNEXPORT without reply was done: %llu buffers",
 		      (unsigned long long)after.buffers);
