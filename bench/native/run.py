@@ -222,10 +222,15 @@ class Wayland:
         return result
 
 
-def run_vdmabuf(build, args, workdir, strace=False, frames=None):
+# vdmabuf is the guest of protocol version 2 (spec §19), vdmabuf-v1 of version 1.
+PROTOCOL = {"vdmabuf": 2, "vdmabuf-v1": 1}
+
+
+def run_vdmabuf(build, args, workdir, method, strace=False, frames=None):
     cmd = [os.path.join(build, "bench/native/vdmabuf-native"),
            "--backend", os.path.join(build, "host-backend/vdmabuf-backend"),
-           "--frames", str(frames or args.frames), "--size", args.size, "--dir", workdir]
+           "--frames", str(frames or args.frames), "--size", args.size, "--dir", workdir,
+           "--protocol", str(PROTOCOL[method])]
     if strace:
         cmd.append("--strace")
     out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True, timeout=600)
@@ -238,15 +243,17 @@ def native(args):
     os.chmod(work, 0o700)
     rng = random.Random(args.seed)
     wl = Wayland(build, args.size, work)
-    runs = {"vdmabuf": [], "waypipe": [], "direct": []}
-    frames = {"vdmabuf": args.frames, "waypipe": args.waypipe_frames,
-              "direct": args.direct_frames}
-    warmups = {"vdmabuf": 500, "waypipe": 30, "direct": 30}
+    runs = {"vdmabuf": [], "vdmabuf-v1": [], "waypipe": [], "direct": []}
+    frames = {"vdmabuf": args.frames, "vdmabuf-v1": args.frames,
+              "waypipe": args.waypipe_frames, "direct": args.direct_frames}
+    warmups = {"vdmabuf": 500, "vdmabuf-v1": 500, "waypipe": 30, "direct": 30}
     order_log = []
     try:
         # Counting passes: strace attached for the measured frames only.
         counting = {
-            "vdmabuf": run_vdmabuf(build, args, work, strace=True, frames=2000),
+            "vdmabuf": run_vdmabuf(build, args, work, "vdmabuf", strace=True, frames=2000),
+            "vdmabuf-v1": run_vdmabuf(build, args, work, "vdmabuf-v1", strace=True,
+                                      frames=2000),
             "waypipe": wl.run("waypipe", 200, 30, os.path.join(work, "strace-waypipe.txt")),
             "direct": wl.run("direct", 500, 30, os.path.join(work, "strace-weston.txt")),
         }
@@ -255,8 +262,8 @@ def native(args):
             rng.shuffle(order)
             order_log.append(order)
             for m in order:
-                if m == "vdmabuf":
-                    res = run_vdmabuf(build, args, work)
+                if m in PROTOCOL:
+                    res = run_vdmabuf(build, args, work, m)
                 else:
                     res = wl.run(m, frames[m], warmups[m])
                 res["run"] = r
@@ -283,7 +290,7 @@ def native(args):
                           for k in rs[0]["per_frame"]},
             "counting_pass": {
                 "syscalls_per_frame": rnd(
-                    counting[m]["per_frame"]["daemon_syscalls"] if m == "vdmabuf" else
+                    counting[m]["per_frame"]["daemon_syscalls"] if m in PROTOCOL else
                     counting[m]["syscalls_total"] / counting[m]["frames"]),
                 "syscalls_by_name": counting[m].get("daemon_syscalls_by_name") or
                 counting[m].get("syscalls_by_name"),
@@ -291,7 +298,7 @@ def native(args):
             },
         }
     ratios = {}
-    for m in ("waypipe", "direct"):
+    for m in ("vdmabuf-v1", "waypipe", "direct"):
         per_run = [w["us_median"] / v["us_median"] for v, w in zip(runs["vdmabuf"], runs[m])]
         ci = ci95_of_median(per_run)
         r = med(per_run)
@@ -322,16 +329,17 @@ def fmt_ci(ci, digits=1):
 
 def native_md(res):
     m = res["methods"]
-    v, w, d = m["vdmabuf"], m["waypipe"], m["direct"]
+    v, v1, w, d = m["vdmabuf"], m["vdmabuf-v1"], m["waypipe"], m["direct"]
     out = [f"Native micro-benchmark, {res['size']} XRGB8888, {res['date']}, "
            f"{res['machine']['cpus']} CPUs, load {' '.join(res['machine']['loadavg'])}",
            "", f"Command: `{res['command']}`", "",
            "| method | what one frame is | frames (runs) | median us [95% CI] | p99 us [95% CI] |",
            "|---|---|---|---|---|"]
-    what = {"vdmabuf": "PRESENT -> FRAME -> RELEASE -> RELEASE event",
+    what = {"vdmabuf": "PRESENT -> FRAME -> RELEASE -> RELEASE event (protocol 2)",
+            "vdmabuf-v1": "the same, protocol 1 (304-byte PRESENT, answered)",
             "waypipe": "commit + sync -> waypipe -> weston -> done",
             "direct": "commit + sync -> weston -> done"}
-    for r in (v, w, d):
+    for r in (v, v1, w, d):
         out.append(f"| {r['method']} | {what[r['method']]} | {r['frames']} ({r['runs']}) | "
                    f"{r['us_median']:.1f} {fmt_ci(r['us_median_ci95'])} | "
                    f"{r['us_p99']:.1f} {fmt_ci(r['us_p99_ci95'])} |")
@@ -342,16 +350,21 @@ def native_md(res):
     pf = v["per_frame"]
     out += ["", "Counts per frame, vdmabuf (medians over the timed runs; syscalls from the "
             "counting pass):", "",
-            "| presents | FRAMEs | consumer RELEASEs | RELEASE events | kicks | interrupts | "
-            "guest->host B | host->guest B | daemon->consumer B | consumer->daemon B | "
-            "daemon syscalls | daemon ctx switches | daemon CPU us | bytes copied |",
-            "|" + "---|" * 14,
-            f"| {pf['presents']} | {pf['frames_to_consumers']} | "
-            f"{pf['releases_from_consumers']} | {pf['releases_to_guest']} | "
-            f"{pf['notifications']} | {pf['interrupts']} | {pf['guest_to_host_bytes']} | "
-            f"{pf['host_to_guest_bytes']} | {pf['daemon_to_consumer_bytes']} | "
-            f"{pf['consumer_to_daemon_bytes']} | {v['counting_pass']['syscalls_per_frame']} | "
-            f"{pf['daemon_ctxt_switches']} | {pf['daemon_cpu_us']} | 0 |", "",
+            "| protocol | presents | FRAMEs | consumer RELEASEs | RELEASE events | kicks | "
+            "interrupts | guest->host B | host->guest B | daemon->consumer B | "
+            "consumer->daemon B | daemon syscalls | daemon ctx switches | daemon CPU us | "
+            "bytes copied |",
+            "|" + "---|" * 15]
+    for r in (v, v1):
+        p = r["per_frame"]
+        out.append(f"| {PROTOCOL[r['method']]} | {p['presents']} | {p['frames_to_consumers']} | "
+                   f"{p['releases_from_consumers']} | {p['releases_to_guest']} | "
+                   f"{p['notifications']} | {p['interrupts']} | {p['guest_to_host_bytes']} | "
+                   f"{p['host_to_guest_bytes']} | {p['daemon_to_consumer_bytes']} | "
+                   f"{p['consumer_to_daemon_bytes']} | "
+                   f"{r['counting_pass']['syscalls_per_frame']} | "
+                   f"{p['daemon_ctxt_switches']} | {p['daemon_cpu_us']} | 0 |")
+    out += ["",
             f"Daemon syscalls in the counting pass ({v['counting_pass']['frames']} frames): " +
             ", ".join(f"{k} {n}" for k, n in v["counting_pass"]["syscalls_by_name"].items()),
             "", "Counts per frame, every method (medians over the timed runs; syscalls from "

@@ -68,6 +68,25 @@ def main():
     with open(os.path.join(work, "daemon-0.log")) as f:
         check("--bench-no-import" in f.read(), "the daemon warned of --bench-no-import")
 
+    # Protocol version 2 (spec §19): one kick, at most one interrupt and
+    # 48 bytes a frame, the RELEASE event's 64 back.
+    out = subprocess.run([native, "--backend", backend, "--frames", "1000", "--warmup", "100",
+                          "--protocol", "2", "--dir", work], stdout=subprocess.PIPE,
+                         text=True, timeout=60)
+    check(out.returncode == 0, "vdmabuf-native --protocol 2 ran 1000 round trips")
+    if out.returncode == 0:
+        pf = json.loads(out.stdout)["per_frame"]
+        check(pf["presents"] == 1.0 and pf["releases_to_guest"] == 1.0,
+              f"version 2: a PRESENT and a RELEASE a frame ({pf['presents']}, "
+              f"{pf['releases_to_guest']})")
+        check(round(pf["notifications"], 2) == 1.0 == round(pf["guest_kicks"], 2),
+              f"version 2: one kick a frame ({pf['notifications']}, {pf['guest_kicks']})")
+        check(0 < pf["interrupts"] <= 1.0,
+              f"version 2: at most one interrupt a frame ({pf['interrupts']})")
+        check(pf["guest_to_host_bytes_stats"] == 48.0 and pf["host_to_guest_bytes"] == 64.0,
+              f"version 2: 48 bytes to the host, 64 back ({pf['guest_to_host_bytes_stats']}, "
+              f"{pf['host_to_guest_bytes']})")
+
     out = subprocess.run([native, "--backend", backend, "--scale", "--guests", "1",
                           "--consumers", "2", "--slow-ms", "50", "--seconds", "2",
                           "--dir", work], stdout=subprocess.PIPE, text=True, timeout=60)

@@ -3,7 +3,8 @@
  * vdmabuf-native: the daemon's frame path on the bare machine, timed.
  *
  *   vdmabuf-native --backend PATH [--frames N] [--warmup N] [--size WxH]
- *                  [--buffers B] [--consumers M] [--strace] [--dir DIR]
+ *                  [--buffers B] [--consumers M] [--strace] [--protocol 1|2]
+ *                  [--dir DIR]
  *     One emulated guest (tests/transport/fake-frontend.c: QEMU and the
  *     guest's driver over vhost-user) against the real daemon, started
  *     with --bench-no-import, and M consumers on its consumer socket,
@@ -11,7 +12,10 @@
  *     once, then runs N round trips, one frame in flight: PRESENT (the
  *     version 1 request, 304 bytes) -> the reply -> FRAME at every
  *     consumer -> their RELEASE -> the RELEASE event, whose buffer the
- *     guest posts back. Prints one JSON object: the latencies (us) and
+ *     guest posts back. With --protocol 2 the guest is a version 2 driver
+ *     (spec §19): a 48-byte PRESENT without a reply, kicks only where the
+ *     device asks, no interrupt for the control queue, event buffers given
+ *     back without a kick. Prints one JSON object: the latencies (us) and
  *     per frame the daemon's syscalls (--strace: strace -c attached for
  *     the measured frames only), context switches, CPU, kicks and
  *     interrupts (the daemon's STATS) and bytes each way.
@@ -66,12 +70,17 @@ struct options {
 	unsigned int frames, warmup, width, height, buffers, consumers;
 	bool strace, scale;
 	unsigned int guests, slow_ms, rate, seconds;
+	unsigned int protocol;		/* 1 or 2 (spec §19) */
 };
 
 static struct options opt = {
 	.frames = 10000, .warmup = 500, .width = 1920, .height = 1080, .buffers = 3,
-	.consumers = 1, .guests = 1, .rate = 120, .seconds = 5,
+	.consumers = 1, .guests = 1, .rate = 120, .seconds = 5, .protocol = 1,
 };
+
+/* Where a version 2 PRESENT goes: its own descriptor, no reply after it. */
+#define V2_PRESENT_GPA 0x50000u
+#define V2_PRESENT_HEAD 2
 
 static void die(const char *what)
 {
@@ -202,6 +211,7 @@ struct guest {
 	uint64_t sent_frame[MAX_BUFFERS];
 	uint64_t to_host, from_host;	/* bytes of requests, replies and events */
 	uint64_t events_posted;
+	uint64_t kicks;			/* version 2: the ones the device asked for */
 };
 
 static int export_buffer(struct guest *g, unsigned int i)
@@ -242,6 +252,17 @@ static int present(struct guest *g, unsigned int i, uint64_t frame)
 
 	p.id = g->ids[i];
 	p.frame = htole64(frame);
+	if (opt.protocol == 2) {
+		/* Sized (48 bytes: no damage), unanswered: a refusal is an event. */
+		memcpy(ff_gpa(&g->ff, V2_PRESENT_GPA), &p, vdmabuf_present_len(0));
+		g->ff.vq[0].desc[V2_PRESENT_HEAD] =
+			(struct vring_desc){ V2_PRESENT_GPA, vdmabuf_present_len(0), 0, 0 };
+		g->kicks += ff_publish(&g->ff, 0, V2_PRESENT_HEAD);
+		g->to_host += vdmabuf_present_len(0);
+		g->held[i] = true;
+		g->sent_frame[i] = frame;
+		return 0;
+	}
 	status = ff_control(&g->ff, &p, sizeof(p), &reply);
 	g->to_host += sizeof(p);
 	g->from_host += sizeof(reply);
@@ -267,7 +288,20 @@ static int next_event(struct guest *g, int timeout_ms)
 		fail("event longer than its buffer");
 	memcpy(&ev, ff_gpa(&g->ff, g->ff.vq[1].desc[head].addr), len);
 	g->from_host += len;
-	ff_make_available(&g->ff, 1, head);
+	if (opt.protocol == 2) {
+		uint32_t chead, clen;
+
+		g->kicks += ff_publish(&g->ff, 1, head);
+		/* The PRESENTs the device took, reclaimed without an interrupt. */
+		while (__atomic_load_n(&g->ff.vq[0].used->idx, __ATOMIC_ACQUIRE) !=
+		       g->ff.vq[0].used_seen)
+			if (ff_poll_used(&g->ff, 0, &chead, &clen, 0) || clen)
+				fail("a PRESENT came back with a reply");
+		if (le32toh(ev.type) == VDMABUF_EVENT_PRESENT_ERROR)
+			fail("PRESENT refused");
+	} else {
+		ff_make_available(&g->ff, 1, head);
+	}
 	g->events_posted++;
 	if (le32toh(ev.type) == VDMABUF_EVENT_RELEASE) {
 		for (unsigned int i = 0; i < opt.buffers; i++)
@@ -285,7 +319,11 @@ static void guest_start(struct guest *g, unsigned int index)
 {
 	memset(g, 0, sizeof(*g));
 	daemon_start(&g->daemon, index);
-	if (ff_accept(&g->ff, g->daemon.vhost, 10000) < 0 || ff_start(&g->ff) < 0)
+	if (ff_accept(&g->ff, g->daemon.vhost, 10000) < 0)
+		fail("the daemon did not take the frontend (see its log)");
+	if (opt.protocol == 2)
+		g->ff.extra_features = FF_VERSION_2;
+	if (ff_start(&g->ff) < 0)
 		fail("the daemon did not take the frontend (see its log)");
 }
 
@@ -642,7 +680,7 @@ static void run_micro(void)
 	struct consumer_report rep[MAX_CONSUMERS];
 	struct vdmabuf_msg_stats s0 = { 0 }, s1;
 	struct proc_counts d0 = { 0 }, d1;
-	uint64_t to0 = 0, from0 = 0, t0 = 0, wall;
+	uint64_t to0 = 0, from0 = 0, t0 = 0, wall, kicks0 = 0;
 	char strace_out[160], rows[2048] = "";
 	uint64_t syscalls = 0;
 	uint64_t cbytes_in = 0, cbytes_out = 0, cframes = 0, creleases = 0, cfds = 0;
@@ -659,6 +697,9 @@ static void run_micro(void)
 		if (export_buffer(&g, i))
 			fail("EXPORT refused");
 	consumers_wait_imports(cp, opt.consumers);
+	/* Version 2: no interrupt for the control queue from now on. */
+	if (opt.protocol == 2)
+		*ff_used_event(&g.ff, 0) = (uint16_t)(g.ff.vq[0].used_seen + 0x8000);
 
 	for (unsigned int f = 0; f < total; f++) {
 		unsigned int b = f % opt.buffers;
@@ -675,6 +716,7 @@ static void run_micro(void)
 			d0 = proc_counts(g.daemon.pid);
 			to0 = g.to_host;
 			from0 = g.from_host;
+			kicks0 = g.kicks;
 			t0 = now_ns();
 		}
 		start = now_ns();
@@ -711,16 +753,17 @@ static void run_micro(void)
 	/* --bench-no-import: the description only, never the guest's memory. */
 	if (cfds || cimports != (uint64_t)opt.buffers * opt.consumers)
 		fail("a consumer got an fd, or not every import");
-	printf("{\"method\": \"vdmabuf\", \"frames\": %u, \"warmup\": %u, \"size\": \"%ux%u\", "
-	       "\"buffers\": %u, \"consumers\": %u,\n",
-	       opt.frames, opt.warmup, opt.width, opt.height, opt.buffers, opt.consumers);
+	printf("{\"method\": \"vdmabuf\", \"protocol\": %u, \"frames\": %u, \"warmup\": %u, "
+	       "\"size\": \"%ux%u\", \"buffers\": %u, \"consumers\": %u,\n",
+	       opt.protocol, opt.frames, opt.warmup, opt.width, opt.height, opt.buffers,
+	       opt.consumers);
 	printf(" \"us_median\": %.3f, \"us_p90\": %.3f, \"us_p99\": %.3f, \"us_min\": %.3f, "
 	       "\"us_max\": %.3f, \"us_per_frame_wall\": %.3f,\n",
 	       quantile_us(lat, opt.frames, 0.5), quantile_us(lat, opt.frames, 0.9),
 	       quantile_us(lat, opt.frames, 0.99), lat[0] / 1000.0,
 	       lat[opt.frames - 1] / 1000.0, wall / 1000.0 / n);
 	printf(" \"per_frame\": {\"presents\": %.4f, \"releases_to_guest\": %.4f, "
-	       "\"notifications\": %.4f, \"interrupts\": %.4f, "
+	       "\"notifications\": %.4f, \"interrupts\": %.4f, \"guest_kicks\": %.4f, "
 	       "\"guest_to_host_bytes\": %.2f, \"guest_to_host_bytes_stats\": %.2f, "
 	       "\"host_to_guest_bytes\": %.2f, "
 	       "\"frames_to_consumers\": %.4f, \"releases_from_consumers\": %.4f, "
@@ -729,6 +772,7 @@ static void run_micro(void)
 	       "\"daemon_syscalls\": %.3f, \"bytes_copied\": 0},\n",
 	       (s1.frames_total - s0.frames_total) / n, (s1.releases_total - s0.releases_total) / n,
 	       (s1.notifications - s0.notifications) / n, (s1.interrupts - s0.interrupts) / n,
+	       opt.protocol == 2 ? (g.kicks - kicks0) / n : (s1.notifications - s0.notifications) / n,
 	       (g.to_host - to0) / n, (s1.guest_bytes - s0.guest_bytes) / n,
 	       (g.from_host - from0) / n, cframes / n, creleases / n,
 	       cbytes_in / n, cbytes_out / n,
@@ -930,6 +974,7 @@ int main(int argc, char *argv[])
 		{ "slow-ms", required_argument, NULL, 'l' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "seconds", required_argument, NULL, 't' },
+		{ "protocol", required_argument, NULL, 'p' },
 		{ 0 },
 	};
 	char tmpl[] = "/tmp/vdmabuf-native.XXXXXX";
@@ -953,6 +998,7 @@ int main(int argc, char *argv[])
 		case 'l': opt.slow_ms = strtoul(optarg, NULL, 10); break;
 		case 'r': opt.rate = strtoul(optarg, NULL, 10); break;
 		case 't': opt.seconds = strtoul(optarg, NULL, 10); break;
+		case 'p': opt.protocol = strtoul(optarg, NULL, 10); break;
 		default:
 			fprintf(stderr, "usage: see the comment at the top of vdmabuf-native.c\n");
 			return 2;
@@ -960,7 +1006,8 @@ int main(int argc, char *argv[])
 	}
 	if (!opt.backend || !opt.frames || !opt.buffers || opt.buffers > MAX_BUFFERS ||
 	    !opt.consumers || opt.consumers > MAX_CONSUMERS || !opt.guests ||
-	    opt.guests > MAX_GUESTS || !opt.rate || !opt.seconds)
+	    opt.guests > MAX_GUESTS || !opt.rate || !opt.seconds ||
+	    (opt.protocol != 1 && opt.protocol != 2) || (opt.scale && opt.protocol != 1))
 		fail("bad arguments (--backend PATH is needed)");
 	if (!opt.dir) {
 		opt.dir = mkdtemp(tmpl);
