@@ -68,8 +68,9 @@ hist_sums() {
 
 # counters CGROUP_DIR [KTHREAD_TID...]: key=value lines: the cgroup's CPU
 # (cpu_us), each kernel thread's run time (kt.TID, ns), and per process
-# name of the cgroup its threads' syscalls (syscalls.NAME) and context
-# switches (ctxt.NAME, voluntary and not). KTHREAD_TID "all": every kernel
+# name of the cgroup its threads' syscalls (syscalls.NAME), context
+# switches (ctxt.NAME, voluntary and not) and bytes read and written
+# through system calls (rchar.NAME, wchar.NAME: /proc/PID/io). KTHREAD_TID "all": every kernel
 # thread (kthreadd's children). One awk reads it all: under TCG, and in L2
 # nested in it, every process started costs.
 counters() {
@@ -115,11 +116,20 @@ counters() {
 			if (!(tgid in name)) {
 				name[tgid] = first("/proc/" tgid "/comm")
 				gsub(/[^A-Za-z0-9_.-]/, "_", name[tgid])
+				path = "/proc/" tgid "/io"
+				while ((getline line <path) > 0) {
+					split(line, a, /[: \t]+/)
+					if (a[1] == "rchar" || a[1] == "wchar")
+						io[a[1] "." name[tgid]] += a[2]
+				}
+				close(path)
 			}
 			ctxt[name[tgid]] += sw
 			sys[name[tgid]] += sc[tid]
 		}
 		for (c in ctxt)
 			printf "ctxt.%s=%d\nsyscalls.%s=%d\n", c, ctxt[c], c, sys[c]
+		for (c in io)
+			printf "%s=%d\n", c, io[c]
 	}'
 }

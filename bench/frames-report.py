@@ -107,7 +107,7 @@ def per_process(samples, side, kind):
     return out
 
 
-def run_figures(method, size, frames, host, samples):
+def run_figures(method, size, frames, host, samples, compositor):
     """One run's raw figures: frames and counts, not yet per frame."""
     width, height = (int(v) for v in size.split("x"))
     total = len(frames)
@@ -148,9 +148,15 @@ def run_figures(method, size, frames, host, samples):
         copied = int(host["viewer_bytes_copied"])
         to_host = int(host["daemon_guest_bytes"])
     else:
-        # waypipe writes every damaged byte into the host's wl_shm buffer:
-        # the floor of what it copies (each frame is fully damaged).
-        copied = width * height * 4 * total
+        # waypipe, measured: what its processes moved through read and
+        # write between the samples, its server's writes in L2 (each frame
+        # out of the client's buffer) and its client's reads in L1 (into
+        # its own memory), /proc/PID/io; per steady frame, scaled to the
+        # run's frames. Its copies in memory (into the host's wl_shm
+        # buffer) are beyond these.
+        moved = sum(per_process(samples, "guest", "wchar").values()) + \
+            sum(per_process(samples, "host", "rchar").values())
+        copied = moved * total // max(1, total - WARMUP)
         to_host = int(host["vsock_guest_bytes"])
     return {
         "total": total,
@@ -162,6 +168,9 @@ def run_figures(method, size, frames, host, samples):
         "unanswered": sum(1 for f in measured if f[3] not in ("presented", "discarded")),
         "duplicated": duplicated,
         "copied": copied,
+        # The guest compositor's copies into its composited buffers (its
+        # --stats: composited_bytes), whole run; waypipe's server has none.
+        "composited": compositor.get("composited_bytes", 0) if ours else None,
         "to_host": to_host,
         "counts": counts,
         "kthreads_host": sorted({re.sub(r"-\d+$", "", v)
@@ -302,6 +311,8 @@ def cell_row(rng, method, size, runs):
         "duplicated": sum(f["duplicated"] for f in figs),
         # Over whole runs (setup included), divided by all frames.
         "bytes_copied_per_frame": round(sum(f["copied"] for f in figs) / total),
+        "guest_composition_bytes_per_frame":
+            round(sum(f["composited"] for f in figs) / total) if ours else None,
         "guest_to_host_bytes_per_frame": round(sum(f["to_host"] for f in figs) / total),
         # Steady state from here on.
         "guest_to_host_bytes_per_frame_steady": pf("guest_bytes", 1),
@@ -360,7 +371,8 @@ COUNT_KEYS = ["method", "resolution", "runs", "frames", "guest_to_host_bytes_per
               "notifications_per_frame", "interrupts_per_frame", "vm_exits_per_frame",
               "injected_interrupts_per_frame", "syscalls_per_frame_guest",
               "syscalls_per_frame_host", "context_switches_per_frame_guest",
-              "context_switches_per_frame_host", "bytes_copied_per_frame"]
+              "context_switches_per_frame_host", "bytes_copied_per_frame",
+              "guest_composition_bytes_per_frame"]
 TIME_KEYS = ["method", "resolution", "latency_ms_median", "latency_ms_ci95", "latency_ms_p99",
              "jitter_ms", "jitter_ms_ci95", "dropped", "unanswered", "duplicated",
              "cpu_ms_per_frame_guest", "cpu_ms_per_frame_host",
@@ -512,7 +524,8 @@ def main():
             lost.append((tag, "not run"))
             continue
         frames, host, samples = read_run(directory, tag)
-        cells[size, method][int(run)] = run_figures(method, size, frames, host, samples)
+        cells[size, method][int(run)] = run_figures(method, size, frames, host, samples,
+                                                    compositor_stats(directory, tag))
     rng = random.Random(0)
     rows, extras = [], []
     sizes = sorted({s for s, _ in cells}, key=lambda s: [int(v) for v in s.split("x")])
