@@ -35,6 +35,7 @@
 #include <wlr/types/wlr_cursor.h>
 #include <wlr/types/wlr_data_control_v1.h>
 #include <wlr/types/wlr_data_device.h>
+#include <wlr/types/wlr_fractional_scale_v1.h>
 #include <wlr/types/wlr_input_device.h>
 #include <wlr/types/wlr_keyboard.h>
 #include <wlr/types/wlr_output.h>
@@ -49,6 +50,7 @@
 #include <wlr/types/wlr_seat.h>
 #include <wlr/types/wlr_subcompositor.h>
 #include <wlr/types/wlr_touch.h>
+#include <wlr/types/wlr_viewporter.h>
 #include <wlr/types/wlr_xcursor_manager.h>
 #include <wlr/types/wlr_xdg_shell.h>
 #include <wlr/util/log.h>
@@ -981,7 +983,14 @@ int main(int argc, char *argv[])
 	if (!server.allocator)
 		return EXIT_FAILURE;
 
-	compositor = wlr_compositor_create(server.display, 5, server.renderer);
+	/*
+	 * Version 6: clients hear their preferred buffer scale; with the
+	 * fractional scale and the viewporter a client draws at 1.5x in the
+	 * output's device pixels (wlroots' scene sends the scale).
+	 */
+	compositor = wlr_compositor_create(server.display, 6, server.renderer);
+	wlr_viewporter_create(server.display);
+	wlr_fractional_scale_manager_v1_create(server.display, 1);
 	server.explicit_sync = wlr_vdmabuf_explicit_sync_create(server.display, compositor,
 		wlr_renderer_get_drm_fd(server.renderer));
 	wlr_subcompositor_create(server.display);
