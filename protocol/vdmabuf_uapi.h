@@ -74,8 +74,12 @@ struct vdmabuf_urect {
  * driver's bound (fence_timeout_ms) or which the device refuses after its
  * wait comes back as a RELEASE with VDMABUF_RELEASE_DISCARDED and the
  * errno in count (ETIMEDOUT, or the device's). A frame with nothing to
- * wait for, behind nothing, is sent at once and PRESENT returns the
- * device's answer.
+ * wait for, behind nothing, is sent at once. With protocol version 2
+ * (VDMABUF_F_ASYNC_PRESENT, spec §19) PRESENT returns once the frame is
+ * queued, and a frame the device refuses comes back the same way, as a
+ * DISCARDED RELEASE with the device's errno; with version 1 PRESENT
+ * returns the device's answer. A frame in flight when the device resets
+ * (VDMABUF_UEVENT_RESET) gets no RELEASE: it went with the reset.
  */
 struct vdmabuf_ioc_present {
 	struct vdmabuf_id id;

@@ -223,8 +223,11 @@ int vdmabuf_producer_export(struct vdmabuf_producer *producer, int dmabuf_fd,
  * rendering is done (its dmabuf's write fences: implicit sync); until then
  * it waits in the driver, never here, and a frame whose rendering does not
  * finish in time comes back as a release with VDMABUF_RELEASE_DISCARDED.
- * -ENOENT: not an id of this producer; -EBUSY: the previous frame of this
- * buffer is not released yet, or too many frames wait for rendering.
+ * With protocol version 2 (spec §19) the call returns once the frame is
+ * queued, and a frame the host refuses comes back that way too. A frame
+ * in flight at a reset gets no release. -ENOENT: not an id of this
+ * producer; -EBUSY: the previous frame of this buffer is not released
+ * yet, or too many frames wait for rendering.
  */
 VDMABUF_API
 int vdmabuf_producer_present(struct vdmabuf_producer *producer, const struct vdmabuf_id *id,
