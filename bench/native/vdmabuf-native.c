@@ -54,6 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fake-frontend.h"
 #include "vdmabuf_consumer.h"
 #include "vdmabuf_proto.h"
@@ -92,21 +93,6 @@ static void fail(const char *what)
 {
 	fprintf(stderr, "vdmabuf-native: %s\n", what);
 	exit(1);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* The q-quantile (0..1) of n sorted values, nearest rank. */

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <wayland-client.h>
 
+#include "clock.h"
 #include "xdg-shell-client-protocol.h"
 
 #define NUM_BUFFERS 3
@@ -54,21 +55,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "wl-roundtrip: %s: %s\n", what, strerror(errno));
 	exit(1);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static void wm_base_ping(void *data, struct xdg_wm_base *wm_base, uint32_t serial)
