@@ -1790,12 +1790,12 @@ void vdmabuf_model_reset(struct vdmabuf_model *m)
 	broadcast(m, &msg);
 	/* The guest's outputs went with it; it announces them again. */
 	for (i = 0; i < VDMABUF_MAX_OUTPUTS; i++) {
+		struct vdmabuf_msg_output gone = { .output = i, .flags = VDMABUF_OUTPUT_GONE };
+
 		if (!m->outputs[i].width)
 			continue;
-		m->outputs[i] = (struct vdmabuf_msg_output){ .output = i,
-							     .flags = VDMABUF_OUTPUT_GONE };
-		send_output(m, NULL, &m->outputs[i]);
 		m->outputs[i] = (struct vdmabuf_msg_output){ 0 };
+		send_output(m, NULL, &gone);
 	}
 	/* No cursor and no constraint until the driver sends them again. */
 	if (had_pointer)
