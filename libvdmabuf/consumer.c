@@ -558,17 +558,23 @@ int vdmabuf_consumer_claim_seat(struct vdmabuf_consumer *c, bool claim)
 	return send_msg(c, &msg);
 }
 
-int vdmabuf_consumer_input(struct vdmabuf_consumer *c, const struct vdmabuf_input_event *ev)
+int vdmabuf_consumer_output_input(struct vdmabuf_consumer *c, uint32_t output,
+				  const struct vdmabuf_input_event *ev)
 {
 	struct vdmabuf_consumer_msg msg = {
 		.type = VDMABUF_MSG_INPUT,
-		.u.input = { .kind = ev->kind, .time_usec = ev->time_usec },
+		.u.input = { .kind = ev->kind, .output = output, .time_usec = ev->time_usec },
 	};
 
 	if (!vdmabuf_input_valid(ev->kind, ev->args))
 		return -EINVAL;
 	memcpy(msg.u.input.args, ev->args, sizeof(msg.u.input.args));
 	return send_msg(c, &msg);
+}
+
+int vdmabuf_consumer_input(struct vdmabuf_consumer *c, const struct vdmabuf_input_event *ev)
+{
+	return vdmabuf_consumer_output_input(c, 0, ev);
 }
 
 int vdmabuf_consumer_keymap(struct vdmabuf_consumer *c, uint32_t format, const void *text,

@@ -170,6 +170,11 @@ static void test_seat(struct vdmabuf_consumer *c, int daemon, struct log *log)
 	CHECK(vdmabuf_consumer_input(c, &ev) == 0);
 	msg = daemon_recv(daemon);
 	CHECK(msg.type == VDMABUF_MSG_INPUT && msg.u.input.args[0] == 100 * 256 + 128);
+	/* From another output's window: the output goes with it. */
+	CHECK(vdmabuf_consumer_output_input(c, 3, &ev) == 0);
+	msg = daemon_recv(daemon);
+	CHECK(msg.type == VDMABUF_MSG_INPUT && msg.u.input.output == 3 &&
+	      msg.u.input.args[0] == 100 * 256 + 128);
 
 	/* Bad events never leave. */
 	ev = (struct vdmabuf_input_event){ .kind = 99 };

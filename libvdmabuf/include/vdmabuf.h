@@ -475,6 +475,10 @@ int vdmabuf_consumer_claim_seat(struct vdmabuf_consumer *consumer, bool claim);
 VDMABUF_API
 int vdmabuf_consumer_input(struct vdmabuf_consumer *consumer,
 			   const struct vdmabuf_input_event *event);
+/* As vdmabuf_consumer_input, from output's window (spec §20); the daemon checks output. */
+VDMABUF_API
+int vdmabuf_consumer_output_input(struct vdmabuf_consumer *consumer, uint32_t output,
+				  const struct vdmabuf_input_event *event);
 /*
  * Sends the keymap the guest should type with: format VDMABUF_KEYMAP_XKB_V1,
  * size bytes of xkbcommon's text format. -EINVAL: another format or
