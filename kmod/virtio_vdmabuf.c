@@ -35,6 +35,13 @@
  * With VDMABUF_F_POINTER a producer names one of its exported buffers as
  * the cursor image the host draws at its own pointer (VDMABUF_IOC_POINTER);
  * it comes back with a RELEASE as a presented frame does.
+ *
+ * With VDMABUF_F_OUTPUTS the guest has several outputs by id (spec §20):
+ * a producer announces each with VDMABUF_IOC_OUTPUT, and its frames name
+ * theirs. The driver remembers which outputs are announced (so a frame for
+ * another is refused before it reaches the device) and the host's last
+ * mode hint of each output, for files opened later. Without the feature
+ * there is output 0 only, as before.
  */
 #include <linux/dma-buf.h>
 #include <linux/dma-fence.h>
@@ -165,16 +172,24 @@ struct vdmabuf_dev {
 
 	/*
 	 * Guards files, every file's buffers list, retiring, num_buffers,
-	 * consumers, mode_hint, host_lead_ns and gone. Never held while
-	 * waiting for the device.
+	 * consumers, mode_hints, outputs, host_lead_ns and gone. Never held
+	 * while waiting for the device.
 	 */
 	struct mutex lock;
 	struct list_head files;
 	struct list_head retiring;	/* unexported, waiting for RETIRED */
 	u32 num_buffers;		/* on files' lists, all files */
 	u32 consumers;
-	/* The host's last preferred mode (type 0: none yet), for late openers. */
-	struct vdmabuf_uevent mode_hint;
+	/*
+	 * The host's last preferred mode of each output (type 0: none, or
+	 * closed), for late openers; with VDMABUF_F_OUTPUTS, the outputs
+	 * announced since the last reset (bit per id; output 0 is always
+	 * there). outputs_lock serialises OUTPUT requests, so that the
+	 * device's answers and outputs agree.
+	 */
+	struct vdmabuf_uevent mode_hints[VDMABUF_MAX_OUTPUTS];
+	u16 outputs;
+	struct mutex outputs_lock;
 	/* The host clock's lead over ours (0: not known yet), spec 10.2. */
 	s64 host_lead_ns;
 	bool gone;			/* removed: every call fails ENODEV */
@@ -994,6 +1009,7 @@ static void vdmabuf_handle_input(struct vdmabuf_dev *vd, const struct vdmabuf_in
 		return;
 	}
 	uev.input.kind = kind;
+	uev.input.output = le32_to_cpu(in->output);
 	uev.input.time_usec = div_u64(vdmabuf_input_time(vd, le64_to_cpu(in->time_usec),
 							 received_ns), NSEC_PER_USEC);
 	room = vdmabuf_input_is_motion(kind) ? FILE_MOTION_EVENTS : FILE_INPUT_EVENTS;
@@ -1057,6 +1073,39 @@ static void vdmabuf_handle_keymap(struct vdmabuf_dev *vd, const struct vdmabuf_k
 }
 
 /* Whether the device may send events of feature bit; says so if not. */
+/*
+ * The host's wish for one output (spec §20): its mode, or GONE. Another
+ * output than 0, or GONE, only with VDMABUF_F_OUTPUTS; a malformed hint
+ * is dropped. Kept per output for late openers; GONE clears it.
+ */
+static void vdmabuf_handle_mode_hint(struct vdmabuf_dev *vd, const struct vdmabuf_mode_hint *h)
+{
+	struct vdmabuf_uevent uev = { .type = VDMABUF_UEVENT_MODE_HINT };
+	bool outputs = virtio_has_feature(vd->vdev, VDMABUF_F_OUTPUTS);
+	u32 output = outputs ? le32_to_cpu(h->output) : 0;
+	u32 flags = outputs ? le32_to_cpu(h->flags) : 0;
+
+	lockdep_assert_held(&vd->lock);
+	uev.output = output;
+	uev.flags = flags;
+	uev.width = le32_to_cpu(h->width);
+	uev.height = le32_to_cpu(h->height);
+	uev.refresh_mhz = le32_to_cpu(h->refresh_mhz);
+	uev.scale_120 = le32_to_cpu(h->scale_120);
+	if (output >= VDMABUF_MAX_OUTPUTS || (flags & ~VDMABUF_OUTPUT_GONE) ||
+	    ((flags & VDMABUF_OUTPUT_GONE) && (uev.width || uev.height))) {
+		dev_warn_ratelimited(&vd->vdev->dev,
+				     "malformed mode hint (output %u, flags %#x) dropped\n",
+				     output, flags);
+		return;
+	}
+	if (flags & VDMABUF_OUTPUT_GONE)
+		vd->mode_hints[output].type = 0;
+	else
+		vd->mode_hints[output] = uev;
+	vdmabuf_queue_all(vd, &uev);
+}
+
 static bool vdmabuf_event_negotiated(struct vdmabuf_dev *vd, unsigned int bit, const char *what)
 {
 	if (virtio_has_feature(vd->vdev, bit))
@@ -1272,13 +1321,7 @@ static void vdmabuf_handle_event(struct vdmabuf_dev *vd, const struct vdmabuf_ev
 		vdmabuf_queue_all(vd, &uev);
 		break;
 	case VDMABUF_EVENT_MODE_HINT:
-		uev.type = VDMABUF_UEVENT_MODE_HINT;
-		uev.width = le32_to_cpu(ev->u.mode_hint.width);
-		uev.height = le32_to_cpu(ev->u.mode_hint.height);
-		uev.refresh_mhz = le32_to_cpu(ev->u.mode_hint.refresh_mhz);
-		uev.scale_120 = le32_to_cpu(ev->u.mode_hint.scale_120);
-		vd->mode_hint = uev;
-		vdmabuf_queue_all(vd, &uev);
+		vdmabuf_handle_mode_hint(vd, &ev->u.mode_hint);
 		break;
 	case VDMABUF_EVENT_RESET:
 		/* The new instance may have answered an EXPORT already. */
@@ -1289,6 +1332,8 @@ static void vdmabuf_handle_event(struct vdmabuf_dev *vd, const struct vdmabuf_ev
 				 device);
 		uev.type = VDMABUF_UEVENT_RESET;
 		vdmabuf_queue_all(vd, &uev);
+		/* The new instance knows no output: producers announce them again. */
+		vd->outputs = 0;
 		vd->host_lead_ns = 0;	/* the device may now run on another host */
 		/* The whole keymap stays; the host sends it again on start. */
 		vdmabuf_keymap_put(vd->keymap_rx);
@@ -1788,6 +1833,7 @@ static struct vdmabuf_request *vdmabuf_present_request(struct vdmabuf_dev *vd,
 	req->id.key = cpu_to_le64(args->id.key);
 	req->frame = cpu_to_le64(args->frame);
 	req->num_damage = cpu_to_le32(args->num_damage);
+	req->output = cpu_to_le32(args->output);
 	for (i = 0; i < args->num_damage; i++) {
 		req->damage[i].x = cpu_to_le32(args->damage[i].x);
 		req->damage[i].y = cpu_to_le32(args->damage[i].y);
@@ -1995,6 +2041,27 @@ static void vdmabuf_fenced_flush(struct vdmabuf_file *f)
 		vdmabuf_fenced_free(fr);
 }
 
+/*
+ * Whether frames may name output: 0 always; another once announced
+ * (ENXIO), which takes VDMABUF_F_OUTPUTS. A frame that waits for its
+ * fences is not checked again: an output gone meanwhile is the host's
+ * to refuse (it shows nothing for an output it does not know).
+ */
+static int vdmabuf_output_check(struct vdmabuf_dev *vd, u32 output)
+{
+	int err = 0;
+
+	if (!output)
+		return 0;
+	mutex_lock(&vd->lock);
+	if (vd->gone)
+		err = -ENODEV;
+	else if (!(vd->outputs & BIT(output)))
+		err = -ENXIO;
+	mutex_unlock(&vd->lock);
+	return err;
+}
+
 static long vdmabuf_ioctl_present(struct vdmabuf_file *f, void __user *arg)
 {
 	struct vdmabuf_ioc_present args;
@@ -2005,12 +2072,17 @@ static long vdmabuf_ioctl_present(struct vdmabuf_file *f, void __user *arg)
 
 	if (copy_from_user(&args, arg, sizeof(args)))
 		return -EFAULT;
-	if ((args.flags & ~VDMABUF_PRESENT_FENCE_FD) || args.reserved ||
+	if ((args.flags & ~VDMABUF_PRESENT_FENCE_FD) || args.output >= VDMABUF_MAX_OUTPUTS ||
 	    args.num_damage > VDMABUF_MAX_DAMAGE)
 		return -EINVAL;
 	err = vdmabuf_file_has(f, &args.id, &dmabuf);
 	if (err)
 		return err;
+	err = vdmabuf_output_check(f->vd, args.output);
+	if (err) {
+		dma_buf_put(dmabuf);
+		return err;
+	}
 	err = vdmabuf_present_fences(dmabuf, &args, fences);
 	dma_buf_put(dmabuf);
 	if (err)
@@ -2085,6 +2157,73 @@ static long vdmabuf_ioctl_pointer(struct vdmabuf_file *f, void __user *arg)
 	req->flags = cpu_to_le32(args.flags);
 	req->constraint = cpu_to_le32(args.constraint);
 	err = vdmabuf_request_send(vd, r);
+	if (err != -ETIMEDOUT)
+		vdmabuf_request_free(r);
+	return err;
+}
+
+/*
+ * One of the guest's outputs as it is now, or gone (spec §20): an OUTPUT
+ * request, sent and answered. Its mode is checked here as the device
+ * checks it. outputs_lock keeps requests and vd->outputs in one order: a
+ * frame for an output may go once its announcement was answered, and
+ * none once its GONE is sent.
+ */
+static long vdmabuf_ioctl_output(struct vdmabuf_file *f, void __user *arg)
+{
+	struct vdmabuf_ioc_output args;
+	struct vdmabuf_dev *vd = f->vd;
+	struct vdmabuf_output *req;
+	struct vdmabuf_request *r;
+	bool gone;
+	int err = 0;
+
+	lockdep_assert_held_read(&vd->remove_sem);
+	if (copy_from_user(&args, arg, sizeof(args)))
+		return -EFAULT;
+	gone = args.flags & VDMABUF_IOC_OUTPUT_GONE;
+	if (args.output >= VDMABUF_MAX_OUTPUTS || (args.flags & ~VDMABUF_IOC_OUTPUT_GONE))
+		return -EINVAL;
+	if (gone && (args.width || args.height || args.refresh_mhz || args.scale_120))
+		return -EINVAL;
+	if (!gone && !vdmabuf_mode_valid(args.width, args.height, args.scale_120))
+		return -EINVAL;
+	if (!virtio_has_feature(vd->vdev, VDMABUF_F_OUTPUTS))
+		return -EOPNOTSUPP;
+
+	r = vdmabuf_request_alloc(sizeof(*req));
+	if (!r)
+		return -ENOMEM;
+	req = (struct vdmabuf_output *)r->req;
+	req->hdr.type = cpu_to_le32(VDMABUF_CTRL_OUTPUT);
+	req->output = cpu_to_le32(args.output);
+	req->flags = cpu_to_le32(gone ? VDMABUF_OUTPUT_GONE : 0);
+	req->width = cpu_to_le32(args.width);
+	req->height = cpu_to_le32(args.height);
+	req->refresh_mhz = cpu_to_le32(args.refresh_mhz);
+	req->scale_120 = cpu_to_le32(args.scale_120);
+
+	mutex_lock(&vd->outputs_lock);
+	mutex_lock(&vd->lock);
+	if (vd->gone)
+		err = -ENODEV;
+	else if (gone)
+		/* No frame for it from now on, whatever the device answers. */
+		vd->outputs &= ~BIT(args.output);
+	mutex_unlock(&vd->lock);
+	if (err)
+		goto out_unlock;
+	err = vdmabuf_request_send(vd, r);
+	if (!err && !gone) {
+		mutex_lock(&vd->lock);
+		vd->outputs |= BIT(args.output);
+		mutex_unlock(&vd->lock);
+	}
+	if (err)
+		dev_dbg(&vd->vdev->dev, "output %u%s refused: %d\n", args.output,
+			gone ? " gone" : "", err);
+out_unlock:
+	mutex_unlock(&vd->outputs_lock);
 	if (err != -ETIMEDOUT)
 		vdmabuf_request_free(r);
 	return err;
@@ -2566,6 +2705,9 @@ static long vdmabuf_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 	case VDMABUF_IOC_FORMATS:
 		ret = vdmabuf_ioctl_formats(f, uarg);
 		break;
+	case VDMABUF_IOC_OUTPUT:
+		ret = vdmabuf_ioctl_output(f, uarg);
+		break;
 	default:
 		ret = -ENOTTY;
 		break;
@@ -2638,6 +2780,7 @@ static int vdmabuf_open(struct inode *inode, struct file *file)
 {
 	struct vdmabuf_dev *vd;
 	struct vdmabuf_file *f;
+	unsigned int i;
 
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
@@ -2664,8 +2807,9 @@ static int vdmabuf_open(struct inode *inode, struct file *file)
 	mutex_lock(&vd->lock);
 	list_add_tail(&f->link, &vd->files);
 	/* A compositor that starts after the host asked still hears it. */
-	if (vd->mode_hint.type)
-		vdmabuf_file_queue(f, &vd->mode_hint);
+	for (i = 0; i < VDMABUF_MAX_OUTPUTS; i++)
+		if (vd->mode_hints[i].type)
+			vdmabuf_file_queue(f, &vd->mode_hints[i]);
 	if (vd->num_formats) {
 		const struct vdmabuf_uevent formats = {
 			.type = VDMABUF_UEVENT_FORMATS, .count = vd->num_formats,
@@ -2736,6 +2880,64 @@ static const struct file_operations vdmabuf_fops = {
 	.llseek = noop_llseek,
 };
 
+/*
+ * What the driver holds, for tests and the curious, in
+ * /sys/class/misc/vdmabuf/: buffers exported (on files' lists), buffers
+ * unexported and not retired yet, and the outputs announced (a hex mask).
+ */
+static struct vdmabuf_dev *vdmabuf_dev_from_sysfs(struct device *dev)
+{
+	struct miscdevice *misc = dev_get_drvdata(dev);
+
+	return container_of(misc, struct vdmabuf_dev, misc);
+}
+
+static ssize_t buffers_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct vdmabuf_dev *vd = vdmabuf_dev_from_sysfs(dev);
+	u32 n;
+
+	mutex_lock(&vd->lock);
+	n = vd->num_buffers;
+	mutex_unlock(&vd->lock);
+	return sysfs_emit(buf, "%u\n", n);
+}
+static DEVICE_ATTR_RO(buffers);
+
+static ssize_t retiring_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct vdmabuf_dev *vd = vdmabuf_dev_from_sysfs(dev);
+	struct vdmabuf_buffer *b;
+	u32 n = 0;
+
+	mutex_lock(&vd->lock);
+	list_for_each_entry(b, &vd->retiring, link)
+		n++;
+	mutex_unlock(&vd->lock);
+	return sysfs_emit(buf, "%u\n", n);
+}
+static DEVICE_ATTR_RO(retiring);
+
+static ssize_t outputs_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct vdmabuf_dev *vd = vdmabuf_dev_from_sysfs(dev);
+	u16 outputs;
+
+	mutex_lock(&vd->lock);
+	outputs = vd->outputs;
+	mutex_unlock(&vd->lock);
+	return sysfs_emit(buf, "%#x\n", outputs);
+}
+static DEVICE_ATTR_RO(outputs);
+
+static struct attribute *vdmabuf_attrs[] = {
+	&dev_attr_buffers.attr,
+	&dev_attr_retiring.attr,
+	&dev_attr_outputs.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(vdmabuf);
+
 /* virtio driver */
 
 /*
@@ -2787,6 +2989,7 @@ static int vdmabuf_probe(struct virtio_device *vdev)
 	INIT_WORK(&vd->event_work, vdmabuf_event_work);
 	init_rwsem(&vd->remove_sem);
 	mutex_init(&vd->lock);
+	mutex_init(&vd->outputs_lock);
 	INIT_LIST_HEAD(&vd->files);
 	INIT_LIST_HEAD(&vd->retiring);
 
@@ -2836,6 +3039,7 @@ static int vdmabuf_probe(struct virtio_device *vdev)
 	vd->misc.fops = &vdmabuf_fops;
 	vd->misc.parent = &vdev->dev;
 	vd->misc.mode = 0660;
+	vd->misc.groups = vdmabuf_groups;
 	err = misc_register(&vd->misc);
 	if (err)
 		goto err_reset;
@@ -2944,6 +3148,7 @@ static unsigned int vdmabuf_features[] = {
 	VDMABUF_F_CLIPBOARD,
 	VDMABUF_F_FORMATS,
 	VDMABUF_F_ASYNC_PRESENT,
+	VDMABUF_F_OUTPUTS,
 };
 
 static struct virtio_driver vdmabuf_driver = {

@@ -15,6 +15,7 @@
  *   VDMABUF_IOC_CLIP_ACK   bytes of a transfer the guest sinks, consumed
  *   VDMABUF_IOC_CLIP_CLOSE stop a transfer the guest sinks
  *   VDMABUF_IOC_FORMATS    the (fourcc, modifier) pairs the host imports
+ *   VDMABUF_IOC_OUTPUT     announce, change or remove one of the guest's outputs
  *   read()                 struct vdmabuf_uevent, one or more per call
  *   poll()                 POLLIN when an event waits; POLLERR after the
  *                          device is gone (every call then fails ENODEV)
@@ -80,6 +81,11 @@ struct vdmabuf_urect {
  * DISCARDED RELEASE with the device's errno; with version 1 PRESENT
  * returns the device's answer. A frame in flight when the device resets
  * (VDMABUF_UEVENT_RESET) gets no RELEASE: it went with the reset.
+ *
+ * output names the guest output the frame is for (spec §20), below
+ * VDMABUF_MAX_OUTPUTS (EINVAL). Output 0 is always there; another must
+ * have been announced with VDMABUF_IOC_OUTPUT since the last reset
+ * (ENXIO), which needs VDMABUF_F_OUTPUTS.
  */
 struct vdmabuf_ioc_present {
 	struct vdmabuf_id id;
@@ -88,7 +94,7 @@ struct vdmabuf_ioc_present {
 	__u32 flags;			/* VDMABUF_PRESENT_* */
 	struct vdmabuf_urect damage[16];
 	__s32 fence_fd;			/* VDMABUF_PRESENT_FENCE_FD: wait for it too */
-	__u32 reserved;			/* 0 */
+	__u32 output;			/* the guest output; 0 before outputs existed */
 };
 
 #define VDMABUF_PRESENT_FENCE_FD	(1u << 0)
@@ -110,6 +116,28 @@ struct vdmabuf_ioc_unexport {
 #define VDMABUF_IOC_CLIP_ACK	_IOW(VDMABUF_IOC_MAGIC, 0x09, struct vdmabuf_ioc_clip_ack)
 #define VDMABUF_IOC_CLIP_CLOSE	_IOW(VDMABUF_IOC_MAGIC, 0x0a, struct vdmabuf_ioc_clip_ack)
 #define VDMABUF_IOC_FORMATS	_IOWR(VDMABUF_IOC_MAGIC, 0x0b, struct vdmabuf_ioc_formats)
+#define VDMABUF_IOC_OUTPUT	_IOW(VDMABUF_IOC_MAGIC, 0x0c, struct vdmabuf_ioc_output)
+
+/*
+ * One of the guest's outputs as it is now, or gone (spec §20; needs
+ * VDMABUF_F_OUTPUTS, else EOPNOTSUPP): sent to the device, which tells
+ * the host's consumers, and answered. flags 0: the output (below
+ * VDMABUF_MAX_OUTPUTS) has this mode in device pixels (1 to 16384 each
+ * way), refresh (0: unknown) and scale * 120 (up to 1920); from now on
+ * frames may name it. VDMABUF_IOC_OUTPUT_GONE: it is no more, and every
+ * other field is 0. Anything else is EINVAL; the device's refusal comes
+ * back as its errno. A device reset forgets every output: announce them
+ * again after VDMABUF_UEVENT_RESET.
+ */
+#define VDMABUF_IOC_OUTPUT_GONE	(1u << 0)	/* VDMABUF_OUTPUT_GONE */
+
+struct vdmabuf_ioc_output {
+	__u32 output;
+	__u32 flags;			/* VDMABUF_IOC_OUTPUT_GONE */
+	__u32 width, height;
+	__u32 refresh_mhz;
+	__u32 scale_120;
+};
 
 /*
  * The host's last whole list of formats (spec §18): up to count pairs
@@ -190,7 +218,12 @@ enum vdmabuf_uevent_type {
 	VDMABUF_UEVENT_RELEASE = 1,	/* id, frame, present_ns, refresh_ns, flags */
 	VDMABUF_UEVENT_RETIRED = 2,	/* id: the host let go after UNEXPORT */
 	VDMABUF_UEVENT_CONSUMERS = 3,	/* count */
-	/* width, height, refresh_mhz, scale_120; the last one also at open */
+	/*
+	 * output, width, height, refresh_mhz, scale_120: the host's wish for
+	 * that output (0 without VDMABUF_F_OUTPUTS); flags
+	 * VDMABUF_IOC_OUTPUT_GONE: the host closed it. The last one of each
+	 * output also at open.
+	 */
 	VDMABUF_UEVENT_MODE_HINT = 4,
 	VDMABUF_UEVENT_RESET = 5,	/* the device was reset: every id is gone */
 	VDMABUF_UEVENT_INPUT = 6,	/* input: subscribed files */
@@ -228,7 +261,7 @@ struct vdmabuf_uclip {
 /* INPUT: one event of the host's seat (vdmabuf_input.h). */
 struct vdmabuf_uinput {
 	__u32 kind;			/* enum vdmabuf_input_kind */
-	__u32 reserved;
+	__u32 output;			/* whose window (VDMABUF_F_OUTPUTS); else 0 */
 	__u64 time_usec;		/* this machine's CLOCK_MONOTONIC */
 	__s32 args[VDMABUF_INPUT_ARGS];
 };
@@ -250,10 +283,13 @@ struct vdmabuf_ukeymap {
 
 struct vdmabuf_uevent {
 	__u32 type;
-	__u32 flags;			/* RELEASE: VDMABUF_RELEASE_* */
+	__u32 flags;			/* RELEASE: VDMABUF_RELEASE_*; MODE_HINT: GONE */
 	union {
 		struct {
-			struct vdmabuf_id id;
+			union {
+				struct vdmabuf_id id;
+				__u32 output;	/* MODE_HINT */
+			};
 			__u64 frame;
 			/*
 			 * RELEASE: when the host showed the frame, on this
