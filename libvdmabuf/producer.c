@@ -19,6 +19,7 @@ struct keymap_rx {
 struct vdmabuf_producer {
 	int fd;
 	uint32_t events;		/* VDMABUF_SUBSCRIBE_* */
+	bool outputs;			/* the listener's output_hint is read */
 	struct keymap_rx keymap;
 };
 
@@ -118,14 +119,24 @@ int vdmabuf_producer_present_fenced(struct vdmabuf_producer *producer,
 				    const struct vdmabuf_rect *damage, unsigned int num_damage,
 				    int fence_fd)
 {
+	return vdmabuf_producer_present_output(producer, 0, id, frame, damage, num_damage,
+					       fence_fd);
+}
+
+int vdmabuf_producer_present_output(struct vdmabuf_producer *producer, uint32_t output,
+				    const struct vdmabuf_id *id, uint64_t frame,
+				    const struct vdmabuf_rect *damage, unsigned int num_damage,
+				    int fence_fd)
+{
 	struct vdmabuf_ioc_present ioc = {
 		.id = *id,
 		.frame = frame,
 		.flags = fence_fd >= 0 ? VDMABUF_PRESENT_FENCE_FD : 0,
 		.fence_fd = fence_fd,
+		.output = output,
 	};
 
-	if (num_damage > VDMABUF_MAX_DAMAGE_RECTS)
+	if (num_damage > VDMABUF_MAX_DAMAGE_RECTS || output >= VDMABUF_MAX_OUTPUTS)
 		return -EINVAL;
 	ioc.num_damage = damage ? num_damage : 0;
 	for (unsigned int i = 0; i < ioc.num_damage; i++) {
@@ -154,6 +165,29 @@ int vdmabuf_producer_pointer(struct vdmabuf_producer *producer, const struct vdm
 		ioc.hotspot_y = hotspot_y;
 	}
 	return ioctl_retry(producer->fd, VDMABUF_IOC_POINTER, &ioc);
+}
+
+void vdmabuf_producer_listen_outputs(struct vdmabuf_producer *producer)
+{
+	producer->outputs = true;
+}
+
+int vdmabuf_producer_output(struct vdmabuf_producer *producer, uint32_t output, uint32_t width,
+			    uint32_t height, uint32_t refresh_mhz, uint32_t scale_120)
+{
+	struct vdmabuf_ioc_output ioc = {
+		.output = output, .width = width, .height = height,
+		.refresh_mhz = refresh_mhz, .scale_120 = scale_120,
+	};
+
+	return ioctl_retry(producer->fd, VDMABUF_IOC_OUTPUT, &ioc);
+}
+
+int vdmabuf_producer_output_gone(struct vdmabuf_producer *producer, uint32_t output)
+{
+	struct vdmabuf_ioc_output ioc = { .output = output, .flags = VDMABUF_IOC_OUTPUT_GONE };
+
+	return ioctl_retry(producer->fd, VDMABUF_IOC_OUTPUT, &ioc);
 }
 
 int vdmabuf_producer_unexport(struct vdmabuf_producer *producer, const struct vdmabuf_id *id)
@@ -361,8 +395,14 @@ static void deliver(struct vdmabuf_producer *producer, const struct vdmabuf_ueve
 			l->consumers(data, ev->count);
 		break;
 	case VDMABUF_UEVENT_MODE_HINT:
-		if (l->mode_hint)
+		if (producer->outputs) {
+			if (l->output_hint)
+				l->output_hint(data, ev->output, ev->flags, ev->width, ev->height,
+					       ev->refresh_mhz, ev->scale_120);
+		} else if (l->mode_hint && !ev->output && !ev->flags) {
+			/* A listener of one output hears that output's wishes only. */
 			l->mode_hint(data, ev->width, ev->height, ev->refresh_mhz, ev->scale_120);
+		}
 		break;
 	case VDMABUF_UEVENT_RESET:
 		if (l->reset)

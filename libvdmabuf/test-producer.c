@@ -7,6 +7,9 @@
  * clipboard's (CLIP_OPEN answers transfer 77). Input and the clipboard
  * reach the listener only once subscribed to; keymap pieces become one
  * whole keymap, and a piece out of order drops the one being assembled.
+ * Mode hints: a listener of one output hears output 0's only; after
+ * listen_outputs every output's, with GONE. OUTPUT and PRESENT carry
+ * the output as given.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +36,8 @@ static struct vdmabuf_ioc_pointer pointed;
 static unsigned int pointers;
 static struct vdmabuf_ioc_clip_data clip_data;
 static struct vdmabuf_ioc_clip_open clip_open;
+static struct vdmabuf_ioc_output output_ioc;
+static struct vdmabuf_ioc_present present_ioc;
 
 int __wrap_ioctl(int fd, unsigned long request, ...);
 int __wrap_ioctl(int fd, unsigned long request, ...)
@@ -46,6 +51,14 @@ int __wrap_ioctl(int fd, unsigned long request, ...)
 	if (request == VDMABUF_IOC_POINTER) {
 		memcpy(&pointed, ioc, sizeof(pointed));
 		pointers++;
+		return 0;
+	}
+	if (request == VDMABUF_IOC_OUTPUT) {
+		memcpy(&output_ioc, ioc, sizeof(output_ioc));
+		return 0;
+	}
+	if (request == VDMABUF_IOC_PRESENT) {
+		memcpy(&present_ioc, ioc, sizeof(present_ioc));
 		return 0;
 	}
 	if (request == VDMABUF_IOC_CLIP_DATA) {
@@ -70,7 +83,8 @@ int __wrap_ioctl(int fd, unsigned long request, ...)
 }
 
 struct log {
-	unsigned int inputs, keymaps, clips;
+	unsigned int inputs, keymaps, clips, hints;
+	char hint[128];
 	char clip[128];
 	struct vdmabuf_input_event input;
 	char keymap[512];
@@ -130,11 +144,87 @@ static const struct vdmabuf_clip_listener clip_listener = {
 	.cancel = on_clip_cancel,
 };
 
+static void on_mode_hint(void *data, uint32_t width, uint32_t height, uint32_t refresh_mhz,
+			 uint32_t scale_120)
+{
+	struct log *log = data;
+
+	log->hints++;
+	snprintf(log->hint, sizeof(log->hint), "mode %ux%u %u %u", width, height, refresh_mhz,
+		 scale_120);
+}
+
+static void on_output_hint(void *data, uint32_t output, uint32_t flags, uint32_t width,
+			   uint32_t height, uint32_t refresh_mhz, uint32_t scale_120)
+{
+	struct log *log = data;
+
+	log->hints++;
+	snprintf(log->hint, sizeof(log->hint), "output %u %#x %ux%u %u %u", output, flags, width,
+		 height, refresh_mhz, scale_120);
+}
+
 static const struct vdmabuf_producer_listener listener = {
+	.mode_hint = on_mode_hint,
 	.input = on_input,
 	.keymap = on_keymap,
 	.clip = &clip_listener,
+	.output_hint = on_output_hint,
 };
+
+static void send_uevent(int fd, const struct vdmabuf_uevent *ev);
+
+static void send_hint(int fd, uint32_t output, uint32_t flags, uint32_t width, uint32_t height)
+{
+	struct vdmabuf_uevent ev = { .type = VDMABUF_UEVENT_MODE_HINT, .flags = flags };
+
+	ev.output = output;
+	ev.width = width;
+	ev.height = height;
+	ev.refresh_mhz = 60000;
+	ev.scale_120 = width ? 180 : 0;
+	send_uevent(fd, &ev);
+}
+
+/* Several outputs: hints by listener, OUTPUT and PRESENT as asked. */
+static void test_outputs(struct vdmabuf_producer *producer, int fd, struct log *log)
+{
+	const struct vdmabuf_id id = { 7, 8 };
+
+	send_hint(fd, 0, 0, 800, 600);
+	send_hint(fd, 2, 0, 1024, 768);
+	send_hint(fd, 2, VDMABUF_OUTPUT_GONE, 0, 0);
+	CHECK(vdmabuf_producer_dispatch(producer, &listener, log) == 3);
+	CHECK(log->hints == 1 && !strcmp(log->hint, "mode 800x600 60000 180"));
+	vdmabuf_producer_listen_outputs(producer);
+	send_hint(fd, 2, 0, 1024, 768);
+	CHECK(vdmabuf_producer_dispatch(producer, &listener, log) == 1);
+	CHECK(log->hints == 2 && !strcmp(log->hint, "output 2 0 1024x768 60000 180"));
+	send_hint(fd, 2, VDMABUF_OUTPUT_GONE, 0, 0);
+	vdmabuf_producer_dispatch(producer, &listener, log);
+	CHECK(log->hints == 3 && !strcmp(log->hint, "output 2 0x1 0x0 60000 0"));
+	send_hint(fd, 0, 0, 640, 480);
+	vdmabuf_producer_dispatch(producer, &listener, log);
+	CHECK(log->hints == 4 && !strcmp(log->hint, "output 0 0 640x480 60000 180"));
+
+	CHECK(vdmabuf_producer_output(producer, 3, 1920, 1080, 59940, 240) == 0);
+	CHECK(output_ioc.output == 3 && !output_ioc.flags && output_ioc.width == 1920 &&
+	      output_ioc.height == 1080 && output_ioc.refresh_mhz == 59940 &&
+	      output_ioc.scale_120 == 240);
+	CHECK(vdmabuf_producer_output_gone(producer, 3) == 0);
+	CHECK(output_ioc.output == 3 && output_ioc.flags == VDMABUF_IOC_OUTPUT_GONE &&
+	      !output_ioc.width && !output_ioc.height && !output_ioc.scale_120);
+
+	CHECK(vdmabuf_producer_present_output(producer, 5, &id, 11, NULL, 0, -1) == 0);
+	CHECK(present_ioc.output == 5 && present_ioc.frame == 11 && present_ioc.id.key == 8 &&
+	      !present_ioc.flags);
+	CHECK(vdmabuf_producer_present(producer, &id, 12, NULL, 0) == 0);
+	CHECK(present_ioc.output == 0 && present_ioc.frame == 12);
+	present_ioc.frame = 0;
+	CHECK(vdmabuf_producer_present_output(producer, VDMABUF_MAX_OUTPUTS, &id, 13, NULL, 0,
+					      -1) == -EINVAL);
+	CHECK(present_ioc.frame == 0);
+}
 
 static void send_uevent(int fd, const struct vdmabuf_uevent *ev)
 {
@@ -283,6 +373,8 @@ int main(void)
 		CHECK(vdmabuf_producer_clip_send(producer, 77, text, VDMABUF_CLIP_WINDOW + 1, false,
 						 0) == -EINVAL);
 	}
+
+	test_outputs(producer, fds[1], &log);
 
 	vdmabuf_producer_destroy(producer);
 	close(fds[0]);

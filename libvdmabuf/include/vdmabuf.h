@@ -187,7 +187,24 @@ struct vdmabuf_producer_listener {
 	 * list. (Added with soversion 0, whose listener is not yet frozen.)
 	 */
 	void (*formats)(void *data, const struct vdmabuf_format *formats, uint32_t count);
+	/*
+	 * Several outputs (spec §20): only after
+	 * vdmabuf_producer_listen_outputs(), so a listener built before it
+	 * existed is never read past formats; mode_hint is then not called.
+	 * The host's wish for output (below VDMABUF_MAX_OUTPUTS): flags 0,
+	 * this mode (an output the guest does not have: add it), or
+	 * VDMABUF_OUTPUT_GONE, the host closed it (remove it). The last one
+	 * of each output also comes once after creation.
+	 */
+	void (*output_hint)(void *data, uint32_t output, uint32_t flags, uint32_t width,
+			    uint32_t height, uint32_t refresh_mhz, uint32_t scale_120);
 };
+
+/* vdmabuf_info.features: several outputs (spec §20). */
+#define VDMABUF_INFO_OUTPUTS		(1ull << 8)	/* 1 << VDMABUF_F_OUTPUTS */
+#ifndef VDMABUF_MAX_OUTPUTS
+#define VDMABUF_MAX_OUTPUTS		16
+#endif
 
 /* path NULL: /dev/vdmabuf. On failure returns NULL and sets *err. */
 VDMABUF_API
@@ -261,6 +278,34 @@ VDMABUF_API
 int vdmabuf_producer_pointer(struct vdmabuf_producer *producer, const struct vdmabuf_id *image,
 			     uint64_t serial, uint32_t hotspot_x, uint32_t hotspot_y,
 			     uint32_t constraint);
+/*
+ * As vdmabuf_producer_present_fenced(), for one of the guest's outputs
+ * (spec §20): output 0 always, another once announced with
+ * vdmabuf_producer_output() since the last reset (-ENXIO otherwise;
+ * -EINVAL: not below VDMABUF_MAX_OUTPUTS).
+ */
+VDMABUF_API
+int vdmabuf_producer_present_output(struct vdmabuf_producer *producer, uint32_t output,
+				    const struct vdmabuf_id *id, uint64_t frame,
+				    const struct vdmabuf_rect *damage, unsigned int num_damage,
+				    int fence_fd);
+/*
+ * Several outputs (spec §20). listen_outputs: the listener's output_hint
+ * is called from now on, for every output, instead of mode_hint (which
+ * otherwise hears output 0's hints only). output: tells the host the
+ * guest has output (below VDMABUF_MAX_OUTPUTS) with this mode in device
+ * pixels, refresh (mHz, 0: unknown) and scale * 120; again at each
+ * change and after every reset. output_gone: it has it no more. Both
+ * wait for the device's answer. -EOPNOTSUPP: the device has one output
+ * only (VDMABUF_INFO_OUTPUTS not negotiated); -EINVAL: a bad id or mode.
+ */
+VDMABUF_API
+void vdmabuf_producer_listen_outputs(struct vdmabuf_producer *producer);
+VDMABUF_API
+int vdmabuf_producer_output(struct vdmabuf_producer *producer, uint32_t output, uint32_t width,
+			    uint32_t height, uint32_t refresh_mhz, uint32_t scale_120);
+VDMABUF_API
+int vdmabuf_producer_output_gone(struct vdmabuf_producer *producer, uint32_t output);
 /* Stops sharing id; its pages stay pinned until retired. */
 VDMABUF_API
 int vdmabuf_producer_unexport(struct vdmabuf_producer *producer, const struct vdmabuf_id *id);
