@@ -4,6 +4,11 @@
  * Device events (releases, resets, consumers coming and going, the host's
  * preferred mode, the host window's input) arrive on the producer's fd in
  * the compositor's loop.
+ *
+ * With VDMABUF_F_OUTPUTS the outputs are a set keyed by their id (spec
+ * §20): a host's hint for an id the guest does not have adds an output
+ * (emitted on new_output, as wlr_headless_add_output() does), one with
+ * GONE destroys it; a reset announces every output again.
  */
 #include <assert.h>
 #include <errno.h>
@@ -80,6 +85,64 @@ static void device_mode_hint(void *data, uint32_t width, uint32_t height,
 		vdmabuf_output_handle_mode_hint(output, width, height, refresh_mhz, scale_120);
 }
 
+struct vdmabuf_output *vdmabuf_backend_find_output(struct vdmabuf_backend *backend, uint32_t id)
+{
+	struct vdmabuf_output *output;
+
+	wl_list_for_each(output, &backend->outputs, link)
+		if (output->id == id)
+			return output;
+	return NULL;
+}
+
+static void emit_output(struct vdmabuf_backend *backend, struct vdmabuf_output *output)
+{
+	if (!backend->started || output->emitted)
+		return;
+	output->emitted = true;
+	wl_signal_emit_mutable(&backend->base.events.new_output, &output->base);
+}
+
+/*
+ * The host's wish for one output (spec §20): a new window adds an output
+ * of its mode, a window closed removes one, and a known output's hint is
+ * a mode change as with one output.
+ */
+static void device_output_hint(void *data, uint32_t id, uint32_t flags, uint32_t width,
+			       uint32_t height, uint32_t refresh_mhz, uint32_t scale_120)
+{
+	struct vdmabuf_backend *backend = data;
+	struct vdmabuf_output *output = vdmabuf_backend_find_output(backend, id);
+
+	if (flags & VDMABUF_OUTPUT_GONE) {
+		if (!output)
+			return;
+		if (wl_list_length(&backend->outputs) == 1) {
+			wlr_log(WLR_INFO, "vdmabuf: host closed %s, the last output; kept",
+				output->base.name);
+			return;
+		}
+		wlr_log(WLR_INFO, "vdmabuf: host closed %s", output->base.name);
+		wlr_output_destroy(&output->base);
+		return;
+	}
+	if (output) {
+		vdmabuf_output_handle_mode_hint(output, width, height, refresh_mhz, scale_120);
+		return;
+	}
+	if (!width || !height || width > 16384 || height > 16384 || id >= VDMABUF_MAX_OUTPUTS) {
+		wlr_log(WLR_ERROR, "vdmabuf: ignoring a new output %u of %ux%u", id, width, height);
+		return;
+	}
+	output = vdmabuf_output_create(backend, id, (int)width, (int)height, (int)refresh_mhz,
+				       scale_120);
+	if (!output)
+		return;
+	wlr_log(WLR_INFO, "vdmabuf: host added %s: %ux%u scale %u/120", output->base.name, width,
+		height, scale_120);
+	emit_output(backend, output);
+}
+
 static void device_formats(void *data, const struct vdmabuf_format *formats, uint32_t count)
 {
 	struct vdmabuf_backend *backend = data;
@@ -97,6 +160,9 @@ static void device_reset(void *data)
 	struct vdmabuf_output *output;
 
 	wlr_log(WLR_INFO, "vdmabuf: device reset; sharing buffers again");
+	/* The new instance knows no output: announce each before its frames. */
+	wl_list_for_each(output, &backend->outputs, link)
+		vdmabuf_output_announce(output, NULL);
 	wl_list_for_each(output, &backend->outputs, link)
 		vdmabuf_output_handle_reset(output);
 	if (backend->clipboard)
@@ -128,6 +194,7 @@ static const struct vdmabuf_producer_listener producer_listener = {
 	.keymap = device_keymap,
 	.clip = &vdmabuf_clipboard_listener,
 	.formats = device_formats,
+	.output_hint = device_output_hint,
 };
 
 static int handle_device(int fd, uint32_t mask, void *data)
@@ -190,7 +257,7 @@ static bool backend_start(struct wlr_backend *wlr_backend)
 		backend->consumers = info.consumers;
 	backend->started = true;
 	wl_list_for_each(output, &backend->outputs, link)
-		wl_signal_emit_mutable(&backend->base.events.new_output, &output->base);
+		emit_output(backend, output);
 	start_seat(backend);
 	return true;
 }
@@ -323,10 +390,15 @@ struct wlr_backend *wlr_vdmabuf_backend_create(struct wl_event_loop *loop,
 		return NULL;
 	}
 	/* The host draws the cursor (hardware cursors), or we do. */
-	if (vdmabuf_producer_info(backend->producer, &info) == 0)
+	if (vdmabuf_producer_info(backend->producer, &info) == 0) {
 		backend->pointer = info.features & VDMABUF_INFO_POINTER;
-	wlr_log(WLR_INFO, "vdmabuf: %s cursors", backend->pointer ?
-		"the host draws the guest's" : "software");
+		backend->multi = info.features & VDMABUF_INFO_OUTPUTS;
+	}
+	wlr_log(WLR_INFO, "vdmabuf: %s cursors; %s", backend->pointer ?
+		"the host draws the guest's" : "software", backend->multi ?
+		"outputs by id, each a window on the host" : "one window on the host");
+	if (backend->multi)
+		vdmabuf_producer_listen_outputs(backend->producer);
 	wlr_backend_init(&backend->base, &backend_impl);
 	backend->loop = loop;
 	backend->drm_fd = open_render_node();
@@ -347,11 +419,17 @@ struct wlr_output *wlr_vdmabuf_add_output(struct wlr_backend *wlr_backend,
 {
 	struct vdmabuf_backend *backend = vdmabuf_backend_from_backend(wlr_backend);
 	struct vdmabuf_output *output;
+	uint32_t id = 0;
 
-	output = vdmabuf_output_create(backend, width, height, refresh_mhz);
+	while (id < VDMABUF_MAX_OUTPUTS && vdmabuf_backend_find_output(backend, id))
+		id++;
+	if (id == VDMABUF_MAX_OUTPUTS) {
+		wlr_log(WLR_ERROR, "vdmabuf: no free output id");
+		return NULL;
+	}
+	output = vdmabuf_output_create(backend, id, width, height, refresh_mhz, 0);
 	if (!output)
 		return NULL;
-	if (backend->started)
-		wl_signal_emit_mutable(&backend->base.events.new_output, &output->base);
+	emit_output(backend, output);
 	return &output->base;
 }

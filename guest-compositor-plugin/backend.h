@@ -28,6 +28,12 @@ struct vdmabuf_backend {
 	struct vdmabuf_clipboard *clipboard;	/* shared with a seat; NULL: not */
 	bool guest_keymap;		/* keep the compositor's keymap */
 	bool pointer;			/* VDMABUF_F_POINTER: the host draws the cursor */
+	/*
+	 * VDMABUF_F_OUTPUTS: outputs by id (spec §20), each announced to
+	 * the host, frames naming theirs, the host's hints adding and
+	 * removing them. Without it every output presents as output 0.
+	 */
+	bool multi;
 	bool started;
 	/*
 	 * What the host imports (host_formats.c): for direct scan-out, and
@@ -42,6 +48,8 @@ struct vdmabuf_output {
 	struct wlr_output base;
 	struct vdmabuf_backend *backend;
 	struct wl_list link;		/* vdmabuf_backend.outputs */
+	uint32_t id;			/* below VDMABUF_MAX_OUTPUTS, the host's too */
+	bool emitted;			/* on the backend's new_output */
 	struct wl_event_source *frame_timer;
 	bool frame_owed;		/* committed, frame event not yet sent */
 	uint64_t last_frame_ns;		/* CLOCK_MONOTONIC of the last frame event */
@@ -86,8 +94,17 @@ struct vdmabuf_export {
 struct vdmabuf_backend *vdmabuf_backend_from_backend(struct wlr_backend *backend);
 /* The output the host shows (its first), or NULL. */
 struct vdmabuf_output *vdmabuf_backend_host_output(struct vdmabuf_backend *backend);
-struct vdmabuf_output *vdmabuf_output_create(struct vdmabuf_backend *backend,
-					     int width, int height, int refresh_mhz);
+/* id: free, below VDMABUF_MAX_OUTPUTS; scale_120 0: 1. Announced to the host. */
+struct vdmabuf_output *vdmabuf_output_create(struct vdmabuf_backend *backend, uint32_t id,
+					     int width, int height, int refresh_mhz,
+					     uint32_t scale_120);
+struct vdmabuf_output *vdmabuf_backend_find_output(struct vdmabuf_backend *backend, uint32_t id);
+/*
+ * Tells the host the output's mode as it is (or as state makes it), or
+ * that it is gone: with VDMABUF_F_OUTPUTS only.
+ */
+void vdmabuf_output_announce(struct vdmabuf_output *output, const struct wlr_output_state *state);
+void vdmabuf_output_announce_gone(struct vdmabuf_output *output);
 void vdmabuf_output_handle_release(struct vdmabuf_export *export, uint64_t present_ns,
 				   uint32_t refresh_ns, uint32_t flags);
 /* The host let go of a cursor image (frame = its serial). */

@@ -20,6 +20,11 @@
  * by POINTER with a fresh serial and locked until the host releases that
  * serial. A buffer that cannot be shared is refused, and wlroots draws a
  * software cursor instead; so it does on a device without the feature.
+ *
+ * Several outputs (VDMABUF_F_OUTPUTS): the output has an id, the host's
+ * too; it announces itself (OUTPUT) on creation and at each change of
+ * its mode or scale, and GONE when destroyed, and each of its frames
+ * names it.
  */
 #include <assert.h>
 #include <errno.h>
@@ -231,8 +236,9 @@ static int present(struct vdmabuf_output *output, struct vdmabuf_export *export,
 				};
 		}
 	}
-	return vdmabuf_producer_present(output->backend->producer, &export->id, seq,
-					n ? rects : NULL, n);
+	return vdmabuf_producer_present_output(output->backend->producer,
+					       output->backend->multi ? output->id : 0,
+					       &export->id, seq, n ? rects : NULL, n, -1);
 }
 
 /*
@@ -610,6 +616,50 @@ static bool output_test(struct wlr_output *wlr_output, const struct wlr_output_s
 	return true;
 }
 
+static uint32_t scale_120(float scale)
+{
+	return scale > 0 ? (uint32_t)(scale * 120.0f + 0.5f) : 120;
+}
+
+void vdmabuf_output_announce(struct vdmabuf_output *output, const struct wlr_output_state *state)
+{
+	int32_t width = output->base.width, height = output->base.height;
+	int32_t refresh = output->base.refresh;
+	float scale = output->base.scale;
+	int err;
+
+	if (!output->backend->multi)
+		return;
+	if (state && (state->committed & WLR_OUTPUT_STATE_MODE)) {
+		width = state->custom_mode.width;
+		height = state->custom_mode.height;
+		refresh = state->custom_mode.refresh;
+	}
+	if (state && (state->committed & WLR_OUTPUT_STATE_SCALE))
+		scale = state->scale;
+	err = vdmabuf_producer_output(output->backend->producer, output->id, (uint32_t)width,
+				      (uint32_t)height, refresh > 0 ? (uint32_t)refresh : 0,
+				      scale_120(scale));
+	if (err < 0)
+		wlr_log(WLR_ERROR, "vdmabuf: announcing %s (%dx%d) to the host: %s",
+			output->base.name, width, height, strerror(-err));
+	else
+		wlr_log(WLR_DEBUG, "vdmabuf: %s announced: %dx%d scale %u/120",
+			output->base.name, width, height, scale_120(scale));
+}
+
+void vdmabuf_output_announce_gone(struct vdmabuf_output *output)
+{
+	int err;
+
+	if (!output->backend->multi)
+		return;
+	err = vdmabuf_producer_output_gone(output->backend->producer, output->id);
+	if (err < 0 && err != -ENODEV)
+		wlr_log(WLR_ERROR, "vdmabuf: %s gone: the host was not told: %s",
+			output->base.name, strerror(-err));
+}
+
 static bool output_commit(struct wlr_output *wlr_output, const struct wlr_output_state *state)
 {
 	struct vdmabuf_output *output = output_from_wlr(wlr_output);
@@ -618,6 +668,9 @@ static bool output_commit(struct wlr_output *wlr_output, const struct wlr_output
 		return false;
 	if (state->committed & WLR_OUTPUT_STATE_MODE)
 		output->host_refresh_ns = 0;
+	/* Before its first frame of that size: the host resizes its window. */
+	if (state->committed & (WLR_OUTPUT_STATE_MODE | WLR_OUTPUT_STATE_SCALE))
+		vdmabuf_output_announce(output, state);
 	if ((state->committed & WLR_OUTPUT_STATE_BUFFER) && !commit_buffer(output, state))
 		return false;
 	update_frame(output, true);
@@ -632,6 +685,7 @@ static void output_destroy(struct wlr_output *wlr_output)
 	wl_list_for_each_safe(export, tmp, &output->backend->exports, link)
 		if (export->output == output)
 			export_destroy(export, true);
+	vdmabuf_output_announce_gone(output);
 	wl_list_remove(&output->link);
 	wl_event_source_remove(output->frame_timer);
 	wlr_drm_format_set_finish(&output->cursor_formats);
@@ -658,6 +712,11 @@ bool wlr_output_is_vdmabuf(struct wlr_output *wlr_output)
 	return wlr_output->impl == &output_impl;
 }
 
+uint32_t wlr_vdmabuf_output_get_id(struct wlr_output *wlr_output)
+{
+	return output_from_wlr(wlr_output)->id;
+}
+
 void wlr_vdmabuf_output_get_stats(struct wlr_output *wlr_output,
 				  struct wlr_vdmabuf_output_stats *stats)
 {
@@ -667,10 +726,10 @@ void wlr_vdmabuf_output_get_stats(struct wlr_output *wlr_output,
 	stats->consumers = output->backend->consumers;
 }
 
-struct vdmabuf_output *vdmabuf_output_create(struct vdmabuf_backend *backend,
-					     int width, int height, int refresh_mhz)
+struct vdmabuf_output *vdmabuf_output_create(struct vdmabuf_backend *backend, uint32_t id,
+					     int width, int height, int refresh_mhz,
+					     uint32_t scale)
 {
-	static unsigned int next_number = 1;
 	struct vdmabuf_output *output = calloc(1, sizeof(*output));
 	struct wlr_output_state state;
 	char name[32];
@@ -678,6 +737,7 @@ struct vdmabuf_output *vdmabuf_output_create(struct vdmabuf_backend *backend,
 	if (!output)
 		return NULL;
 	output->backend = backend;
+	output->id = id;
 	wlr_drm_format_set_add(&output->cursor_formats, DRM_FORMAT_ARGB8888,
 			       DRM_FORMAT_MOD_LINEAR);
 	output->frame_timer = wl_event_loop_add_timer(backend->loop, handle_frame_timer, output);
@@ -689,14 +749,18 @@ struct vdmabuf_output *vdmabuf_output_create(struct vdmabuf_backend *backend,
 	wlr_output_state_init(&state);
 	wlr_output_state_set_custom_mode(&state, width, height,
 					 refresh_mhz > 0 ? refresh_mhz : DEFAULT_REFRESH_MHZ);
+	if (scale)
+		wlr_output_state_set_scale(&state, scale / 120.0f);
 	wlr_output_init(&output->base, &backend->base, &output_impl, backend->loop, &state);
 	wlr_output_state_finish(&state);
 	/* No cursor plane: wlroots need not render cursor buffers to try one. */
 	if (!backend->pointer)
 		wlr_output_lock_software_cursors(&output->base, true);
-	snprintf(name, sizeof(name), "VDMABUF-%u", next_number++);
+	snprintf(name, sizeof(name), "VDMABUF-%u", id);
 	wlr_output_set_name(&output->base, name);
 	wlr_output_set_description(&output->base, "vdmabuf output: a window on the VM's host");
 	wl_list_insert(&backend->outputs, &output->link);
+	/* Before any frame names it. */
+	vdmabuf_output_announce(output, NULL);
 	return output;
 }

@@ -76,12 +76,26 @@ WLR_VDMABUF_API bool wlr_vdmabuf_backend_share_clipboard(struct wlr_backend *bac
 							 struct wlr_seat *seat);
 
 /*
- * Adds an output of this initial mode (refresh in mHz; 0 for 60 Hz). The
- * host may ask for another mode at any time through request_state.
+ * Adds an output of this initial mode (refresh in mHz; 0 for 60 Hz), with
+ * the lowest free id. The host may ask for another mode at any time
+ * through request_state. NULL: every id (16) is taken.
+ *
+ * Several outputs (VDMABUF_F_OUTPUTS, spec §20): each output has an id,
+ * the same on the host, where each is a window of its own. The backend
+ * announces each output to the host when it appears and at each change
+ * of its mode or scale, and that it is gone when destroyed, and again
+ * after a device reset; every frame names its output. When the host asks
+ * for an output the guest does not have (a new window), the backend adds
+ * it and emits it on new_output, as a headless backend's added output;
+ * when the host closes one, the backend destroys it (wlr_output_destroy:
+ * its destroy event) unless it is the last. Without the feature the host
+ * has one window, which shows every output's frames.
  */
 WLR_VDMABUF_API struct wlr_output *wlr_vdmabuf_add_output(struct wlr_backend *backend,
 					  int width, int height, int refresh_mhz);
 WLR_VDMABUF_API bool wlr_output_is_vdmabuf(struct wlr_output *output);
+/* The output's id (spec §20), below 16; its name is VDMABUF-<id>. */
+WLR_VDMABUF_API uint32_t wlr_vdmabuf_output_get_id(struct wlr_output *output);
 
 /*
  * An allocator whose buffers the device can share: GBM when the renderer
