@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * vdmabuf-compositor: a small kiosk compositor whose only output is a
- * window on the VM's host, built on the wlr-vdmabuf backend. Every
- * toplevel fills the output; the newest has the focus. Keyboards,
- * pointers and touch devices the backends offer (the host window's, from
- * the vdmabuf backend) drive the seat.
+ * vdmabuf-compositor: a small kiosk compositor whose outputs are windows
+ * on the VM's host, built on the wlr-vdmabuf backend. Every toplevel
+ * fills its output; the newest has the focus. Keyboards, pointers and
+ * touch devices the backends offer (the host window's, from the vdmabuf
+ * backend) drive the seat.
+ *
+ * Several outputs (the host opens and closes windows, spec §20): a new
+ * toplevel opens on the output of the lowest id that shows none, else on
+ * the focused toplevel's output; that output is its home. When an output
+ * goes, its toplevels move to the remaining output of the lowest id,
+ * behind what it shows; when an output of their home's id comes back,
+ * they return to it. So a client started while the host shows a new,
+ * empty window opens there.
  *
  * Pointer constraints and relative motion (pointer-constraints-unstable-v1,
  * relative-pointer-unstable-v1): when the pointer's surface has a
@@ -80,7 +88,9 @@ struct server {
 	struct wl_listener new_constraint;
 	struct wl_listener constraint_destroy;	/* the active one's */
 	struct wl_list outputs;		/* output.link */
-	struct wl_list toplevels;	/* toplevel.link, newest first */
+	struct wl_list toplevels;	/* toplevel.link, mapped, newest first */
+	struct wl_list all_toplevels;	/* toplevel.all_link, mapped or not */
+	struct wl_listener layout_change;
 	struct wl_list keyboards;	/* keyboard.link */
 	unsigned int touch_devices;
 	/* Touch points down: where each one's surface lies in the layout. */
@@ -115,6 +125,7 @@ struct server {
 struct output {
 	struct server *server;
 	struct wlr_output *wlr_output;
+	uint32_t id;			/* the vdmabuf output's, the host's too */
 	struct wlr_scene_output *scene_output;
 	struct wl_list link;
 	struct wl_listener frame;
@@ -127,7 +138,12 @@ struct toplevel {
 	struct server *server;
 	struct wlr_xdg_toplevel *xdg;
 	struct wlr_scene_tree *tree;
+	struct output *output;		/* where it is shown; NULL: no output */
+	uint32_t home;			/* the id of the output it opened on */
+	bool placed;			/* home chosen */
+	int width, height;		/* the size it was last asked for */
 	struct wl_list link;
+	struct wl_list all_link;	/* server.all_toplevels */
 	struct wl_listener commit;
 	struct wl_listener map;
 	struct wl_listener unmap;
@@ -148,23 +164,66 @@ struct keyboard {
 	struct wl_listener destroy;
 };
 
-/* Toplevels: each fills the output. */
+/* Toplevels: each fills its output. */
 
-static void output_size(struct server *server, int *width, int *height)
+/* The output of the lowest id, but not skip; NULL: none. */
+static struct output *first_output(struct server *server, struct output *skip)
 {
-	struct wlr_box box;
+	struct output *output, *first = NULL;
 
-	wlr_output_layout_get_box(server->output_layout, NULL, &box);
-	*width = box.width > 0 ? box.width : 640;
-	*height = box.height > 0 ? box.height : 480;
+	wl_list_for_each(output, &server->outputs, link)
+		if (output != skip && (!first || output->id < first->id))
+			first = output;
+	return first;
+}
+
+/* Where a new toplevel opens: the lowest id showing none, else the focus's. */
+static struct output *pick_output(struct server *server)
+{
+	struct output *output, *empty = NULL;
+	struct toplevel *toplevel;
+
+	wl_list_for_each(output, &server->outputs, link) {
+		bool shows = false;
+
+		wl_list_for_each(toplevel, &server->all_toplevels, all_link)
+			shows |= toplevel->output == output;
+		if (!shows && (!empty || output->id < empty->id))
+			empty = output;
+	}
+	if (empty)
+		return empty;
+	if (!wl_list_empty(&server->toplevels)) {
+		toplevel = wl_container_of(server->toplevels.next, toplevel, link);
+		if (toplevel->output)
+			return toplevel->output;
+	}
+	return first_output(server, NULL);
+}
+
+/* Shows toplevel on output (NULL: nowhere), filling it. */
+static void toplevel_place(struct toplevel *toplevel, struct output *output)
+{
+	struct wlr_box box = { 0 };
+
+	toplevel->output = output;
+	if (output)
+		wlr_output_layout_get_box(toplevel->server->output_layout, output->wlr_output,
+					  &box);
+	wlr_scene_node_set_enabled(&toplevel->tree->node, output != NULL);
+	wlr_scene_node_set_position(&toplevel->tree->node, box.x, box.y);
+	if (box.width <= 0 || box.height <= 0)
+		return;
+	if (box.width == toplevel->width && box.height == toplevel->height)
+		return;
+	toplevel->width = box.width;
+	toplevel->height = box.height;
+	wlr_xdg_toplevel_set_size(toplevel->xdg, box.width, box.height);
 }
 
 static void toplevel_fit(struct toplevel *toplevel)
 {
-	int width, height;
-
-	output_size(toplevel->server, &width, &height);
-	wlr_xdg_toplevel_set_size(toplevel->xdg, width, height);
+	toplevel_place(toplevel, toplevel->output);
 }
 
 static void focus(struct toplevel *toplevel)
@@ -192,8 +251,20 @@ static void toplevel_handle_commit(struct wl_listener *listener, void *data)
 {
 	struct toplevel *toplevel = wl_container_of(listener, toplevel, commit);
 
-	if (toplevel->xdg->base->initial_commit)
-		toplevel_fit(toplevel);
+	if (!toplevel->xdg->base->initial_commit)
+		return;
+	if (!toplevel->placed) {
+		struct output *output = pick_output(toplevel->server);
+
+		toplevel->placed = true;
+		toplevel->output = output;
+		toplevel->home = output ? output->id : 0;
+		wlr_log(WLR_INFO, "toplevel %s opens on %s", toplevel->xdg->app_id ?
+			toplevel->xdg->app_id : "(no app id)",
+			output ? output->wlr_output->name : "no output");
+	}
+	toplevel->width = toplevel->height = 0;	/* the initial configure */
+	toplevel_fit(toplevel);
 }
 
 static void toplevel_handle_map(struct wl_listener *listener, void *data)
@@ -223,6 +294,7 @@ static void toplevel_handle_destroy(struct wl_listener *listener, void *data)
 	wl_list_remove(&toplevel->map.link);
 	wl_list_remove(&toplevel->unmap.link);
 	wl_list_remove(&toplevel->destroy.link);
+	wl_list_remove(&toplevel->all_link);
 	free(toplevel);
 }
 
@@ -238,6 +310,7 @@ static void handle_new_toplevel(struct wl_listener *listener, void *data)
 	toplevel->xdg = xdg;
 	toplevel->tree = wlr_scene_xdg_surface_create(&server->scene->tree, xdg->base);
 	wl_list_init(&toplevel->link);
+	wl_list_insert(&server->all_toplevels, &toplevel->all_link);
 	toplevel->commit.notify = toplevel_handle_commit;
 	wl_signal_add(&xdg->base->surface->events.commit, &toplevel->commit);
 	toplevel->map.notify = toplevel_handle_map;
@@ -282,8 +355,20 @@ static void output_handle_request_state(struct wl_listener *listener, void *data
 	}
 	wlr_log(WLR_INFO, "output %s: now %dx%d", output->wlr_output->name,
 		output->wlr_output->width, output->wlr_output->height);
-	wl_list_for_each(toplevel, &output->server->toplevels, link)
-		toplevel_fit(toplevel);
+	wl_list_for_each(toplevel, &output->server->all_toplevels, all_link)
+		if (toplevel->output == output)
+			toplevel_fit(toplevel);
+}
+
+/* Outputs came, went or changed: every toplevel follows its output's box. */
+static void handle_layout_change(struct wl_listener *listener, void *data)
+{
+	struct server *server = wl_container_of(listener, server, layout_change);
+	struct toplevel *toplevel;
+
+	wl_list_for_each(toplevel, &server->all_toplevels, all_link)
+		if (toplevel->output)
+			toplevel_fit(toplevel);
 }
 
 static void write_stats(struct server *server, FILE *f)
@@ -324,9 +409,37 @@ static void output_handle_present(struct wl_listener *listener, void *data)
 			(uint64_t)event->when->tv_nsec);
 }
 
+/*
+ * The output goes (the host closed its window): its toplevels move to the
+ * remaining output of the lowest id, behind what that one shows, and the
+ * focus with them only if that output shows nothing else.
+ */
 static void output_handle_destroy(struct wl_listener *listener, void *data)
 {
 	struct output *output = wl_container_of(listener, output, destroy);
+	struct server *server = output->server;
+	struct output *dest = first_output(server, output);
+	struct wlr_surface *focused = server->seat->keyboard_state.focused_surface;
+	struct toplevel *toplevel, *next_focus = NULL;
+	bool lost_focus = false;
+	unsigned int moved = 0;
+
+	wl_list_for_each(toplevel, &server->toplevels, link)
+		if (dest && toplevel->output == dest && !next_focus)
+			next_focus = toplevel;
+	wl_list_for_each(toplevel, &server->all_toplevels, all_link) {
+		if (toplevel->output != output)
+			continue;
+		lost_focus |= focused && toplevel->xdg->base->surface == focused;
+		toplevel_place(toplevel, dest);
+		wlr_scene_node_lower_to_bottom(&toplevel->tree->node);
+		moved++;
+	}
+	if (moved)
+		wlr_log(WLR_INFO, "output %s gone: %u toplevels moved to %s", output->wlr_output->name,
+			moved, dest ? dest->wlr_output->name : "no output");
+	if (lost_focus && next_focus)
+		focus(next_focus);
 
 	wl_list_remove(&output->frame.link);
 	wl_list_remove(&output->request_state.link);
@@ -342,6 +455,7 @@ static void handle_new_output(struct wl_listener *listener, void *data)
 	struct wlr_output *wlr_output = data;
 	struct wlr_output_layout_output *layout_output;
 	struct wlr_output_state state;
+	struct toplevel *toplevel;
 	struct output *output;
 
 	if (!wlr_output_init_render(wlr_output, server->allocator, server->renderer))
@@ -370,12 +484,23 @@ static void handle_new_output(struct wl_listener *listener, void *data)
 	wl_signal_add(&wlr_output->events.destroy, &output->destroy);
 	wl_list_insert(&server->outputs, &output->link);
 
+	output->id = wlr_output_is_vdmabuf(wlr_output) ? wlr_vdmabuf_output_get_id(wlr_output) : 0;
 	layout_output = wlr_output_layout_add_auto(server->output_layout, wlr_output);
 	output->scene_output = wlr_scene_output_create(server->scene, wlr_output);
 	wlr_scene_output_layout_add_output(server->scene_layout, layout_output,
 					   output->scene_output);
 	wlr_log(WLR_INFO, "output %s: %dx%d", wlr_output->name, wlr_output->width,
 		wlr_output->height);
+	/* Toplevels whose home this is come back; those with no output come here. */
+	wl_list_for_each(toplevel, &server->all_toplevels, all_link) {
+		if (!toplevel->placed || toplevel->output == output)
+			continue;
+		if (toplevel->home == output->id || !toplevel->output) {
+			toplevel_place(toplevel, output);
+			wlr_scene_node_raise_to_top(&toplevel->tree->node);
+			wlr_log(WLR_INFO, "toplevel back on %s", wlr_output->name);
+		}
+	}
 }
 
 /* Input */
@@ -1003,6 +1128,9 @@ int main(int argc, char *argv[])
 	server.scene_layout = wlr_scene_attach_output_layout(server.scene, server.output_layout);
 	wl_list_init(&server.outputs);
 	wl_list_init(&server.toplevels);
+	wl_list_init(&server.all_toplevels);
+	server.layout_change.notify = handle_layout_change;
+	wl_signal_add(&server.output_layout->events.change, &server.layout_change);
 	server.new_output.notify = handle_new_output;
 	wl_signal_add(&server.backend->events.new_output, &server.new_output);
 	server.xdg_shell = wlr_xdg_shell_create(server.display, 3);
