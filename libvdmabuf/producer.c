@@ -331,7 +331,7 @@ static void receive_keymap(struct vdmabuf_producer *producer, const struct vdmab
 	keymap_rx_reset(rx);
 }
 
-static void deliver_input(const struct vdmabuf_uinput *in,
+static void deliver_input(struct vdmabuf_producer *producer, const struct vdmabuf_uinput *in,
 			  const struct vdmabuf_producer_listener *l, void *data)
 {
 	struct vdmabuf_input_event ev = {
@@ -339,10 +339,13 @@ static void deliver_input(const struct vdmabuf_uinput *in,
 		.time_usec = in->time_usec,
 	};
 
-	if (!l->input)
-		return;
 	memcpy(ev.args, in->args, sizeof(ev.args));
-	l->input(data, &ev);
+	if (producer->outputs) {
+		if (l->output_input)
+			l->output_input(data, in->output, &ev);
+	} else if (l->input) {
+		l->input(data, &ev);
+	}
 }
 
 int vdmabuf_producer_formats(struct vdmabuf_producer *producer, struct vdmabuf_format *formats,
@@ -410,7 +413,7 @@ static void deliver(struct vdmabuf_producer *producer, const struct vdmabuf_ueve
 		break;
 	case VDMABUF_UEVENT_INPUT:
 		if (input)
-			deliver_input(&ev->input, l, data);
+			deliver_input(producer, &ev->input, l, data);
 		break;
 	case VDMABUF_UEVENT_KEYMAP:
 		if (input)

@@ -83,7 +83,8 @@ int __wrap_ioctl(int fd, unsigned long request, ...)
 }
 
 struct log {
-	unsigned int inputs, keymaps, clips, hints;
+	unsigned int inputs, keymaps, clips, hints, output_inputs;
+	uint32_t input_output;
 	char hint[128];
 	char clip[128];
 	struct vdmabuf_input_event input;
@@ -164,8 +165,18 @@ static void on_output_hint(void *data, uint32_t output, uint32_t flags, uint32_t
 		 height, refresh_mhz, scale_120);
 }
 
+static void on_output_input(void *data, uint32_t output, const struct vdmabuf_input_event *ev)
+{
+	struct log *log = data;
+
+	log->output_inputs++;
+	log->input_output = output;
+	log->input = *ev;
+}
+
 static const struct vdmabuf_producer_listener listener = {
 	.mode_hint = on_mode_hint,
+	.output_input = on_output_input,
 	.input = on_input,
 	.keymap = on_keymap,
 	.clip = &clip_listener,
@@ -206,6 +217,22 @@ static void test_outputs(struct vdmabuf_producer *producer, int fd, struct log *
 	send_hint(fd, 0, 0, 640, 480);
 	vdmabuf_producer_dispatch(producer, &listener, log);
 	CHECK(log->hints == 4 && !strcmp(log->hint, "output 0 0 640x480 60000 180"));
+
+	/* Input names its window's output, to output_input only. */
+	{
+		struct vdmabuf_uevent ev = { .type = VDMABUF_UEVENT_INPUT };
+		unsigned int inputs = log->inputs;
+
+		ev.input.kind = VDMABUF_INPUT_MOTION;
+		ev.input.output = 4;
+		ev.input.args[0] = 256;
+		ev.input.args[1] = 512;
+		CHECK(vdmabuf_producer_subscribe(producer, VDMABUF_SUBSCRIBE_INPUT) == 0);
+		send_uevent(fd, &ev);
+		CHECK(vdmabuf_producer_dispatch(producer, &listener, log) == 1);
+		CHECK(log->output_inputs == 1 && log->input_output == 4 && log->inputs == inputs &&
+		      log->input.kind == VDMABUF_INPUT_MOTION && log->input.args[1] == 512);
+	}
 
 	CHECK(vdmabuf_producer_output(producer, 3, 1920, 1080, 59940, 240) == 0);
 	CHECK(output_ioc.output == 3 && !output_ioc.flags && output_ioc.width == 1920 &&

@@ -198,6 +198,11 @@ struct vdmabuf_producer_listener {
 	 */
 	void (*output_hint)(void *data, uint32_t output, uint32_t flags, uint32_t width,
 			    uint32_t height, uint32_t refresh_mhz, uint32_t scale_120);
+	/*
+	 * Likewise: input (when subscribed) from output's window, positions
+	 * in its pixels; input is then not called.
+	 */
+	void (*output_input)(void *data, uint32_t output, const struct vdmabuf_input_event *ev);
 };
 
 /* vdmabuf_info.features: several outputs (spec §20). */
