@@ -101,6 +101,8 @@ static void emit_output(struct vdmabuf_backend *backend, struct vdmabuf_output *
 		return;
 	output->emitted = true;
 	wl_signal_emit_mutable(&backend->base.events.new_output, &output->base);
+	/* After the output: a compositor maps the devices to it by name. */
+	vdmabuf_seat_add_output(backend->seat, output);
 }
 
 /*
@@ -174,7 +176,16 @@ static void device_input(void *data, const struct vdmabuf_input_event *ev)
 	struct vdmabuf_backend *backend = data;
 
 	if (backend->seat)
-		vdmabuf_seat_handle_input(backend->seat, ev);
+		vdmabuf_seat_handle_input(backend->seat, 0, ev);
+}
+
+static void device_output_input(void *data, uint32_t output,
+				const struct vdmabuf_input_event *ev)
+{
+	struct vdmabuf_backend *backend = data;
+
+	if (backend->seat)
+		vdmabuf_seat_handle_input(backend->seat, output, ev);
 }
 
 static void device_keymap(void *data, uint32_t format, const char *text, uint32_t size)
@@ -195,6 +206,7 @@ static const struct vdmabuf_producer_listener producer_listener = {
 	.clip = &vdmabuf_clipboard_listener,
 	.formats = device_formats,
 	.output_hint = device_output_hint,
+	.output_input = device_output_input,
 };
 
 static int handle_device(int fd, uint32_t mask, void *data)

@@ -134,7 +134,12 @@ struct vdmabuf_seat *vdmabuf_seat_create(struct vdmabuf_backend *backend);
 /* Emits the devices on the backend's new_input. */
 void vdmabuf_seat_announce(struct vdmabuf_seat *seat);
 void vdmabuf_seat_destroy(struct vdmabuf_seat *seat);
-void vdmabuf_seat_handle_input(struct vdmabuf_seat *seat, const struct vdmabuf_input_event *ev);
+/* An event from output's window (0 with one window). */
+void vdmabuf_seat_handle_input(struct vdmabuf_seat *seat, uint32_t output,
+			       const struct vdmabuf_input_event *ev);
+/* With several outputs: output's pointer and touch device, announced; or gone. */
+void vdmabuf_seat_add_output(struct vdmabuf_seat *seat, struct vdmabuf_output *output);
+void vdmabuf_seat_remove_output(struct vdmabuf_seat *seat, struct vdmabuf_output *output);
 void vdmabuf_seat_handle_keymap(struct vdmabuf_seat *seat, uint32_t format, const char *text,
 				uint32_t size);
 

@@ -8,6 +8,12 @@
  * the pointer and touch device are mapped (output_name); relative motion
  * and scroll values are 24.8 fixed point as on wl_pointer.
  *
+ * With several outputs (VDMABUF_F_OUTPUTS) each output has a pointer and
+ * a touch device of its own, mapped to it (output_name VDMABUF-<id>),
+ * announced when the output appears and destroyed with it: an event from
+ * output N's window comes from output N's devices, its position in that
+ * output's pixels.
+ *
  * With the host's keymap (the default) the host's modifier state is
  * mirrored as wlroots' Wayland backend does; with VDMABUF_GUEST_KEYMAP=1
  * the compositor's keymap stays and xkb follows the keys alone.
@@ -22,13 +28,21 @@
 
 #include "backend.h"
 
+/* A pointer and a touch device of one output (of the first, with one window). */
+struct seat_devices {
+	struct wlr_pointer pointer;
+	struct wlr_touch touch;
+	uint32_t output;		/* its id */
+	bool live;
+};
+
 struct vdmabuf_seat {
 	struct vdmabuf_backend *backend;
 	struct wlr_keyboard keyboard;
-	struct wlr_pointer pointer;
-	struct wlr_touch touch;
+	struct seat_devices devices[VDMABUF_MAX_OUTPUTS];	/* by output id */
 	struct xkb_context *xkb;
 	bool guest_keymap;		/* the compositor's keymap, not the host's */
+	bool announced;
 };
 
 static const struct wlr_keyboard_impl keyboard_impl = {
@@ -48,10 +62,13 @@ static double from_fixed(int32_t v)
 	return v / 256.0;
 }
 
-/* A position in the host output's pixels, 0..1 across the first output. */
-static bool normalise(struct vdmabuf_seat *seat, int32_t x, int32_t y, double *nx, double *ny)
+/* A position in the devices' output's pixels, 0..1 across it. */
+static bool normalise(struct vdmabuf_seat *seat, struct seat_devices *d, int32_t x, int32_t y,
+		      double *nx, double *ny)
 {
-	struct vdmabuf_output *output = vdmabuf_backend_host_output(seat->backend);
+	struct vdmabuf_output *output = seat->backend->multi ?
+		vdmabuf_backend_find_output(seat->backend, d->output) :
+		vdmabuf_backend_host_output(seat->backend);
 
 	if (!output || output->base.width <= 0 || output->base.height <= 0)
 		return false;
@@ -123,21 +140,21 @@ void vdmabuf_seat_handle_keymap(struct vdmabuf_seat *seat, uint32_t format, cons
 
 /* Pointer */
 
-static void pointer_absolute(struct vdmabuf_seat *seat, uint32_t time_msec, int32_t x, int32_t y)
+static void pointer_absolute(struct vdmabuf_seat *seat, struct seat_devices *d, uint32_t time_msec, int32_t x, int32_t y)
 {
 	struct wlr_pointer_motion_absolute_event event = {
-		.pointer = &seat->pointer,
+		.pointer = &d->pointer,
 		.time_msec = time_msec,
 	};
 
-	if (normalise(seat, x, y, &event.x, &event.y))
-		wl_signal_emit_mutable(&seat->pointer.events.motion_absolute, &event);
+	if (normalise(seat, d, x, y, &event.x, &event.y))
+		wl_signal_emit_mutable(&d->pointer.events.motion_absolute, &event);
 }
 
-static void pointer_relative(struct vdmabuf_seat *seat, uint32_t time_msec, const int32_t *args)
+static void pointer_relative(struct vdmabuf_seat *seat, struct seat_devices *d, uint32_t time_msec, const int32_t *args)
 {
 	struct wlr_pointer_motion_event event = {
-		.pointer = &seat->pointer,
+		.pointer = &d->pointer,
 		.time_msec = time_msec,
 		.delta_x = from_fixed(args[0]),
 		.delta_y = from_fixed(args[1]),
@@ -145,27 +162,27 @@ static void pointer_relative(struct vdmabuf_seat *seat, uint32_t time_msec, cons
 		.unaccel_dy = from_fixed(args[3]),
 	};
 
-	wl_signal_emit_mutable(&seat->pointer.events.motion, &event);
+	wl_signal_emit_mutable(&d->pointer.events.motion, &event);
 }
 
-static void pointer_button(struct vdmabuf_seat *seat, uint32_t time_msec, const int32_t *args)
+static void pointer_button(struct vdmabuf_seat *seat, struct seat_devices *d, uint32_t time_msec, const int32_t *args)
 {
 	struct wlr_pointer_button_event event = {
-		.pointer = &seat->pointer,
+		.pointer = &d->pointer,
 		.time_msec = time_msec,
 		.button = args[0],
 		.state = args[1] ? WL_POINTER_BUTTON_STATE_PRESSED : WL_POINTER_BUTTON_STATE_RELEASED,
 	};
 
-	wl_signal_emit_mutable(&seat->pointer.events.button, &event);
+	wl_signal_emit_mutable(&d->pointer.events.button, &event);
 }
 
 /* args: axis, value, value120, source, inverted; a stop has value 0. */
-static void pointer_axis(struct vdmabuf_seat *seat, uint32_t time_msec, int32_t axis,
+static void pointer_axis(struct vdmabuf_seat *seat, struct seat_devices *d, uint32_t time_msec, int32_t axis,
 			 int32_t value, int32_t value120, int32_t source, int32_t inverted)
 {
 	struct wlr_pointer_axis_event event = {
-		.pointer = &seat->pointer,
+		.pointer = &d->pointer,
 		.time_msec = time_msec,
 		.source = source,
 		.orientation = axis,
@@ -175,67 +192,78 @@ static void pointer_axis(struct vdmabuf_seat *seat, uint32_t time_msec, int32_t 
 		.delta_discrete = value120,
 	};
 
-	wl_signal_emit_mutable(&seat->pointer.events.axis, &event);
+	wl_signal_emit_mutable(&d->pointer.events.axis, &event);
 }
 
-static void pointer_frame(struct vdmabuf_seat *seat)
+static void pointer_frame(struct vdmabuf_seat *seat, struct seat_devices *d)
 {
-	wl_signal_emit_mutable(&seat->pointer.events.frame, &seat->pointer);
+	wl_signal_emit_mutable(&d->pointer.events.frame, &d->pointer);
 }
 
 /* Touch */
 
-static void touch_point(struct vdmabuf_seat *seat, uint32_t time_msec, const int32_t *args,
+static void touch_point(struct vdmabuf_seat *seat, struct seat_devices *d, uint32_t time_msec, const int32_t *args,
 			bool down)
 {
 	struct wlr_touch_down_event event = {
-		.touch = &seat->touch,
+		.touch = &d->touch,
 		.time_msec = time_msec,
 		.touch_id = args[0],
 	};
 	struct wlr_touch_motion_event motion;
 
-	if (!normalise(seat, args[1], args[2], &event.x, &event.y))
+	if (!normalise(seat, d, args[1], args[2], &event.x, &event.y))
 		return;
 	if (down) {
-		wl_signal_emit_mutable(&seat->touch.events.down, &event);
+		wl_signal_emit_mutable(&d->touch.events.down, &event);
 		return;
 	}
 	motion = (struct wlr_touch_motion_event){
-		.touch = &seat->touch,
+		.touch = &d->touch,
 		.time_msec = time_msec,
 		.touch_id = args[0],
 		.x = event.x,
 		.y = event.y,
 	};
-	wl_signal_emit_mutable(&seat->touch.events.motion, &motion);
+	wl_signal_emit_mutable(&d->touch.events.motion, &motion);
 }
 
-static void touch_up(struct vdmabuf_seat *seat, uint32_t time_msec, int32_t id)
+static void touch_up(struct vdmabuf_seat *seat, struct seat_devices *d, uint32_t time_msec, int32_t id)
 {
 	struct wlr_touch_up_event event = {
-		.touch = &seat->touch,
+		.touch = &d->touch,
 		.time_msec = time_msec,
 		.touch_id = id,
 	};
 
-	wl_signal_emit_mutable(&seat->touch.events.up, &event);
+	wl_signal_emit_mutable(&d->touch.events.up, &event);
 }
 
-static void touch_cancel(struct vdmabuf_seat *seat, uint32_t time_msec)
+static void touch_cancel(struct vdmabuf_seat *seat, struct seat_devices *d, uint32_t time_msec)
 {
 	struct wlr_touch_cancel_event event = {
-		.touch = &seat->touch,
+		.touch = &d->touch,
 		.time_msec = time_msec,
 	};
 
-	wl_signal_emit_mutable(&seat->touch.events.cancel, &event);
+	wl_signal_emit_mutable(&d->touch.events.cancel, &event);
 }
 
-void vdmabuf_seat_handle_input(struct vdmabuf_seat *seat, const struct vdmabuf_input_event *ev)
+static void handle_device_input(struct vdmabuf_seat *seat, struct seat_devices *d,
+				uint32_t time_msec, const struct vdmabuf_input_event *ev);
+
+void vdmabuf_seat_handle_input(struct vdmabuf_seat *seat, uint32_t output,
+			       const struct vdmabuf_input_event *ev)
 {
 	uint32_t time_msec = (uint32_t)(ev->time_usec / 1000);
 	const int32_t *a = ev->args;
+	struct seat_devices *d = &seat->devices[seat->backend->multi ? output : 0];
+
+	if (output >= VDMABUF_MAX_OUTPUTS || !d->live) {
+		wlr_log(WLR_DEBUG, "vdmabuf: input from output %u, which has no devices", output);
+		/* Keys still reach the keyboard: it is one for every window. */
+		d = NULL;
+	}
 
 	switch (ev->kind) {
 	case VDMABUF_INPUT_KEYBOARD_ENTER:
@@ -253,39 +281,52 @@ void vdmabuf_seat_handle_input(struct vdmabuf_seat *seat, const struct vdmabuf_i
 	case VDMABUF_INPUT_REPEAT:
 		wlr_keyboard_set_repeat_info(&seat->keyboard, a[0], a[1]);
 		break;
+	default:
+		if (d)
+			handle_device_input(seat, d, time_msec, ev);
+		break;
+	}
+}
+
+static void handle_device_input(struct vdmabuf_seat *seat, struct seat_devices *d,
+				uint32_t time_msec, const struct vdmabuf_input_event *ev)
+{
+	const int32_t *a = ev->args;
+
+	switch (ev->kind) {
 	case VDMABUF_INPUT_POINTER_ENTER:
 	case VDMABUF_INPUT_MOTION:
-		pointer_absolute(seat, time_msec, a[0], a[1]);
+		pointer_absolute(seat, d, time_msec, a[0], a[1]);
 		break;
 	case VDMABUF_INPUT_POINTER_LEAVE:
 		break;
 	case VDMABUF_INPUT_RELATIVE_MOTION:
-		pointer_relative(seat, time_msec, a);
+		pointer_relative(seat, d, time_msec, a);
 		break;
 	case VDMABUF_INPUT_BUTTON:
-		pointer_button(seat, time_msec, a);
+		pointer_button(seat, d, time_msec, a);
 		break;
 	case VDMABUF_INPUT_AXIS:
-		pointer_axis(seat, time_msec, a[0], a[1], a[2], a[3], a[4]);
+		pointer_axis(seat, d, time_msec, a[0], a[1], a[2], a[3], a[4]);
 		break;
 	case VDMABUF_INPUT_AXIS_STOP:
-		pointer_axis(seat, time_msec, a[0], 0, 0, a[1], 0);
+		pointer_axis(seat, d, time_msec, a[0], 0, 0, a[1], 0);
 		break;
 	case VDMABUF_INPUT_FRAME:
-		pointer_frame(seat);
+		pointer_frame(seat, d);
 		break;
 	case VDMABUF_INPUT_TOUCH_DOWN:
 	case VDMABUF_INPUT_TOUCH_MOTION:
-		touch_point(seat, time_msec, a, ev->kind == VDMABUF_INPUT_TOUCH_DOWN);
+		touch_point(seat, d, time_msec, a, ev->kind == VDMABUF_INPUT_TOUCH_DOWN);
 		break;
 	case VDMABUF_INPUT_TOUCH_UP:
-		touch_up(seat, time_msec, a[0]);
+		touch_up(seat, d, time_msec, a[0]);
 		break;
 	case VDMABUF_INPUT_TOUCH_FRAME:
-		wl_signal_emit_mutable(&seat->touch.events.frame, NULL);
+		wl_signal_emit_mutable(&d->touch.events.frame, NULL);
 		break;
 	case VDMABUF_INPUT_TOUCH_CANCEL:
-		touch_cancel(seat, time_msec);
+		touch_cancel(seat, d, time_msec);
 		break;
 	default:
 		wlr_log(WLR_DEBUG, "vdmabuf: input of unknown kind %u", ev->kind);
@@ -298,6 +339,57 @@ static bool env_true(const char *name)
 	const char *v = getenv(name);
 
 	return v && strcmp(v, "") && strcmp(v, "0");
+}
+
+static void devices_init(struct vdmabuf_seat *seat, uint32_t id, const char *output_name)
+{
+	struct seat_devices *d = &seat->devices[id];
+
+	wlr_pointer_init(&d->pointer, &pointer_impl, pointer_impl.name);
+	wlr_touch_init(&d->touch, &touch_impl, touch_impl.name);
+	if (output_name) {
+		d->pointer.output_name = strdup(output_name);
+		d->touch.output_name = strdup(output_name);
+	}
+	d->output = id;
+	d->live = true;
+}
+
+static void devices_announce(struct vdmabuf_seat *seat, struct seat_devices *d)
+{
+	struct wl_signal *new_input = &seat->backend->base.events.new_input;
+
+	wl_signal_emit_mutable(new_input, &d->pointer.base);
+	wl_signal_emit_mutable(new_input, &d->touch.base);
+}
+
+/* Each emits its device's destroy. */
+static void devices_finish(struct seat_devices *d)
+{
+	if (!d->live)
+		return;
+	d->live = false;
+	wlr_touch_finish(&d->touch);
+	wlr_pointer_finish(&d->pointer);
+}
+
+void vdmabuf_seat_add_output(struct vdmabuf_seat *seat, struct vdmabuf_output *output)
+{
+	struct seat_devices *d;
+
+	if (!seat || !seat->backend->multi || output->id >= VDMABUF_MAX_OUTPUTS)
+		return;
+	d = &seat->devices[output->id];
+	devices_finish(d);
+	devices_init(seat, output->id, output->base.name);
+	if (seat->announced)
+		devices_announce(seat, d);
+}
+
+void vdmabuf_seat_remove_output(struct vdmabuf_seat *seat, struct vdmabuf_output *output)
+{
+	if (seat && seat->backend->multi && output->id < VDMABUF_MAX_OUTPUTS)
+		devices_finish(&seat->devices[output->id]);
 }
 
 struct vdmabuf_seat *vdmabuf_seat_create(struct vdmabuf_backend *backend)
@@ -317,14 +409,14 @@ struct vdmabuf_seat *vdmabuf_seat_create(struct vdmabuf_backend *backend)
 	seat->guest_keymap = backend->guest_keymap || env_true("VDMABUF_GUEST_KEYMAP");
 
 	wlr_keyboard_init(&seat->keyboard, &keyboard_impl, keyboard_impl.name);
-	wlr_pointer_init(&seat->pointer, &pointer_impl, pointer_impl.name);
-	wlr_touch_init(&seat->touch, &touch_impl, touch_impl.name);
-	output = vdmabuf_backend_host_output(backend);
-	if (output)
-		output_name = output->base.name;
-	if (output_name) {
-		seat->pointer.output_name = strdup(output_name);
-		seat->touch.output_name = strdup(output_name);
+	if (backend->multi) {
+		wl_list_for_each(output, &backend->outputs, link)
+			devices_init(seat, output->id, output->base.name);
+	} else {
+		output = vdmabuf_backend_host_output(backend);
+		if (output)
+			output_name = output->base.name;
+		devices_init(seat, 0, output_name);
 	}
 	wlr_log(WLR_INFO, "vdmabuf: the host's seat%s", seat->guest_keymap ?
 		", with the guest's keymap" : "");
@@ -336,9 +428,11 @@ void vdmabuf_seat_announce(struct vdmabuf_seat *seat)
 {
 	struct wl_signal *new_input = &seat->backend->base.events.new_input;
 
+	seat->announced = true;
 	wl_signal_emit_mutable(new_input, &seat->keyboard.base);
-	wl_signal_emit_mutable(new_input, &seat->pointer.base);
-	wl_signal_emit_mutable(new_input, &seat->touch.base);
+	for (int i = 0; i < VDMABUF_MAX_OUTPUTS; i++)
+		if (seat->devices[i].live)
+			devices_announce(seat, &seat->devices[i]);
 }
 
 void vdmabuf_seat_destroy(struct vdmabuf_seat *seat)
@@ -346,8 +440,8 @@ void vdmabuf_seat_destroy(struct vdmabuf_seat *seat)
 	if (!seat)
 		return;
 	/* Each emits its device's destroy; the keyboard's releases keys held. */
-	wlr_touch_finish(&seat->touch);
-	wlr_pointer_finish(&seat->pointer);
+	for (int i = 0; i < VDMABUF_MAX_OUTPUTS; i++)
+		devices_finish(&seat->devices[i]);
 	wlr_keyboard_finish(&seat->keyboard);
 	xkb_context_unref(seat->xkb);
 	free(seat);

@@ -686,6 +686,7 @@ static void output_destroy(struct wlr_output *wlr_output)
 		if (export->output == output)
 			export_destroy(export, true);
 	vdmabuf_output_announce_gone(output);
+	vdmabuf_seat_remove_output(output->backend->seat, output);
 	wl_list_remove(&output->link);
 	wl_event_source_remove(output->frame_timer);
 	wlr_drm_format_set_finish(&output->cursor_formats);

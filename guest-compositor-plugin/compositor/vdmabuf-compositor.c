@@ -597,6 +597,22 @@ static void add_touch(struct server *server, struct wlr_input_device *device)
 	server->touch_devices++;
 }
 
+/* A device of one output's window (the vdmabuf backend's) moves over that output. */
+static void map_to_output(struct server *server, struct wlr_input_device *device,
+			  const char *name)
+{
+	struct output *output;
+
+	if (!name)
+		return;
+	wl_list_for_each(output, &server->outputs, link) {
+		if (!strcmp(output->wlr_output->name, name)) {
+			wlr_cursor_map_input_to_output(server->cursor, device, output->wlr_output);
+			return;
+		}
+	}
+}
+
 static void handle_new_input(struct wl_listener *listener, void *data)
 {
 	struct server *server = wl_container_of(listener, server, new_input);
@@ -608,9 +624,11 @@ static void handle_new_input(struct wl_listener *listener, void *data)
 		break;
 	case WLR_INPUT_DEVICE_POINTER:
 		wlr_cursor_attach_input_device(server->cursor, device);
+		map_to_output(server, device, wlr_pointer_from_input_device(device)->output_name);
 		break;
 	case WLR_INPUT_DEVICE_TOUCH:
 		add_touch(server, device);
+		map_to_output(server, device, wlr_touch_from_input_device(device)->output_name);
 		break;
 	default:
 		break;
