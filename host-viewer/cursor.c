@@ -34,10 +34,16 @@ static struct wl_surface *cursor_surface(struct viewer *viewer)
 static void cursor_scale(struct viewer *viewer, const struct view_buffer *buffer)
 {
 	struct viewer_cursor *cur = &viewer->cursor;
-	uint32_t s = viewer->hinted_scale_120 ? viewer->hinted_scale_120 : 120;
+	struct viewer_window *window = viewer->input.pointer_window;
 	uint32_t w = buffer->desc.width, h = buffer->desc.height;
-	int32_t k = s % 120 == 0 ? s / 120 : 1;
+	uint32_t s;
+	int32_t k;
 
+	/* The window under the pointer, else the first: the guest's output it is on. */
+	if (!window && !wl_list_empty(&viewer->windows))
+		window = wl_container_of(viewer->windows.next, window, link);
+	s = window && window->hinted_scale_120 ? window->hinted_scale_120 : 120;
+	k = s % 120 == 0 ? s / 120 : 1;
 	if (cur->viewport) {
 		if (s == 120)
 			wp_viewport_set_destination(cur->viewport, -1, -1);

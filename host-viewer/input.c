@@ -2,12 +2,14 @@
 /*
  * The host's seat forwarded to the guest's: the viewer holds the guest's
  * seat (vdmabuf_consumer_claim_seat()) and sends it what the host
- * compositor tells the window: the keymap, keys and modifiers while it
- * has keyboard focus, the pointer mapped through the viewer's scaling to
- * the guest output's pixels, touch points. While focused, the host's
+ * compositor tells its windows, each event naming the guest output of
+ * the window it came from: the keymap, keys and modifiers while one has
+ * keyboard focus, the pointer mapped through the window's scaling to its
+ * guest output's pixels, touch points. While focused, the host's
  * shortcuts are inhibited so they reach the guest; Shift+F12 (the release
- * key) gives them back to the host and takes them again. F11 and the
- * release key are the viewer's and never reach the guest. When a guest
+ * key) gives them back to the host and takes them again. F11 (fullscreen),
+ * Shift+F11 (one more output) and the release key are the viewer's and
+ * never reach the guest. When a guest
  * client locks or confines the pointer, the viewer does the same to the
  * host's over its window and, while locked, forwards relative motion; the
  * release key lets go of that too, until the guest's constraint changes
@@ -47,7 +49,9 @@ static bool forwarding(const struct viewer *viewer)
 }
 
 /* Sends one event of kind; args as the kind wants, the rest 0. */
-static bool forward(struct viewer *viewer, uint32_t kind, const int32_t *args)
+/* From window's guest output (NULL: 0, the first). */
+static bool forward(struct viewer *viewer, const struct viewer_window *window, uint32_t kind,
+		    const int32_t *args)
 {
 	struct vdmabuf_input_event ev = { .kind = kind, .time_usec = now_usec() };
 	int err;
@@ -55,7 +59,7 @@ static bool forward(struct viewer *viewer, uint32_t kind, const int32_t *args)
 	if (!forwarding(viewer))
 		return false;
 	memcpy(ev.args, args, sizeof(ev.args));
-	err = vdmabuf_consumer_input(viewer->consumer, &ev);
+	err = vdmabuf_consumer_output_input(viewer->consumer, window ? window->output : 0, &ev);
 	if (err == -EINVAL)
 		return false;	/* not an event the guest takes (a key beyond KEY_MAX) */
 	if (err < 0) {
@@ -65,8 +69,15 @@ static bool forward(struct viewer *viewer, uint32_t kind, const int32_t *args)
 	return true;
 }
 
-#define FORWARD(viewer, kind, ...) \
-	forward(viewer, kind, (const int32_t[VDMABUF_INPUT_ARGS]){ __VA_ARGS__ })
+#define FORWARD(viewer, window, kind, ...) \
+	forward(viewer, window, kind, (const int32_t[VDMABUF_INPUT_ARGS]){ __VA_ARGS__ })
+/* Events of the keyboard, pointer or touch: from the window they are on. */
+#define TO_KEYBOARD(viewer, kind, ...) \
+	FORWARD(viewer, (viewer)->input.keyboard_window, kind, __VA_ARGS__)
+#define TO_POINTER(viewer, kind, ...) \
+	FORWARD(viewer, (viewer)->input.pointer_window, kind, __VA_ARGS__)
+#define TO_TOUCH(viewer, kind, ...) \
+	FORWARD(viewer, (viewer)->input.touch_window, kind, __VA_ARGS__)
 
 static void send_keymap(struct viewer *viewer)
 {
@@ -113,21 +124,31 @@ static const struct zwp_keyboard_shortcuts_inhibitor_v1_listener inhibitor_liste
 	.inactive = inhibitor_inactive,
 };
 
+/* Each window inhibits the host's shortcuts while it has the focus. */
+static void update_window_inhibitor(struct viewer_window *window, bool want)
+{
+	struct viewer *viewer = window->viewer;
+	struct viewer_input *in = &viewer->input;
+
+	if (want && !window->inhibitor) {
+		window->inhibitor = zwp_keyboard_shortcuts_inhibit_manager_v1_inhibit_shortcuts(
+			in->inhibit_manager, window->surface, in->seat);
+		zwp_keyboard_shortcuts_inhibitor_v1_add_listener(window->inhibitor,
+								 &inhibitor_listener, viewer);
+	} else if (!want && window->inhibitor) {
+		zwp_keyboard_shortcuts_inhibitor_v1_destroy(window->inhibitor);
+		window->inhibitor = NULL;
+	}
+}
+
 static void update_inhibitor(struct viewer *viewer)
 {
 	struct viewer_input *in = &viewer->input;
-	bool want = forwarding(viewer) && !in->inhibit_off && in->inhibit_manager &&
-		    in->seat && viewer->surface;
+	bool want = forwarding(viewer) && !in->inhibit_off && in->inhibit_manager && in->seat;
+	struct viewer_window *window;
 
-	if (want && !in->inhibitor) {
-		in->inhibitor = zwp_keyboard_shortcuts_inhibit_manager_v1_inhibit_shortcuts(
-			in->inhibit_manager, viewer->surface, in->seat);
-		zwp_keyboard_shortcuts_inhibitor_v1_add_listener(in->inhibitor,
-								 &inhibitor_listener, viewer);
-	} else if (!want && in->inhibitor) {
-		zwp_keyboard_shortcuts_inhibitor_v1_destroy(in->inhibitor);
-		in->inhibitor = NULL;
-	}
+	wl_list_for_each(window, &viewer->windows, link)
+		update_window_inhibitor(window, want);
 }
 
 static void pointer_flush(struct viewer *viewer);
@@ -143,19 +164,19 @@ static void relative_motion(void *data, struct zwp_relative_pointer_v1 *relative
 {
 	struct viewer *viewer = data;
 	struct viewer_input *in = &viewer->input;
+	struct viewer_window *w = in->constraint_window;
 	int64_t gx = dx, gy = dy;
 
-	if (!in->lock_active)
+	if (!in->lock_active || !w)
 		return;
 	/* Logical pixels of the guest's output: its frame's over its scale. */
-	if (viewer->shown_width && viewer->shown_height && viewer->surface_width > 0 &&
-	    viewer->surface_height > 0) {
-		uint32_t s = viewer->hinted_scale_120 ? viewer->hinted_scale_120 : 120;
+	if (w->shown_width && w->shown_height && w->surface_width > 0 && w->surface_height > 0) {
+		uint32_t s = w->hinted_scale_120 ? w->hinted_scale_120 : 120;
 
-		gx = gx * viewer->shown_width * 120 / ((int64_t)viewer->surface_width * s);
-		gy = gy * viewer->shown_height * 120 / ((int64_t)viewer->surface_height * s);
+		gx = gx * w->shown_width * 120 / ((int64_t)w->surface_width * s);
+		gy = gy * w->shown_height * 120 / ((int64_t)w->surface_height * s);
 	}
-	if (FORWARD(viewer, VDMABUF_INPUT_RELATIVE_MOTION, (int32_t)gx, (int32_t)gy,
+	if (FORWARD(viewer, w, VDMABUF_INPUT_RELATIVE_MOTION, (int32_t)gx, (int32_t)gy,
 		    dx_unaccel, dy_unaccel)) {
 		in->pointer_dirty = true;
 		pointer_flush(viewer);
@@ -209,10 +230,16 @@ static void update_constraint(struct viewer *viewer)
 {
 	struct viewer_input *in = &viewer->input;
 	uint32_t want = VDMABUF_CONSTRAINT_NONE;
+	struct viewer_window *window = in->pointer_window;
 
-	if (forwarding(viewer) && !in->constraint_off && in->pointer && in->constraints &&
-	    viewer->surface)
+	/* On the window under the pointer, else the first. */
+	if (!window && !wl_list_empty(&viewer->windows))
+		window = wl_container_of(viewer->windows.next, window, link);
+	if (forwarding(viewer) && !in->constraint_off && in->pointer && in->constraints && window)
 		want = in->constraint;
+	/* Moved to another window: made again there. */
+	if (window != in->constraint_window)
+		want = VDMABUF_CONSTRAINT_NONE;
 	/* Without relative motion a locked pointer would be a dead one. */
 	if (want == VDMABUF_CONSTRAINT_LOCKED && !in->relative_manager) {
 		if (!in->told_no_lock)
@@ -232,9 +259,14 @@ static void update_constraint(struct viewer *viewer)
 		zwp_confined_pointer_v1_destroy(in->confined);
 		in->confined = NULL;
 	}
+	if (window != in->constraint_window) {
+		in->constraint_window = window;
+		update_constraint(viewer);
+		return;
+	}
 	if (want == VDMABUF_CONSTRAINT_LOCKED && !in->locked) {
 		in->locked = zwp_pointer_constraints_v1_lock_pointer(in->constraints,
-			viewer->surface, in->pointer, NULL,
+			window->surface, in->pointer, NULL,
 			ZWP_POINTER_CONSTRAINTS_V1_LIFETIME_PERSISTENT);
 		zwp_locked_pointer_v1_add_listener(in->locked, &locked_listener, viewer);
 		in->relative = zwp_relative_pointer_manager_v1_get_relative_pointer(
@@ -242,7 +274,7 @@ static void update_constraint(struct viewer *viewer)
 		zwp_relative_pointer_v1_add_listener(in->relative, &relative_listener, viewer);
 	} else if (want == VDMABUF_CONSTRAINT_CONFINED && !in->confined) {
 		in->confined = zwp_pointer_constraints_v1_confine_pointer(in->constraints,
-			viewer->surface, in->pointer, NULL,
+			window->surface, in->pointer, NULL,
 			ZWP_POINTER_CONSTRAINTS_V1_LIFETIME_PERSISTENT);
 		zwp_confined_pointer_v1_add_listener(in->confined, &confined_listener, viewer);
 	}
@@ -292,8 +324,8 @@ static void retry_seat(struct viewer *viewer)
 static void send_repeat(struct viewer *viewer)
 {
 	if (viewer->input.repeat_known)
-		FORWARD(viewer, VDMABUF_INPUT_REPEAT, viewer->input.repeat_rate,
-			viewer->input.repeat_delay);
+		TO_KEYBOARD(viewer, VDMABUF_INPUT_REPEAT, viewer->input.repeat_rate,
+			    viewer->input.repeat_delay);
 }
 
 /* Keyboard */
@@ -336,18 +368,19 @@ static void keyboard_enter(void *data, struct wl_keyboard *keyboard, uint32_t se
 	struct viewer_input *in = &viewer->input;
 	uint32_t *key;
 
+	in->keyboard_window = window_from_surface(viewer, surface);
 	retry_seat(viewer);
 	update_inhibitor(viewer);
 	clipboard_serial(viewer, serial);
 	memset(in->held, 0, sizeof(in->held));
 	memset(in->sent, 0, sizeof(in->sent));
-	in->keyboard_entered = FORWARD(viewer, VDMABUF_INPUT_KEYBOARD_ENTER, 0);
+	in->keyboard_entered = TO_KEYBOARD(viewer, VDMABUF_INPUT_KEYBOARD_ENTER, 0);
 	send_repeat(viewer);
 	wl_array_for_each(key, keys) {
 		key_set(in->held, *key, true);
 		/* F11 and the release key stay the viewer's. */
 		if (*key != KEY_F11 && *key != KEY_F12 &&
-		    FORWARD(viewer, VDMABUF_INPUT_KEY, (int32_t)*key, 1))
+		    TO_KEYBOARD(viewer, VDMABUF_INPUT_KEY, (int32_t)*key, 1))
 			key_set(in->sent, *key, true);
 	}
 }
@@ -359,10 +392,11 @@ static void keyboard_leave(void *data, struct wl_keyboard *keyboard, uint32_t se
 
 	/* The guest releases every key it holds. */
 	if (viewer->input.keyboard_entered)
-		FORWARD(viewer, VDMABUF_INPUT_KEYBOARD_LEAVE, 0);
+		TO_KEYBOARD(viewer, VDMABUF_INPUT_KEYBOARD_LEAVE, 0);
 	viewer->input.keyboard_entered = false;
 	memset(viewer->input.held, 0, sizeof(viewer->input.held));
 	memset(viewer->input.sent, 0, sizeof(viewer->input.sent));
+	viewer->input.keyboard_window = NULL;
 }
 
 static void keyboard_key(void *data, struct wl_keyboard *keyboard, uint32_t serial,
@@ -376,15 +410,21 @@ static void keyboard_key(void *data, struct wl_keyboard *keyboard, uint32_t seri
 	clipboard_serial(viewer, serial);
 	key_set(in->held, key, pressed);
 	if (!pressed) {
-		if (key_test(in->sent, key) && FORWARD(viewer, VDMABUF_INPUT_KEY, (int32_t)key, 0))
+		if (key_test(in->sent, key) &&
+		    TO_KEYBOARD(viewer, VDMABUF_INPUT_KEY, (int32_t)key, 0))
 			key_set(in->sent, key, false);
 		return;
 	}
-	if (key == KEY_F11)
-		window_set_fullscreen(viewer, !viewer->fullscreen);
-	else if (key == KEY_F12 && shift && in->enabled)
+	if (key == KEY_F11) {
+		/* Shift+F11: one more output; F11: this one fullscreen or not. */
+		if (shift)
+			window_open_next(viewer, in->keyboard_window);
+		else if (in->keyboard_window)
+			window_set_fullscreen(in->keyboard_window,
+					      !in->keyboard_window->fullscreen);
+	} else if (key == KEY_F12 && shift && in->enabled)
 		toggle_release(viewer);
-	else if (FORWARD(viewer, VDMABUF_INPUT_KEY, (int32_t)key, 1))
+	else if (TO_KEYBOARD(viewer, VDMABUF_INPUT_KEY, (int32_t)key, 1))
 		key_set(in->sent, key, true);
 }
 
@@ -392,8 +432,10 @@ static void keyboard_modifiers(void *data, struct wl_keyboard *keyboard, uint32_
 			       uint32_t depressed, uint32_t latched, uint32_t locked,
 			       uint32_t group)
 {
-	FORWARD(data, VDMABUF_INPUT_MODIFIERS, (int32_t)depressed, (int32_t)latched,
-		(int32_t)locked, (int32_t)group);
+	struct viewer *viewer = data;
+
+	TO_KEYBOARD(viewer, VDMABUF_INPUT_MODIFIERS, (int32_t)depressed, (int32_t)latched,
+		    (int32_t)locked, (int32_t)group);
 }
 
 static void keyboard_repeat_info(void *data, struct wl_keyboard *keyboard, int32_t rate,
@@ -420,18 +462,18 @@ static const struct wl_keyboard_listener keyboard_listener = {
  * A surface-local position (24.8) in the guest output's pixels (24.8),
  * through the scaling of the frame on screen; false before the first.
  */
-static bool map_position(const struct viewer *viewer, wl_fixed_t sx, wl_fixed_t sy,
+static bool map_position(const struct viewer_window *w, wl_fixed_t sx, wl_fixed_t sy,
 			 int32_t *x, int32_t *y)
 {
 	int64_t gx, gy, max_x, max_y;
 
-	if (!viewer->shown_width || !viewer->shown_height ||
-	    viewer->surface_width <= 0 || viewer->surface_height <= 0)
+	if (!w || !w->shown_width || !w->shown_height ||
+	    w->surface_width <= 0 || w->surface_height <= 0)
 		return false;
-	gx = (int64_t)sx * viewer->shown_width / viewer->surface_width;
-	gy = (int64_t)sy * viewer->shown_height / viewer->surface_height;
-	max_x = (int64_t)viewer->shown_width * 256 - 1;
-	max_y = (int64_t)viewer->shown_height * 256 - 1;
+	gx = (int64_t)sx * w->shown_width / w->surface_width;
+	gy = (int64_t)sy * w->shown_height / w->surface_height;
+	max_x = (int64_t)w->shown_width * 256 - 1;
+	max_y = (int64_t)w->shown_height * 256 - 1;
 	*x = gx < 0 ? 0 : gx > max_x ? max_x : gx;
 	*y = gy < 0 ? 0 : gy > max_y ? max_y : gy;
 	return true;
@@ -446,17 +488,17 @@ static void pointer_flush(struct viewer *viewer)
 	for (unsigned int axis = 0; axis < 2; axis++) {
 		struct input_axis *a = &in->axes[axis];
 
-		if (a->moved && FORWARD(viewer, VDMABUF_INPUT_AXIS, (int32_t)axis, a->value,
-					a->value120, (int32_t)in->axis_source, a->inverted))
+		if (a->moved && TO_POINTER(viewer, VDMABUF_INPUT_AXIS, (int32_t)axis, a->value,
+					   a->value120, (int32_t)in->axis_source, a->inverted))
 			in->pointer_dirty = true;
-		if (a->stopped && FORWARD(viewer, VDMABUF_INPUT_AXIS_STOP, (int32_t)axis,
-					  (int32_t)in->axis_source))
+		if (a->stopped && TO_POINTER(viewer, VDMABUF_INPUT_AXIS_STOP, (int32_t)axis,
+					     (int32_t)in->axis_source))
 			in->pointer_dirty = true;
 		*a = (struct input_axis){ 0 };
 	}
 	in->axis_source = WL_POINTER_AXIS_SOURCE_WHEEL;
 	if (in->pointer_dirty)
-		FORWARD(viewer, VDMABUF_INPUT_FRAME, 0);
+		TO_POINTER(viewer, VDMABUF_INPUT_FRAME, 0);
 	in->pointer_dirty = false;
 }
 
@@ -472,10 +514,10 @@ static void pointer_moved(struct viewer *viewer, wl_fixed_t sx, wl_fixed_t sy)
 	struct viewer_input *in = &viewer->input;
 	int32_t x, y;
 
-	if (!map_position(viewer, sx, sy, &x, &y))
+	if (!map_position(in->pointer_window, sx, sy, &x, &y))
 		return;
-	if (FORWARD(viewer, in->pointer_entered ? VDMABUF_INPUT_MOTION :
-		    VDMABUF_INPUT_POINTER_ENTER, x, y)) {
+	if (TO_POINTER(viewer, in->pointer_entered ? VDMABUF_INPUT_MOTION :
+		       VDMABUF_INPUT_POINTER_ENTER, x, y)) {
 		in->pointer_entered = true;
 		in->pointer_dirty = true;
 	}
@@ -485,7 +527,14 @@ static void pointer_enter(void *data, struct wl_pointer *pointer, uint32_t seria
 			  struct wl_surface *surface, wl_fixed_t sx, wl_fixed_t sy)
 {
 	struct viewer *viewer = data;
+	struct viewer_window *window = window_from_surface(viewer, surface);
 
+	if (!window)
+		return;		/* one that is gone */
+	if (window != viewer->input.pointer_window) {
+		viewer->input.pointer_window = window;
+		update_constraint(viewer);
+	}
 	viewer->input.pointer_over = true;
 	viewer->input.enter_serial = serial;
 	clipboard_serial(viewer, serial);
@@ -502,7 +551,7 @@ static void pointer_leave(void *data, struct wl_pointer *pointer, uint32_t seria
 
 	viewer->input.pointer_over = false;
 	if (viewer->input.pointer_entered &&
-	    FORWARD(viewer, VDMABUF_INPUT_POINTER_LEAVE, 0))
+	    TO_POINTER(viewer, VDMABUF_INPUT_POINTER_LEAVE, 0))
 		viewer->input.pointer_dirty = true;
 	viewer->input.pointer_entered = false;
 	pointer_maybe_flush(viewer, pointer);
@@ -522,8 +571,8 @@ static void pointer_button(void *data, struct wl_pointer *pointer, uint32_t seri
 
 	clipboard_serial(viewer, serial);
 	if (viewer->input.pointer_entered &&
-	    FORWARD(viewer, VDMABUF_INPUT_BUTTON, (int32_t)button,
-		    state == WL_POINTER_BUTTON_STATE_PRESSED))
+	    TO_POINTER(viewer, VDMABUF_INPUT_BUTTON, (int32_t)button,
+		       state == WL_POINTER_BUTTON_STATE_PRESSED))
 		viewer->input.pointer_dirty = true;
 	pointer_maybe_flush(viewer, pointer);
 }
@@ -628,13 +677,16 @@ static void touch_down(void *data, struct wl_touch *touch, uint32_t serial, uint
 		       struct wl_surface *surface, int32_t id, wl_fixed_t sx, wl_fixed_t sy)
 {
 	struct viewer *viewer = data;
+	struct viewer_window *window = window_from_surface(viewer, surface);
 	int32_t x, y;
 	int slot;
 
-	if (!map_position(viewer, sx, sy, &x, &y) ||
+	if (window)
+		viewer->input.touch_window = window;
+	if (!map_position(window, sx, sy, &x, &y) ||
 	    (slot = touch_slot(&viewer->input, id, true)) < 0)
 		return;
-	if (FORWARD(viewer, VDMABUF_INPUT_TOUCH_DOWN, slot, x, y))
+	if (TO_TOUCH(viewer, VDMABUF_INPUT_TOUCH_DOWN, slot, x, y))
 		viewer->input.touch_dirty = true;
 	else
 		viewer->input.touch_used[slot] = false;
@@ -649,7 +701,7 @@ static void touch_up(void *data, struct wl_touch *touch, uint32_t serial, uint32
 	if (slot < 0)
 		return;
 	viewer->input.touch_used[slot] = false;
-	if (FORWARD(viewer, VDMABUF_INPUT_TOUCH_UP, slot))
+	if (TO_TOUCH(viewer, VDMABUF_INPUT_TOUCH_UP, slot))
 		viewer->input.touch_dirty = true;
 }
 
@@ -660,8 +712,8 @@ static void touch_motion(void *data, struct wl_touch *touch, uint32_t time, int3
 	int slot = touch_slot(&viewer->input, id, false);
 	int32_t x, y;
 
-	if (slot >= 0 && map_position(viewer, sx, sy, &x, &y) &&
-	    FORWARD(viewer, VDMABUF_INPUT_TOUCH_MOTION, slot, x, y))
+	if (slot >= 0 && map_position(viewer->input.touch_window, sx, sy, &x, &y) &&
+	    TO_TOUCH(viewer, VDMABUF_INPUT_TOUCH_MOTION, slot, x, y))
 		viewer->input.touch_dirty = true;
 }
 
@@ -670,7 +722,7 @@ static void touch_frame(void *data, struct wl_touch *touch)
 	struct viewer *viewer = data;
 
 	if (viewer->input.touch_dirty)
-		FORWARD(viewer, VDMABUF_INPUT_TOUCH_FRAME, 0);
+		TO_TOUCH(viewer, VDMABUF_INPUT_TOUCH_FRAME, 0);
 	viewer->input.touch_dirty = false;
 }
 
@@ -680,7 +732,7 @@ static void touch_cancel(void *data, struct wl_touch *touch)
 
 	memset(viewer->input.touch_used, 0, sizeof(viewer->input.touch_used));
 	viewer->input.touch_dirty = false;
-	FORWARD(viewer, VDMABUF_INPUT_TOUCH_CANCEL, 0);
+	TO_TOUCH(viewer, VDMABUF_INPUT_TOUCH_CANCEL, 0);
 }
 
 static void touch_shape(void *data, struct wl_touch *touch, int32_t id, wl_fixed_t major,
@@ -793,6 +845,45 @@ void input_start(struct viewer *viewer)
 		input_error(viewer, VDMABUF_REQUEST_SEAT, err);
 }
 
+void input_window_created(struct viewer_window *window)
+{
+	update_inhibitor(window->viewer);
+	update_constraint(window->viewer);
+}
+
+/* Out of viewer.windows already: the guest leaves what was on it. */
+void input_window_gone(struct viewer_window *window)
+{
+	struct viewer *viewer = window->viewer;
+	struct viewer_input *in = &viewer->input;
+
+	update_window_inhibitor(window, false);
+	if (in->keyboard_window == window) {
+		if (in->keyboard_entered)
+			TO_KEYBOARD(viewer, VDMABUF_INPUT_KEYBOARD_LEAVE, 0);
+		in->keyboard_entered = false;
+		memset(in->held, 0, sizeof(in->held));
+		memset(in->sent, 0, sizeof(in->sent));
+		in->keyboard_window = NULL;
+	}
+	if (in->pointer_window == window) {
+		if (in->pointer_entered && TO_POINTER(viewer, VDMABUF_INPUT_POINTER_LEAVE, 0))
+			TO_POINTER(viewer, VDMABUF_INPUT_FRAME, 0);
+		in->pointer_entered = false;
+		in->pointer_over = false;
+		in->pointer_dirty = false;
+		in->pointer_window = NULL;
+	}
+	if (in->touch_window == window) {
+		if (in->touch_dirty || memchr(in->touch_used, true, sizeof(in->touch_used)))
+			TO_TOUCH(viewer, VDMABUF_INPUT_TOUCH_CANCEL, 0);
+		memset(in->touch_used, 0, sizeof(in->touch_used));
+		in->touch_dirty = false;
+		in->touch_window = NULL;
+	}
+	update_constraint(viewer);
+}
+
 void input_error(struct viewer *viewer, uint32_t request, int err)
 {
 	struct viewer_input *in = &viewer->input;
@@ -827,8 +918,8 @@ void input_finish(struct viewer *viewer)
 		zwp_relative_pointer_manager_v1_destroy(in->relative_manager);
 	if (in->constraints)
 		zwp_pointer_constraints_v1_destroy(in->constraints);
-	if (in->inhibitor)
-		zwp_keyboard_shortcuts_inhibitor_v1_destroy(in->inhibitor);
+	in->inhibit_off = true;
+	update_inhibitor(viewer);
 	if (in->inhibit_manager)
 		zwp_keyboard_shortcuts_inhibit_manager_v1_destroy(in->inhibit_manager);
 	if (in->touch)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * vdmabuf-viewer: shows a VM's output, the dmabufs its compositor shares
- * through vdmabuf, in a window of the host's Wayland desktop, without a
- * copy where the host compositor imports them.
+ * vdmabuf-viewer: shows a VM's outputs, the dmabufs its compositor shares
+ * through vdmabuf, each in a window of the host's Wayland desktop, without
+ * a copy where the host compositor imports them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,16 +26,43 @@ static void consumer_buffer(void *data, const struct vdmabuf_id *id,
 		view_buffer_create(viewer, id);
 }
 
-static void consumer_frame(void *data, const struct vdmabuf_id *id, uint64_t frame,
-			   const struct vdmabuf_rect *damage, unsigned int num_damage)
+/* A frame goes to its output's window only; one with none gets it back unshown. */
+static void output_frame(void *data, uint32_t output, const struct vdmabuf_id *id,
+			 uint64_t frame, const struct vdmabuf_rect *damage, unsigned int num_damage)
 {
 	struct viewer *viewer = data;
 	struct view_buffer *buffer = view_buffer_find(viewer, id);
+	struct viewer_window *window = window_find(viewer, output);
 
 	if (!buffer && !(buffer = view_buffer_create(viewer, id)))
 		return;
-	view_buffer_show(buffer, frame, damage, num_damage);
+	if (!window) {
+		log_limited(&viewer->output_log, "output %u: a frame but no window: released",
+			    output);
+		view_buffer_release_unshown(buffer, frame);
+		return;
+	}
+	if (!window->configured) {
+		/* The latest waits for the window's first configure. */
+		if (window->pending && window->pending != buffer)
+			view_buffer_release_unshown(window->pending, window->pending_frame);
+		window->pending = buffer;
+		window->pending_frame = frame;
+		return;
+	}
+	view_buffer_show(buffer, window, frame, damage, num_damage);
 }
+
+static void output_output(void *data, uint32_t output, uint32_t flags, uint32_t width,
+			  uint32_t height, uint32_t refresh_mhz, uint32_t scale_120)
+{
+	windows_guest_output(data, output, flags, width, height, refresh_mhz, scale_120);
+}
+
+static const struct vdmabuf_output_listener output_listener = {
+	.output = output_output,
+	.frame = output_frame,
+};
 
 static void consumer_gone(void *data, const struct vdmabuf_id *id)
 {
@@ -54,6 +81,7 @@ static void consumer_reset(void *data)
 	for (unsigned int i = 0; i < MAX_BUFFERS; i++)
 		if (viewer->buffers[i])
 			view_buffer_destroy(viewer->buffers[i]);
+	windows_reset(viewer);
 }
 
 static void consumer_error(void *data, uint32_t request, const struct vdmabuf_id *id, int err)
@@ -86,12 +114,12 @@ static void consumer_pointer(void *data, const struct vdmabuf_id *image, uint64_
 
 static const struct vdmabuf_consumer_listener consumer_listener = {
 	.buffer = consumer_buffer,
-	.frame = consumer_frame,
 	.gone = consumer_gone,
 	.reset = consumer_reset,
 	.error = consumer_error,
 	.pointer = consumer_pointer,
 	.clip = &clipboard_listener,
+	.outputs = &output_listener,
 };
 
 static void write_stats(const struct viewer *viewer, FILE *f)
@@ -165,15 +193,96 @@ static int run(struct viewer *viewer, int signal_fd)
 	return 0;
 }
 
+/*
+ * The windows to start with: one for each output the guest announces on
+ * connect, and for outputs 0 to --outputs - 1, which the guest adds if it
+ * has not got them; then each window's first configure.
+ */
+static int open_windows(struct viewer *viewer)
+{
+	struct pollfd pfd = { .fd = vdmabuf_consumer_get_fd(viewer->consumer), .events = POLLIN };
+	uint64_t end = now_usec() + 200000;
+	struct viewer_window *window;
+	bool waiting;
+
+	/* What the daemon says on connect comes at once: 200 ms for it. */
+	while (now_usec() < end && poll(&pfd, 1, (end - now_usec()) / 1000) > 0) {
+		if (vdmabuf_consumer_dispatch(viewer->consumer, &consumer_listener, viewer) < 0) {
+			fprintf(stderr, "vdmabuf-viewer: lost the daemon\n");
+			return -1;
+		}
+		if (!wl_list_empty(&viewer->windows))
+			break;
+	}
+	for (uint32_t i = 0; i < viewer->start_outputs; i++) {
+		if (window_find(viewer, i))
+			continue;
+		window = window_create(viewer, i);
+		if (!window)
+			return -1;
+		/* Output 0 follows the guest, as it always did; others need a size. */
+		if (i > 0) {
+			window->default_width = 1024;
+			window->default_height = 768;
+		}
+	}
+	do {
+		if (wl_display_dispatch(viewer->display) < 0)
+			return -1;
+		waiting = false;
+		wl_list_for_each(window, &viewer->windows, link)
+			waiting |= !window->configured;
+	} while (waiting && !viewer->quit);
+	return 0;
+}
+
+static int parse_outputs(const char *arg, unsigned int *n)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 10);
+
+	if (*end || v < 1 || v > GUEST_OUTPUTS) {
+		fprintf(stderr, "vdmabuf-viewer: --outputs takes 1 to %u\n", GUEST_OUTPUTS);
+		return -1;
+	}
+	*n = v;
+	return 0;
+}
+
+/* [ID=]NAME: output ID's window (0 if not given) fullscreen on host output NAME. */
+static int parse_fullscreen_on(struct viewer *viewer, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	unsigned long id = 0;
+	char *end;
+
+	if (eq) {
+		id = strtoul(arg, &end, 10);
+		if (end != eq || eq == arg || id >= GUEST_OUTPUTS || !eq[1]) {
+			fprintf(stderr, "vdmabuf-viewer: --fullscreen-on %s: want [ID=]NAME, "
+				"ID below %u\n", arg, GUEST_OUTPUTS);
+			return -1;
+		}
+		arg = eq + 1;
+	}
+	viewer->fullscreen_on[id] = arg;
+	return 0;
+}
+
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"Usage: %s [OPTIONS]\n"
-		"Show a VM's output, shared through vdmabuf, in a Wayland window.\n\n"
+		"Show a VM's outputs, shared through vdmabuf, each in a Wayland window.\n\n"
 		"  -s, --socket PATH   the daemon's consumer socket (default\n"
 		"                      $VDMABUF_CONSUMER_SOCKET or /run/vdmabuf/consumer.sock)\n"
-		"  -n, --name NAME     the VM's name, for the title (default \"VM\")\n"
-		"  -f, --fullscreen    start fullscreen (F11 toggles)\n"
+		"  -n, --name NAME     the VM's name, for titles and app ids (default \"VM\")\n"
+		"  -o, --outputs N     ask the guest for outputs 0 to N-1 (default 1); each\n"
+		"                      output the guest has gets a window too\n"
+		"  -f, --fullscreen    start every window fullscreen (F11 toggles)\n"
+		"      --fullscreen-on [ID=]HOST_OUTPUT\n"
+		"                      output ID's window (default 0) fullscreen on the\n"
+		"                      host output of that name; may be repeated\n"
 		"      --no-input      do not send the guest input (F11 still works)\n"
 		"      --guest-keymap  keep the guest's keymap, do not send the host's\n"
 		"      --no-clipboard  do not share the clipboard with the guest\n"
@@ -183,7 +292,9 @@ static void usage(FILE *f, const char *prog)
 		"      --times PATH    write each frame's presentation time there, as\n"
 		"                      \"frame present_ns refresh_ns\" (CLOCK_MONOTONIC)\n"
 		"  -h, --help          show this help\n\n"
-		"While the window is focused, the host's shortcuts go to the guest;\n"
+		"Shift+F11 opens a window for one more guest output; closing a window\n"
+		"removes its output from the guest, closing the last ends the viewer.\n"
+		"While a window is focused, the host's shortcuts go to the guest;\n"
 		"Shift+F12 gives them back to the host and takes them again.\n"
 		"The clipboard and primary selection cross both ways while the window\n"
 		"is focused; the guest may paste the host's until 5 s after it was.\n", prog);
@@ -193,12 +304,14 @@ int main(int argc, char *argv[])
 {
 	enum {
 		OPT_SHM = 256, OPT_FRAMES, OPT_STATS, OPT_NO_INPUT, OPT_GUEST_KEYMAP,
-		OPT_NO_CLIPBOARD, OPT_TIMES,
+		OPT_NO_CLIPBOARD, OPT_TIMES, OPT_FULLSCREEN_ON,
 	};
 	static const struct option options[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "outputs", required_argument, NULL, 'o' },
 		{ "fullscreen", no_argument, NULL, 'f' },
+		{ "fullscreen-on", required_argument, NULL, OPT_FULLSCREEN_ON },
 		{ "no-input", no_argument, NULL, OPT_NO_INPUT },
 		{ "guest-keymap", no_argument, NULL, OPT_GUEST_KEYMAP },
 		{ "no-clipboard", no_argument, NULL, OPT_NO_CLIPBOARD },
@@ -211,6 +324,7 @@ int main(int argc, char *argv[])
 	};
 	struct viewer viewer = {
 		.name = "VM",
+		.start_outputs = 1,
 		.input = { .enabled = true, .send_keymap = true },
 		.clipboard = { .enabled = true },
 	};
@@ -219,7 +333,8 @@ int main(int argc, char *argv[])
 	int opt, err, signal_fd, ret = EXIT_FAILURE;
 	FILE *f;
 
-	while ((opt = getopt_long(argc, argv, "s:n:fh", options, NULL)) != -1) {
+	wl_list_init(&viewer.windows);
+	while ((opt = getopt_long(argc, argv, "s:n:o:fh", options, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			socket_path = optarg;
@@ -227,8 +342,16 @@ int main(int argc, char *argv[])
 		case 'n':
 			viewer.name = optarg;
 			break;
+		case 'o':
+			if (parse_outputs(optarg, &viewer.start_outputs) < 0)
+				return EXIT_FAILURE;
+			break;
 		case 'f':
 			viewer.fullscreen = true;
+			break;
+		case OPT_FULLSCREEN_ON:
+			if (parse_fullscreen_on(&viewer, optarg) < 0)
+				return EXIT_FAILURE;
 			break;
 		case OPT_NO_INPUT:
 			viewer.input.enabled = false;
@@ -277,13 +400,14 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "vdmabuf-viewer: cannot reach the daemon: %s\n", strerror(-err));
 		return EXIT_FAILURE;
 	}
+	vdmabuf_consumer_listen_outputs(viewer.consumer);
 	input_start(&viewer);
 	viewer.display = wl_display_connect(NULL);
 	if (!viewer.display) {
 		fprintf(stderr, "vdmabuf-viewer: no Wayland display\n");
 		goto out_consumer;
 	}
-	if (window_create(&viewer) < 0)
+	if (wayland_start(&viewer) < 0 || open_windows(&viewer) < 0)
 		goto out_display;
 	clipboard_start(&viewer);
 	formats_report(&viewer);
@@ -302,8 +426,8 @@ int main(int argc, char *argv[])
 	cursor_finish(&viewer);
 	clipboard_finish(&viewer);
 	input_finish(&viewer);
-	window_destroy(&viewer);
 out_display:
+	wayland_finish(&viewer);
 	wl_display_disconnect(viewer.display);
 out_consumer:
 	vdmabuf_consumer_destroy(viewer.consumer);

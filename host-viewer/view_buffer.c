@@ -286,6 +286,11 @@ struct view_buffer *view_buffer_create(struct viewer *viewer, const struct vdmab
 void view_buffer_destroy(struct view_buffer *buffer)
 {
 	struct viewer *viewer = buffer->viewer;
+	struct viewer_window *window;
+
+	wl_list_for_each(window, &viewer->windows, link)
+		if (window->pending == buffer)
+			window->pending = NULL;
 
 	for (unsigned int i = 0; i < MAX_BUFFERS; i++)
 		if (viewer->buffers[i] == buffer)
@@ -330,10 +335,23 @@ static bool copy_to_shm(struct view_buffer *buffer)
 	return true;
 }
 
-bool view_buffer_show(struct view_buffer *buffer, uint64_t frame,
+void view_buffer_release_unshown(struct view_buffer *buffer, uint64_t frame)
+{
+	buffer->owed = true;
+	buffer->held = false;
+	buffer->awaiting_feedback = false;
+	buffer->frame = frame;
+	buffer->present_ns = 0;
+	buffer->refresh_ns = 0;
+	buffer->flags = 0;
+	release_to_guest(buffer);
+}
+
+bool view_buffer_show(struct view_buffer *buffer, struct viewer_window *window, uint64_t frame,
 		      const struct vdmabuf_rect *damage, unsigned int num_damage)
 {
 	struct viewer *viewer = buffer->viewer;
+	struct wl_surface *surface = window->surface;
 	struct presented *p;
 
 	/*
@@ -352,14 +370,14 @@ bool view_buffer_show(struct view_buffer *buffer, uint64_t frame,
 	buffer->refresh_ns = 0;
 	buffer->flags = buffer->shm ? 0 : VDMABUF_RELEASE_ZERO_COPY;
 
-	window_update_viewport(viewer, buffer);
-	wl_surface_attach(viewer->surface, buffer->wl_buffer, 0, 0);
+	window_update_viewport(window, buffer);
+	wl_surface_attach(surface, buffer->wl_buffer, 0, 0);
 	if (num_damage && !buffer->shm) {
 		for (unsigned int i = 0; i < num_damage; i++)
-			wl_surface_damage_buffer(viewer->surface, damage[i].x, damage[i].y,
+			wl_surface_damage_buffer(surface, damage[i].x, damage[i].y,
 						 damage[i].width, damage[i].height);
 	} else {
-		wl_surface_damage_buffer(viewer->surface, 0, 0, INT32_MAX, INT32_MAX);
+		wl_surface_damage_buffer(surface, 0, 0, INT32_MAX, INT32_MAX);
 	}
 	if (viewer->presentation && (p = calloc(1, sizeof(*p)))) {
 		p->viewer = viewer;
@@ -367,10 +385,10 @@ bool view_buffer_show(struct view_buffer *buffer, uint64_t frame,
 		p->frame = frame;
 		buffer->awaiting_feedback = true;
 		wp_presentation_feedback_add_listener(
-			wp_presentation_feedback(viewer->presentation, viewer->surface),
+			wp_presentation_feedback(viewer->presentation, surface),
 			&feedback_listener, p);
 	}
-	wl_surface_commit(viewer->surface);
+	wl_surface_commit(surface);
 	viewer->stats.frames++;
 	return true;
 }

@@ -20,7 +20,13 @@
 #include "viewporter-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
+struct viewer;
+struct viewer_window;
+struct host_output;
+
 #define MAX_BUFFERS 64
+/* Guest output ids: below VDMABUF_MAX_OUTPUTS of the protocol (spec §20). */
+#define GUEST_OUTPUTS 16
 
 /*
  * A rate limit for lines the other side can cause (log.c): ten in five
@@ -105,8 +111,9 @@ struct viewer_input {
 	struct wl_pointer *pointer;
 	struct wl_touch *touch;
 	struct zwp_keyboard_shortcuts_inhibit_manager_v1 *inhibit_manager;
-	struct zwp_keyboard_shortcuts_inhibitor_v1 *inhibitor;
 	bool inhibit_off;		/* the release key gave shortcuts back */
+	/* The windows the keyboard, the pointer and touch are on; NULL: none. */
+	struct viewer_window *keyboard_window, *pointer_window, *touch_window;
 
 	/* The guest's pointer constraint, applied to the host's pointer. */
 	struct zwp_pointer_constraints_v1 *constraints;
@@ -114,6 +121,7 @@ struct viewer_input {
 	uint32_t constraint;		/* the guest's: enum vdmabuf_constraint */
 	bool constraint_off;		/* the release key let go of it */
 	bool told_no_lock;
+	struct viewer_window *constraint_window;	/* the locked or confined one */
 	struct zwp_locked_pointer_v1 *locked;
 	struct zwp_relative_pointer_v1 *relative;
 	bool lock_active;		/* the host locked it: relative motion only */
@@ -192,18 +200,18 @@ struct viewer_clipboard {
 	struct log_limit log;		/* what the guest can cause */
 };
 
-#define MAX_OUTPUTS 16
+#define MAX_HOST_OUTPUTS 16
 
-/* A host output, for its integer scale (scale.c). */
-struct viewer_output {
+/* A host output (scale.c): its integer scale and its name. */
+struct host_output {
 	struct viewer *viewer;
 	struct wl_output *output;	/* NULL: a free slot */
-	uint32_t name;			/* its global's */
+	uint32_t global;		/* its global's name */
 	int32_t scale;
-	bool entered;			/* the window is on it */
+	char *name;			/* wl_output.name (version 4); NULL: not told */
 };
 
-/* Where the window's scale came from, best last. */
+/* Where a window's scale came from, best last. */
 enum scale_source {
 	SCALE_NONE,
 	SCALE_OUTPUT,			/* the outputs' integer wl_output.scale */
@@ -211,15 +219,49 @@ enum scale_source {
 	SCALE_FRACTIONAL,		/* wp_fractional_scale_v1 */
 };
 
-/* The window's scale on the host (scale.c). */
-struct viewer_scale {
-	struct wp_fractional_scale_manager_v1 *manager;
+/* One window's scale on the host (scale.c). */
+struct window_scale {
 	struct wp_fractional_scale_v1 *fractional;
 	uint32_t fractional_120;	/* its preferred scale * 120; 0: not told */
 	int32_t buffer_scale;		/* wl_surface.preferred_buffer_scale; 0: not told */
-	struct viewer_output outputs[MAX_OUTPUTS];
+	uint32_t entered;		/* the host outputs it is on: a bit per slot */
 	uint32_t scale_120;		/* the one in use: 120 is 1 */
 	enum scale_source source;
+};
+
+/*
+ * One guest output in a toplevel of its own (window.c). It opens when the
+ * guest announces the output or the user asks for one, and closes when
+ * the guest's output is gone or the user closes it (then the guest
+ * removes its output); only the last window stays.
+ */
+struct viewer_window {
+	struct viewer *viewer;
+	struct wl_list link;		/* viewer.windows */
+	uint32_t output;		/* the guest output's id */
+	bool announced;			/* the guest has the output now */
+	bool reset;			/* the device reset: the output comes back */
+	struct wl_surface *surface;
+	struct wl_buffer *placeholder;	/* shown until the guest's first frame */
+	struct xdg_surface *xdg_surface;
+	struct xdg_toplevel *toplevel;
+	struct wp_viewport *viewport;
+	struct zwp_keyboard_shortcuts_inhibitor_v1 *inhibitor;
+	bool configured;
+	bool fullscreen;
+	bool activated;			/* it has the keyboard focus */
+	bool on_named;			/* fullscreen on its --fullscreen-on output */
+	int32_t width, height;		/* the host's configure; 0: follow the guest */
+	int32_t default_width, default_height;	/* an output not the guest's yet */
+	uint32_t hinted_width, hinted_height;	/* last mode hint sent, device pixels */
+	uint32_t hinted_scale_120;
+	int32_t buffer_scale;		/* set with wl_surface.set_buffer_scale */
+	struct view_buffer *pending;	/* a frame before the first configure */
+	uint64_t pending_frame;
+	struct window_scale scale;
+	/* The frame on screen: its buffer's size, and the surface's (logical). */
+	uint32_t shown_width, shown_height;
+	int32_t surface_width, surface_height;
 };
 
 struct viewer {
@@ -232,30 +274,22 @@ struct viewer {
 	struct wp_presentation *presentation;
 	struct presentation_clock *presentation_clock;	/* NULL until announced */
 	struct wp_viewporter *viewporter;
-	struct wl_surface *surface;
-	struct wl_buffer *placeholder;	/* shown until the guest's first frame */
-	struct xdg_surface *xdg_surface;
-	struct xdg_toplevel *toplevel;
-	struct wp_viewport *viewport;
+	struct wp_fractional_scale_manager_v1 *fractional_manager;
+	struct host_output host_outputs[MAX_HOST_OUTPUTS];
 	struct format_set formats;
 	bool formats_done;
 
 	struct vdmabuf_consumer *consumer;
 	struct view_buffer *buffers[MAX_BUFFERS];
 
+	struct wl_list windows;			/* viewer_window.link */
+	unsigned int start_outputs;		/* --outputs */
+	const char *fullscreen_on[GUEST_OUTPUTS];	/* --fullscreen-on, by output */
 	const char *name;
 	bool force_shm;
 	bool shm_warned;
-	bool configured;
-	bool fullscreen;
-	int32_t window_width, window_height;	/* 0: follow the guest */
-	uint32_t hinted_width, hinted_height;	/* last mode hint sent, device pixels */
-	uint32_t hinted_scale_120;
-	int32_t buffer_scale;			/* set with wl_surface.set_buffer_scale */
-	struct viewer_scale scale;
-	/* The frame on screen: its buffer's size, and the surface's (logical). */
-	uint32_t shown_width, shown_height;
-	int32_t surface_width, surface_height;
+	bool fullscreen;			/* --fullscreen: windows start so */
+	struct log_limit output_log;		/* what the guest's outputs cause */
 	struct viewer_input input;
 	struct viewer_cursor cursor;
 	struct viewer_clipboard clipboard;
@@ -289,9 +323,11 @@ void formats_report(struct viewer *viewer);
 struct view_buffer *view_buffer_create(struct viewer *viewer, const struct vdmabuf_id *id);
 void view_buffer_destroy(struct view_buffer *buffer);
 struct view_buffer *view_buffer_find(struct viewer *viewer, const struct vdmabuf_id *id);
-/* Shows frame of buffer with damage; false if it cannot be shown. */
-bool view_buffer_show(struct view_buffer *buffer, uint64_t frame,
+/* Shows frame of buffer in window with damage; false if it cannot be shown. */
+bool view_buffer_show(struct view_buffer *buffer, struct viewer_window *window, uint64_t frame,
 		      const struct vdmabuf_rect *damage, unsigned int num_damage);
+/* Gives frame of buffer back unshown: it has no window to be shown in. */
+void view_buffer_release_unshown(struct view_buffer *buffer, uint64_t frame);
 
 /*
  * The cursor image of serial onto surface; it goes back to the guest once
@@ -310,26 +346,48 @@ void cursor_update(struct viewer *viewer);
 void cursor_buffer_gone(struct viewer *viewer, const struct vdmabuf_id *id);
 void cursor_finish(struct viewer *viewer);
 
-/* window.c */
-int window_create(struct viewer *viewer);
-void window_destroy(struct viewer *viewer);
-void window_set_fullscreen(struct viewer *viewer, bool fullscreen);
+/* window.c: a window per guest output, and the Wayland globals. */
+/* Binds the globals and learns the formats and outputs; -1 on failure. */
+int wayland_start(struct viewer *viewer);
+/* Destroys every window and what wayland_start() bound. */
+void wayland_finish(struct viewer *viewer);
+/* A window for guest output output (below GUEST_OUTPUTS); NULL on failure. */
+struct viewer_window *window_create(struct viewer *viewer, uint32_t output);
+void window_destroy(struct viewer_window *window);
+struct viewer_window *window_find(struct viewer *viewer, uint32_t output);
+struct viewer_window *window_from_surface(struct viewer *viewer, struct wl_surface *surface);
+/* One more output, for the lowest free id, beside (NULL: none) window's size. */
+struct viewer_window *window_open_next(struct viewer *viewer,
+				       const struct viewer_window *beside);
+/* Fullscreen: on its --fullscreen-on output if there, else where the host puts it. */
+void window_set_fullscreen(struct viewer_window *window, bool fullscreen);
 /*
  * The guest's buffer size changed or the window did: scale to fit; a
  * buffer of the window's size in device pixels is shown 1:1.
  */
-void window_update_viewport(struct viewer *viewer, const struct view_buffer *buffer);
+void window_update_viewport(struct viewer_window *window, const struct view_buffer *buffer);
 /* The window's scale changed (scale.c): asks the guest for its new mode. */
-void window_scale_changed(struct viewer *viewer);
+void window_scale_changed(struct viewer_window *window);
+/* A host output told its name: windows waiting for it go fullscreen there. */
+void windows_host_output_named(struct viewer *viewer, struct host_output *out);
+/* One of the guest's outputs, as vdmabuf_output_listener.output says. */
+void windows_guest_output(struct viewer *viewer, uint32_t output, uint32_t flags,
+			  uint32_t width, uint32_t height, uint32_t refresh_mhz,
+			  uint32_t scale_120);
+/* The device reset: the gone outputs that follow come back. */
+void windows_reset(struct viewer *viewer);
 
-/* scale.c: the window's scale, fractional where the host has it. */
+/* scale.c: each window's scale, fractional where the host has it. */
 /* Binds wp_fractional_scale_manager_v1 and wl_outputs; false if interface is neither. */
 bool scale_bind(struct viewer *viewer, struct wl_registry *registry, uint32_t name,
 		const char *interface, uint32_t version);
 void scale_global_remove(struct viewer *viewer, uint32_t name);
-/* Once the surface and its viewport exist. */
-void scale_start(struct viewer *viewer);
-void scale_finish(struct viewer *viewer);
+/* The host output of that wl_output.name; NULL: none. */
+struct host_output *scale_find_output(struct viewer *viewer, const char *name);
+/* Once the window's surface and its viewport exist. */
+void scale_start(struct viewer_window *window);
+void scale_finish(struct viewer_window *window);
+void scale_finish_outputs(struct viewer *viewer);
 
 /* input.c: the host's seat forwarded to the guest's. */
 /* Binds the seat and the shortcuts inhibitor; false if interface is not one. */
@@ -337,6 +395,9 @@ bool input_bind(struct viewer *viewer, struct wl_registry *registry, uint32_t na
 		const char *interface, uint32_t version);
 /* Claims the guest's seat (unless --no-input). */
 void input_start(struct viewer *viewer);
+/* A window was made, or is about to go: its inhibitor, focus, constraint. */
+void input_window_created(struct viewer_window *window);
+void input_window_gone(struct viewer_window *window);
 /* The guest's pointer constraint (enum vdmabuf_constraint) changed. */
 void input_constrain(struct viewer *viewer, uint32_t constraint);
 /* The daemon refused request (VDMABUF_REQUEST_SEAT, _INPUT, _KEYMAP). */
