@@ -2926,7 +2926,7 @@ static ssize_t outputs_show(struct device *dev, struct device_attribute *attr, c
 	mutex_lock(&vd->lock);
 	outputs = vd->outputs;
 	mutex_unlock(&vd->lock);
-	return sysfs_emit(buf, "%#x\n", outputs);
+	return sysfs_emit(buf, "0x%x\n", outputs);
 }
 static DEVICE_ATTR_RO(outputs);
 
