@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * pattern-client [--frames N] [--log PATH] [--presentation] [--dmabuf [--syncobj]] [--hidpi]
+ * pattern-client [--frames N] [--first N] [--log PATH] [--presentation] [--dmabuf [--syncobj]]
+ *                [--hidpi]
  * A Wayland client that draws the known frames of frame-pattern.h, one
  * per frame callback, at whatever size the compositor configures. It logs
  * "configure WxH" at each new size. It never draws into a buffer the
@@ -16,6 +17,8 @@
  * half the configured size, as a window that does not fill the output.
  * With --presentation it asks wp_presentation for feedback on each frame
  * and logs "presented NS" (the time it was told, on CLOCK_MONOTONIC).
+ * With --first N its frame numbers start after N (one client's frames
+ * told from another's, e.g. per output); --frames counts from there.
  * With --hidpi it draws in the output's device pixels, as a HiDPI-aware
  * client does: at wp_fractional_scale_v1's scale through wp_viewporter
  * where the compositor has both, else at the integer wl_output.scale of
@@ -635,6 +638,7 @@ int main(int argc, char *argv[])
 {
 	static const struct option options[] = {
 		{ "frames", required_argument, NULL, 'f' },
+		{ "first", required_argument, NULL, 'F' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "presentation", no_argument, NULL, 'p' },
 		{ "dmabuf", no_argument, NULL, 'd' },
@@ -645,12 +649,16 @@ int main(int argc, char *argv[])
 	};
 	struct client c = { .card = -1 };
 	bool dmabuf = false, syncobj = false;
+	uint32_t first = 0;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "f:l:pdxsh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:F:l:pdxsh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			c.max_frames = strtoul(optarg, NULL, 10);
+			break;
+		case 'F':
+			first = strtoul(optarg, NULL, 10);
 			break;
 		case 'l':
 			c.log = fopen(optarg, "a");
@@ -670,7 +678,7 @@ int main(int argc, char *argv[])
 			c.hidpi = true;
 			break;
 		case 'h':
-			printf("Usage: %s [--frames N] [--log PATH] [--presentation] "
+			printf("Usage: %s [--frames N] [--first N] [--log PATH] [--presentation] "
 			       "[--dmabuf [--syncobj]] [--hidpi]\n",
 			       argv[0]);
 			return 0;
@@ -680,6 +688,9 @@ int main(int argc, char *argv[])
 	}
 	/* libwayland's poll carries on through the signal. */
 	signal(SIGUSR1, handle_usr1);
+	c.frame = first;
+	if (c.max_frames)
+		c.max_frames += first;
 	c.display = wl_display_connect(NULL);
 	if (!c.display)
 		die("wl_display_connect");
