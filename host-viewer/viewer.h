@@ -248,6 +248,8 @@ struct viewer_window {
 	struct wp_viewport *viewport;
 	struct zwp_keyboard_shortcuts_inhibitor_v1 *inhibitor;
 	bool configured;
+	struct wl_callback *settle;	/* after the first configure's commit */
+	bool settled;			/* the host has had its say on the size */
 	bool fullscreen;
 	bool activated;			/* it has the keyboard focus */
 	bool on_named;			/* fullscreen on its --fullscreen-on output */

@@ -38,9 +38,13 @@ static void send_mode_hint(struct viewer_window *window)
 	uint32_t w, h;
 	int err;
 
-	/* The host leaves the size to us: the guest's output has its own. */
+	/*
+	 * The host leaves the size to us: the guest's output has its own; a
+	 * new one gets the default size, once the host, having mapped the
+	 * window, has not given it one (sway sizes it only then).
+	 */
 	if (lw <= 0 || lh <= 0) {
-		if (window->announced || window->default_width <= 0)
+		if (window->announced || window->default_width <= 0 || !window->settled)
 			return;
 		lw = window->default_width;
 		lh = window->default_height;
@@ -141,6 +145,20 @@ static struct wl_buffer *create_placeholder(struct viewer *viewer)
 	return buffer;
 }
 
+static void settled_done(void *data, struct wl_callback *callback, uint32_t time)
+{
+	struct viewer_window *window = data;
+
+	wl_callback_destroy(callback);
+	window->settle = NULL;
+	window->settled = true;
+	send_mode_hint(window);
+}
+
+static const struct wl_callback_listener settled_listener = {
+	.done = settled_done,
+};
+
 static void xdg_surface_configure(void *data, struct xdg_surface *xdg_surface, uint32_t serial)
 {
 	struct viewer_window *window = data;
@@ -165,6 +183,9 @@ static void xdg_surface_configure(void *data, struct xdg_surface *xdg_surface, u
 							    window->default_height);
 			wl_surface_commit(window->surface);
 		}
+		/* What the host makes of the mapped window comes before this. */
+		window->settle = wl_display_sync(window->viewer->display);
+		wl_callback_add_listener(window->settle, &settled_listener, window);
 	}
 	send_mode_hint(window);
 }
@@ -352,6 +373,8 @@ void window_destroy(struct viewer_window *window)
 		view_buffer_release_unshown(window->pending, window->pending_frame);
 	if (window->placeholder)
 		wl_buffer_destroy(window->placeholder);
+	if (window->settle)
+		wl_callback_destroy(window->settle);
 	scale_finish(window);
 	if (window->viewport)
 		wp_viewport_destroy(window->viewport);
