@@ -221,7 +221,7 @@ static int open_windows(struct viewer *viewer)
 		if (!window)
 			return -1;
 		/* Output 0 follows the guest, as it always did; others need a size. */
-		if (i > 0) {
+		if (i > 0 && window->default_width <= 0) {
 			window->default_width = 1024;
 			window->default_height = 768;
 		}

@@ -91,6 +91,12 @@ static void output_geometry(void *data, struct wl_output *output, int32_t x, int
 static void output_mode(void *data, struct wl_output *output, uint32_t flags, int32_t width,
 			int32_t height, int32_t refresh)
 {
+	struct host_output *out = data;
+
+	if (flags & WL_OUTPUT_MODE_CURRENT) {
+		out->width = width;
+		out->height = height;
+	}
 }
 
 static void output_done(void *data, struct wl_output *output)

@@ -208,6 +208,7 @@ struct host_output {
 	struct wl_output *output;	/* NULL: a free slot */
 	uint32_t global;		/* its global's name */
 	int32_t scale;
+	int32_t width, height;		/* its current mode, device pixels */
 	char *name;			/* wl_output.name (version 4); NULL: not told */
 };
 

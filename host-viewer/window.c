@@ -349,6 +349,11 @@ struct viewer_window *window_create(struct viewer *viewer, uint32_t output)
 	snprintf(app_id, sizeof(app_id), "vdmabuf-viewer.%s.%u", viewer->name, output);
 	xdg_toplevel_set_app_id(window->toplevel, app_id);
 	out = named_output(window);
+	/* Fullscreen there: what to ask a new output for until the host says. */
+	if (out && out->width > 0 && out->height > 0 && out->scale > 0) {
+		window->default_width = out->width / out->scale;
+		window->default_height = out->height / out->scale;
+	}
 	if (out || viewer->fullscreen)
 		window_set_fullscreen(window, true);
 	else if (viewer->fullscreen_on[output])
@@ -406,7 +411,9 @@ struct viewer_window *window_open_next(struct viewer *viewer, const struct viewe
 	if (!window)
 		return NULL;
 	/* As big as the window it was asked from, in logical pixels. */
-	if (beside && beside->width > 0 && beside->height > 0) {
+	if (window->default_width > 0) {
+		/* Its host output's. */
+	} else if (beside && beside->width > 0 && beside->height > 0) {
 		window->default_width = beside->width;
 		window->default_height = beside->height;
 	} else if (beside && beside->surface_width > 0 && beside->surface_height > 0) {
