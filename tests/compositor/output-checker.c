@@ -3,6 +3,7 @@
  * output-checker --ioctl [--timeout SEC] [--log PATH]
  * output-checker --hotplug N --sync DIR --daemon-pid PID [--fd-per-buffer 0|1]
  *                [--timeout SEC] [--log PATH]
+ * output-checker --reset [--timeout SEC] [--log PATH]
  * The host half of the compositor suite's outputs test (spec §20), a
  * consumer of the guest's outputs through libvdmabuf.
  *
@@ -24,6 +25,12 @@
  * less one per live buffer (--fd-per-buffer, the user engine's) must be
  * the same, its buffers and pinned bytes those of the imports still live
  * here.
+ *
+ * --reset: after the daemon was killed and started again (a device reset
+ * for the guest), output 0 must be announced again and show client A's
+ * frames, and output 1 stay closed. Frames on output 0 before it is
+ * announced (a frame the guest sent before it read the RESET) are
+ * counted, not refused: output 0 is the one every guest has.
  */
 #include <dirent.h>
 #include <drm_fourcc.h>
@@ -72,7 +79,8 @@ struct checker {
 	FILE *log;
 	const char *sync_dir;
 	uint64_t deadline;
-	uint64_t frames, checked, blank, bad, unknown, wrong, wrong_size;
+	uint64_t frames, checked, blank, bad, unknown, wrong, wrong_size, early;
+	bool reset_mode;
 	bool failed;
 };
 
@@ -245,6 +253,10 @@ static void on_output_frame(void *data, uint32_t output, const struct vdmabuf_id
 	if (!im) {
 		import_buffer(c, id);
 		im = find(c, id);
+	}
+	if (c->reset_mode && output == 0 && !c->outs[0].up) {
+		c->early++;
+		goto release;
 	}
 	if (output >= VDMABUF_MAX_OUTPUTS || !c->outs[output].up) {
 		if (c->unknown++ < 5)
@@ -557,10 +569,32 @@ static int run_hotplug(struct checker *c, unsigned int rounds, int daemon_pid,
 	return !ok || c->failed || c->bad || c->unknown || c->wrong || c->wrong_size;
 }
 
+static int run_reset(struct checker *c)
+{
+	struct want zero = { .output = 0, .up = true, .content = 30 };
+
+	if (!run_until(c, output_is, &zero, "output 0 again, with client A's frames"))
+		return 1;
+	say(c, "checker: after the reset: output 0 %ux%u announced %llu times; %llu frames, "
+	    "%llu checked, %llu blank, %llu bad, %llu before output 0 was announced, %llu on "
+	    "an output the guest did not have, %llu on the wrong output, %llu of another size",
+	    c->outs[0].width, c->outs[0].height, (unsigned long long)c->outs[0].announcements,
+	    (unsigned long long)c->frames, (unsigned long long)c->checked,
+	    (unsigned long long)c->blank, (unsigned long long)c->bad,
+	    (unsigned long long)c->early, (unsigned long long)c->unknown,
+	    (unsigned long long)c->wrong, (unsigned long long)c->wrong_size);
+	if (c->outs[1].up) {
+		say(c, "checker: output 1 is back after the reset");
+		return 1;
+	}
+	return c->failed || c->bad || c->unknown || c->wrong || c->wrong_size;
+}
+
 int main(int argc, char *argv[])
 {
 	static const struct option options[] = {
 		{ "ioctl", no_argument, NULL, 'i' },
+		{ "reset", no_argument, NULL, 'r' },
 		{ "hotplug", required_argument, NULL, 'H' },
 		{ "sync", required_argument, NULL, 'S' },
 		{ "daemon-pid", required_argument, NULL, 'p' },
@@ -576,8 +610,11 @@ int main(int argc, char *argv[])
 	bool ioctl_mode = false, fd_per_buffer = true;
 	int opt, err, daemon_pid = 0, ret;
 
-	while ((opt = getopt_long(argc, argv, "iH:S:p:b:s:t:l:", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "irH:S:p:b:s:t:l:", options, NULL)) != -1) {
 		switch (opt) {
+		case 'r':
+			c.reset_mode = true;
+			break;
 		case 'i':
 			ioctl_mode = true;
 			break;
@@ -606,7 +643,7 @@ int main(int argc, char *argv[])
 			return 2;
 		}
 	}
-	if (!ioctl_mode && (!rounds || !c.sync_dir || !daemon_pid)) {
+	if (!ioctl_mode && !c.reset_mode && (!rounds || !c.sync_dir || !daemon_pid)) {
 		fprintf(stderr, "output-checker: --ioctl, or --hotplug N --sync DIR --daemon-pid PID\n");
 		return 2;
 	}
@@ -617,7 +654,12 @@ int main(int argc, char *argv[])
 	}
 	vdmabuf_consumer_listen_outputs(c.consumer);
 	c.deadline = now_ns() + (uint64_t)timeout * 1000000000u;
-	ret = ioctl_mode ? run_ioctl(&c) : run_hotplug(&c, rounds, daemon_pid, fd_per_buffer);
+	if (ioctl_mode)
+		ret = run_ioctl(&c);
+	else if (c.reset_mode)
+		ret = run_reset(&c);
+	else
+		ret = run_hotplug(&c, rounds, daemon_pid, fd_per_buffer);
 	say(&c, "checker: %s", ret ? "FAILED" : "passed");
 	vdmabuf_consumer_destroy(c.consumer);
 	return ret;

@@ -49,6 +49,10 @@ ls -l "/proc/$cpid/fd" >"$OUT/compositor-fds-after.txt"
 sync_point end-done
 echo "compositor and driver before: $before; after: $after" >"$OUT/guest-numbers.txt"
 
+# The daemon is killed and started again: the device resets.
+wait_for reset-checked 600
+expect_log "$OUT/compositor-outputs.log" 'device reset; sharing buffers again'
+
 kill -0 "$bpid" 2>/dev/null || fail "client B died: $(tail -n 3 "$OUT/client-b.log")"
 kill -TERM "$bpid"
 kill -TERM "$cpid"
