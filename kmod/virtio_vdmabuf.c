@@ -1072,11 +1072,11 @@ static void vdmabuf_handle_keymap(struct vdmabuf_dev *vd, const struct vdmabuf_k
 			vdmabuf_file_queue_keymap(f, km);
 }
 
-/* Whether the device may send events of feature bit; says so if not. */
 /*
  * The host's wish for one output (spec §20): its mode, or GONE. Another
  * output than 0, or GONE, only with VDMABUF_F_OUTPUTS; a malformed hint
- * is dropped. Kept per output for late openers; GONE clears it.
+ * (a mode out of the protocol's range too) is dropped. Kept per output
+ * for late openers; GONE clears it.
  */
 static void vdmabuf_handle_mode_hint(struct vdmabuf_dev *vd, const struct vdmabuf_mode_hint *h)
 {
@@ -1093,7 +1093,8 @@ static void vdmabuf_handle_mode_hint(struct vdmabuf_dev *vd, const struct vdmabu
 	uev.refresh_mhz = le32_to_cpu(h->refresh_mhz);
 	uev.scale_120 = le32_to_cpu(h->scale_120);
 	if (output >= VDMABUF_MAX_OUTPUTS || (flags & ~VDMABUF_OUTPUT_GONE) ||
-	    ((flags & VDMABUF_OUTPUT_GONE) && (uev.width || uev.height))) {
+	    ((flags & VDMABUF_OUTPUT_GONE) ? uev.width || uev.height :
+	     !vdmabuf_mode_valid(uev.width, uev.height, uev.scale_120))) {
 		dev_warn_ratelimited(&vd->vdev->dev,
 				     "malformed mode hint (output %u, flags %#x) dropped\n",
 				     output, flags);
@@ -1106,6 +1107,7 @@ static void vdmabuf_handle_mode_hint(struct vdmabuf_dev *vd, const struct vdmabu
 	vdmabuf_queue_all(vd, &uev);
 }
 
+/* Whether the device may send events of feature bit; says so if not. */
 static bool vdmabuf_event_negotiated(struct vdmabuf_dev *vd, unsigned int bit, const char *what)
 {
 	if (virtio_has_feature(vd->vdev, bit))
