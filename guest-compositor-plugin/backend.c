@@ -433,6 +433,11 @@ struct wlr_output *wlr_vdmabuf_add_output(struct wlr_backend *wlr_backend,
 	struct vdmabuf_output *output;
 	uint32_t id = 0;
 
+	/* Without VDMABUF_F_OUTPUTS, a second output's frames would share the window. */
+	if (!backend->multi && !wl_list_empty(&backend->outputs)) {
+		wlr_log(WLR_ERROR, "vdmabuf: the device shows one output only");
+		return NULL;
+	}
 	while (id < VDMABUF_MAX_OUTPUTS && vdmabuf_backend_find_output(backend, id))
 		id++;
 	if (id == VDMABUF_MAX_OUTPUTS) {

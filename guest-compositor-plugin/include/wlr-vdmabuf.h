@@ -89,7 +89,7 @@ WLR_VDMABUF_API bool wlr_vdmabuf_backend_share_clipboard(struct wlr_backend *bac
  * it and emits it on new_output, as a headless backend's added output;
  * when the host closes one, the backend destroys it (wlr_output_destroy:
  * its destroy event) unless it is the last. Without the feature the host
- * has one window, which shows every output's frames.
+ * has one window and the backend one output: adding a second fails (NULL).
  */
 WLR_VDMABUF_API struct wlr_output *wlr_vdmabuf_add_output(struct wlr_backend *backend,
 					  int width, int height, int refresh_mhz);
