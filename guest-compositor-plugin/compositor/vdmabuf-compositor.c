@@ -65,6 +65,7 @@
 #include <wlr/util/region.h>
 #include <xkbcommon/xkbcommon.h>
 
+#include "vdmabuf.h"		/* VDMABUF_MAX_OUTPUTS */
 #include "wlr-vdmabuf.h"
 
 struct server {
@@ -1021,7 +1022,9 @@ static void usage(FILE *f, const char *prog)
 		"Usage: %s [OPTIONS] [-s COMMAND]\n"
 		"A kiosk Wayland compositor whose output is a window on the VM's host.\n\n"
 		"  -s, --startup COMMAND  run COMMAND (sh -c) and exit when it does\n"
-		"  -m, --mode WxH[@HZ]    initial output mode (default 1280x720@60)\n"
+		"  -m, --mode WxH[@HZ]    initial output mode (default 1280x720@60); given\n"
+		"                         again, one more output of that mode (outputs\n"
+		"                         0, 1, ...: with several, the host shows each)\n"
 		"  -f, --fixed            keep that mode; the host's window scales it\n"
 		"  -C, --no-clipboard     do not share the clipboard with the host\n"
 		"  -d, --device PATH      the vdmabuf device (default /dev/vdmabuf)\n"
@@ -1049,7 +1052,9 @@ int main(int argc, char *argv[])
 	};
 	struct server server = { .kiosk_pid = -1 };
 	const char *command = NULL, *device = NULL, *socket;
-	int width = 1280, height = 720, hz = 60, opt;
+	/* The outputs to start with, one per --mode. */
+	struct { int width, height, hz; } modes[VDMABUF_MAX_OUTPUTS] = { { 1280, 720, 60 } };
+	int num_modes = 0, width, height, hz, opt;
 	enum wlr_log_importance level = WLR_INFO;
 	struct wl_event_loop *loop;
 	struct wlr_compositor *compositor;
@@ -1064,11 +1069,19 @@ int main(int argc, char *argv[])
 			command = optarg;
 			break;
 		case 'm':
+			hz = 60;
 			if (sscanf(optarg, "%dx%d@%d", &width, &height, &hz) < 2 ||
 			    width <= 0 || height <= 0 || hz <= 0) {
 				fprintf(stderr, "bad mode '%s'\n", optarg);
 				return EXIT_FAILURE;
 			}
+			if (num_modes == VDMABUF_MAX_OUTPUTS) {
+				fprintf(stderr, "at most %d outputs\n", VDMABUF_MAX_OUTPUTS);
+				return EXIT_FAILURE;
+			}
+			modes[num_modes].width = width;
+			modes[num_modes].height = height;
+			modes[num_modes++].hz = hz;
 			break;
 		case 'f':
 			server.fixed_mode = true;
@@ -1117,7 +1130,10 @@ int main(int argc, char *argv[])
 	server.backend = wlr_vdmabuf_backend_create(loop, device);
 	if (!server.backend)
 		return EXIT_FAILURE;
-	wlr_vdmabuf_add_output(server.backend, width, height, hz * 1000);
+	for (int i = 0; i < (num_modes ? num_modes : 1); i++)
+		if (!wlr_vdmabuf_add_output(server.backend, modes[i].width, modes[i].height,
+					    modes[i].hz * 1000))
+			return EXIT_FAILURE;
 	server.renderer = wlr_renderer_autocreate(server.backend);
 	if (!server.renderer)
 		return EXIT_FAILURE;
