@@ -1,23 +1,24 @@
 #!/bin/sh
 # Suite e2e, in L2 (the guest); see outputs-host.sh. The compositor starts
-# with its output 0 and pattern-client (frames from 0); the viewer's second
-# window adds output 1, where a second pattern-client (frames from 100000)
-# opens. The host closes that window: the client moves to output 0; the
-# host opens one again: it goes back to output 1.
+# with two outputs of its own, 0 at 400x300 with pattern-client (frames
+# from 0) and 1 at 320x240, where a second pattern-client (frames from
+# 100000) opens; the viewer shows each in a window. The host closes output
+# 1's window: the client moves to output 0; the host opens one again (the
+# host adds output 1): it goes back to output 1.
 . "${0%/*}/../vm/lib.sh"
 
 client=$BUILD/tests/compositor/pattern-client
 insmod "$BUILD/kmod/virtio_vdmabuf.ko" || fail "insmod"
 export XDG_RUNTIME_DIR=/run/xdg
 mkdir -p -m 700 "$XDG_RUNTIME_DIR"
-"$BUILD/guest-compositor-plugin/vdmabuf-compositor" --mode 400x300@60 \
+"$BUILD/guest-compositor-plugin/vdmabuf-compositor" --mode 400x300@60 --mode 320x240@60 \
 	-s "$client --log $OUT/client-a.log" >"$OUT/compositor.log" 2>&1 &
 compositor=$!
 wait_wayland "$compositor" wayland-0 "$OUT/compositor.log" 600
 sync_point guest-running
 
-# The host's window for output 1 asks for it; a client started now opens there.
-wait_line "$OUT/compositor.log" 'host added VDMABUF-1' 600 "$compositor"
+# Client a has output 0; a client started now opens on output 1.
+wait_line "$OUT/client-a.log" "^configure 400x300" 600 "$compositor"
 WAYLAND_DISPLAY=wayland-0 "$client" --first 100000 --log "$OUT/client-b.log" \
 	>"$OUT/client-b.out" 2>&1 &
 client_b=$!
@@ -30,6 +31,7 @@ kill -0 "$client_b" || fail "the second client died: $(tail -n 5 "$OUT/client-b.
 kill -TERM "$compositor"
 wait "$compositor" || fail "compositor exit: $(tail -n 5 "$OUT/compositor.log")"
 expect_log "$OUT/compositor.log" 'opens on VDMABUF-1'
+expect_log "$OUT/compositor.log" 'host added VDMABUF-1'
 expect_log "$OUT/compositor.log" 'host closed VDMABUF-1'
 expect_log "$OUT/compositor.log" 'output VDMABUF-1 gone: 1 toplevels moved to VDMABUF-0'
 expect_log "$OUT/compositor.log" 'toplevel back on VDMABUF-1'

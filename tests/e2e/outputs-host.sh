@@ -1,10 +1,11 @@
 #!/bin/sh
 # Suite e2e, in L1 (the host): one viewer shows a guest's two outputs of
 # different sizes. sway (headless, pixman) is the host desktop with two
-# outputs, HEADLESS-1 at 400x300 and HEADLESS-2 at 320x240; the viewer
-# (--outputs 2) puts output 0's window fullscreen on the first and output
-# 1's on the second (--fullscreen-on), which asks the guest for output 1
-# at 320x240 and output 0 at 400x300. The guest (outputs-guest.sh) runs a
+# outputs, HEADLESS-1 at 400x300 and HEADLESS-2 at 320x240. The guest
+# compositor proposes two outputs, 0 at 400x300 and 1 at 320x240; the
+# viewer opens a window for each and puts output 0's fullscreen on the
+# first and output 1's on the second (--fullscreen-on), which asks the
+# guest for those sizes again. The guest (outputs-guest.sh) runs a
 # pattern-client on each: frames numbered from 0 on output 0, from 100000
 # on output 1. Screenshots of each host output must hold a whole known
 # frame of its size from its own client, pixel for pixel. sway's tree
@@ -42,7 +43,7 @@ run_guest tests/e2e/outputs-guest.sh >"$OUT/l2-qemu.log" 2>&1 &
 guest=$!
 wait_for guest-running 600 "$guest"
 
-"$viewer" --name two --outputs 2 --fullscreen-on 0=HEADLESS-1 --fullscreen-on 1=HEADLESS-2 \
+"$viewer" --name two --fullscreen-on 0=HEADLESS-1 --fullscreen-on 1=HEADLESS-2 \
 	--stats "$OUT/viewer.stats" >"$OUT/viewer.log" 2>&1 &
 viewer_pid=$!
 
@@ -110,6 +111,7 @@ title1="vdmabuf: two — output 1"
 window_on vdmabuf-viewer.two.0 HEADLESS-1 "$title0"
 window_on vdmabuf-viewer.two.1 HEADLESS-2 "$title1"
 [ "$(windows | wc -l)" = 2 ] || fail "not two windows: $(windows)"
+expect_log "$OUT/viewer.log" "output 1: the guest's is 320x240"
 expect_log "$OUT/viewer.log" 'output 0: fullscreen on HEADLESS-1'
 expect_log "$OUT/viewer.log" 'output 1: fullscreen on HEADLESS-2'
 
