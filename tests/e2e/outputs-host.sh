@@ -12,7 +12,8 @@
 # must show each window fullscreen on its output with the VM's name and
 # the output in its title and app id. Closing output 1's window removes
 # the guest's output 1 (its client moves to output 0); Shift+F11 in
-# output 0's window opens output 1 again, back on HEADLESS-2.
+# output 0's window opens output 1 again, back on HEADLESS-2. A viewer
+# started again with --outputs 3 asks the guest for a third output.
 . "${0%/*}/../vm/lib.sh"
 
 viewer=$BUILD/host-viewer/vdmabuf-viewer
@@ -144,6 +145,22 @@ screenshot_matches one-again HEADLESS-1 400 300 a
 
 kill -TERM "$viewer_pid"
 wait "$viewer_pid" || fail "viewer: $(tail -n 5 "$OUT/viewer.log")"
+
+# A viewer started again with --outputs 3 shows the guest's two outputs
+# and asks for a third: the guest adds output 2 and announces it.
+"$viewer" --name two --outputs 3 --fullscreen-on 0=HEADLESS-1 --fullscreen-on 1=HEADLESS-2 \
+	>"$OUT/viewer-3.log" 2>&1 &
+viewer_pid=$!
+wait_count "$OUT/viewer-3.log" "output 2: the guest's is " 1
+window_on vdmabuf-viewer.two.0 HEADLESS-1 "$title0"
+window_on vdmabuf-viewer.two.1 HEADLESS-2 "$title1"
+i=0
+until windows | grep -q '^vdmabuf-viewer\.two\.2 .* vdmabuf: two — output 2$'; do
+	i=$((i + 1)); [ $i -lt 600 ] || fail "no window for output 2: $(windows)"
+	sleep 0.1
+done
+kill -TERM "$viewer_pid"
+wait "$viewer_pid" || fail "viewer --outputs 3: $(tail -n 5 "$OUT/viewer-3.log")"
 kill "$keyboard" 2>/dev/null
 sync_point host-done
 wait "$guest" || fail "guest half failed: $(tail -n 15 "$OUT/l2.log" "$OUT/l2-qemu.log" 2>&1)"
