@@ -56,6 +56,13 @@ grep -qx 'ExecStart=/usr/bin/vdmabuf-backend .*' "$unitdir/vdmabuf-backend@.serv
 	fail "ExecStart: $(grep ExecStart= "$unitdir/vdmabuf-backend@.service")"
 systemd-analyze verify --man=no vdmabuf-backend@vm1.service >/tmp/verify 2>&1 ||
 	fail "systemd-analyze verify: $(cat /tmp/verify)"
+# The viewer's user unit, one per VM in a desktop session.
+[ -f /usr/lib/systemd/user/vdmabuf-viewer@.service ] ||
+	fail "no /usr/lib/systemd/user/vdmabuf-viewer@.service"
+mkdir -p -m 700 /tmp/xdg-verify
+XDG_RUNTIME_DIR=/tmp/xdg-verify systemd-analyze --user verify --man=no \
+	vdmabuf-viewer@vm1.service >/tmp/verify 2>&1 ||
+	fail "systemd-analyze --user verify: $(cat /tmp/verify)"
 [ -f /usr/lib/sysusers.d/vdmabuf.conf ] || fail "no /usr/lib/sysusers.d/vdmabuf.conf"
 systemd-analyze cat-config sysusers.d/vdmabuf.conf | grep -q '^u vdmabuf ' ||
 	fail "systemd-sysusers does not read vdmabuf.conf"
@@ -64,7 +71,7 @@ rules=/usr/lib/udev/rules.d/60-vdmabuf.rules
 [ -f "$rules" ] || fail "no $rules"
 udevadm verify --resolve-names=never "$rules" >/tmp/verify 2>&1 ||
 	fail "udevadm verify: $(cat /tmp/verify)"
-ok "units in $unitdir verified, user vdmabuf made, udev rule verified"
+ok "units in $unitdir and the viewer's user unit verified, user vdmabuf made, udev rule verified"
 
 # pkg-config and an out-of-tree consumer and compositor.
 v=$(pkg-config --modversion vdmabuf wlr-vdmabuf | sort -u)
@@ -110,6 +117,7 @@ dpkg --purge vdmabuf-backend vdmabuf-viewer vdmabuf-compositor vdmabuf-tools lib
 	>$logs/purge.log 2>&1 || fail "dpkg --purge: $(tail -n 20 $logs/purge.log)"
 left=$(ls -d /usr/bin/vdmabuf* /usr/lib/"$arch"/libvdmabuf* /usr/lib/"$arch"/libwlr-vdmabuf* \
 	/usr/include/vdmabuf* /usr/src/*vdmabuf* /usr/lib/systemd/system/vdmabuf* \
+	/usr/lib/systemd/user/vdmabuf* \
 	/lib/modules/"$kver"/updates/dkms/*vdmabuf* /var/lib/dkms/*vdmabuf* 2>/dev/null || true)
 [ -z "$left" ] || fail "left after purge: $left"
 ok "purged, nothing left"
