@@ -60,6 +60,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 #include <linux/vmalloc.h>
+#include <linux/version.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -818,7 +819,11 @@ static void vdmabuf_move_notify(struct dma_buf_attachment *attach)
 
 static const struct dma_buf_attach_ops vdmabuf_importer_ops = {
 	.allow_peer2peer = false,
+#ifdef VDMABUF_INVALIDATE_MAPPINGS
+	.invalidate_mappings = vdmabuf_move_notify,
+#else
 	.move_notify = vdmabuf_move_notify,
+#endif
 };
 
 /*
@@ -3165,5 +3170,9 @@ static struct virtio_driver vdmabuf_driver = {
 module_virtio_driver(vdmabuf_driver);
 
 MODULE_DESCRIPTION("vdmabuf: share guest dmabufs with the host");
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+MODULE_IMPORT_NS("DMA_BUF");
+#else
 MODULE_IMPORT_NS(DMA_BUF);
+#endif
 MODULE_LICENSE("GPL");
