@@ -26,7 +26,6 @@ stamp() {
 took() { awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.0f s", b - a }'; }
 dev=$(find_virtio_device 37) || fail "no vdmabuf virtio device"
 verdict INFO "$phase: systemd $(systemctl is-system-running 2>/dev/null), kernel $kver, $(nproc) CPU"
-systemd-analyze blame --no-pager 2>&1 | head -n 12 >"$OUT/blame-$phase.txt"
 
 # The device bound to the driver DKMS built for this kernel, with no step
 # by hand: udev handed its modalias to modprobe at boot.
