@@ -43,7 +43,8 @@ cp /src/build-vm/initramfs.cpio.gz "$images/$name-initramfs"
 	echo "exec tests/install/libvirt-guest.sh"
 } >"$OUT/l2.job"
 : >"$OUT/l2.log"
-chmod 0777 "$OUT" "$OUT/sync" && chmod 0666 "$OUT/l2.log" || fail "chmod $OUT"
+chown libvirt-qemu "$OUT" "$OUT/sync" "$OUT/l2.log" && chmod 0777 "$OUT" "$OUT/sync" &&
+	chmod 0666 "$OUT/l2.log" || fail "chown $OUT"
 python3 "${0%/*}/libvirt-domain.py" docs/libvirt/vdmabuf-vm.xml "$name" \
 	"$images/$name-vmlinuz" "$images/$name-initramfs" \
 	"console=ttyS0 panic=-1 quiet loglevel=4 vdmabuf.job=$OUT/l2.job" \
