@@ -21,7 +21,7 @@ boot() {
 	shift
 	start_backend
 	begin=$(date +%s)
-	run_guest --systemd --disk "$disk" --timeout 1200 "$@" tests/install/dkms-guest.sh "$phase" \
+	run_guest --systemd --disk "$disk" --timeout 2700 "$@" tests/install/dkms-guest.sh "$phase" \
 		>"$OUT/l2-qemu-$phase.log" 2>&1 ||
 		fail "$phase: $(tail -n 15 "$OUT/l2.log" "$OUT/l2-qemu-$phase.log" 2>&1)"
 	stop_backend
