@@ -36,7 +36,7 @@
 #include <vdmabuf.h>
 
 #include "format-list.h"
-#include "frame-pattern.h"
+#include "checker-common.h"
 
 #define MAX_IMPORTS 64
 #define REFRESH_NS 16666667u
@@ -75,32 +75,6 @@ struct checker {
 	bool failed;
 };
 
-__attribute__((format(printf, 2, 3)))
-static void say(struct checker *c, const char *fmt, ...)
-{
-	va_list args;
-
-	va_start(args, fmt);
-	vprintf(fmt, args);
-	va_end(args);
-	putchar('\n');
-	fflush(stdout);
-	if (c->log) {
-		va_start(args, fmt);
-		vfprintf(c->log, fmt, args);
-		va_end(args);
-		fputc('\n', c->log);
-		fflush(c->log);
-	}
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
-}
 
 static struct import *find(struct checker *c, const struct vdmabuf_id *id)
 {
@@ -110,25 +84,10 @@ static struct import *find(struct checker *c, const struct vdmabuf_id *id)
 	return NULL;
 }
 
-static void sync_access(int fd, uint64_t flags)
-{
-	struct dma_buf_sync sync = { .flags = flags };
-
-	while (ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync) < 0 && (errno == EINTR || errno == EAGAIN))
-		;
-}
-
 /* Counts the pixels of im that are not its frame's; fills n and the drawn size. */
 static size_t check_pixels(struct import *im, uint32_t *n, uint32_t *w, uint32_t *h)
 {
-	size_t bad;
-
-	sync_access(im->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
-	bad = frame_pattern_check((const uint32_t *)((uint8_t *)im->map + im->desc.planes[0].offset),
-				  im->desc.planes[0].stride, im->desc.width, im->desc.height,
-				  n, w, h);
-	sync_access(im->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
-	return bad;
+	return checker_check_pixels(im->fd, im->map, &im->desc, n, w, h);
 }
 
 static void import_buffer(struct checker *c, const struct vdmabuf_id *id)
@@ -141,29 +100,20 @@ static void import_buffer(struct checker *c, const struct vdmabuf_id *id)
 		if (!c->imports[i].map)
 			im = &c->imports[i];
 	if (!im) {
-		say(c, "checker: more than %d buffers", MAX_IMPORTS);
+		checker_say(c->log, "checker: more than %d buffers", MAX_IMPORTS);
 		c->failed = true;
 		return;
 	}
-	fd = vdmabuf_consumer_import(c->consumer, id, &im->desc, &im->size);
-	if (fd < 0) {
-		say(c, "checker: import %s: %s", vdmabuf_id_format(id, name), strerror(-fd));
-		return;
-	}
-	if ((im->desc.fourcc != DRM_FORMAT_XRGB8888 && im->desc.fourcc != DRM_FORMAT_ARGB8888) ||
-	    im->desc.planes[0].offset + (uint64_t)im->desc.planes[0].stride * im->desc.height >
-	    im->size || im->desc.planes[0].stride < im->desc.width * 4) {
-		say(c, "checker: %s: unexpected layout %.4s %ux%u stride %u",
+	fd = checker_import(c->consumer, id, &im->desc, &im->size, &im->map);
+	if (fd == -EPROTO) {
+		checker_say(c->log, "checker: %s: unexpected layout %.4s %ux%u stride %u",
 		    vdmabuf_id_format(id, name), (const char *)&im->desc.fourcc, im->desc.width,
 		    im->desc.height, im->desc.planes[0].stride);
 		c->failed = true;
-		close(fd);
 		return;
 	}
-	im->map = mmap(NULL, im->size, PROT_READ, MAP_SHARED, fd, 0);
-	if (im->map == MAP_FAILED) {
-		im->map = NULL;
-		close(fd);
+	if (fd < 0) {
+		checker_say(c->log, "checker: import %s: %s", vdmabuf_id_format(id, name), strerror(-fd));
 		return;
 	}
 	im->fd = fd;
@@ -188,11 +138,11 @@ static void release(struct checker *c, struct import *im)
 			c->suspects[i] = (struct suspect){ .id = im->id, .live = true };
 		else
 			c->overwritten++;
-		say(c, "checker: %s changed while held (frame %u, now %u)",
+		checker_say(c->log, "checker: %s changed while held (frame %u, now %u)",
 		    vdmabuf_id_format(&im->id, name), im->n, n);
 	}
 	im->held = false;
-	vdmabuf_consumer_release(c->consumer, &im->id, im->frame, now_ns(), REFRESH_NS,
+	vdmabuf_consumer_release(c->consumer, &im->id, im->frame, checker_now_ns(), REFRESH_NS,
 				 VDMABUF_RELEASE_PRESENTED | VDMABUF_RELEASE_ZERO_COPY);
 }
 
@@ -229,7 +179,7 @@ static void on_frame(void *data, const struct vdmabuf_id *id, uint64_t frame,
 	}
 	if (im->held) {
 		c->reused++;
-		say(c, "checker: %s presented again before its release", vdmabuf_id_format(id, name));
+		checker_say(c->log, "checker: %s presented again before its release", vdmabuf_id_format(id, name));
 		return;
 	}
 	bad = check_pixels(im, &n, &w, &h);
@@ -238,7 +188,7 @@ static void on_frame(void *data, const struct vdmabuf_id *id, uint64_t frame,
 		c->blank++;
 	} else if (bad || n < c->last_n) {
 		if (c->bad++ < 5)
-			say(c, "checker: frame %u (%ux%u in %ux%u): %zu bad pixels%s", n, w, h,
+			checker_say(c->log, "checker: frame %u (%ux%u in %ux%u): %zu bad pixels%s", n, w, h,
 			    im->desc.width, im->desc.height, bad,
 			    n < c->last_n ? ", out of order" : "");
 	} else {
@@ -249,12 +199,12 @@ static void on_frame(void *data, const struct vdmabuf_id *id, uint64_t frame,
 	if (im->desc.width != c->size_w || im->desc.height != c->size_h) {
 		c->size_w = im->desc.width;
 		c->size_h = im->desc.height;
-		say(c, "size %ux%u", c->size_w, c->size_h);
+		checker_say(c->log, "size %ux%u", c->size_w, c->size_h);
 	}
 	if (w != c->client_w || h != c->client_h) {
 		c->client_w = w;
 		c->client_h = h;
-		say(c, "client size %ux%u", w, h);
+		checker_say(c->log, "client size %ux%u", w, h);
 	}
 	im->held = true;
 	im->frame = frame;
@@ -266,7 +216,7 @@ static void on_frame(void *data, const struct vdmabuf_id *id, uint64_t frame,
 	if (c->hint_w && !c->hinted && c->checked >= c->hint_after) {
 		c->hinted = true;
 		vdmabuf_consumer_mode_hint(c->consumer, c->hint_w, c->hint_h, 60000, 120);
-		say(c, "mode hint %ux%u", c->hint_w, c->hint_h);
+		checker_say(c->log, "mode hint %ux%u", c->hint_w, c->hint_h);
 	}
 }
 
@@ -293,14 +243,14 @@ static void on_error(void *data, uint32_t request, const struct vdmabuf_id *id, 
 	struct checker *c = data;
 	char name[VDMABUF_ID_STRLEN];
 
-	say(c, "checker: request %u on %s: %s", request, vdmabuf_id_format(id, name),
+	checker_say(c->log, "checker: request %u on %s: %s", request, vdmabuf_id_format(id, name),
 	    strerror(-err));
 	if (request != VDMABUF_REQUEST_RELEASE || err != -EALREADY)
 		return;
 	for (int i = 0; i < MAX_IMPORTS; i++) {
 		if (c->suspects[i].live && vdmabuf_id_equal(&c->suspects[i].id, id)) {
 			c->suspects[i].live = false;
-			say(c, "checker: %s: that frame came before our import, not ours",
+			checker_say(c->log, "checker: %s: that frame came before our import, not ours",
 			    vdmabuf_id_format(id, name));
 			return;
 		}
@@ -318,8 +268,8 @@ static const struct vdmabuf_consumer_listener listener = {
 static void resume(struct checker *c)
 {
 	c->paused = false;
-	say(c, "resumed");
-	say(c, "frames while paused: %llu", (unsigned long long)c->while_paused);
+	checker_say(c->log, "resumed");
+	checker_say(c->log, "frames while paused: %llu", (unsigned long long)c->while_paused);
 	/* In the order they came: the guest waits for the oldest first. */
 	for (;;) {
 		struct import *oldest = NULL;
@@ -398,29 +348,29 @@ int main(int argc, char *argv[])
 
 	c.consumer = vdmabuf_consumer_connect(socket_path, &err);
 	if (!c.consumer) {
-		say(&c, "checker: connect: %s", strerror(-err));
+		checker_say(c.log, "checker: connect: %s", strerror(-err));
 		return 1;
 	}
 	if (report_formats) {
 		err = vdmabuf_consumer_formats(c.consumer, formats, num_formats);
 		if (err < 0) {
-			say(&c, "checker: formats: %s", strerror(-err));
+			checker_say(c.log, "checker: formats: %s", strerror(-err));
 			return 1;
 		}
-		say(&c, "checker: %u formats reported", num_formats);
+		checker_say(c.log, "checker: %u formats reported", num_formats);
 	}
 	fds[0] = (struct pollfd){ .fd = vdmabuf_consumer_get_fd(c.consumer), .events = POLLIN };
-	deadline = now_ns() + (uint64_t)timeout * 1000000000u;
+	deadline = checker_now_ns() + (uint64_t)timeout * 1000000000u;
 	while (!c.failed && !(c.want_frames && c.checked >= c.want_frames)) {
-		if (now_ns() > deadline) {
-			say(&c, "checker: timed out");
+		if (checker_now_ns() > deadline) {
+			checker_say(c.log, "checker: timed out");
 			c.failed = true;
 			break;
 		}
 		if (poll(fds, 2, 1000) < 0 && errno != EINTR)
 			break;
 		if (fds[0].revents && vdmabuf_consumer_dispatch(c.consumer, &listener, &c) < 0) {
-			say(&c, "checker: the daemon went away");
+			checker_say(c.log, "checker: the daemon went away");
 			c.failed = true;
 			break;
 		}
@@ -432,7 +382,7 @@ int main(int argc, char *argv[])
 			if (si.ssi_signo == SIGUSR1) {
 				c.paused = true;
 				c.while_paused = 0;
-				say(&c, "paused");
+				checker_say(c.log, "paused");
 			} else if (si.ssi_signo == SIGUSR2) {
 				resume(&c);
 			} else {
@@ -451,7 +401,7 @@ int main(int argc, char *argv[])
 		c.failed = true;
 	for (int i = 0; i < MAX_IMPORTS; i++)
 		c.overwritten += c.suspects[i].live;
-	say(&c, "checker: %llu frames checked, %llu bad, %llu reused, %llu overwritten, "
+	checker_say(c.log, "checker: %llu frames checked, %llu bad, %llu reused, %llu overwritten, "
 	    "%llu blank, last n=%u, size %ux%u, client %ux%u",
 	    (unsigned long long)c.checked, (unsigned long long)c.bad,
 	    (unsigned long long)c.reused, (unsigned long long)c.overwritten,

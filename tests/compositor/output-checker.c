@@ -51,7 +51,7 @@
 
 #include <vdmabuf.h>
 
-#include "frame-pattern.h"
+#include "checker-common.h"
 
 #define MAX_IMPORTS 64
 #define REFRESH_NS 16666667u
@@ -84,32 +84,6 @@ struct checker {
 	bool failed;
 };
 
-__attribute__((format(printf, 2, 3)))
-static void say(struct checker *c, const char *fmt, ...)
-{
-	va_list args;
-
-	va_start(args, fmt);
-	vprintf(fmt, args);
-	va_end(args);
-	putchar('\n');
-	fflush(stdout);
-	if (c->log) {
-		va_start(args, fmt);
-		vfprintf(c->log, fmt, args);
-		va_end(args);
-		fputc('\n', c->log);
-		fflush(c->log);
-	}
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
-}
 
 static struct import *find(struct checker *c, const struct vdmabuf_id *id)
 {
@@ -117,14 +91,6 @@ static struct import *find(struct checker *c, const struct vdmabuf_id *id)
 		if (c->imports[i].map && vdmabuf_id_equal(&c->imports[i].id, id))
 			return &c->imports[i];
 	return NULL;
-}
-
-static void sync_access(int fd, uint64_t flags)
-{
-	struct dma_buf_sync sync = { .flags = flags };
-
-	while (ioctl(fd, DMA_BUF_IOCTL_SYNC, &sync) < 0 && (errno == EINTR || errno == EAGAIN))
-		;
 }
 
 static void import_buffer(struct checker *c, const struct vdmabuf_id *id)
@@ -137,27 +103,18 @@ static void import_buffer(struct checker *c, const struct vdmabuf_id *id)
 		if (!c->imports[i].map)
 			im = &c->imports[i];
 	if (!im) {
-		say(c, "checker: more than %d buffers live", MAX_IMPORTS);
+		checker_say(c->log, "checker: more than %d buffers live", MAX_IMPORTS);
 		c->failed = true;
 		return;
 	}
-	fd = vdmabuf_consumer_import(c->consumer, id, &im->desc, &im->size);
+	fd = checker_import(c->consumer, id, &im->desc, &im->size, &im->map);
+	if (fd == -EPROTO) {
+		checker_say(c->log, "checker: %s: unexpected layout", vdmabuf_id_format(id, name));
+		c->failed = true;
+		return;
+	}
 	if (fd < 0) {
-		say(c, "checker: import %s: %s", vdmabuf_id_format(id, name), strerror(-fd));
-		return;
-	}
-	if ((im->desc.fourcc != DRM_FORMAT_XRGB8888 && im->desc.fourcc != DRM_FORMAT_ARGB8888) ||
-	    im->desc.planes[0].offset + (uint64_t)im->desc.planes[0].stride * im->desc.height >
-	    im->size || im->desc.planes[0].stride < im->desc.width * 4) {
-		say(c, "checker: %s: unexpected layout", vdmabuf_id_format(id, name));
-		c->failed = true;
-		close(fd);
-		return;
-	}
-	im->map = mmap(NULL, im->size, PROT_READ, MAP_SHARED, fd, 0);
-	if (im->map == MAP_FAILED) {
-		im->map = NULL;
-		close(fd);
+		checker_say(c->log, "checker: import %s: %s", vdmabuf_id_format(id, name), strerror(-fd));
 		return;
 	}
 	im->fd = fd;
@@ -190,7 +147,7 @@ static void on_reset(void *data)
 {
 	struct checker *c = data;
 
-	say(c, "checker: the device was reset");
+	checker_say(c->log, "checker: the device was reset");
 	c->failed = true;
 }
 
@@ -199,7 +156,7 @@ static void on_error(void *data, uint32_t request, const struct vdmabuf_id *id, 
 	struct checker *c = data;
 	char name[VDMABUF_ID_STRLEN];
 
-	say(c, "checker: request %u on %s: %s", request, vdmabuf_id_format(id, name),
+	checker_say(c->log, "checker: request %u on %s: %s", request, vdmabuf_id_format(id, name),
 	    strerror(-err));
 	if (request == VDMABUF_REQUEST_MODE_HINT)
 		c->failed = true;
@@ -212,13 +169,13 @@ static void on_output(void *data, uint32_t output, uint32_t flags, uint32_t widt
 	struct out *o;
 
 	if (output >= VDMABUF_MAX_OUTPUTS) {
-		say(c, "checker: output %u out of range", output);
+		checker_say(c->log, "checker: output %u out of range", output);
 		c->failed = true;
 		return;
 	}
 	o = &c->outs[output];
 	if (flags & VDMABUF_OUTPUT_GONE) {
-		say(c, "output %u gone", output);
+		checker_say(c->log, "output %u gone", output);
 		o->gones++;
 		o->up = false;
 		return;
@@ -230,7 +187,7 @@ static void on_output(void *data, uint32_t output, uint32_t flags, uint32_t widt
 	o->height = height;
 	o->scale_120 = scale_120;
 	o->announcements++;
-	say(c, "output %u %ux%u scale %u/120", output, width, height, scale_120);
+	checker_say(c->log, "output %u %ux%u scale %u/120", output, width, height, scale_120);
 }
 
 /* Whose frames output shows: client A's on 0, B's on 1. */
@@ -260,7 +217,7 @@ static void on_output_frame(void *data, uint32_t output, const struct vdmabuf_id
 	}
 	if (output >= VDMABUF_MAX_OUTPUTS || !c->outs[output].up) {
 		if (c->unknown++ < 5)
-			say(c, "checker: a frame on output %u, which the guest does not have", output);
+			checker_say(c->log, "checker: a frame on output %u, which the guest does not have", output);
 		goto release;
 	}
 	o = &c->outs[output];
@@ -269,31 +226,26 @@ static void on_output_frame(void *data, uint32_t output, const struct vdmabuf_id
 		goto release;
 	if (im->desc.width != o->width || im->desc.height != o->height) {
 		if (c->wrong_size++ < 5)
-			say(c, "checker: a %ux%u frame on output %u of %ux%u", im->desc.width,
+			checker_say(c->log, "checker: a %ux%u frame on output %u of %ux%u", im->desc.width,
 			    im->desc.height, output, o->width, o->height);
 	}
-	sync_access(im->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
-	bad = frame_pattern_check((const uint32_t *)((uint8_t *)im->map +
-						     im->desc.planes[0].offset),
-				  im->desc.planes[0].stride, im->desc.width, im->desc.height,
-				  &n, &w, &h);
-	sync_access(im->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	bad = checker_check_pixels(im->fd, im->map, &im->desc, &n, &w, &h);
 	if (!bad && n == 0) {
 		c->blank++;
 		o->blank++;
 	} else if (bad) {
 		if (c->bad++ < 5)
-			say(c, "checker: frame %u on output %u: %zu bad pixels", n, output, bad);
+			checker_say(c->log, "checker: frame %u on output %u: %zu bad pixels", n, output, bad);
 	} else if (!owned(output, n)) {
 		if (c->wrong++ < 5)
-			say(c, "checker: frame %u (client %c) on output %u", n,
+			checker_say(c->log, "checker: frame %u (client %c) on output %u", n,
 			    n >= CLIENT_B_FIRST ? 'B' : 'A', output);
 	} else {
 		c->checked++;
 		o->content++;
 	}
 release:
-	vdmabuf_consumer_release(c->consumer, id, frame, now_ns(), REFRESH_NS,
+	vdmabuf_consumer_release(c->consumer, id, frame, checker_now_ns(), REFRESH_NS,
 				 VDMABUF_RELEASE_PRESENTED | VDMABUF_RELEASE_ZERO_COPY);
 }
 
@@ -320,15 +272,15 @@ static bool run_until(struct checker *c, condition cond, const void *arg, const 
 	while (!cond(c, arg)) {
 		if (c->failed)
 			return false;
-		if (now_ns() > c->deadline) {
-			say(c, "checker: timed out waiting for %s", what);
+		if (checker_now_ns() > c->deadline) {
+			checker_say(c->log, "checker: timed out waiting for %s", what);
 			c->failed = true;
 			return false;
 		}
 		if (poll(&pfd, 1, 100) < 0 && errno != EINTR)
 			return false;
 		if (pfd.revents && vdmabuf_consumer_dispatch(c->consumer, &listener, c) < 0) {
-			say(c, "checker: the daemon went away");
+			checker_say(c->log, "checker: the daemon went away");
 			c->failed = true;
 			return false;
 		}
@@ -365,7 +317,7 @@ static bool file_exists(struct checker *c, const void *arg)
 
 static bool time_passed(struct checker *c, const void *arg)
 {
-	return now_ns() >= *(const uint64_t *)arg;
+	return checker_now_ns() >= *(const uint64_t *)arg;
 }
 
 /* Creates DIR/name and waits for DIR/name-done, dispatching meanwhile. */
@@ -409,7 +361,7 @@ struct sample {
 static bool sample(struct checker *c, int daemon_pid, struct sample *s, const char *when)
 {
 	struct vdmabuf_stats stats;
-	uint64_t until = now_ns() + 2000000000u;
+	uint64_t until = checker_now_ns() + 2000000000u;
 
 	/* Let retirements in flight settle: two seconds of frames. */
 	if (!run_until(c, time_passed, &until, "settling"))
@@ -425,7 +377,7 @@ static bool sample(struct checker *c, int daemon_pid, struct sample *s, const ch
 			s->live_bytes += c->imports[i].size;
 		}
 	}
-	say(c, "daemon %s: fds=%u buffers=%llu pinned_bytes=%llu; here: %llu live imports of "
+	checker_say(c->log, "daemon %s: fds=%u buffers=%llu pinned_bytes=%llu; here: %llu live imports of "
 	    "%llu bytes", when, s->fds, (unsigned long long)s->buffers,
 	    (unsigned long long)s->pinned_bytes, (unsigned long long)s->live,
 	    (unsigned long long)s->live_bytes);
@@ -440,7 +392,7 @@ static int run_ioctl(struct checker *c)
 	if (!run_until(c, output_is, &three, "the guest's output 3"))
 		return 1;
 	if (c->outs[3].width != 640 || c->outs[3].height != 480) {
-		say(c, "checker: output 3 is %ux%u, not 640x480", c->outs[3].width,
+		checker_say(c->log, "checker: output 3 is %ux%u, not 640x480", c->outs[3].width,
 		    c->outs[3].height);
 		return 1;
 	}
@@ -448,7 +400,7 @@ static int run_ioctl(struct checker *c)
 	    !run_until(c, output_is, &two, "the guest to add output 2"))
 		return 1;
 	if (c->outs[2].width != 800 || c->outs[2].height != 600 || c->outs[2].scale_120 != 180) {
-		say(c, "checker: output 2 is %ux%u scale %u/120", c->outs[2].width,
+		checker_say(c->log, "checker: output 2 is %ux%u scale %u/120", c->outs[2].width,
 		    c->outs[2].height, c->outs[2].scale_120);
 		return 1;
 	}
@@ -457,7 +409,7 @@ static int run_ioctl(struct checker *c)
 		return 1;
 	if (!run_until(c, output_is, &three_gone, "output 3 to go"))
 		return 1;
-	say(c, "checker: output 3 announced %llu times, gone %llu",
+	checker_say(c->log, "checker: output 3 announced %llu times, gone %llu",
 	    (unsigned long long)c->outs[3].announcements, (unsigned long long)c->outs[3].gones);
 	return c->failed;
 }
@@ -477,7 +429,7 @@ static bool add_output_1(struct checker *c, unsigned int i, uint64_t content)
 	if (!run_until(c, output_is, &up, "output 1 with client B's frames"))
 		return false;
 	if (c->outs[1].width != size[0] || c->outs[1].height != size[1]) {
-		say(c, "checker: output 1 came as %ux%u, not %ux%u", c->outs[1].width,
+		checker_say(c->log, "checker: output 1 came as %ux%u, not %ux%u", c->outs[1].width,
 		    c->outs[1].height, size[0], size[1]);
 		c->failed = true;
 		return false;
@@ -509,14 +461,14 @@ static int run_hotplug(struct checker *c, unsigned int rounds, int daemon_pid,
 
 	if (!run_until(c, output_is, &zero, "client A on output 0"))
 		return 1;
-	say(c, "output 0 shows client A");
+	checker_say(c->log, "output 0 shows client A");
 	if (!add_output_1(c, 0, 0))
 		return 1;
-	say(c, "output 1 up");
+	checker_say(c->log, "output 1 up");
 	/* The guest starts client B now: it opens on the empty output 1. */
 	if (!run_until(c, output_is, &(struct want){ 1, true, 5 }, "client B on output 1"))
 		return 1;
-	say(c, "output 1 shows client B");
+	checker_say(c->log, "output 1 shows client B");
 	if (!close_output_1(c))
 		return 1;
 	if (!sample(c, daemon_pid, &before, "before") || !sync_with_guest(c, "baseline"))
@@ -524,18 +476,18 @@ static int run_hotplug(struct checker *c, unsigned int rounds, int daemon_pid,
 
 	for (unsigned int i = 1; i <= rounds; i++) {
 		if (!add_output_1(c, i, 1) || !close_output_1(c)) {
-			say(c, "checker: round %u of %u failed", i, rounds);
+			checker_say(c->log, "checker: round %u of %u failed", i, rounds);
 			return 1;
 		}
 		if (i % 10 == 0)
-			say(c, "round %u: %llu frames, %llu checked, %llu blank", i,
+			checker_say(c->log, "round %u: %llu frames, %llu checked, %llu blank", i,
 			    (unsigned long long)c->frames, (unsigned long long)c->checked,
 			    (unsigned long long)c->blank);
 	}
 	if (!sample(c, daemon_pid, &after, "after") || !sync_with_guest(c, "end"))
 		return 1;
 
-	say(c, "checker: %u rounds; %llu frames, %llu checked, %llu blank, %llu bad, "
+	checker_say(c->log, "checker: %u rounds; %llu frames, %llu checked, %llu blank, %llu bad, "
 	    "%llu on an output the guest did not have, %llu on the wrong output, "
 	    "%llu of another size; output 1 announced %llu times, gone %llu",
 	    rounds, (unsigned long long)c->frames, (unsigned long long)c->checked,
@@ -546,7 +498,7 @@ static int run_hotplug(struct checker *c, unsigned int rounds, int daemon_pid,
 	fds_before = (long)before.fds - (fd_per_buffer ? (long)before.buffers : 0);
 	fds_after = (long)after.fds - (fd_per_buffer ? (long)after.buffers : 0);
 	if (!before.fds || fds_before != fds_after) {
-		say(c, "checker: daemon fds leaked: %u with %llu buffers before, %u with %llu after",
+		checker_say(c->log, "checker: daemon fds leaked: %u with %llu buffers before, %u with %llu after",
 		    before.fds, (unsigned long long)before.buffers, after.fds,
 		    (unsigned long long)after.buffers);
 		ok = false;
@@ -555,7 +507,7 @@ static int run_hotplug(struct checker *c, unsigned int rounds, int daemon_pid,
 		const struct sample *s = i ? &after : &before;
 
 		if (s->buffers != s->live || s->pinned_bytes != s->live_bytes) {
-			say(c, "checker: the daemon holds %llu buffers, %llu bytes pinned; %llu "
+			checker_say(c->log, "checker: the daemon holds %llu buffers, %llu bytes pinned; %llu "
 			    "of %llu bytes are live", (unsigned long long)s->buffers,
 			    (unsigned long long)s->pinned_bytes, (unsigned long long)s->live,
 			    (unsigned long long)s->live_bytes);
@@ -563,7 +515,7 @@ static int run_hotplug(struct checker *c, unsigned int rounds, int daemon_pid,
 		}
 	}
 	if (c->outs[1].announcements != rounds + 1 || c->outs[1].gones != rounds + 1) {
-		say(c, "checker: output 1 should have come and gone %u times", rounds + 1);
+		checker_say(c->log, "checker: output 1 should have come and gone %u times", rounds + 1);
 		ok = false;
 	}
 	return !ok || c->failed || c->bad || c->unknown || c->wrong || c->wrong_size;
@@ -575,7 +527,7 @@ static int run_reset(struct checker *c)
 
 	if (!run_until(c, output_is, &zero, "output 0 again, with client A's frames"))
 		return 1;
-	say(c, "checker: after the reset: output 0 %ux%u announced %llu times; %llu frames, "
+	checker_say(c->log, "checker: after the reset: output 0 %ux%u announced %llu times; %llu frames, "
 	    "%llu checked, %llu blank, %llu bad, %llu before output 0 was announced, %llu on "
 	    "an output the guest did not have, %llu on the wrong output, %llu of another size",
 	    c->outs[0].width, c->outs[0].height, (unsigned long long)c->outs[0].announcements,
@@ -584,7 +536,7 @@ static int run_reset(struct checker *c)
 	    (unsigned long long)c->early, (unsigned long long)c->unknown,
 	    (unsigned long long)c->wrong, (unsigned long long)c->wrong_size);
 	if (c->outs[1].up) {
-		say(c, "checker: output 1 is back after the reset");
+		checker_say(c->log, "checker: output 1 is back after the reset");
 		return 1;
 	}
 	return c->failed || c->bad || c->unknown || c->wrong || c->wrong_size;
@@ -649,18 +601,18 @@ int main(int argc, char *argv[])
 	}
 	c.consumer = vdmabuf_consumer_connect(socket_path, &err);
 	if (!c.consumer) {
-		say(&c, "checker: connect: %s", strerror(-err));
+		checker_say(c.log, "checker: connect: %s", strerror(-err));
 		return 1;
 	}
 	vdmabuf_consumer_listen_outputs(c.consumer);
-	c.deadline = now_ns() + (uint64_t)timeout * 1000000000u;
+	c.deadline = checker_now_ns() + (uint64_t)timeout * 1000000000u;
 	if (ioctl_mode)
 		ret = run_ioctl(&c);
 	else if (c.reset_mode)
 		ret = run_reset(&c);
 	else
 		ret = run_hotplug(&c, rounds, daemon_pid, fd_per_buffer);
-	say(&c, "checker: %s", ret ? "FAILED" : "passed");
+	checker_say(c.log, "checker: %s", ret ? "FAILED" : "passed");
 	vdmabuf_consumer_destroy(c.consumer);
 	return ret;
 }
