@@ -36,21 +36,7 @@ viewer_pid=$!
 # screenshots at that scale until one is a whole known frame of that size,
 # for 150 s (a check of a wrong one takes 15 s under TCG).
 screenshot_matches() {
-	end=$(($(cut -d. -f1 /proc/uptime) + 150))
-	try=0
-	while [ "$(cut -d. -f1 /proc/uptime)" -lt $end ]; do
-		try=$((try + 1))
-		kill -0 "$viewer_pid" || fail "the viewer died: $(tail -n 5 "$OUT/viewer.log")"
-		shot=$shots/$1-$try.png
-		grim -s "$2" "$shot" || fail "grim"
-		if python3 "${0%/*}/screenshot-check.py" "$shot" >"$shots/$1.check" 2>&1; then
-			grep -q "^screenshot $3x$4:" "$shots/$1.check" ||
-				fail "$1: not the output's device size: $(cat "$shots/$1.check")"
-			mv "$shot" "$shots/$1.png"
-			return 0
-		fi
-		sleep 1
-	done
+	screenshot_known "$1" "${3}x$4" -s "$2" && return 0
 	scale=$(sed -n 's/^scale //p' "$OUT/client.log" | tail -n 1)
 	fail "$1: no screenshot held a whole known frame at ${3}x$4: $(cat "$shots/$1.check");" \
 		"the guest's client last drew at scale ${scale:-none}" \

@@ -53,31 +53,17 @@ viewer_pid=$!
 # of that output until one is a whole known frame of that size, 150 s at
 # most (a check of a wrong one takes seconds under TCG).
 screenshot_matches() {
-	end=$(($(cut -d. -f1 /proc/uptime) + 150))
-	try=0
-	while [ "$(cut -d. -f1 /proc/uptime)" -lt $end ]; do
-		try=$((try + 1))
-		kill -0 "$viewer_pid" || fail "the viewer died: $(tail -n 5 "$OUT/viewer.log")"
-		shot=$shots/$1-$try.png
-		grim -o "$2" "$shot" || fail "grim -o $2"
-		if python3 "${0%/*}/screenshot-check.py" "$shot" >"$shots/$1.check" 2>&1; then
-			grep -q "^screenshot $3x$4:" "$shots/$1.check" ||
-				fail "$1: not $2's size: $(cat "$shots/$1.check")"
-			frame=$(sed -n 's/.*: frame \([0-9]*\) drawn.*/\1/p' "$shots/$1.check")
-			if [ "$5" = a ]; then
-				[ "$frame" -lt 100000 ] ||
-					fail "$1: $2 shows output 1's client: $(cat "$shots/$1.check")"
-			else
-				[ "$frame" -ge 100000 ] ||
-					fail "$1: $2 shows output 0's client: $(cat "$shots/$1.check")"
-			fi
-			mv "$shot" "$shots/$1.png"
-			return 0
-		fi
-		sleep 1
-	done
-	fail "$1: no screenshot of $2 held a whole known frame at ${3}x$4:" \
-		"$(cat "$shots/$1.check"); viewer: $(tail -n 5 "$OUT/viewer.log")"
+	screenshot_known "$1" "${3}x$4" -o "$2" ||
+		fail "$1: no screenshot of $2 held a whole known frame at ${3}x$4:" \
+			"$(cat "$shots/$1.check"); viewer: $(tail -n 5 "$OUT/viewer.log")"
+	frame=$(sed -n 's/.*: frame \([0-9]*\) drawn.*/\1/p' "$shots/$1.check")
+	if [ "$5" = a ]; then
+		[ "$frame" -lt 100000 ] ||
+			fail "$1: $2 shows output 1's client: $(cat "$shots/$1.check")"
+	else
+		[ "$frame" -ge 100000 ] ||
+			fail "$1: $2 shows output 0's client: $(cat "$shots/$1.check")"
+	fi
 }
 
 # The viewer's windows as sway has them: "APP_ID OUTPUT FULLSCREEN TITLE".

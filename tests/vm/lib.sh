@@ -262,3 +262,29 @@ wait_wayland() {
 		sleep 0.1
 	done
 }
+
+# screenshot_known NAME WxH GRIM_ARGS...: screenshots ($shots/NAME-N.png,
+# grim GRIM_ARGS) until screenshot-check.py (beside the calling script)
+# finds a whole known frame in one, for 150 s while $viewer_pid lives: that
+# one becomes $shots/NAME.png, its verdict $shots/NAME.check. Fails if the
+# frame is not WxH; returns 1 if no screenshot held one.
+screenshot_known() {
+	name=$1 size=$2
+	shift 2
+	end=$(($(cut -d. -f1 /proc/uptime) + 150))
+	try=0
+	while [ "$(cut -d. -f1 /proc/uptime)" -lt $end ]; do
+		try=$((try + 1))
+		kill -0 "$viewer_pid" || fail "the viewer died: $(tail -n 5 "$OUT/viewer.log")"
+		shot=$shots/$name-$try.png
+		grim "$@" "$shot" || fail "grim $*"
+		if python3 "${0%/*}/screenshot-check.py" "$shot" >"$shots/$name.check" 2>&1; then
+			grep -q "^screenshot $size:" "$shots/$name.check" ||
+				fail "$name: not $size: $(cat "$shots/$name.check")"
+			mv "$shot" "$shots/$name.png"
+			return 0
+		fi
+		sleep 1
+	done
+	return 1
+}
