@@ -1,13 +1,14 @@
 #!/bin/sh
-# Suite install, in L2 (the guest), booted by systemd on a root of its own
-# that keeps what it installs across boots (tools/vm guest --systemd
-# --disk); dkms-host.sh boots it three times:
+# Suite install, in L2 (the guest), booted by systemd from a disk that
+# keeps what it installs across boots (tools/vm guest --systemd --disk);
+# dkms-host.sh boots it three times:
 #   install   virtio-vdmabuf-dkms installed with dpkg: DKMS builds the
 #             driver for the running kernel; nobody loads it
 #   reboot    booted again: udev bound the device to the driver (its
 #             modalias), no step by hand; then a kernel upgrade from the
-#             lab's archive (apt-get install of another version's image and
-#             headers): DKMS builds the driver for the new kernel
+#             lab's archive, the guest disk's apt source (apt-get update,
+#             apt-get dist-upgrade): DKMS builds the driver for the new
+#             kernel
 #   upgraded  booted into the new kernel: the device is bound again, by
 #             the driver DKMS built for it
 . "${0%/*}/../vm/lib.sh"
@@ -15,7 +16,6 @@
 phase=$1
 kver=$(uname -r)
 debs=$BUILD/tests/install/debs
-upgrade=/var/lib/vdmabuf-lab/kernel-upgrade
 t0=$(cut -d' ' -f1 /proc/uptime)
 # Each line of a command's output with the seconds since boot.
 stamp() {
@@ -39,7 +39,20 @@ bound() {
 	*) fail "virtio_vdmabuf from $mod, not DKMS's for $kver" ;;
 	esac
 	[ -c /dev/vdmabuf ] || fail "no /dev/vdmabuf"
-	verdict INFO "$dev bound to virtio_vdmabuf ($mod)"
+	# DKMS signs what it builds with its MOK key (Secure Boot's machines
+	# load nothing else).
+	signer=$(modinfo -F signer virtio_vdmabuf)
+	[ -n "$signer" ] || fail "$mod is not signed"
+	verdict INFO "$dev bound to virtio_vdmabuf ($mod, signed by '$signer')"
+}
+
+# Keeps DKMS's build log for kernel $1 in OUT: where it stays after a
+# build, or where a failed one left it.
+keep_make_log() {
+	for log in /var/lib/dkms/virtio-vdmabuf/*/"$1"/*/log/make.log \
+		/var/lib/dkms/virtio-vdmabuf/*/build/make.log; do
+		[ -e "$log" ] && { cp "$log" "$OUT/dkms-make-$1.log"; return; }
+	done
 }
 
 # DKMS built and installed the driver for kernel $1 ($2 says when).
@@ -57,28 +70,27 @@ install)
 	[ ! -e "$dev/driver" ] || fail "the device has a driver before the package"
 	{ dpkg -i "$debs"/virtio-vdmabuf-dkms_*.deb 2>&1 || echo "status $?"; } |
 		stamp >"$OUT/dpkg-install.log"
+	keep_make_log "$kver"
 	grep -q '^[0-9.]* status ' "$OUT/dpkg-install.log" && fail "dpkg -i: $(tail -n 20 "$OUT/dpkg-install.log")"
 	built_for "$kver" "on install"
 	verdict INFO "dpkg -i virtio-vdmabuf-dkms: DKMS built it for $kver in $(took)"
-	cp /var/lib/dkms/virtio-vdmabuf/*/build/make.log "$OUT/dkms-make-$kver.log" 2>/dev/null || true
 	# Installing builds; it loads at the next boot (or when the device comes).
 	[ ! -e "$dev/driver" ] || fail "installing bound the device already"
 	pass "install: DKMS built virtio_vdmabuf for $kver in $(took)"
 	;;
 reboot)
 	bound
-	ls "$upgrade"/linux-image-*.deb >/dev/null 2>&1 || fail "no kernel to upgrade to in $upgrade"
 	t0=$(cut -d' ' -f1 /proc/uptime)
-	{ DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-download "$upgrade"/*.deb 2>&1 ||
+	{ { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get dist-upgrade -y -q; } 2>&1 ||
 		echo "status $?"; } | stamp >"$OUT/apt-upgrade.log"
-	grep -q '^[0-9.]* status ' "$OUT/apt-upgrade.log" && fail "kernel upgrade: $(tail -n 20 "$OUT/apt-upgrade.log")"
 	new=$(ls /boot/vmlinuz-* | sed 's|/boot/vmlinuz-||' | grep -vx "$kver" | sort -V | tail -n 1)
+	keep_make_log "$new"
+	grep -q '^[0-9.]* status ' "$OUT/apt-upgrade.log" && fail "kernel upgrade: $(tail -n 20 "$OUT/apt-upgrade.log")"
 	[ -n "$new" ] || fail "no new kernel in /boot: $(ls /boot)"
 	built_for "$new" "on the kernel upgrade"
 	echo "$new" >"$OUT/new-kernel"
 	grep -q "virtio-vdmabuf" "$OUT/apt-upgrade.log" ||
 		fail "the upgrade's log names no DKMS build: $(grep -i dkms "$OUT/apt-upgrade.log")"
-	cp /var/lib/dkms/virtio-vdmabuf/*/build/make.log "$OUT/dkms-make-$new.log" 2>/dev/null || true
 	pass "reboot: udev bound the device to DKMS's virtio_vdmabuf for $kver; upgrade to $new rebuilt it in $(took)"
 	;;
 upgraded)
