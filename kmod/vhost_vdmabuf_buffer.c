@@ -26,6 +26,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include "vdmabuf_compat.h"
 #include "vhost_vdmabuf.h"
 
 struct vdm_hostbuf {
@@ -251,7 +252,7 @@ static vm_fault_t vdm_dmabuf_fault(struct vm_fault *vmf)
 	else if (vmf->flags & FAULT_FLAG_WRITE)
 		ret = VM_FAULT_SIGBUS;
 	else
-		ret = vmf_insert_pfn_prot(vma, vmf->address, my_zero_pfn(vmf->address),
+		ret = vmf_insert_pfn_prot(vma, vmf->address, page_to_pfn(ZERO_PAGE(vmf->address)),
 					  vm_get_page_prot(vma->vm_flags & ~VM_WRITE));
 	mutex_unlock(&hb->lock);
 	return ret;
@@ -585,7 +586,7 @@ void vdm_hostbuf_revoke(struct dma_buf *dmabuf)
 	/* Faults from now on see revoked; this removes what came before. */
 	unmap_mapping_range(dmabuf->file->f_mapping, 0, 0, 1);
 	dma_resv_lock(dmabuf->resv, NULL);
-	dma_buf_move_notify(dmabuf);
+	vdmabuf_invalidate_mappings(dmabuf);
 	dma_resv_unlock(dmabuf->resv);
 
 	mutex_lock(&hb->lock);

@@ -31,6 +31,7 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
+#include "vdmabuf_compat.h"
 #include "vhost_vdmabuf.h"
 
 static atomic_t vdm_nr = ATOMIC_INIT(0);
@@ -78,7 +79,7 @@ static void vdm_do_work(struct vdm_dev *dev)
 
 static void vdm_timer_fn(struct timer_list *t)
 {
-	struct vdm_dev *dev = from_timer(dev, t, timer);
+	struct vdm_dev *dev = timer_container_of(dev, t, timer);
 
 	set_bit(VDM_WORK_TIMER, &dev->work);
 	vdm_wake(dev);
@@ -524,4 +525,4 @@ module_exit(vdm_exit);
 
 MODULE_DESCRIPTION("vdmabuf host engine: guest frames as host dmabufs, in the kernel");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(DMA_BUF);
+MODULE_IMPORT_NS(VDMABUF_NS_DMA_BUF);

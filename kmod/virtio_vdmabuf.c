@@ -60,10 +60,10 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 #include <linux/vmalloc.h>
-#include <linux/version.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+#include "vdmabuf_compat.h"
 #include "vdmabuf_proto.h"
 #include "vdmabuf_uapi.h"
 
@@ -3170,9 +3170,5 @@ static struct virtio_driver vdmabuf_driver = {
 module_virtio_driver(vdmabuf_driver);
 
 MODULE_DESCRIPTION("vdmabuf: share guest dmabufs with the host");
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
-MODULE_IMPORT_NS("DMA_BUF");
-#else
-MODULE_IMPORT_NS(DMA_BUF);
-#endif
+MODULE_IMPORT_NS(VDMABUF_NS_DMA_BUF);
 MODULE_LICENSE("GPL");
