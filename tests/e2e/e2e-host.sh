@@ -17,15 +17,7 @@ shots=$OUT/screenshots
 rm -rf "$OUT/sync" "$shots" "$OUT"/viewer-*
 mkdir -p "$shots"
 echo 65536 >/sys/module/udmabuf/parameters/list_limit
-export XDG_RUNTIME_DIR=/run/xdg
-mkdir -p -m 700 "$XDG_RUNTIME_DIR"
-export WAYLAND_DISPLAY=wl-host
-
-# --debug lets weston-screenshooter capture the output.
-weston --debug --backend=headless --renderer=gl --shell=kiosk --width=320 --height=240 \
-	--socket="$WAYLAND_DISPLAY" >"$OUT/weston.log" 2>&1 &
-weston=$!
-wait_wayland "$weston" "$WAYLAND_DISPLAY" "$OUT/weston.log"
+start_weston
 
 start_backend
 run_guest $([ "$renderer" = gles2 ] && echo --gpu) tests/e2e/e2e-guest.sh "$renderer" \
@@ -98,8 +90,8 @@ if [ "$renderer" = gles2 ]; then
 	sync_point host-done
 	wait "$guest" || fail "guest half failed: $(tail -n 15 "$OUT/l2.log" "$OUT/l2-qemu.log" 2>&1)"
 	stop_backend
-	kill -TERM "$weston"
-	wait "$weston"
+	kill -TERM "$WESTON_PID"
+	wait "$WESTON_PID"
 	pass "e2e (gles2): $(cat "$shots/dmabuf.check"); dmabuf $(cat "$OUT/viewer-dmabuf.stats")"
 	exit 0
 fi
@@ -152,6 +144,6 @@ wait "$SWAY_PID"
 sync_point host-done
 wait "$guest" || fail "guest half failed: $(tail -n 15 "$OUT/l2.log" "$OUT/l2-qemu.log" 2>&1)"
 stop_backend
-kill -TERM "$weston"
-wait "$weston"
+kill -TERM "$WESTON_PID"
+wait "$WESTON_PID"
 pass "e2e ($renderer): $(cat "$shots/dmabuf.check"); dmabuf $(cat "$OUT/viewer-dmabuf.stats"); shm $(cat "$OUT/viewer-shm.stats"); sway $(cat "$OUT/viewer-sway.stats")"

@@ -67,13 +67,7 @@ verdict INFO "$unit: /usr/bin/vdmabuf-backend as vdmabuf; QEMU as $quser, confin
 [ "$quser" != root ] || fail "QEMU runs as root"
 
 # The host's desktop and the viewer, as e2e-host.sh runs them.
-export XDG_RUNTIME_DIR=/run/xdg
-mkdir -p -m 700 "$XDG_RUNTIME_DIR"
-export WAYLAND_DISPLAY=wl-host
-weston --debug --backend=headless --renderer=gl --shell=kiosk --width=320 --height=240 \
-	--socket="$WAYLAND_DISPLAY" >"$OUT/weston.log" 2>&1 &
-weston=$!
-wait_wayland "$weston" "$WAYLAND_DISPLAY" "$OUT/weston.log"
+start_weston
 # The guest up, or why not: its console, libvirt's and AppArmor's words.
 i=0
 until [ -e "$OUT/sync/guest-running" ]; do
@@ -121,5 +115,5 @@ done
 result=$(systemctl show -P Result "$unit")
 [ "$result" = success ] || fail "$unit ended with '$result'"
 virsh undefine "$name" >>"$OUT/virsh.log" 2>&1 || fail "virsh undefine"
-kill "$weston"
+kill "$WESTON_PID"
 pass "libvirt: virsh started the documented domain, the hook ran $unit as vdmabuf, QEMU as $quser ($qlabel), the viewer showed its frames, virsh destroy left nothing"

@@ -220,6 +220,20 @@ dmabufs_back() {
 	done
 }
 
+# start_weston: weston, headless and rendering with GL on llvmpipe in a
+# 320x240 kiosk, as the host's desktop (in L1); sets WESTON_PID, and
+# exports XDG_RUNTIME_DIR and WAYLAND_DISPLAY for its clients. --debug
+# lets weston-screenshooter capture its output.
+start_weston() {
+	export XDG_RUNTIME_DIR=/run/xdg
+	mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+	export WAYLAND_DISPLAY=wl-host
+	weston --debug --backend=headless --renderer=gl --shell=kiosk --width=320 --height=240 \
+		--socket="$WAYLAND_DISPLAY" >"$OUT/weston.log" 2>&1 &
+	WESTON_PID=$!
+	wait_wayland "$WESTON_PID" "$WAYLAND_DISPLAY" "$OUT/weston.log"
+}
+
 # start_sway CONFIG: sway, headless and rendering with pixman, as the
 # host's desktop (in L1); sets SWAY_PID, and exports XDG_RUNTIME_DIR,
 # SWAYSOCK and WAYLAND_DISPLAY for its clients.
