@@ -10,7 +10,10 @@
 #             apt-get dist-upgrade): DKMS builds the driver for the new
 #             kernel
 #   upgraded  booted into the new kernel: the device is bound again, by
-#             the driver DKMS built for it
+#             the driver DKMS built for it; the guest's packages (the
+#             reference compositor and its libraries) install with apt,
+#             which takes what they need from the lab's archive, and the
+#             compositor's frames reach the host and come back
 . "${0%/*}/../vm/lib.sh"
 
 phase=$1
@@ -96,7 +99,28 @@ reboot)
 upgraded)
 	[ "$kver" = "$(cat "$OUT/new-kernel")" ] || fail "booted $kver, not $(cat "$OUT/new-kernel")"
 	bound
-	pass "upgraded: booted $kver, udev bound the device to DKMS's virtio_vdmabuf for it"
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	{ DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$debs"/libvdmabuf0_*.deb \
+		"$debs"/libwlr-vdmabuf0_*.deb "$debs"/vdmabuf-compositor_*.deb 2>&1 ||
+		echo "status $?"; } | stamp >"$OUT/apt-compositor.log"
+	grep -q '^[0-9.]* status ' "$OUT/apt-compositor.log" &&
+		fail "apt-get install vdmabuf-compositor: $(tail -n 20 "$OUT/apt-compositor.log")"
+	[ "$(command -v vdmabuf-compositor)" = /usr/bin/vdmabuf-compositor ] ||
+		fail "vdmabuf-compositor is $(command -v vdmabuf-compositor)"
+	verdict INFO "apt-get install vdmabuf-compositor: $(grep -c '^[0-9.]* Setting up' "$OUT/apt-compositor.log") packages in $(took)"
+	export XDG_RUNTIME_DIR=/run/xdg
+	mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+	vdmabuf-compositor --mode 320x240@60 --stats "$OUT/compositor.stats" >"$OUT/compositor.log" 2>&1 &
+	compositor=$!
+	wait_wayland "$compositor" wayland-0 "$OUT/compositor.log" 300
+	sleep 5
+	kill -TERM "$compositor"
+	wait "$compositor" || fail "vdmabuf-compositor: $(tail -n 5 "$OUT/compositor.log")"
+	frames=$(sed -n 's/.* frames=\([0-9]*\).*/\1/p' "$OUT/compositor.stats")
+	releases=$(sed -n 's/.* releases=\([0-9]*\).*/\1/p' "$OUT/compositor.stats")
+	[ "${frames:-0}" -ge 1 ] && [ "${releases:-0}" -ge 1 ] ||
+		fail "the installed compositor's frames did not go round: $(cat "$OUT/compositor.stats")"
+	pass "upgraded: booted $kver, udev bound the device to DKMS's virtio_vdmabuf for it; the installed vdmabuf-compositor shared $frames frames, $releases released by the host"
 	;;
 *)
 	fail "phase '$phase'?"
