@@ -6,20 +6,15 @@
 
 renderer=${1:-pixman}
 insmod "$BUILD/kmod/virtio_vdmabuf.ko" || fail "insmod"
-export XDG_RUNTIME_DIR=/run/xdg
-mkdir -p -m 700 "$XDG_RUNTIME_DIR"
 # GLES2 on llvmpipe (kms_swrast on the virtio-gpu) into GBM buffers, as
 # suite compositor runs it; vgem first, to be skipped.
 if [ "$renderer" = gles2 ]; then
 	modprobe vgem && modprobe virtio_gpu || fail "no vgem or virtio_gpu in the guest"
 	export WLR_RENDERER=gles2 WLR_RENDERER_ALLOW_SOFTWARE=1
 fi
-"$BUILD/guest-compositor-plugin/vdmabuf-compositor" --mode 400x300@60 \
+start_guest_compositor 600 "$BUILD/guest-compositor-plugin/vdmabuf-compositor" --mode 400x300@60 \
 	--stats "$OUT/compositor.stats" --times "$OUT/compositor.times" \
-	-s "$BUILD/tests/compositor/pattern-client --presentation --log $OUT/client.log" \
-	>"$OUT/compositor.log" 2>&1 &
-compositor=$!
-wait_wayland "$compositor" wayland-0 "$OUT/compositor.log" 600
+	-s "$BUILD/tests/compositor/pattern-client --presentation --log $OUT/client.log"
 sync_point guest-running
 wait_for host-done 1500
 # The last viewer went: the host states no formats (its list withdrawn).
@@ -29,9 +24,9 @@ until grep -q 'host states no formats' "$OUT/compositor.log"; do
 	sleep 0.1
 done
 # The guest ran through every viewer's coming and going.
-kill -0 "$compositor" || fail "the compositor died: $(tail -n 5 "$OUT/compositor.log")"
-kill -TERM "$compositor"
-wait "$compositor" || fail "compositor exit: $(tail -n 5 "$OUT/compositor.log")"
+kill -0 "$COMPOSITOR_PID" || fail "the compositor died: $(tail -n 5 "$OUT/compositor.log")"
+kill -TERM "$COMPOSITOR_PID"
+wait "$COMPOSITOR_PID" || fail "compositor exit: $(tail -n 5 "$OUT/compositor.log")"
 grep -q 'configure 320x240' "$OUT/client.log" || fail "the host's window size never reached the client"
 # The viewer's formats: weston's.
 n=$(head -n 1 "$OUT/viewer-formats.txt")

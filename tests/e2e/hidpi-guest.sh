@@ -5,18 +5,13 @@
 . "${0%/*}/../vm/lib.sh"
 
 insmod "$BUILD/kmod/virtio_vdmabuf.ko" || fail "insmod"
-export XDG_RUNTIME_DIR=/run/xdg
-mkdir -p -m 700 "$XDG_RUNTIME_DIR"
-"$BUILD/guest-compositor-plugin/vdmabuf-compositor" --mode 400x300@60 \
-	-s "$BUILD/tests/compositor/pattern-client --hidpi --log $OUT/client.log" \
-	>"$OUT/compositor.log" 2>&1 &
-compositor=$!
-wait_wayland "$compositor" wayland-0 "$OUT/compositor.log" 600
+start_guest_compositor 600 "$BUILD/guest-compositor-plugin/vdmabuf-compositor" --mode 400x300@60 \
+	-s "$BUILD/tests/compositor/pattern-client --hidpi --log $OUT/client.log"
 sync_point guest-running
 wait_for host-done 1200
-kill -0 "$compositor" || fail "the compositor died: $(tail -n 5 "$OUT/compositor.log")"
-kill -TERM "$compositor"
-wait "$compositor" || fail "compositor exit: $(tail -n 5 "$OUT/compositor.log")"
+kill -0 "$COMPOSITOR_PID" || fail "the compositor died: $(tail -n 5 "$OUT/compositor.log")"
+kill -TERM "$COMPOSITOR_PID"
+wait "$COMPOSITOR_PID" || fail "compositor exit: $(tail -n 5 "$OUT/compositor.log")"
 # The host's scale and device-pixel modes, as the guest compositor took them.
 expect_log "$OUT/compositor.log" 'host asks for 640x480@[0-9.]* scale 240/120'
 expect_log "$OUT/compositor.log" 'host asks for 480x360@[0-9.]* scale 180/120'

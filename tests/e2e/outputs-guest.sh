@@ -9,16 +9,12 @@
 
 client=$BUILD/tests/compositor/pattern-client
 insmod "$BUILD/kmod/virtio_vdmabuf.ko" || fail "insmod"
-export XDG_RUNTIME_DIR=/run/xdg
-mkdir -p -m 700 "$XDG_RUNTIME_DIR"
-"$BUILD/guest-compositor-plugin/vdmabuf-compositor" --mode 400x300@60 --mode 320x240@60 \
-	-s "$client --log $OUT/client-a.log" >"$OUT/compositor.log" 2>&1 &
-compositor=$!
-wait_wayland "$compositor" wayland-0 "$OUT/compositor.log" 600
+start_guest_compositor 600 "$BUILD/guest-compositor-plugin/vdmabuf-compositor" \
+	--mode 400x300@60 --mode 320x240@60 -s "$client --log $OUT/client-a.log"
 sync_point guest-running
 
 # Client a has output 0; a client started now opens on output 1.
-wait_line "$OUT/client-a.log" "^configure 400x300" 600 "$compositor"
+wait_line "$OUT/client-a.log" "^configure 400x300" 600 "$COMPOSITOR_PID"
 WAYLAND_DISPLAY=wayland-0 "$client" --first 100000 --log "$OUT/client-b.log" \
 	>"$OUT/client-b.out" 2>&1 &
 client_b=$!
@@ -26,10 +22,10 @@ wait_line "$OUT/client-b.log" "^configure 320x240" 120 "$client_b"
 sync_point guest-second-client
 
 wait_for host-done 1500
-kill -0 "$compositor" || fail "the compositor died: $(tail -n 5 "$OUT/compositor.log")"
+kill -0 "$COMPOSITOR_PID" || fail "the compositor died: $(tail -n 5 "$OUT/compositor.log")"
 kill -0 "$client_b" || fail "the second client died: $(tail -n 5 "$OUT/client-b.out")"
-kill -TERM "$compositor"
-wait "$compositor" || fail "compositor exit: $(tail -n 5 "$OUT/compositor.log")"
+kill -TERM "$COMPOSITOR_PID"
+wait "$COMPOSITOR_PID" || fail "compositor exit: $(tail -n 5 "$OUT/compositor.log")"
 expect_log "$OUT/compositor.log" 'opens on VDMABUF-1'
 expect_log "$OUT/compositor.log" 'host added VDMABUF-1'
 expect_log "$OUT/compositor.log" 'host closed VDMABUF-1'

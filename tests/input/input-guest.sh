@@ -6,14 +6,9 @@
 . "${0%/*}/../vm/lib.sh"
 
 insmod "$BUILD/kmod/virtio_vdmabuf.ko" || fail "insmod"
-export XDG_RUNTIME_DIR=/run/xdg
-mkdir -p -m 700 "$XDG_RUNTIME_DIR"
-"$BUILD/guest-compositor-plugin/vdmabuf-compositor" --mode 640x360@60 --fixed \
+start_guest_compositor 120 "$BUILD/guest-compositor-plugin/vdmabuf-compositor" --mode 640x360@60 --fixed \
 	--stats "$OUT/compositor.stats" \
-	-s "$BUILD/tests/input/input-client --cursor >$OUT/client.log" \
-	>"$OUT/compositor.log" 2>&1 &
-compositor=$!
-wait_wayland "$compositor" wayland-0 "$OUT/compositor.log"
+	-s "$BUILD/tests/input/input-client --cursor >$OUT/client.log"
 sync_point guest-running
 
 # The clipboard, through the compositor's wlr-data-control, as guest tools
@@ -61,7 +56,7 @@ wait_drawn "$OUT/client-lock.log"
 sync_point lock-client-running
 wait_for host-done 600
 # Bad input from the host never brought the guest down.
-kill -0 "$compositor" || fail "the compositor died: $(tail -n 5 "$OUT/compositor.log")"
-kill -TERM "$compositor"
-wait "$compositor" || fail "compositor exit: $(tail -n 5 "$OUT/compositor.log")"
+kill -0 "$COMPOSITOR_PID" || fail "the compositor died: $(tail -n 5 "$OUT/compositor.log")"
+kill -TERM "$COMPOSITOR_PID"
+wait "$COMPOSITOR_PID" || fail "compositor exit: $(tail -n 5 "$OUT/compositor.log")"
 pass "input guest: $(cat "$OUT/compositor.stats")"

@@ -108,14 +108,10 @@ upgraded)
 	[ "$(command -v vdmabuf-compositor)" = /usr/bin/vdmabuf-compositor ] ||
 		fail "vdmabuf-compositor is $(command -v vdmabuf-compositor)"
 	verdict INFO "apt-get install vdmabuf-compositor: $(grep -c '^[0-9.]* Setting up' "$OUT/apt-compositor.log") packages in $(took)"
-	export XDG_RUNTIME_DIR=/run/xdg
-	mkdir -p -m 700 "$XDG_RUNTIME_DIR"
-	vdmabuf-compositor --mode 320x240@60 --stats "$OUT/compositor.stats" >"$OUT/compositor.log" 2>&1 &
-	compositor=$!
-	wait_wayland "$compositor" wayland-0 "$OUT/compositor.log" 300
+	start_guest_compositor 300 vdmabuf-compositor --mode 320x240@60 --stats "$OUT/compositor.stats"
 	sleep 5
-	kill -TERM "$compositor"
-	wait "$compositor" || fail "vdmabuf-compositor: $(tail -n 5 "$OUT/compositor.log")"
+	kill -TERM "$COMPOSITOR_PID"
+	wait "$COMPOSITOR_PID" || fail "vdmabuf-compositor: $(tail -n 5 "$OUT/compositor.log")"
 	frames=$(sed -n 's/.* frames=\([0-9]*\).*/\1/p' "$OUT/compositor.stats")
 	releases=$(sed -n 's/.* releases=\([0-9]*\).*/\1/p' "$OUT/compositor.stats")
 	[ "${frames:-0}" -ge 1 ] && [ "${releases:-0}" -ge 1 ] ||

@@ -234,6 +234,20 @@ start_weston() {
 	wait_wayland "$WESTON_PID" "$WAYLAND_DISPLAY" "$OUT/weston.log"
 }
 
+# start_guest_compositor TIMEOUT COMMAND...: the guest's compositor,
+# COMMAND (vdmabuf-compositor and its options), in L2, logging to
+# OUT/compositor.log and listening as wayland-0 within TIMEOUT s; sets
+# COMPOSITOR_PID, and exports XDG_RUNTIME_DIR for its clients.
+start_guest_compositor() {
+	_timeout=$1
+	shift
+	export XDG_RUNTIME_DIR=/run/xdg
+	mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+	"$@" >"$OUT/compositor.log" 2>&1 &
+	COMPOSITOR_PID=$!
+	wait_wayland "$COMPOSITOR_PID" wayland-0 "$OUT/compositor.log" "$_timeout"
+}
+
 # start_sway CONFIG: sway, headless and rendering with pixman, as the
 # host's desktop (in L1); sets SWAY_PID, and exports XDG_RUNTIME_DIR,
 # SWAYSOCK and WAYLAND_DISPLAY for its clients.
